@@ -1,0 +1,27 @@
+import type { Db } from "~db/client.server";
+import { auditLog } from "~db/schema";
+
+export type RequestInfo = { ip: string | null; requestId: string | null; userAgent?: string | null };
+
+export type AuditEntry = {
+  action: string;
+  organisationId?: string | null;
+  actorUserId?: string | null;
+  subjectType?: string | null;
+  subjectId?: string | null;
+  details?: Record<string, unknown>;
+};
+
+/** The one audit writer: every import, export, publish, nudge, role change and sign-in goes through it. */
+export async function writeAudit(db: Db, entry: AuditEntry, request: RequestInfo): Promise<void> {
+  await db.insert(auditLog).values({
+    action: entry.action,
+    organisationId: entry.organisationId ?? null,
+    actorUserId: entry.actorUserId ?? null,
+    subjectType: entry.subjectType ?? null,
+    subjectId: entry.subjectId ?? null,
+    details: entry.details ?? {},
+    ip: request.ip,
+    requestId: request.requestId,
+  });
+}

@@ -1,0 +1,64 @@
+import { eq, sql } from "drizzle-orm";
+import { z } from "zod";
+import { writeAudit, type RequestInfo } from "~/audit/audit.server";
+import type { Db } from "~db/client.server";
+import { users } from "~db/schema";
+import { verifyPassword } from "./password.server";
+import { createSession, revokeSession, type SessionPolicy } from "./session.server";
+import { isThrottled, normaliseEmail, recordAttempt } from "./throttle.server";
+
+export const signInSchema = z.object({
+  email: z.string().trim().min(1, "Enter your email address").max(320, "Email address must be 320 characters or fewer"),
+  password: z.string().min(1, "Enter your password").max(1000, "Password must be 1,000 characters or fewer"),
+});
+export type SignInInput = z.infer<typeof signInSchema>;
+
+export type SignInResult =
+  | { ok: true; token: string; userId: string }
+  | { ok: false; reason: "invalid" | "throttled" };
+
+export async function signIn(
+  db: Db,
+  input: SignInInput,
+  policy: SessionPolicy,
+  request: RequestInfo & { now: Date },
+): Promise<SignInResult> {
+  const email = normaliseEmail(input.email);
+  if (await isThrottled(db, "sign-in", email, request.ip, request.now)) {
+    await recordAttempt(db, "sign-in", email, request.ip, false, request.now);
+    return { ok: false, reason: "throttled" };
+  }
+  const [user] = await db
+    .select({ id: users.id, passwordHash: users.passwordHash, active: users.active, organisationId: users.organisationId })
+    .from(users)
+    .where(eq(sql`lower(${users.email})`, email));
+  // verifyPassword runs even when there is no such user, so timing does not reveal who has an account.
+  const passwordOk = await verifyPassword(input.password, user?.passwordHash);
+  if (!user || !user.active || !passwordOk) {
+    await recordAttempt(db, "sign-in", email, request.ip, false, request.now);
+    return { ok: false, reason: "invalid" };
+  }
+  await recordAttempt(db, "sign-in", email, request.ip, true, request.now);
+  const token = await createSession(db, user.id, policy, { ip: request.ip, userAgent: request.userAgent ?? null, now: request.now });
+  await writeAudit(db, { action: "auth.signed-in", organisationId: user.organisationId, actorUserId: user.id, subjectType: "user", subjectId: user.id }, request);
+  return { ok: true, token, userId: user.id };
+}
+
+export async function signOut(
+  db: Db,
+  session: { id: string; user: { id: string; organisationId: string } },
+  request: RequestInfo & { now: Date },
+): Promise<void> {
+  await revokeSession(db, session.id, request.now);
+  await writeAudit(
+    db,
+    { action: "auth.signed-out", organisationId: session.user.organisationId, actorUserId: session.user.id, subjectType: "user", subjectId: session.user.id },
+    request,
+  );
+}
+
+/** Only same-site paths: an open redirect would let a phishing link borrow our sign-in page. */
+export function safeReturnTo(value: unknown): string {
+  if (typeof value !== "string" || !value.startsWith("/") || value.startsWith("//") || value.startsWith("/\\")) return "/";
+  return value;
+}

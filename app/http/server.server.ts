@@ -1,0 +1,235 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import type { IncomingMessage } from "node:http";
+import { resolve } from "node:path";
+import { createRequestHandler, writeReadableStreamToWritable, type ServerBuild } from "@remix-run/node";
+import express, { type NextFunction, type Request as ExpressRequest, type Response as ExpressResponse } from "express";
+import helmet from "helmet";
+import type { Logger } from "pino";
+import { cookiesFor } from "~/auth/cookies.server";
+import { randomToken, safeEqual } from "~/auth/tokens.server";
+import type { Config } from "~/config.server";
+import type { Mailer } from "~/mail/mailer.server";
+import type { Database } from "~db/client.server";
+import type { AppContext } from "./load-context";
+
+export const FORM_BODY_LIMIT = 1024 * 1024;
+export const UPLOAD_BODY_LIMIT = 25 * 1024 * 1024;
+
+export type ServerDeps = {
+  database: Database;
+  config: Config;
+  build: ServerBuild;
+  logger: Logger;
+  mailer: Mailer | null;
+  publicDir?: string;
+  now?: () => Date;
+};
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly title: string,
+    readonly body: string,
+  ) {
+    super(title);
+  }
+}
+
+function errorPage(title: string, body: string): string {
+  // A plain GOV.UK-styled page for answers given before Remix runs (oversized bodies, failed CSRF checks).
+  return `<!DOCTYPE html><html lang="en" class="govuk-template"><head><meta charset="utf-8"><title>${title} – Social media code of conduct</title><meta name="viewport" content="width=device-width, initial-scale=1"><link rel="stylesheet" href="/css/app.css"></head><body class="govuk-template__body"><div class="govuk-width-container"><main class="govuk-main-wrapper" id="main-content"><h1 class="govuk-heading-l">${title}</h1><p class="govuk-body">${body}</p><p class="govuk-body"><a class="govuk-link" href="/">Go to the start page</a></p></main></div></body></html>`;
+}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(req.headers["content-length"] ?? "0");
+  if (declared > limit) throw new HttpError(413, "The file or form is too large", "What you sent was larger than this service accepts. Go back and try again with less.");
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw new HttpError(413, "The file or form is too large", "What you sent was larger than this service accepts. Go back and try again with less.");
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+const CSRF_FAILED = new HttpError(
+  403,
+  "Sorry, we could not accept that form",
+  "The form had expired or did not come from this service. Go back, refresh the page and try again.",
+);
+
+async function submittedCsrfToken(headers: Headers, body: Buffer, url: string, method: string): Promise<string | null> {
+  const header = headers.get("x-csrf-token");
+  if (header) return header;
+  const type = headers.get("content-type") ?? "";
+  if (type.startsWith("application/x-www-form-urlencoded")) {
+    return new URLSearchParams(body.toString("utf8")).get("csrf");
+  }
+  if (type.startsWith("multipart/form-data")) {
+    try {
+      const form = await new Request(url, { method, headers, body: new Uint8Array(body) }).formData();
+      const value = form.get("csrf");
+      return typeof value === "string" ? value : null;
+    } catch {
+      return null;
+    }
+  }
+  return null;
+}
+
+function sameOrigin(headers: Headers, url: URL): boolean {
+  const site = headers.get("sec-fetch-site");
+  if (site && site !== "same-origin" && site !== "none") return false;
+  const origin = headers.get("origin");
+  if (origin && origin !== "null") {
+    try {
+      return new URL(origin).host === url.host;
+    } catch {
+      return false;
+    }
+  }
+  return true;
+}
+
+export function createHttpApp(deps: ServerDeps) {
+  const { database, config, build, logger, mailer } = deps;
+  const now = deps.now ?? (() => new Date());
+  const publicDir = resolve(deps.publicDir ?? "public");
+  const handleRemix = createRequestHandler(build, config.env === "test" ? "production" : config.env);
+  const cookies = cookiesFor(config);
+
+  const app = express();
+  app.disable("x-powered-by");
+  // The client address honours exactly this many proxy hops of X-Forwarded-For, and nothing else.
+  app.set("trust proxy", config.trustedProxyHops);
+
+  app.use((req, res, next) => {
+    const started = process.hrtime.bigint();
+    res.locals.requestId = randomUUID();
+    res.locals.cspNonce = randomBytes(16).toString("base64");
+    res.locals.log = {} as { userId?: string };
+    res.setHeader("X-Request-Id", res.locals.requestId);
+    res.on("finish", () => {
+      // Path only: query strings can carry one-time tokens. Never cookies, bodies or passwords.
+      logger.info({
+        method: req.method,
+        path: req.path,
+        status: res.statusCode,
+        ms: Number(process.hrtime.bigint() - started) / 1e6,
+        userId: res.locals.log.userId ?? null,
+        requestId: res.locals.requestId,
+      });
+    });
+    next();
+  });
+
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'", (_req, res) => `'nonce-${(res as ExpressResponse).locals.cspNonce}'`],
+          styleSrc: ["'self'"],
+          imgSrc: ["'self'", "data:"],
+          fontSrc: ["'self'"],
+          connectSrc: ["'self'"],
+          formAction: ["'self'"],
+          frameAncestors: ["'none'"],
+          objectSrc: ["'none'"],
+          baseUri: ["'self'"],
+          ...(config.isProduction ? { upgradeInsecureRequests: [] } : {}),
+        },
+      },
+      strictTransportSecurity: config.isProduction ? { maxAge: 31536000, includeSubDomains: true } : false,
+      referrerPolicy: { policy: "same-origin" },
+      xFrameOptions: { action: "deny" },
+    }),
+  );
+  app.use((_req, res, next) => {
+    res.setHeader("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()");
+    next();
+  });
+
+  app.get("/health", async (_req, res) => {
+    const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error("timeout")), 2000).unref());
+    try {
+      await Promise.race([database.ping(), timeout]);
+      res.status(200).json({ status: "ok", database: "ok" });
+    } catch {
+      res.status(503).json({ status: "unavailable", database: "unreachable" });
+    }
+  });
+
+  app.use("/build", express.static(resolve(publicDir, "build"), { immutable: true, maxAge: "1y", index: false }));
+  app.use(express.static(publicDir, { maxAge: "1h", index: false }));
+
+  app.all(/.*/, async (req: ExpressRequest, res: ExpressResponse, next: NextFunction) => {
+    try {
+      const url = new URL(req.originalUrl, `http://${req.headers.host ?? "localhost"}`);
+      const headers = new Headers();
+      for (const [key, value] of Object.entries(req.headers)) {
+        if (value === undefined) continue;
+        for (const v of Array.isArray(value) ? value : [value]) headers.append(key, v);
+      }
+
+      const cookieHeader = headers.get("cookie");
+      let csrfToken = (await cookies.csrf.parse(cookieHeader)) as unknown;
+      const setCookies: string[] = [];
+      if (typeof csrfToken !== "string" || csrfToken.length < 32) {
+        csrfToken = randomToken();
+        setCookies.push(await cookies.csrf.serialize(csrfToken));
+      }
+
+      let body: Buffer | undefined;
+      if (req.method !== "GET" && req.method !== "HEAD") {
+        const isUpload = (headers.get("content-type") ?? "").startsWith("multipart/form-data");
+        body = await readBody(req, isUpload ? UPLOAD_BODY_LIMIT : FORM_BODY_LIMIT);
+        if (!sameOrigin(headers, url)) throw CSRF_FAILED;
+        const submitted = await submittedCsrfToken(headers, body, url.toString(), req.method);
+        if (!submitted || !safeEqual(submitted, csrfToken as string)) throw CSRF_FAILED;
+      }
+
+      const context: AppContext = {
+        db: database.db,
+        config,
+        mailer,
+        requestId: res.locals.requestId,
+        clientIp: req.ip ?? null,
+        userAgent: headers.get("user-agent"),
+        csrfToken: csrfToken as string,
+        cspNonce: res.locals.cspNonce,
+        log: res.locals.log,
+        now,
+      };
+      const controller = new AbortController();
+      res.on("close", () => controller.abort());
+      const request = new Request(url, { method: req.method, headers, body: body ? new Uint8Array(body) : undefined, signal: controller.signal });
+      const response = await handleRemix(request, context);
+
+      res.status(response.status);
+      res.statusMessage = response.statusText || res.statusMessage;
+      for (const [key, value] of response.headers) {
+        if (key.toLowerCase() !== "set-cookie") res.append(key, value);
+      }
+      for (const cookie of [...setCookies, ...response.headers.getSetCookie()]) res.append("Set-Cookie", cookie);
+      if (response.body) await writeReadableStreamToWritable(response.body, res);
+      else res.end();
+    } catch (error) {
+      if (error instanceof HttpError) {
+        res.status(error.status).type("html").send(errorPage(error.title, error.body));
+        return;
+      }
+      next(error);
+    }
+  });
+
+  app.use((error: unknown, _req: ExpressRequest, res: ExpressResponse, _next: NextFunction) => {
+    logger.error({ err: error, requestId: res.locals.requestId }, "unhandled error");
+    if (res.headersSent) return res.end();
+    res.status(500).type("html").send(errorPage("Sorry, there is a problem with the service", "Try again later."));
+  });
+
+  return app;
+}

@@ -1,0 +1,16 @@
+import nodemailer from "nodemailer";
+import type { Config } from "~/config.server";
+
+export type Mail = { to: string; subject: string; text: string };
+export type Mailer = { send(mail: Mail): Promise<void> };
+
+/** An SMTP mailer when SMTP_URL is set (smtp://user:pass@host:587), otherwise null: callers fall back to in-app routes. */
+export function createMailer(config: Pick<Config, "smtpUrl" | "mailFrom">): Mailer | null {
+  if (!config.smtpUrl) return null;
+  const transport = nodemailer.createTransport(config.smtpUrl);
+  return {
+    async send(mail) {
+      await transport.sendMail({ from: config.mailFrom, to: mail.to, subject: mail.subject, text: mail.text });
+    },
+  };
+}

@@ -1,0 +1,16 @@
+import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
+import { getSession, requestInfo } from "~/auth/access.server";
+import { cookiesFor } from "~/auth/cookies.server";
+import { signOut } from "~/auth/sign-in.server";
+
+export async function loader(_args: LoaderFunctionArgs) {
+  return redirect("/");
+}
+
+/** Revokes the session on the server, not only in the browser, then forgets the cookie. */
+export async function action({ request, context }: ActionFunctionArgs) {
+  const session = await getSession(request, context);
+  if (session) await signOut(context.db, session, { ...requestInfo(context), now: context.now() });
+  const cookie = await cookiesFor(context.config).session.serialize("", { maxAge: 0 });
+  return redirect("/signed-out", { headers: { "Set-Cookie": cookie } });
+}

@@ -1,0 +1,51 @@
+import { ConfigError, loadConfig, type Config } from "~/config.server";
+import { openDatabase, type Database } from "~db/client.server";
+
+export class FatalError extends Error {}
+
+function describeConnectionError(error: unknown, url: string): string {
+  const code = (error as { code?: string }).code ?? "";
+  let where = "the configured server";
+  try {
+    const u = new URL(url);
+    where = `${u.hostname}:${u.port || 5432}${u.pathname}`;
+  } catch {
+    /* the URL was validated already */
+  }
+  const reason = (error as Error).message || code;
+  return `Cannot reach the PostgreSQL database at ${where}: ${reason}${code && !reason.includes(code) ? ` (${code})` : ""}`;
+}
+
+/** Opens the database the configuration names and proves it answers, or fails with one clear line. */
+export async function openConfiguredDatabase(config: Config): Promise<Database> {
+  if (config.databaseUrl) {
+    const database = await openDatabase({ url: config.databaseUrl });
+    try {
+      await database.ping();
+    } catch (error) {
+      await database.close().catch(() => {});
+      throw new FatalError(describeConnectionError(error, config.databaseUrl));
+    }
+    return database;
+  }
+  try {
+    return await openDatabase({ pgliteDir: config.pgliteDir });
+  } catch (error) {
+    throw new FatalError(`Cannot open the embedded database in ${config.pgliteDir}: ${(error as Error).message}`);
+  }
+}
+
+/** Runs a command-line job: known failures print one line (no stack trace) and exit 1. */
+export async function runCli(main: (config: Config) => Promise<void | number>): Promise<void> {
+  try {
+    const code = await main(loadConfig());
+    if (typeof code === "number") process.exitCode = code;
+  } catch (error) {
+    if (error instanceof ConfigError || error instanceof FatalError) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    console.error(error);
+    process.exit(1);
+  }
+}

@@ -1,0 +1,53 @@
+/** A small cookie-keeping client for driving the real server over HTTP, as a browser without JavaScript would. */
+export class HttpClient {
+  private cookies = new Map<string, string>();
+  constructor(readonly baseUrl: string) {}
+
+  private store(response: Response) {
+    for (const cookie of response.headers.getSetCookie()) {
+      const [pair] = cookie.split(";");
+      const eq = pair.indexOf("=");
+      const name = pair.slice(0, eq);
+      const value = pair.slice(eq + 1);
+      if (/max-age=0/i.test(cookie) || value === "") this.cookies.delete(name);
+      else this.cookies.set(name, value);
+    }
+  }
+
+  get cookieHeader() {
+    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; ");
+  }
+
+  async get(path: string, headers: Record<string, string> = {}) {
+    const response = await fetch(this.baseUrl + path, { redirect: "manual", headers: { cookie: this.cookieHeader, ...headers } });
+    this.store(response);
+    return response;
+  }
+
+  /** The CSRF token the server handed this client (fetches a page first when it has none). */
+  async csrfToken(): Promise<string> {
+    const html = await (await this.get("/cookies")).text();
+    const match = /name="csrf-token" content="([^"]+)"/.exec(html);
+    if (!match) throw new Error("No CSRF token in the page");
+    return match[1];
+  }
+
+  async post(path: string, fields: Record<string, string>, options: { csrf?: string | null; headers?: Record<string, string> } = {}) {
+    const csrf = options.csrf === undefined ? await this.csrfToken() : options.csrf;
+    const body = new URLSearchParams(csrf === null ? fields : { csrf, ...fields });
+    const response = await fetch(this.baseUrl + path, {
+      method: "POST",
+      redirect: "manual",
+      headers: { cookie: this.cookieHeader, "content-type": "application/x-www-form-urlencoded", ...options.headers },
+      body,
+    });
+    this.store(response);
+    return response;
+  }
+
+  async signIn(email: string, password: string) {
+    const response = await this.post("/sign-in", { email, password, returnTo: "/" });
+    if (response.status !== 302) throw new Error(`Sign-in as ${email} failed with ${response.status}`);
+    return response;
+  }
+}

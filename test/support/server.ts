@@ -1,0 +1,43 @@
+import { existsSync } from "node:fs";
+import type { AddressInfo } from "node:net";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import type { ServerBuild } from "@remix-run/node";
+import pino from "pino";
+import { loadConfig, type Config } from "~/config.server";
+import { createHttpApp } from "~/http/server.server";
+import { createMailer } from "~/mail/mailer.server";
+import type { Database } from "~db/client.server";
+
+const buildFile = resolve("build/index.js");
+
+export async function loadBuild(): Promise<ServerBuild> {
+  if (!existsSync(buildFile)) throw new Error("No server build: run `npm run build` (npm test does it first)");
+  return (await import(pathToFileURL(buildFile).href)) as ServerBuild;
+}
+
+export type TestServer = { url: string; config: Config; logLines: string[]; close(): Promise<void> };
+
+/** The real app (the same HTTP server and Remix build as production) on a loopback port, on this file's database. */
+export async function startTestServer(
+  database: Database,
+  options: { env?: Record<string, string>; now?: () => Date } = {},
+): Promise<TestServer> {
+  const config = loadConfig({ NODE_ENV: "test", LOG_LEVEL: "info", ...options.env });
+  const logLines: string[] = [];
+  const logger = pino({ level: config.logLevel, base: undefined }, { write: (line: string) => void logLines.push(line) });
+  const app = createHttpApp({ database, config, build: await loadBuild(), logger, mailer: createMailer(config), now: options.now });
+  const server = app.listen(0, "127.0.0.1");
+  await new Promise<void>((ready) => server.once("listening", ready));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    config,
+    logLines,
+    close: () =>
+      new Promise<void>((done) => {
+        server.closeAllConnections();
+        server.close(() => done());
+      }),
+  };
+}

@@ -1,0 +1,22 @@
+import { resolve } from "node:path";
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  resolve: {
+    alias: {
+      "~db": resolve(__dirname, "db"),
+      "~": resolve(__dirname, "app"),
+    },
+  },
+  test: {
+    include: ["app/**/*.test.{ts,tsx}", "db/**/*.test.ts", "scripts/**/*.test.ts", "test/**/*.test.ts"],
+    globalSetup: ["test/support/global-setup.ts"],
+    setupFiles: ["test/support/fail-on-console-error.ts"],
+    pool: "forks",
+    // Each file starts its own PGlite (~350 MB) or PostgreSQL database; two at a time suits a 2-core machine.
+    maxWorkers: 2,
+    minWorkers: 1,
+    testTimeout: 30_000,
+    hookTimeout: 120_000,
+  },
+});
