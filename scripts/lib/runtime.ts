@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { ConfigError, loadConfig, type Config } from "~/config.server";
 import { openDatabase, type Database } from "~db/client.server";
 
@@ -38,6 +39,8 @@ export async function openConfiguredDatabase(config: Config): Promise<Database> 
 /** Runs a command-line job: known failures print one line (no stack trace) and exit 1. */
 export async function runCli(main: (config: Config) => Promise<void | number>): Promise<void> {
   try {
+    // A local .env fills in what the environment does not set; real environment variables win.
+    if (existsSync(".env")) process.loadEnvFile(".env");
     const code = await main(loadConfig());
     if (typeof code === "number") process.exitCode = code;
   } catch (error) {

@@ -1,0 +1,136 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freshDatabase } from "../support/database";
+import { aCouncil, TEST_PASSWORD } from "../support/factories";
+import { HttpClient } from "../support/http";
+import { loadBuild, startTestServer, type TestServer } from "../support/server";
+
+/**
+ * Requests every route as a signed-out visitor and as each role of each council, and checks who is
+ * answered and who gets 404 or the sign-in page. A route in the build that this table does not cover
+ * fails the test, so the table grows with the app.
+ */
+const database = await freshDatabase();
+let server: TestServer;
+let one: Awaited<ReturnType<typeof aCouncil>>;
+let two: Awaited<ReturnType<typeof aCouncil>>;
+
+const VISITORS = ["anonymous", "staff", "champion", "hr", "admin", "otherAdmin"] as const;
+type Visitor = (typeof VISITORS)[number];
+type Outcome = 200 | 404 | "sign-in" | "home";
+
+type Case = { route: string; path: () => string; expect: Record<Visitor, Outcome> };
+
+const everyone = (outcome: Outcome, anonymous: Outcome = outcome): Record<Visitor, Outcome> => ({
+  anonymous,
+  staff: outcome,
+  champion: outcome,
+  hr: outcome,
+  admin: outcome,
+  otherAdmin: outcome,
+});
+
+const CASES: Case[] = [
+  { route: "routes/_index", path: () => "/", expect: everyone(200, "sign-in") },
+  { route: "routes/sign-in", path: () => "/sign-in", expect: everyone("home", 200) },
+  { route: "routes/sign-out", path: () => "/sign-out", expect: everyone("home") },
+  { route: "routes/signed-out", path: () => "/signed-out", expect: everyone(200) },
+  { route: "routes/forgot-password", path: () => "/forgot-password", expect: everyone(200) },
+  { route: "routes/set-password", path: () => "/set-password?token=nonsense", expect: everyone(200) },
+  { route: "routes/accessibility", path: () => "/accessibility", expect: everyone(200) },
+  { route: "routes/cookies", path: () => "/cookies", expect: everyone(200) },
+  { route: "routes/session.keep-alive", path: () => "/session/keep-alive", expect: everyone(404) },
+  { route: "routes/$", path: () => "/no-such-page", expect: everyone(404) },
+  {
+    route: "routes/teams._index",
+    path: () => "/teams",
+    expect: { anonymous: "sign-in", staff: 404, champion: 200, hr: 200, admin: 200, otherAdmin: 200 },
+  },
+  {
+    route: "routes/teams.$teamId",
+    path: () => `/teams/${one.teamA.id}`,
+    expect: { anonymous: "sign-in", staff: 404, champion: 200, hr: 200, admin: 200, otherAdmin: 404 },
+  },
+  {
+    route: "routes/teams.$teamId",
+    path: () => `/teams/${one.teamB.id}`,
+    expect: { anonymous: "sign-in", staff: 404, champion: 404, hr: 200, admin: 200, otherAdmin: 404 },
+  },
+  {
+    route: "routes/teams.$teamId",
+    path: () => "/teams/not-a-uuid",
+    expect: { anonymous: "sign-in", staff: 404, champion: 404, hr: 404, admin: 404, otherAdmin: 404 },
+  },
+  {
+    route: "routes/admin.people",
+    path: () => "/admin/people",
+    expect: { anonymous: "sign-in", staff: 404, champion: 404, hr: 404, admin: 200, otherAdmin: 200 },
+  },
+];
+
+const clients = {} as Record<Visitor, HttpClient>;
+
+beforeAll(async () => {
+  one = await aCouncil(database.db);
+  two = await aCouncil(database.db);
+  server = await startTestServer(database);
+  const people: Record<Exclude<Visitor, "anonymous">, { email: string }> = {
+    staff: one.staff,
+    champion: one.champion,
+    hr: one.hr,
+    admin: one.admin,
+    otherAdmin: two.admin,
+  };
+  clients.anonymous = new HttpClient(server.url);
+  for (const [visitor, person] of Object.entries(people)) {
+    const client = new HttpClient(server.url);
+    await client.signIn(person.email, TEST_PASSWORD);
+    clients[visitor as Visitor] = client;
+  }
+});
+afterAll(() => server?.close());
+
+function outcomeOf(response: Response): Outcome | number {
+  if (response.status === 302) {
+    const location = response.headers.get("location") ?? "";
+    if (location.startsWith("/sign-in")) return "sign-in";
+    if (location === "/") return "home";
+    return 302;
+  }
+  return response.status;
+}
+
+describe("who may see each route", () => {
+  it("covers every route in the build", async () => {
+    const build = await loadBuild();
+    const routeIds = Object.keys(build.routes).filter((id) => id !== "root");
+    const covered = new Set(CASES.map((c) => c.route));
+    expect(routeIds.filter((id) => !covered.has(id))).toEqual([]);
+  });
+
+  for (const testCase of CASES) {
+    it(`${testCase.route} (${testCase.path.toString().replace(/^\(\) => /, "")})`, async () => {
+      const actual: Record<string, Outcome | number> = {};
+      for (const visitor of VISITORS) actual[visitor] = outcomeOf(await clients[visitor].get(testCase.path()));
+      expect(actual).toEqual(testCase.expect);
+    });
+  }
+
+  it("shows an admin only their own organisation's people", async () => {
+    const html = await (await clients.admin.get("/admin/people")).text();
+    expect(html).toContain(one.staff.email);
+    expect(html).not.toContain(two.staff.email);
+  });
+
+  it("answers 404, not the data, when an admin acts on another organisation's person", async () => {
+    const response = await clients.admin.post("/admin/people", { intent: "password-link", personId: two.staff.id });
+    expect(response.status).toBe(404);
+    const deactivate = await clients.admin.post("/admin/people", { intent: "deactivate", personId: two.staff.id });
+    expect(deactivate.status).toBe(404);
+  });
+
+  it("answers 404 to staff and HR posting to the admin page", async () => {
+    for (const visitor of ["staff", "hr", "champion"] as const) {
+      expect((await clients[visitor].post("/admin/people", { intent: "deactivate", personId: one.staff.id })).status).toBe(404);
+    }
+  });
+});
