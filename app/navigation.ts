@@ -4,7 +4,10 @@ export type NavItem = { href: string; label: string };
 
 /** Navigation by role; the server still checks every page, this only decides what to offer. */
 export function navigationFor(user: { role: Role; isChampion: boolean }): NavItem[] {
-  const items: NavItem[] = [{ href: "/", label: "Home" }];
+  const items: NavItem[] = [
+    { href: "/", label: "Home" },
+    { href: "/training", label: "Training" },
+  ];
   if (user.isChampion || user.role === "hr" || user.role === "admin") items.push({ href: "/teams", label: "Teams" });
   if (user.role === "admin") items.push({ href: "/admin/people", label: "People" });
   return items;

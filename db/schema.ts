@@ -5,6 +5,7 @@ import {
   date,
   index,
   inet,
+  integer,
   jsonb,
   pgEnum,
   pgTable,
@@ -145,4 +146,102 @@ export const auditLog = pgTable(
     at: timestamp("at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [index("audit_log_organisation_at_idx").on(t.organisationId, t.at)],
+);
+
+/** A training module of one organisation, identified by its slug in content/<organisation>/modules. */
+export const trainingModules = pgTable(
+  "training_modules",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    organisationId: uuid("organisation_id")
+      .notNull()
+      .references(() => organisations.id),
+    slug: text("slug").notNull(),
+    title: text("title").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("training_modules_organisation_slug_key").on(t.organisationId, t.slug)],
+);
+
+/** Each distinct content of a module, by the sha256 of its canonical JSON. An attempt keeps the version it began with. */
+export const moduleVersions = pgTable(
+  "module_versions",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    moduleId: uuid("module_id")
+      .notNull()
+      .references(() => trainingModules.id),
+    contentHash: text("content_hash").notNull(),
+    content: jsonb("content").notNull(),
+    title: text("title").notNull(),
+    passMark: integer("pass_mark_percent").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("module_versions_module_hash_key").on(t.moduleId, t.contentHash)],
+);
+
+/** The modules each person of an organisation must pass (a pass on any version counts). */
+export const requiredModules = pgTable(
+  "required_modules",
+  {
+    organisationId: uuid("organisation_id")
+      .notNull()
+      .references(() => organisations.id),
+    moduleId: uuid("module_id")
+      .notNull()
+      .references(() => trainingModules.id),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.organisationId, t.moduleId] })],
+);
+
+export const attemptStatusEnum = pgEnum("attempt_status", ["in_progress", "passed", "failed"]);
+
+/** One person's go at one module version: the persisted XState snapshot is the source of truth for where they are. */
+export const attempts = pgTable(
+  "attempts",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id),
+    moduleId: uuid("module_id")
+      .notNull()
+      .references(() => trainingModules.id),
+    moduleVersionId: uuid("module_version_id")
+      .notNull()
+      .references(() => moduleVersions.id),
+    status: attemptStatusEnum("status").notNull().default("in_progress"),
+    snapshot: jsonb("snapshot").notNull(),
+    /** How many answers are recorded; a form carries the step it was shown at, so a replay or double submit is refused. */
+    step: integer("step").notNull().default(0),
+    score: integer("score").notNull().default(0),
+    answered: integer("answered").notNull().default(0),
+    startedAt: timestamp("started_at", { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+    completedAt: timestamp("completed_at", { withTimezone: true }),
+  },
+  (t) => [
+    index("attempts_user_module_idx").on(t.userId, t.moduleId),
+    // At most one attempt in progress per person and module, so two tabs cannot start two.
+    uniqueIndex("attempts_one_in_progress_key").on(t.userId, t.moduleId).where(sql`status = 'in_progress'`),
+  ],
+);
+
+/** Every answer, append-only (triggers refuse UPDATE, DELETE and TRUNCATE). */
+export const attemptEvents = pgTable(
+  "attempt_events",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    attemptId: uuid("attempt_id")
+      .notNull()
+      .references(() => attempts.id),
+    step: integer("step").notNull(),
+    type: text("type").notNull(),
+    scenarioId: text("scenario_id").notNull(),
+    choiceId: text("choice_id").notNull(),
+    correct: boolean("correct").notNull(),
+    at: timestamp("at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex("attempt_events_attempt_step_key").on(t.attemptId, t.step)],
 );

@@ -6,6 +6,7 @@ import type { ServerBuild } from "@remix-run/node";
 import pino from "pino";
 import { createHttpApp } from "~/http/server.server";
 import { createMailer } from "~/mail/mailer.server";
+import { syncTrainingContent } from "~/training/content-sync.server";
 import { isSeeded, seedDemo } from "~db/seed-demo.server";
 import { openConfiguredDatabase, runCli } from "./lib/runtime";
 
@@ -32,6 +33,8 @@ await runCli(async (config) => {
     const result = await seedDemo(database.db, { demoPassword: config.demoPassword });
     logger.info(`Seeded ${result.organisations} demo organisations with ${result.people} people`);
   }
+  const content = await syncTrainingContent(database.db, "content", new Date());
+  if (content.newVersions > 0) logger.info(`Recorded ${content.newVersions} new training module version(s)`);
   const buildFile = resolve("build/index.js");
   if (!config.isProduction) buildIfStale(buildFile);
   const build = (await import(pathToFileURL(buildFile).href)) as ServerBuild;

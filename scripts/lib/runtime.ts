@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import { ConfigError, loadConfig, type Config } from "~/config.server";
+import { ContentError } from "~/training/content-sync.server";
 import { openDatabase, type Database } from "~db/client.server";
 
 export class FatalError extends Error {}
@@ -44,7 +45,7 @@ export async function runCli(main: (config: Config) => Promise<void | number>): 
     const code = await main(loadConfig());
     if (typeof code === "number") process.exitCode = code;
   } catch (error) {
-    if (error instanceof ConfigError || error instanceof FatalError) {
+    if (error instanceof ConfigError || error instanceof FatalError || error instanceof ContentError) {
       console.error(error.message);
       process.exit(1);
     }

@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freshDatabase } from "../support/database";
-import { aCouncil, TEST_PASSWORD } from "../support/factories";
+import { answerQuestion, startOrResumeAttempt } from "~/training/attempts.server";
+import type { TrainingModule } from "~/training/content-schema";
+import { syncTrainingModules } from "~/training/content-sync.server";
+import { aCouncil, aModuleContent, asCurrentUser, TEST_PASSWORD } from "../support/factories";
 import { HttpClient } from "../support/http";
 import { loadBuild, startTestServer, type TestServer } from "../support/server";
 
@@ -13,10 +16,11 @@ const database = await freshDatabase();
 let server: TestServer;
 let one: Awaited<ReturnType<typeof aCouncil>>;
 let two: Awaited<ReturnType<typeof aCouncil>>;
+let finishedAttempt: string;
 
 const VISITORS = ["anonymous", "staff", "champion", "hr", "admin", "otherAdmin"] as const;
 type Visitor = (typeof VISITORS)[number];
-type Outcome = 200 | 404 | "sign-in" | "home";
+type Outcome = 200 | 404 | "sign-in" | "home" | "redirect";
 
 type Case = { route: string; path: () => string; expect: Record<Visitor, Outcome> };
 
@@ -60,6 +64,27 @@ const CASES: Case[] = [
     path: () => "/teams/not-a-uuid",
     expect: { anonymous: "sign-in", staff: 404, champion: 404, hr: 404, admin: 404, otherAdmin: 404 },
   },
+  { route: "routes/training._index", path: () => "/training", expect: everyone(200, "sign-in") },
+  {
+    route: "routes/training.$moduleSlug._index",
+    path: () => "/training/test-module",
+    expect: { anonymous: "sign-in", staff: 200, champion: 200, hr: 200, admin: 200, otherAdmin: 404 },
+  },
+  {
+    route: "routes/training.$moduleSlug.attempts.$attemptId._index",
+    path: () => `/training/test-module/attempts/${finishedAttempt}`,
+    expect: { anonymous: "sign-in", staff: "redirect", champion: 404, hr: 404, admin: 404, otherAdmin: 404 },
+  },
+  {
+    route: "routes/training.$moduleSlug.attempts.$attemptId.answers.$step",
+    path: () => `/training/test-module/attempts/${finishedAttempt}/answers/1`,
+    expect: { anonymous: "sign-in", staff: 200, champion: 404, hr: 404, admin: 404, otherAdmin: 404 },
+  },
+  {
+    route: "routes/training.$moduleSlug.attempts.$attemptId.result",
+    path: () => `/training/test-module/attempts/${finishedAttempt}/result`,
+    expect: { anonymous: "sign-in", staff: 200, champion: 404, hr: 404, admin: 404, otherAdmin: 404 },
+  },
   {
     route: "routes/admin.people",
     path: () => "/admin/people",
@@ -72,6 +97,13 @@ const clients = {} as Record<Visitor, HttpClient>;
 beforeAll(async () => {
   one = await aCouncil(database.db);
   two = await aCouncil(database.db);
+  const content = aModuleContent(one.organisation.slug) as unknown as TrainingModule;
+  await syncTrainingModules(database.db, [content], new Date());
+  const staff = asCurrentUser(one.staff, one.organisation);
+  finishedAttempt = (await startOrResumeAttempt(database.db, staff, "test-module", new Date()))!;
+  for (const [step, scenarioId] of ["q1", "q2", "q3"].entries()) {
+    await answerQuestion(database.db, staff, "test-module", finishedAttempt, { scenarioId, choiceId: "a", step }, new Date());
+  }
   server = await startTestServer(database);
   const people: Record<Exclude<Visitor, "anonymous">, { email: string }> = {
     staff: one.staff,
@@ -94,7 +126,7 @@ function outcomeOf(response: Response): Outcome | number {
     const location = response.headers.get("location") ?? "";
     if (location.startsWith("/sign-in")) return "sign-in";
     if (location === "/") return "home";
-    return 302;
+    return "redirect";
   }
   return response.status;
 }
@@ -126,6 +158,11 @@ describe("who may see each route", () => {
     expect(response.status).toBe(404);
     const deactivate = await clients.admin.post("/admin/people", { intent: "deactivate", personId: two.staff.id });
     expect(deactivate.status).toBe(404);
+  });
+
+  it("answers 404 to anyone answering another person's attempt, and records nothing", async () => {
+    const response = await clients.champion.post(`/training/test-module/attempts/${finishedAttempt}`, { scenarioId: "q1", choiceId: "a", step: "0" });
+    expect(response.status).toBe(404);
   });
 
   it("answers 404 to staff and HR posting to the admin page", async () => {

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { hashPassword } from "~/auth/password.server";
+import type { CurrentUser } from "~/auth/session.server";
 import type { Db } from "~db/client.server";
 import { organisations, teamChampions, teams, users, type Role } from "~db/schema";
 
@@ -73,4 +74,55 @@ export async function aCouncil(db: Db) {
   const hr = await aPerson(db, { organisationId: organisation.id, teamId: teamB.id, role: "hr" });
   const admin = await aPerson(db, { organisationId: organisation.id, teamId: teamB.id, role: "admin" });
   return { organisation, teamA, teamB, staff, champion, hr, admin };
+}
+
+/** A small valid module: three questions, the first branching to a follow-up on its wrong answer. */
+export function aModuleContent(organisation: string, overrides: Record<string, unknown> = {}) {
+  const citation = { document: "Test council social media policy", section: "1.1", heading: "Personal use" };
+  const choice = (id: string, correct: boolean, next: string) => ({ id, text: `Answer ${id}`, correct, feedback: `Because ${id}.`, citation, next });
+  return {
+    id: "test-module",
+    organisation,
+    title: "Test module",
+    summary: "A module for tests.",
+    passMark: 0.8,
+    startScenario: "q1",
+    scenarios: [
+      { id: "q1", kind: "main", title: "First", situation: "A situation.\n\nMore of it.", question: "What do you do first?", choices: [choice("a", true, "q2"), choice("b", false, "q1-follow-up"), choice("c", false, "q2")] },
+      { id: "q1-follow-up", kind: "follow-up", title: "Follow-up", situation: "Think again.", question: "And now?", choices: [choice("a", true, "q2"), choice("b", false, "q2"), choice("c", false, "q2")] },
+      { id: "q2", kind: "main", title: "Second", situation: "Another situation.", question: "What next?", choices: [choice("a", true, "q3"), choice("b", false, "q3"), choice("c", false, "q3")] },
+      { id: "q3", kind: "main", title: "Third", situation: "A last situation.", question: "Finally?", choices: [choice("a", true, "end"), choice("b", false, "end"), choice("c", false, "end")] },
+    ],
+    ...overrides,
+  };
+}
+
+/** What a signed-in person looks like to domain functions, built from a factory row. */
+export function asCurrentUser(
+  person: typeof users.$inferSelect,
+  organisation: { name: string; slug: string },
+  championTeamIds: string[] = [],
+): CurrentUser {
+  return {
+    id: person.id,
+    name: person.name,
+    email: person.email,
+    role: person.role,
+    organisationId: person.organisationId,
+    organisationName: organisation.name,
+    organisationSlug: organisation.slug,
+    teamId: person.teamId,
+    championTeamIds,
+  };
+}
+
+/** The database's own message for a refused statement (drizzle wraps it as the error's cause). */
+export async function databaseError(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (error) {
+    const e = error as Error & { cause?: Error };
+    return e.cause?.message ?? e.message;
+  }
+  return "no error";
 }

@@ -1,0 +1,96 @@
+import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { Form, useActionData, useLoaderData } from "@remix-run/react";
+import { isUuid, notFound, requireUser } from "~/auth/access.server";
+import { CsrfInput } from "~/components/csrf-input";
+import { ErrorSummary } from "~/components/error-summary";
+import { fieldErrors, type FieldErrors } from "~/components/form-errors";
+import { Radios } from "~/components/radios";
+import { useValidatedForm } from "~/components/validated-form";
+import { answerQuestion, attemptState } from "~/training/attempts.server";
+import { answerSchema } from "~/training/forms";
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [
+  { title: `${data ? `Question ${data.questionNumber}: ${data.module.title}` : "Training"} – Social media code of conduct` },
+];
+
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  const user = await requireUser(request, context);
+  if (!isUuid(params.attemptId)) throw notFound();
+  const state = await attemptState(context.db, user, params.moduleSlug ?? "", params.attemptId);
+  if (!state) throw notFound();
+  if (state.kind === "result") throw redirect(`/training/${state.module.slug}/attempts/${state.attemptId}/result`);
+  return state;
+}
+
+type ActionData = { errors?: FieldErrors; notice?: string };
+
+export async function action({ request, params, context }: ActionFunctionArgs) {
+  const user = await requireUser(request, context);
+  if (!isUuid(params.attemptId)) throw notFound();
+  const slug = params.moduleSlug ?? "";
+  const parsed = answerSchema.safeParse(Object.fromEntries(await request.formData()));
+  if (!parsed.success) return Response.json({ errors: fieldErrors(parsed.error) } satisfies ActionData, { status: 400 });
+  const result = await answerQuestion(context.db, user, slug, params.attemptId, parsed.data, context.now());
+  switch (result.outcome) {
+    case "recorded":
+      return redirect(`/training/${slug}/attempts/${params.attemptId}/answers/${result.step}`);
+    case "not-found":
+      throw notFound();
+    case "invalid":
+      return Response.json({ errors: { choiceId: "Select one of the answers shown" } } satisfies ActionData, { status: 400 });
+    case "stale":
+      return Response.json(
+        { notice: "That answer was not recorded: the question had already been answered, or the page was out of date. Your answers so far are saved. This is the question to answer now." } satisfies ActionData,
+        { status: 409 },
+      );
+  }
+}
+
+export default function Question() {
+  const state = useLoaderData<typeof loader>();
+  const actionData = useActionData<ActionData>();
+  const { register, onSubmit, errors } = useValidatedForm(answerSchema, actionData?.errors);
+  return (
+    <div className="govuk-grid-row">
+      <div className="govuk-grid-column-two-thirds">
+        <ErrorSummary errors={errors} />
+        {actionData?.notice ? (
+          <div className="govuk-notification-banner" role="region" aria-labelledby="notice-title" data-module="govuk-notification-banner">
+            <div className="govuk-notification-banner__header">
+              <h2 className="govuk-notification-banner__title" id="notice-title">
+                Important
+              </h2>
+            </div>
+            <div className="govuk-notification-banner__content">
+              <p className="govuk-notification-banner__heading">{actionData.notice}</p>
+            </div>
+          </div>
+        ) : null}
+        <span className="govuk-caption-l">
+          {state.module.title}: question {state.questionNumber}
+        </span>
+        <h2 className="govuk-heading-m">{state.scenario.title}</h2>
+        {state.scenario.situation.split(/\n\s*\n/).map((paragraph, i) => (
+          <p className="govuk-body" key={i}>
+            {paragraph}
+          </p>
+        ))}
+        <Form method="post" noValidate onSubmit={onSubmit} key={state.step}>
+          <CsrfInput />
+          <input type="hidden" value={state.scenario.id} {...register("scenarioId")} />
+          <input type="hidden" value={state.step} {...register("step")} />
+          <Radios
+            legend={state.scenario.question}
+            legendIsPageHeading
+            error={errors.choiceId}
+            options={state.scenario.choices.map((c) => ({ value: c.id, label: c.text }))}
+            {...register("choiceId")}
+          />
+          <button type="submit" className="govuk-button" data-module="govuk-button" data-prevent-double-click="true">
+            Submit answer
+          </button>
+        </Form>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,45 @@
+import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { Link, useLoaderData } from "@remix-run/react";
+import { isUuid, notFound, requireUser } from "~/auth/access.server";
+import { CitationLine } from "~/components/citation";
+import { answerFeedback } from "~/training/attempts.server";
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [
+  { title: `${data ? `${data.correct ? "Correct" : "Not quite"}: ${data.module.title}` : "Training"} – Social media code of conduct` },
+];
+
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  const user = await requireUser(request, context);
+  const step = Number(params.step);
+  if (!isUuid(params.attemptId) || !Number.isInteger(step) || step < 1) throw notFound();
+  const feedback = await answerFeedback(context.db, user, params.moduleSlug ?? "", params.attemptId, step);
+  if (!feedback) throw notFound();
+  return feedback;
+}
+
+export default function Feedback() {
+  const f = useLoaderData<typeof loader>();
+  const next = `/training/${f.module.slug}/attempts/${f.attemptId}${f.finished && f.isLatest ? "/result" : ""}`;
+  return (
+    <div className="govuk-grid-row">
+      <div className="govuk-grid-column-two-thirds">
+        <span className="govuk-caption-l">{f.module.title}</span>
+        <h1 className="govuk-heading-l">{f.correct ? "That’s right" : "That’s not the best answer"}</h1>
+        <p className="govuk-body">
+          <strong>{f.question}</strong>
+        </p>
+        <p className="govuk-body">You answered: {f.answer}</p>
+        {f.bestAnswers.length > 0 ? (
+          <div className="govuk-inset-text">
+            The best answer: {f.bestAnswers.join(" Or: ")}
+          </div>
+        ) : null}
+        <p className="govuk-body">{f.feedback}</p>
+        <CitationLine citation={f.citation} />
+        <Link className="govuk-button" to={next} data-module="govuk-button">
+          {f.finished && f.isLatest ? "See your result" : "Continue"}
+        </Link>
+      </div>
+    </div>
+  );
+}

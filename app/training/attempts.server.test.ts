@@ -1,0 +1,152 @@
+import { eq, sql } from "drizzle-orm";
+import { beforeAll, describe, expect, it } from "vitest";
+import { attemptEvents, attempts } from "~db/schema";
+import { freshDatabase } from "../../test/support/database";
+import { aCouncil, aModuleContent, aPerson, asCurrentUser, databaseError } from "../../test/support/factories";
+import type { CurrentUser } from "~/auth/session.server";
+import { answerFeedback, answerQuestion, attemptState, requiredModulesFor, startOrResumeAttempt } from "./attempts.server";
+import type { TrainingModule } from "./content-schema";
+import { syncTrainingModules } from "./content-sync.server";
+
+const database = await freshDatabase();
+const db = database.db;
+const now = new Date("2026-03-02T10:00:00Z");
+let council: Awaited<ReturnType<typeof aCouncil>>;
+let staff: CurrentUser;
+let other: CurrentUser;
+let content: TrainingModule;
+
+beforeAll(async () => {
+  council = await aCouncil(db);
+  staff = asCurrentUser(council.staff, council.organisation);
+  other = asCurrentUser(council.hr, council.organisation);
+  content = aModuleContent(council.organisation.slug) as unknown as TrainingModule;
+  await syncTrainingModules(db, [content], now);
+});
+
+async function eventsOf(attemptId: string) {
+  return db.select().from(attemptEvents).where(eq(attemptEvents.attemptId, attemptId)).orderBy(attemptEvents.step);
+}
+
+async function answerAll(user: CurrentUser, attemptId: string, choose: (scenarioId: string) => string) {
+  for (let i = 0; i < 10; i++) {
+    const state = await attemptState(db, user, "test-module", attemptId);
+    if (!state || state.kind === "result") return state;
+    const result = await answerQuestion(db, user, "test-module", attemptId, { scenarioId: state.scenario.id, choiceId: choose(state.scenario.id), step: state.step }, now);
+    expect(result.outcome).toBe("recorded");
+  }
+  throw new Error("the attempt did not end");
+}
+
+describe("attempts", () => {
+  it("makes a module required for its organisation when first recorded", async () => {
+    const modules = await requiredModulesFor(db, staff);
+    expect(modules).toEqual([expect.objectContaining({ slug: "test-module", status: "not-started" })]);
+  });
+
+  it("gives one attempt however often, and from however many tabs, a person starts", async () => {
+    const person = asCurrentUser(council.admin, council.organisation);
+    const ids = await Promise.all([1, 2, 3].map(() => startOrResumeAttempt(db, person, "test-module", now)));
+    expect(new Set(ids).size).toBe(1);
+    expect(await startOrResumeAttempt(db, person, "test-module", now)).toBe(ids[0]);
+  });
+
+  it("refuses a module of another organisation or one that does not exist", async () => {
+    const elsewhere = await aCouncil(db);
+    const outsider = asCurrentUser(elsewhere.staff, elsewhere.organisation);
+    expect(await startOrResumeAttempt(db, outsider, "test-module", now)).toBeNull();
+    expect(await startOrResumeAttempt(db, staff, "no-such-module", now)).toBeNull();
+  });
+
+  it("records an answer with its event, then refuses the same answer replayed, and changes nothing", async () => {
+    const attemptId = (await startOrResumeAttempt(db, staff, "test-module", now))!;
+    const first = await answerQuestion(db, staff, "test-module", attemptId, { scenarioId: "q1", choiceId: "a", step: 0 }, now);
+    expect(first).toEqual({ outcome: "recorded", step: 1 });
+    const [before] = await db.select().from(attempts).where(eq(attempts.id, attemptId));
+    const replay = await answerQuestion(db, staff, "test-module", attemptId, { scenarioId: "q1", choiceId: "b", step: 0 }, now);
+    expect(replay).toEqual({ outcome: "stale" });
+    const [after] = await db.select().from(attempts).where(eq(attempts.id, attemptId));
+    expect(after).toEqual(before);
+    expect(await eventsOf(attemptId)).toHaveLength(1);
+    const feedback = await answerFeedback(db, staff, "test-module", attemptId, 1);
+    expect(feedback).toMatchObject({ correct: true, feedback: "Because a.", citation: { heading: "Personal use" } });
+  });
+
+  it("refuses an answer to a question that is not the current one, even with the right step", async () => {
+    const attemptId = (await startOrResumeAttempt(db, staff, "test-module", now))!;
+    const state = await attemptState(db, staff, "test-module", attemptId);
+    expect(state?.kind).toBe("question");
+    const result = await answerQuestion(db, staff, "test-module", attemptId, { scenarioId: "q3", choiceId: "a", step: state!.step }, now);
+    expect(result).toEqual({ outcome: "stale" });
+  });
+
+  it("refuses a choice the question does not have, and writes nothing", async () => {
+    const attemptId = (await startOrResumeAttempt(db, staff, "test-module", now))!;
+    const state = await attemptState(db, staff, "test-module", attemptId);
+    if (state?.kind !== "question") throw new Error("expected a question");
+    const before = await eventsOf(attemptId);
+    const result = await answerQuestion(db, staff, "test-module", attemptId, { scenarioId: state.scenario.id, choiceId: "zzz", step: state.step }, now);
+    expect(result).toEqual({ outcome: "invalid" });
+    expect(await eventsOf(attemptId)).toEqual(before);
+  });
+
+  it("treats another person's attempt as not found", async () => {
+    const attemptId = (await startOrResumeAttempt(db, staff, "test-module", now))!;
+    expect(await attemptState(db, other, "test-module", attemptId)).toBeNull();
+    expect(await answerQuestion(db, other, "test-module", attemptId, { scenarioId: "q1", choiceId: "a", step: 0 }, now)).toEqual({ outcome: "not-found" });
+  });
+
+  it("records one answer when the same form is submitted twice at once", async () => {
+    const person = asCurrentUser(council.champion, council.organisation);
+    const attemptId = (await startOrResumeAttempt(db, person, "test-module", now))!;
+    const results = await Promise.all([
+      answerQuestion(db, person, "test-module", attemptId, { scenarioId: "q1", choiceId: "a", step: 0 }, now),
+      answerQuestion(db, person, "test-module", attemptId, { scenarioId: "q1", choiceId: "a", step: 0 }, now),
+    ]);
+    expect(results.map((r) => r.outcome).sort()).toEqual(["recorded", "stale"]);
+    expect(await eventsOf(attemptId)).toHaveLength(1);
+  });
+
+  it("passes the best path, scoring answers right first time", async () => {
+    const attemptId = (await startOrResumeAttempt(db, staff, "test-module", now))!;
+    const result = await answerAll(staff, attemptId, () => "a");
+    expect(result).toMatchObject({ kind: "result", status: "passed", score: 3, answered: 3 });
+    expect((await requiredModulesFor(db, staff))[0].status).toBe("passed");
+  });
+
+  it("follows the branch a wrong answer leads to, and fails when too few are right", async () => {
+    const person = asCurrentUser(council.hr, council.organisation);
+    const attemptId = (await startOrResumeAttempt(db, person, "test-module", now))!;
+    const result = await answerAll(person, attemptId, (scenarioId) => (scenarioId === "q1-follow-up" ? "a" : "b"));
+    if (result?.kind !== "result") throw new Error("expected a result");
+    expect(result.answers.map((a) => a.title)).toEqual(["First", "Follow-up", "Second", "Third"]);
+    expect(result).toMatchObject({ status: "failed", score: 1, answered: 4 });
+    expect(result.answers[0].bestAnswers).toEqual(["Answer a"]);
+    expect((await requiredModulesFor(db, person))[0].status).toBe("failed");
+    // A retake starts a new attempt; the failed one stays as it was.
+    const retake = await startOrResumeAttempt(db, person, "test-module", now);
+    expect(retake).not.toBe(attemptId);
+  });
+
+  it("keeps an attempt on the version it began with after the content changes", async () => {
+    const person = asCurrentUser(await aPerson(db, { organisationId: council.organisation.id, teamId: council.teamA.id }), council.organisation);
+    const attemptId = (await startOrResumeAttempt(db, person, "test-module", now))!;
+    const changed = { ...content, scenarios: content.scenarios.map((s) => (s.id === "q1" ? { ...s, question: "A reworded first question?" } : s)) };
+    const synced = await syncTrainingModules(db, [changed], new Date(now.getTime() + 1000));
+    expect(synced.newVersions).toBe(1);
+    const state = await attemptState(db, person, "test-module", attemptId);
+    expect(state).toMatchObject({ kind: "question", scenario: { question: "What do you do first?" } });
+    const another = asCurrentUser(await aPerson(db, { organisationId: council.organisation.id }), council.organisation);
+    const fresh = (await startOrResumeAttempt(db, another, "test-module", now))!;
+    expect(await attemptState(db, another, "test-module", fresh)).toMatchObject({ scenario: { question: "A reworded first question?" } });
+    // Recording the same content again makes no new version.
+    expect((await syncTrainingModules(db, [changed], now)).newVersions).toBe(0);
+  });
+
+  it("keeps every answer: attempt_events refuses UPDATE, DELETE and TRUNCATE", async () => {
+    expect((await db.select().from(attemptEvents)).length).toBeGreaterThan(0);
+    for (const statement of [sql`update attempt_events set correct = not correct`, sql`delete from attempt_events`, sql`truncate attempt_events cascade`]) {
+      await expect(databaseError(db.execute(statement))).resolves.toMatch(/append-only/);
+    }
+  });
+});
