@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import {
+  bigint,
   bigserial,
   boolean,
   date,
@@ -245,3 +246,99 @@ export const attemptEvents = pgTable(
   },
   (t) => [uniqueIndex("attempt_events_attempt_step_key").on(t.attemptId, t.step)],
 );
+
+/** An organisation's code of conduct; its text lives in policy_versions. */
+export const policies = pgTable(
+  "policies",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    organisationId: uuid("organisation_id")
+      .notNull()
+      .references(() => organisations.id),
+    slug: text("slug").notNull(),
+    title: text("title").notNull(),
+    /** How long a signature stands before it must be renewed. */
+    renewalMonths: integer("renewal_months").notNull().default(12),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("policies_organisation_slug_key").on(t.organisationId, t.slug)],
+);
+
+/** The exact text of each published version, with the sha256 of its exact bytes. Never changed once published. */
+export const policyVersions = pgTable(
+  "policy_versions",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    policyId: uuid("policy_id")
+      .notNull()
+      .references(() => policies.id),
+    organisationId: uuid("organisation_id")
+      .notNull()
+      .references(() => organisations.id),
+    versionLabel: text("version_label").notNull(),
+    body: text("body").notNull(),
+    sha256: text("sha256").notNull(),
+    effectiveDate: date("effective_date", { mode: "string" }).notNull(),
+    requiresReattestation: boolean("requires_reattestation").notNull().default(true),
+    publishedAt: timestamp("published_at", { withTimezone: true }).notNull().defaultNow(),
+    publishedBy: uuid("published_by").references(() => users.id),
+  },
+  (t) => [
+    uniqueIndex("policy_versions_policy_label_key").on(t.policyId, t.versionLabel),
+    index("policy_versions_policy_published_idx").on(t.policyId, t.publishedAt),
+  ],
+);
+
+export const attestationKindEnum = pgEnum("attestation_kind", ["signed", "withdrawn"]);
+
+/**
+ * The attestation ledger: one hash chain per organisation, append-only (triggers refuse UPDATE, DELETE
+ * and TRUNCATE). `hash` is sha256 over the RFC 8785 canonical JSON of the record (docs/ledger.md).
+ */
+export const attestations = pgTable(
+  "attestations",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    organisationId: uuid("organisation_id")
+      .notNull()
+      .references(() => organisations.id),
+    seq: integer("seq").notNull(),
+    reference: text("reference").notNull().unique(),
+    kind: attestationKindEnum("kind").notNull(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id),
+    policyVersionId: uuid("policy_version_id")
+      .notNull()
+      .references(() => policyVersions.id),
+    policySha256: text("policy_sha256").notNull(),
+    declarationText: text("declaration_text").notNull(),
+    typedName: text("typed_name"),
+    recordedAt: timestamp("recorded_at", { withTimezone: true, precision: 3 }).notNull(),
+    ip: text("ip"),
+    userAgent: text("user_agent"),
+    qualifyingAttemptIds: jsonb("qualifying_attempt_ids").$type<string[]>().notNull(),
+    /** For a withdrawal: the reference of the record withdrawn, who withdrew it and why. */
+    subjectReference: text("subject_reference"),
+    actorUserId: uuid("actor_user_id").references(() => users.id),
+    reason: text("reason"),
+    previousHash: text("previous_hash").notNull(),
+    hash: text("hash").notNull(),
+  },
+  (t) => [
+    uniqueIndex("attestations_organisation_seq_key").on(t.organisationId, t.seq),
+    // A second record claiming the same predecessor would fork the chain: the database refuses it.
+    uniqueIndex("attestations_organisation_previous_key").on(t.organisationId, t.previousHash),
+    index("attestations_user_idx").on(t.userId, t.policyVersionId),
+  ],
+);
+
+/** Certificates are rendered once from the ledger record; later downloads return these exact bytes. */
+export const certificates = pgTable("certificates", {
+  attestationId: bigint("attestation_id", { mode: "number" })
+    .primaryKey()
+    .references(() => attestations.id),
+  pdf: text("pdf_base64").notNull(),
+  sha256: text("sha256").notNull(),
+  issuedAt: timestamp("issued_at", { withTimezone: true }).notNull().defaultNow(),
+});

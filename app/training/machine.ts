@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { assign, initialTransition, setup, transition } from "xstate";
+import { canonicalJson } from "~/lib/canonical-json";
 import type { TrainingModule } from "./content-schema";
 
 export type PathEntry = { scenarioId: string; choiceId: string; correct: boolean };
@@ -77,18 +78,7 @@ export function answer(machine: ModuleMachine, persisted: PersistedAttempt, even
   return { accepted: true, snapshot: persist(next) };
 }
 
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
-  if (value && typeof value === "object") {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(",")}}`;
-  }
-  return JSON.stringify(value);
-}
-
 /** A module version's identity: sha256 over its canonical JSON (sorted keys), so formatting changes make no new version. */
 export function moduleContentHash(module: TrainingModule): string {
-  return createHash("sha256").update(canonical(module)).digest("hex");
+  return createHash("sha256").update(canonicalJson(module)).digest("hex");
 }

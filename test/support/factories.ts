@@ -126,3 +126,23 @@ export async function databaseError(promise: Promise<unknown>): Promise<string> 
   }
   return "no error";
 }
+
+/** Publishes a policy version for an organisation, in force from `effectiveDate`. */
+export async function aPolicyVersion(
+  db: Db,
+  organisationId: string,
+  options: { label?: string; body?: string; effectiveDate?: string; requiresReattestation?: boolean } = {},
+) {
+  const { publishPolicyVersion } = await import("~/attestation/policies.server");
+  return publishPolicyVersion(
+    db,
+    organisationId,
+    {
+      versionLabel: options.label ?? `v-${randomBytes(3).toString("hex")}`,
+      body: options.body ?? "1. Personal use\n\nDo not accept service users as friends.\n",
+      effectiveDate: options.effectiveDate ?? "2026-01-01",
+      requiresReattestation: options.requiresReattestation ?? true,
+    },
+    { userId: null, request: { ip: null, requestId: null } },
+  );
+}

@@ -1,0 +1,111 @@
+import { eq, sql } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import { attestations } from "~db/schema";
+import { freshDatabase } from "../../test/support/database";
+import { aCouncil, aPolicyVersion, databaseError } from "../../test/support/factories";
+import { appendRecord, GENESIS_HASH, recordHash, verifyLedger, verifyReference, type NewRecord } from "./ledger.server";
+
+const database = await freshDatabase({ maxConnections: 20 });
+const db = database.db;
+
+async function aChain(length: number) {
+  const council = await aCouncil(db);
+  const version = await aPolicyVersion(db, council.organisation.id);
+  const record = (i: number): NewRecord => ({
+    organisationId: council.organisation.id,
+    kind: "signed",
+    userId: council.staff.id,
+    policyVersionId: version.id,
+    policySha256: version.sha256,
+    declarationText: "I have read it.",
+    typedName: `Name ${i}`,
+    recordedAt: new Date(Date.UTC(2026, 0, 1, 9, 0, i)),
+    ip: "192.0.2.1",
+    userAgent: "test",
+    qualifyingAttemptIds: [],
+    subjectReference: null,
+    actorUserId: council.staff.id,
+    reason: null,
+  });
+  const rows = [];
+  for (let i = 0; i < length; i++) rows.push((await appendRecord(db, record(i))).record);
+  return { council, version, rows, record };
+}
+
+/** Changes rows behind the application's back, as an attacker with the table owner's rights could. */
+async function withTriggersOff(statement: ReturnType<typeof sql>) {
+  await db.transaction(async (tx) => {
+    await tx.execute(sql`alter table attestations disable trigger user`);
+    await tx.execute(statement);
+    await tx.execute(sql`alter table attestations enable trigger user`);
+  });
+}
+
+describe("the attestation ledger", () => {
+  it("chains each record to the one before, from the genesis hash", async () => {
+    const { rows, council } = await aChain(3);
+    expect(rows.map((r) => r.seq)).toEqual([1, 2, 3]);
+    expect(rows[0].previousHash).toBe(GENESIS_HASH);
+    expect(rows[1].previousHash).toBe(rows[0].hash);
+    expect(rows[2].previousHash).toBe(rows[1].hash);
+    const report = await verifyLedger(db, { organisationId: council.organisation.id });
+    expect(report).toMatchObject({ ok: true, records: 3, problem: null });
+    expect(report.chains[0].head).toEqual({ reference: rows[2].reference, hash: rows[2].hash });
+  });
+
+  it("keeps one unbroken chain under 50 concurrent appends", async () => {
+    const { council, record } = await aChain(0);
+    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => appendRecord(db, record(i))));
+    expect(results.every((r) => r.created)).toBe(true);
+    const rows = await db.select().from(attestations).where(eq(attestations.organisationId, council.organisation.id)).orderBy(attestations.seq);
+    expect(rows.map((r) => r.seq)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+    expect(new Set(rows.map((r) => r.previousHash)).size).toBe(50);
+    expect(await verifyLedger(db, { organisationId: council.organisation.id })).toMatchObject({ ok: true, records: 50 });
+  });
+
+  it("refuses UPDATE, DELETE and TRUNCATE in the database", async () => {
+    await aChain(1);
+    expect(await databaseError(db.execute(sql`update attestations set typed_name = 'someone else'`))).toMatch(/append-only/);
+    expect(await databaseError(db.execute(sql`delete from attestations`))).toMatch(/append-only/);
+    expect(await databaseError(db.execute(sql`truncate attestations cascade`))).toMatch(/append-only/);
+  });
+
+  it("names the first altered record when a row is changed behind the app's back", async () => {
+    const { rows, council } = await aChain(4);
+    await withTriggersOff(sql`update attestations set typed_name = 'Forged' where reference = ${rows[2].reference}`);
+    const report = await verifyLedger(db, { organisationId: council.organisation.id });
+    expect(report.ok).toBe(false);
+    expect(report.problem).toMatchObject({ reference: rows[2].reference, seq: 3 });
+    expect(report.problem?.reason).toMatch(/altered/);
+    expect(await verifyReference(db, rows[2].reference, rows[2].hash)).toBe(false);
+    expect(await verifyReference(db, rows[1].reference, rows[1].hash)).toBe(true);
+  });
+
+  it("names the record after a gap when a row is removed", async () => {
+    const { rows, council } = await aChain(4);
+    await withTriggersOff(sql`delete from attestations where reference = ${rows[1].reference}`);
+    const report = await verifyLedger(db, { organisationId: council.organisation.id });
+    expect(report.problem).toMatchObject({ reference: rows[2].reference, seq: 3 });
+    expect(report.problem?.reason).toMatch(/missing/);
+  });
+
+  it("catches a record inserted with a recomputed hash, because its successor no longer links", async () => {
+    const { rows, council, record } = await aChain(3);
+    // Rewrite record 2 as a forger would: new contents and a correct hash for them.
+    const forged = { ...record(99), seq: 2, reference: rows[1].reference, previousHash: rows[0].hash };
+    await withTriggersOff(sql`update attestations set typed_name = ${forged.typedName}, recorded_at = ${forged.recordedAt.toISOString()}, hash = ${recordHash(forged)} where reference = ${rows[1].reference}`);
+    const report = await verifyLedger(db, { organisationId: council.organisation.id });
+    expect(report.problem).toMatchObject({ reference: rows[2].reference, seq: 3 });
+    expect(report.problem?.reason).toMatch(/previous hash/);
+  });
+
+  it("cannot see records cut from the end by itself, but a head kept elsewhere can", async () => {
+    const { rows, council } = await aChain(3);
+    const head = { reference: rows[2].reference, hash: rows[2].hash };
+    await withTriggersOff(sql`delete from attestations where reference = ${rows[2].reference}`);
+    expect((await verifyLedger(db, { organisationId: council.organisation.id })).ok).toBe(true);
+    const report = await verifyLedger(db, { organisationId: council.organisation.id, expectHeads: [head] });
+    expect(report.ok).toBe(false);
+    expect(report.problem?.reason).toMatch(/cut from the end/);
+  });
+});

@@ -1,0 +1,220 @@
+import { and, desc, eq, inArray } from "drizzle-orm";
+import { z } from "zod";
+import { writeAudit, type RequestInfo } from "~/audit/audit.server";
+import { verifyPassword } from "~/auth/password.server";
+import type { CurrentUser } from "~/auth/session.server";
+import { isThrottled, normaliseEmail, recordAttempt } from "~/auth/throttle.server";
+import type { FieldErrors } from "~/components/form-errors";
+import { addMonths, londonDate } from "~/lib/dates";
+import { requiredModulesFor } from "~/training/attempts.server";
+import type { Db } from "~db/client.server";
+import { attempts, attestations, policies, policyVersions, users } from "~db/schema";
+import { appendRecord, type AttestationRow } from "./ledger.server";
+import { currentPolicyVersion, policyVersionById } from "./policies.server";
+
+/** The declarations a person ticks; the exact text shown is stored in their record. */
+export const DECLARATIONS = [
+  { name: "declarationRead", text: "I have read and understood this code of conduct." },
+  { name: "declarationFollow", text: "I will follow this code of conduct in my personal and professional use of social media." },
+  {
+    name: "declarationConsequences",
+    text: "I understand that a breach of this code of conduct may lead to disciplinary action and may be reported to my professional regulator.",
+  },
+] as const;
+export const DECLARATION_TEXT = DECLARATIONS.map((d) => d.text).join("\n");
+
+const tick = (message: string) => z.literal("yes", { error: message });
+export const signSchema = z.object({
+  policyVersionId: z.string().uuid("This version of the code of conduct cannot be signed"),
+  declarationRead: tick("Confirm that you have read and understood the code of conduct"),
+  declarationFollow: tick("Confirm that you will follow the code of conduct"),
+  declarationConsequences: tick("Confirm that you understand what a breach may lead to"),
+  typedName: z.string().trim().min(1, "Enter your full name").max(200, "Your name must be 200 characters or fewer"),
+  password: z.string().min(1, "Enter your password").max(1000, "Password must be 1,000 characters or fewer"),
+});
+export type SignInput = z.infer<typeof signSchema>;
+
+/** Names match ignoring case and spacing: "Sam  Staff" and "sam staff" are the same person's hand. */
+export function namesMatch(typed: string, accountName: string): boolean {
+  const fold = (s: string) => s.normalize("NFKC").toLocaleLowerCase("en-GB").replace(/\s+/g, "");
+  return fold(typed) === fold(accountName);
+}
+
+async function renewalMonths(db: Db, policyId: string) {
+  const [policy] = await db.select({ months: policies.renewalMonths }).from(policies).where(eq(policies.id, policyId));
+  return policy?.months ?? 12;
+}
+
+/** Records of a person's that have been withdrawn, by reference. */
+async function withdrawnReferences(db: Db, userId: string) {
+  const rows = await db
+    .select({ subject: attestations.subjectReference })
+    .from(attestations)
+    .where(and(eq(attestations.userId, userId), eq(attestations.kind, "withdrawn")));
+  return new Set(rows.map((r) => r.subject));
+}
+
+/**
+ * The person's signature that satisfies the version in force, if any: not withdrawn, not expired, and on
+ * that version or on a later-or-equal one since the last version that required everyone to sign again.
+ */
+export async function validSignature(db: Db, userId: string, version: typeof policyVersions.$inferSelect, now: Date): Promise<AttestationRow | null> {
+  const months = await renewalMonths(db, version.policyId);
+  const today = londonDate(now);
+  const versions = await db
+    .select()
+    .from(policyVersions)
+    .where(eq(policyVersions.policyId, version.policyId))
+    .orderBy(desc(policyVersions.effectiveDate), desc(policyVersions.publishedAt));
+  const inForce = versions.filter((v) => v.effectiveDate <= today);
+  const binding = inForce.find((v) => v.requiresReattestation) ?? inForce[inForce.length - 1] ?? version;
+  const acceptable = new Set(inForce.slice(0, inForce.indexOf(binding) + 1).map((v) => v.id));
+  acceptable.add(version.id);
+  const withdrawn = await withdrawnReferences(db, userId);
+  const signed = await db
+    .select()
+    .from(attestations)
+    .where(and(eq(attestations.userId, userId), eq(attestations.kind, "signed"), inArray(attestations.policyVersionId, [...acceptable])))
+    .orderBy(desc(attestations.recordedAt));
+  return signed.find((r) => !withdrawn.has(r.reference) && addMonths(r.recordedAt, months) > now) ?? null;
+}
+
+/** Everything the sign page needs: the version in force, whether the person may sign it, and what changed since they last signed. */
+export async function signingStatus(db: Db, user: CurrentUser, now: Date) {
+  const version = await currentPolicyVersion(db, user.organisationId, londonDate(now));
+  if (!version) return null;
+  const modules = await requiredModulesFor(db, user);
+  const remaining = modules.filter((m) => m.status !== "passed").map((m) => ({ slug: m.slug, title: m.title }));
+  const signature = await validSignature(db, user.id, version, now);
+  const withdrawn = await withdrawnReferences(db, user.id);
+  const [lastSigned] = (
+    await db
+      .select({ reference: attestations.reference, versionId: attestations.policyVersionId, body: policyVersions.body, label: policyVersions.versionLabel })
+      .from(attestations)
+      .innerJoin(policyVersions, eq(policyVersions.id, attestations.policyVersionId))
+      .where(and(eq(attestations.userId, user.id), eq(attestations.kind, "signed")))
+      .orderBy(desc(attestations.recordedAt))
+  ).filter((r) => !withdrawn.has(r.reference));
+  const previous = lastSigned && lastSigned.versionId !== version.id ? { label: lastSigned.label, body: lastSigned.body } : null;
+  return { version, remaining, signature, previous };
+}
+
+export type SignResult = { ok: true; record: AttestationRow; created: boolean } | { ok: false; errors: FieldErrors; status: number };
+
+/**
+ * Signs the version in force. A signature is the act of a freshly authenticated person who has passed
+ * the required modules. Double submits, resubmits and two tabs give one record: inside the ledger's lock,
+ * an existing valid signature is returned instead of a new one.
+ */
+export async function signCodeOfConduct(db: Db, user: CurrentUser, input: SignInput, request: RequestInfo & { now: Date }): Promise<SignResult> {
+  const version = await policyVersionById(db, user.organisationId, input.policyVersionId);
+  if (!version) return { ok: false, status: 404, errors: { form: "This version of the code of conduct cannot be signed" } };
+  const current = await currentPolicyVersion(db, user.organisationId, londonDate(request.now));
+  if (!current || current.id !== version.id) {
+    return { ok: false, status: 409, errors: { form: "This is not the current version of the code of conduct. Sign the current version instead." } };
+  }
+  const modules = await requiredModulesFor(db, user);
+  const remaining = modules.filter((m) => m.status !== "passed");
+  if (remaining.length > 0) {
+    return { ok: false, status: 409, errors: { form: `Pass ${remaining.map((m) => m.title).join(", ")} before you sign` } };
+  }
+  if (!namesMatch(input.typedName, user.name)) {
+    return { ok: false, status: 400, errors: { typedName: "Enter your full name as it appears on your account" } };
+  }
+  const email = normaliseEmail(user.email);
+  if (await isThrottled(db, "sign-in", email, request.ip, request.now)) {
+    return { ok: false, status: 429, errors: { password: "There have been too many wrong passwords. Wait 15 minutes and try again." } };
+  }
+  const [account] = await db.select({ passwordHash: users.passwordHash }).from(users).where(eq(users.id, user.id));
+  if (!(await verifyPassword(input.password, account?.passwordHash))) {
+    await recordAttempt(db, "sign-in", email, request.ip, false, request.now);
+    return { ok: false, status: 400, errors: { password: "Your password is not correct" } };
+  }
+  const passed = await db
+    .select({ id: attempts.id, moduleId: attempts.moduleId, completedAt: attempts.completedAt })
+    .from(attempts)
+    .where(and(eq(attempts.userId, user.id), eq(attempts.status, "passed")))
+    .orderBy(desc(attempts.completedAt));
+  const qualifying = modules.map((m) => passed.find((a) => a.moduleId === m.id)!.id);
+  const result = await appendRecord(
+    db,
+    {
+      organisationId: user.organisationId,
+      kind: "signed",
+      userId: user.id,
+      policyVersionId: version.id,
+      policySha256: version.sha256,
+      declarationText: DECLARATION_TEXT,
+      typedName: input.typedName.trim(),
+      recordedAt: request.now,
+      ip: request.ip,
+      userAgent: request.userAgent?.slice(0, 500) ?? null,
+      qualifyingAttemptIds: qualifying,
+      subjectReference: null,
+      actorUserId: user.id,
+      reason: null,
+    },
+    (tx) => validSignature(tx, user.id, version, request.now),
+  );
+  if (result.created) {
+    await writeAudit(
+      db,
+      { action: "attestation.signed", organisationId: user.organisationId, actorUserId: user.id, subjectType: "attestation", subjectId: result.record.reference },
+      request,
+    );
+  }
+  return { ok: true, record: result.record, created: result.created };
+}
+
+export const withdrawSchema = z.object({
+  reference: z.string().trim().min(1, "Enter the record's reference").max(40),
+  reason: z.string().trim().min(10, "Give the reason for withdrawing the record, in a sentence or more").max(2000, "The reason must be 2,000 characters or fewer"),
+});
+
+/** HR withdraws a signed record with a reason: a new record of kind withdrawn; the original is never changed. */
+export async function withdrawAttestation(
+  db: Db,
+  hr: CurrentUser,
+  input: z.infer<typeof withdrawSchema>,
+  request: RequestInfo & { now: Date },
+): Promise<{ ok: true; record: AttestationRow; created: boolean } | { ok: false; errors: FieldErrors; status: number }> {
+  const [original] = await db
+    .select()
+    .from(attestations)
+    .where(and(eq(attestations.reference, input.reference.toUpperCase()), eq(attestations.organisationId, hr.organisationId), eq(attestations.kind, "signed")));
+  if (!original) return { ok: false, status: 404, errors: { reference: "There is no signed record with that reference in your organisation" } };
+  const result = await appendRecord(
+    db,
+    {
+      organisationId: hr.organisationId,
+      kind: "withdrawn",
+      userId: original.userId,
+      policyVersionId: original.policyVersionId,
+      policySha256: original.policySha256,
+      declarationText: `Withdrawal of ${original.reference}`,
+      typedName: null,
+      recordedAt: request.now,
+      ip: request.ip,
+      userAgent: request.userAgent?.slice(0, 500) ?? null,
+      qualifyingAttemptIds: [],
+      subjectReference: original.reference,
+      actorUserId: hr.id,
+      reason: input.reason,
+    },
+    async (tx) => {
+      const [already] = await tx
+        .select()
+        .from(attestations)
+        .where(and(eq(attestations.subjectReference, original.reference), eq(attestations.kind, "withdrawn")));
+      return already ?? null;
+    },
+  );
+  if (result.created) {
+    await writeAudit(
+      db,
+      { action: "attestation.withdrawn", organisationId: hr.organisationId, actorUserId: hr.id, subjectType: "attestation", subjectId: original.reference, details: { withdrawal: result.record.reference } },
+      request,
+    );
+  }
+  return { ok: true, record: result.record, created: result.created };
+}

@@ -1,0 +1,16 @@
+/** The calendar date in Europe/London (YYYY-MM-DD): councils' days, whatever the server's zone. */
+export function londonDate(at: Date): string {
+  return new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/London", year: "numeric", month: "2-digit", day: "2-digit" }).format(at);
+}
+
+export function addMonths(at: Date, months: number): Date {
+  const result = new Date(at.getTime());
+  result.setUTCMonth(result.getUTCMonth() + months);
+  return result;
+}
+
+const longDate = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "long", year: "numeric", timeZone: "Europe/London" });
+const longDateTime = new Intl.DateTimeFormat("en-GB", { dateStyle: "long", timeStyle: "short", timeZone: "Europe/London" });
+
+export const formatDate = (value: string | Date) => longDate.format(typeof value === "string" && value.length === 10 ? new Date(`${value}T12:00:00Z`) : new Date(value));
+export const formatDateTime = (value: string | Date) => longDateTime.format(new Date(value));
