@@ -7,8 +7,11 @@ export function navigationFor(user: { role: Role; isChampion: boolean }): NavIte
   const items: NavItem[] = [
     { href: "/", label: "Home" },
     { href: "/training", label: "Training" },
+    { href: "/code-of-conduct", label: "Code of conduct" },
+    { href: "/records", label: "Your records" },
   ];
   if (user.isChampion || user.role === "hr" || user.role === "admin") items.push({ href: "/teams", label: "Teams" });
+  if (user.role === "hr") items.push({ href: "/hr/withdraw", label: "Withdraw a record" });
   if (user.role === "admin") items.push({ href: "/admin/people", label: "People" });
   return items;
 }

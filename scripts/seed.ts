@@ -1,3 +1,4 @@
+import { syncPolicyContent } from "~/attestation/policies.server";
 import { syncTrainingContent } from "~/training/content-sync.server";
 import { isSeeded, seedDemo } from "~db/seed-demo.server";
 import { FatalError, openConfiguredDatabase, runCli } from "./lib/runtime";
@@ -13,6 +14,7 @@ await runCli(async (config) => {
     }
     const result = await seedDemo(database.db, { demoPassword: config.demoPassword });
     console.log(`Seeded ${result.organisations} demo organisations with ${result.people} people.`);
+    await syncPolicyContent(database.db, "content");
     const content = await syncTrainingContent(database.db, "content", new Date());
     console.log(`Recorded ${content.newVersions} training module version(s).`);
   } finally {

@@ -5,6 +5,7 @@ import { pathToFileURL } from "node:url";
 import type { ServerBuild } from "@remix-run/node";
 import pino from "pino";
 import { createHttpApp } from "~/http/server.server";
+import { syncPolicyContent } from "~/attestation/policies.server";
 import { createMailer } from "~/mail/mailer.server";
 import { syncTrainingContent } from "~/training/content-sync.server";
 import { isSeeded, seedDemo } from "~db/seed-demo.server";
@@ -33,6 +34,7 @@ await runCli(async (config) => {
     const result = await seedDemo(database.db, { demoPassword: config.demoPassword });
     logger.info(`Seeded ${result.organisations} demo organisations with ${result.people} people`);
   }
+  await syncPolicyContent(database.db, "content");
   const content = await syncTrainingContent(database.db, "content", new Date());
   if (content.newVersions > 0) logger.info(`Recorded ${content.newVersions} new training module version(s)`);
   const buildFile = resolve("build/index.js");

@@ -11,6 +11,7 @@ const PUBLIC_ROUTES: Record<string, string> = {
   "sign-out.tsx": "signing out needs no access check: it only revokes the caller's own session",
   "forgot-password.tsx": "asks for a reset link; says nothing about whether an account exists",
   "set-password.tsx": "guarded by the one-time link's token instead of a session",
+  "verify.tsx": "public by design: says only whether a reference and hash match an unaltered record",
 };
 
 const GUARDS = /\b(requireUser|requireRole|requireSession|requireTeamAccess)\(/;

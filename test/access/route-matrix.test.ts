@@ -3,7 +3,8 @@ import { freshDatabase } from "../support/database";
 import { answerQuestion, startOrResumeAttempt } from "~/training/attempts.server";
 import type { TrainingModule } from "~/training/content-schema";
 import { syncTrainingModules } from "~/training/content-sync.server";
-import { aCouncil, aModuleContent, asCurrentUser, TEST_PASSWORD } from "../support/factories";
+import { signCodeOfConduct } from "~/attestation/signing.server";
+import { aCouncil, aModuleContent, aPolicyVersion, asCurrentUser, TEST_PASSWORD } from "../support/factories";
 import { HttpClient } from "../support/http";
 import { loadBuild, startTestServer, type TestServer } from "../support/server";
 
@@ -17,6 +18,7 @@ let server: TestServer;
 let one: Awaited<ReturnType<typeof aCouncil>>;
 let two: Awaited<ReturnType<typeof aCouncil>>;
 let finishedAttempt: string;
+let signedReference: string;
 
 const VISITORS = ["anonymous", "staff", "champion", "hr", "admin", "otherAdmin"] as const;
 type Visitor = (typeof VISITORS)[number];
@@ -86,6 +88,25 @@ const CASES: Case[] = [
     expect: { anonymous: "sign-in", staff: 200, champion: 404, hr: 404, admin: 404, otherAdmin: 404 },
   },
   {
+    route: "routes/code-of-conduct",
+    path: () => "/code-of-conduct",
+    expect: { anonymous: "sign-in", staff: 200, champion: 200, hr: 200, admin: 200, otherAdmin: 404 },
+  },
+  { route: "routes/records._index", path: () => "/records", expect: everyone(200, "sign-in") },
+  { route: "routes/records.export[.]json", path: () => "/records/export.json", expect: everyone(200, "sign-in") },
+  { route: "routes/records.export[.]csv", path: () => "/records/export.csv", expect: everyone(200, "sign-in") },
+  ...["", "/certificate.pdf", "/text"].map((suffix) => ({
+    route: `routes/records.$reference.${suffix === "" ? "_index" : suffix === "/text" ? "text" : "certificate[.]pdf"}`,
+    path: () => `/records/${signedReference}${suffix}`,
+    expect: { anonymous: "sign-in", staff: 200, champion: 404, hr: 200, admin: 200, otherAdmin: 404 } as Record<Visitor, Outcome>,
+  })),
+  { route: "routes/verify", path: () => "/verify", expect: everyone(200) },
+  {
+    route: "routes/hr.withdraw",
+    path: () => "/hr/withdraw",
+    expect: { anonymous: "sign-in", staff: 404, champion: 404, hr: 200, admin: 404, otherAdmin: 404 },
+  },
+  {
     route: "routes/admin.people",
     path: () => "/admin/people",
     expect: { anonymous: "sign-in", staff: 404, champion: 404, hr: 404, admin: 200, otherAdmin: 200 },
@@ -104,6 +125,15 @@ beforeAll(async () => {
   for (const [step, scenarioId] of ["q1", "q2", "q3"].entries()) {
     await answerQuestion(database.db, staff, "test-module", finishedAttempt, { scenarioId, choiceId: "a", step }, new Date());
   }
+  const version = await aPolicyVersion(database.db, one.organisation.id, { label: "1" });
+  const signed = await signCodeOfConduct(
+    database.db,
+    staff,
+    { policyVersionId: version.id, declarationRead: "yes", declarationFollow: "yes", declarationConsequences: "yes", typedName: staff.name, password: TEST_PASSWORD },
+    { ip: null, requestId: null, now: new Date() },
+  );
+  if (!signed.ok) throw new Error("the staff member could not sign");
+  signedReference = signed.record.reference;
   server = await startTestServer(database);
   const people: Record<Exclude<Visitor, "anonymous">, { email: string }> = {
     staff: one.staff,

@@ -1,0 +1,181 @@
+import { and, asc, desc, eq, inArray } from "drizzle-orm";
+import PDFDocument from "pdfkit";
+import type { CurrentUser } from "~/auth/session.server";
+import { formatDateTime } from "~/lib/dates";
+import type { Db } from "~db/client.server";
+import { attemptEvents, attempts, attestations, certificates, moduleVersions, organisations, policyVersions, trainingModules, users } from "~db/schema";
+import { rowIsIntact, type AttestationRow } from "./ledger.server";
+import { sha256OfBytes } from "./policies.server";
+
+/** A person's own ledger records, newest first, each with its withdrawal if there is one. */
+export async function recordsOf(db: Db, userId: string) {
+  const rows = await db
+    .select({ record: attestations, versionLabel: policyVersions.versionLabel })
+    .from(attestations)
+    .innerJoin(policyVersions, eq(policyVersions.id, attestations.policyVersionId))
+    .where(eq(attestations.userId, userId))
+    .orderBy(desc(attestations.recordedAt), desc(attestations.seq));
+  const withdrawals = new Map(rows.filter((r) => r.record.kind === "withdrawn").map((r) => [r.record.subjectReference, r.record]));
+  return rows
+    .filter((r) => r.record.kind === "signed")
+    .map((r) => ({
+      reference: r.record.reference,
+      versionLabel: r.versionLabel,
+      recordedAt: r.record.recordedAt.toISOString(),
+      withdrawn: withdrawals.has(r.record.reference)
+        ? { at: withdrawals.get(r.record.reference)!.recordedAt.toISOString(), reason: withdrawals.get(r.record.reference)!.reason ?? "" }
+        : null,
+    }));
+}
+
+export async function attemptsOf(db: Db, userId: string) {
+  return db
+    .select({
+      id: attempts.id,
+      moduleSlug: trainingModules.slug,
+      title: moduleVersions.title,
+      status: attempts.status,
+      score: attempts.score,
+      answered: attempts.answered,
+      startedAt: attempts.startedAt,
+      completedAt: attempts.completedAt,
+    })
+    .from(attempts)
+    .innerJoin(moduleVersions, eq(moduleVersions.id, attempts.moduleVersionId))
+    .innerJoin(trainingModules, eq(trainingModules.id, attempts.moduleId))
+    .where(eq(attempts.userId, userId))
+    .orderBy(desc(attempts.startedAt));
+}
+
+/**
+ * One signed record, for its own signer, or for HR and admins of the same organisation. Everything shown
+ * comes from the ledger row and the immutable policy version it names, so it reads the same years later.
+ */
+export async function recordForViewer(db: Db, viewer: CurrentUser, reference: string) {
+  const [row] = await db
+    .select({ record: attestations, version: policyVersions, organisationName: organisations.name })
+    .from(attestations)
+    .innerJoin(policyVersions, eq(policyVersions.id, attestations.policyVersionId))
+    .innerJoin(organisations, eq(organisations.id, attestations.organisationId))
+    .where(and(eq(attestations.reference, reference.toUpperCase()), eq(attestations.kind, "signed"), eq(attestations.organisationId, viewer.organisationId)));
+  if (!row) return null;
+  const mayView = row.record.userId === viewer.id || viewer.role === "hr" || viewer.role === "admin";
+  if (!mayView) return null;
+  const [withdrawal] = await db
+    .select()
+    .from(attestations)
+    .where(and(eq(attestations.subjectReference, row.record.reference), eq(attestations.kind, "withdrawn")));
+  return { ...row, withdrawal: withdrawal ?? null, intact: rowIsIntact(row.record) };
+}
+
+function renderCertificate(record: AttestationRow, details: { organisationName: string; versionLabel: string; policySha256: string }): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const title = `Certificate of attestation ${record.reference}`;
+    const doc = new PDFDocument({
+      size: "A4",
+      margin: 56,
+      tagged: true,
+      lang: "en-GB",
+      displayTitle: true,
+      pdfVersion: "1.7",
+      info: { Title: title, Author: details.organisationName, Subject: "Social media code of conduct", CreationDate: record.recordedAt },
+    });
+    const chunks: Buffer[] = [];
+    doc.on("data", (c: Buffer) => chunks.push(c));
+    doc.on("end", () => resolve(Buffer.concat(chunks)));
+    doc.on("error", reject);
+    const body = doc.struct("Document");
+    doc.addStructure(body);
+    const para = (text: string, size = 12, font = "Helvetica") =>
+      body.add(
+        doc.struct("P", {}, () => {
+          doc.font(font).fontSize(size).text(text, { paragraphGap: 8 });
+        }),
+      );
+    body.add(
+      doc.struct("H1", {}, () => {
+        doc.font("Helvetica-Bold").fontSize(22).text("Certificate of attestation", { paragraphGap: 12 });
+      }),
+    );
+    para(details.organisationName, 14, "Helvetica-Bold");
+    para(`${record.typedName ?? ""} signed the social media code of conduct, version ${details.versionLabel}, on ${formatDateTime(record.recordedAt)} (UK time).`);
+    para("They declared:");
+    for (const line of record.declarationText.split("\n")) para(`• ${line}`);
+    body.add(
+      doc.struct("H2", {}, () => {
+        doc.font("Helvetica-Bold").fontSize(14).text("How to check this certificate", { paragraphGap: 8 });
+      }),
+    );
+    para(`Record reference: ${record.reference}`);
+    para(`Record hash (SHA-256): ${record.hash}`, 10, "Courier");
+    para(`Text of the code of conduct (SHA-256): ${details.policySha256}`, 10, "Courier");
+    para("Anyone with the reference and the record hash can check on this service's verification page that the record exists in the ledger, unaltered.", 11);
+    body.end();
+    doc.end();
+  });
+}
+
+/** The certificate PDF: rendered from the ledger record at first issue, its sha256 recorded, the same bytes for ever after. */
+export async function certificateFor(db: Db, record: AttestationRow, details: { organisationName: string; versionLabel: string; policySha256: string }) {
+  const [issued] = await db.select().from(certificates).where(eq(certificates.attestationId, record.id));
+  if (issued) return { pdf: Buffer.from(issued.pdf, "base64"), sha256: issued.sha256 };
+  const pdf = await renderCertificate(record, details);
+  const sha256 = sha256OfBytes(pdf);
+  await db.insert(certificates).values({ attestationId: record.id, pdf: pdf.toString("base64"), sha256 }).onConflictDoNothing();
+  // Whoever issued first wins; every later download gives those bytes.
+  const [stored] = await db.select().from(certificates).where(eq(certificates.attestationId, record.id));
+  return { pdf: Buffer.from(stored.pdf, "base64"), sha256: stored.sha256 };
+}
+
+/** Everything held about a person, for a subject access request: profile, attempts with each answer, and ledger records. */
+export async function personalData(db: Db, userId: string) {
+  const [profile] = await db
+    .select({
+      name: users.name,
+      email: users.email,
+      employeeNumber: users.employeeNumber,
+      role: users.role,
+      startDate: users.startDate,
+      leavingDate: users.leavingDate,
+      active: users.active,
+      organisation: organisations.name,
+    })
+    .from(users)
+    .innerJoin(organisations, eq(organisations.id, users.organisationId))
+    .where(eq(users.id, userId));
+  const myAttempts = await attemptsOf(db, userId);
+  const events = myAttempts.length
+    ? await db
+        .select()
+        .from(attemptEvents)
+        .where(inArray(attemptEvents.attemptId, myAttempts.map((a) => a.id)))
+        .orderBy(asc(attemptEvents.attemptId), asc(attemptEvents.step))
+    : [];
+  const ledger = await db
+    .select()
+    .from(attestations)
+    .where(eq(attestations.userId, userId))
+    .orderBy(asc(attestations.recordedAt));
+  return {
+    profile,
+    attempts: myAttempts.map((a) => ({
+      ...a,
+      answers: events.filter((e) => e.attemptId === a.id).map((e) => ({ step: e.step, scenarioId: e.scenarioId, choiceId: e.choiceId, correct: e.correct, at: e.at })),
+    })),
+    attestations: ledger.map((r) => ({
+      reference: r.reference,
+      kind: r.kind,
+      recordedAt: r.recordedAt,
+      policyVersionId: r.policyVersionId,
+      policySha256: r.policySha256,
+      typedName: r.typedName,
+      declarationText: r.declarationText,
+      ip: r.ip,
+      userAgent: r.userAgent,
+      subjectReference: r.subjectReference,
+      reason: r.reason,
+      hash: r.hash,
+      previousHash: r.previousHash,
+    })),
+  };
+}

@@ -1,0 +1,22 @@
+import type { LoaderFunctionArgs } from "@remix-run/node";
+import { certificateFor, recordForViewer } from "~/attestation/records.server";
+import { notFound, requireUser } from "~/auth/access.server";
+
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  const user = await requireUser(request, context);
+  const found = await recordForViewer(context.db, user, params.reference ?? "");
+  if (!found) throw notFound();
+  const { pdf, sha256 } = await certificateFor(context.db, found.record, {
+    organisationName: found.organisationName,
+    versionLabel: found.version.versionLabel,
+    policySha256: found.record.policySha256,
+  });
+  return new Response(pdf, {
+    headers: {
+      "Content-Type": "application/pdf",
+      "Content-Disposition": `attachment; filename="certificate-${found.record.reference}.pdf"`,
+      "X-Content-SHA256": sha256,
+      "Cache-Control": "private, no-store",
+    },
+  });
+}
