@@ -56,7 +56,7 @@ afterAll(() => {
 function run(...args: string[]) {
   const childEnv: Record<string, string> = {};
   for (const [k, v] of Object.entries({ ...process.env, LOG_LEVEL: "silent", ...env })) if (v !== undefined) childEnv[k] = v;
-  const result = spawnSync(process.execPath, ["--import", "tsx", "scripts/ledger-verify.ts", ...args], { env: childEnv, encoding: "utf8", timeout: 60_000 });
+  const result = spawnSync(process.execPath, ["--import", "tsx", "scripts/ledger-verify.ts", ...args], { env: childEnv as NodeJS.ProcessEnv, encoding: "utf8", timeout: 60_000 });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 

@@ -8,7 +8,8 @@ import { attestations } from "~db/schema";
 import { freshDatabase } from "../../test/support/database";
 import { aCouncil, aModuleContent, aPerson, aPolicyVersion, asCurrentUser, TEST_PASSWORD } from "../../test/support/factories";
 import { verifyLedger } from "./ledger.server";
-import { namesMatch, signCodeOfConduct, signingStatus, withdrawAttestation, type SignInput } from "./signing.server";
+import type { SignInput } from "./forms";
+import { namesMatch, signCodeOfConduct, signingStatus, withdrawAttestation } from "./signing.server";
 
 const database = await freshDatabase({ maxConnections: 20 });
 const db = database.db;

@@ -1,5 +1,5 @@
 import { and, desc, eq, inArray } from "drizzle-orm";
-import { z } from "zod";
+import type { z } from "zod";
 import { writeAudit, type RequestInfo } from "~/audit/audit.server";
 import { verifyPassword } from "~/auth/password.server";
 import type { CurrentUser } from "~/auth/session.server";
@@ -9,30 +9,9 @@ import { addMonths, londonDate } from "~/lib/dates";
 import { requiredModulesFor } from "~/training/attempts.server";
 import type { Db } from "~db/client.server";
 import { attempts, attestations, policies, policyVersions, users } from "~db/schema";
+import { DECLARATION_TEXT, type SignInput, type withdrawSchema } from "./forms";
 import { appendRecord, type AttestationRow } from "./ledger.server";
 import { currentPolicyVersion, policyVersionById } from "./policies.server";
-
-/** The declarations a person ticks; the exact text shown is stored in their record. */
-export const DECLARATIONS = [
-  { name: "declarationRead", text: "I have read and understood this code of conduct." },
-  { name: "declarationFollow", text: "I will follow this code of conduct in my personal and professional use of social media." },
-  {
-    name: "declarationConsequences",
-    text: "I understand that a breach of this code of conduct may lead to disciplinary action and may be reported to my professional regulator.",
-  },
-] as const;
-export const DECLARATION_TEXT = DECLARATIONS.map((d) => d.text).join("\n");
-
-const tick = (message: string) => z.literal("yes", { error: message });
-export const signSchema = z.object({
-  policyVersionId: z.string().uuid("This version of the code of conduct cannot be signed"),
-  declarationRead: tick("Confirm that you have read and understood the code of conduct"),
-  declarationFollow: tick("Confirm that you will follow the code of conduct"),
-  declarationConsequences: tick("Confirm that you understand what a breach may lead to"),
-  typedName: z.string().trim().min(1, "Enter your full name").max(200, "Your name must be 200 characters or fewer"),
-  password: z.string().min(1, "Enter your password").max(1000, "Password must be 1,000 characters or fewer"),
-});
-export type SignInput = z.infer<typeof signSchema>;
 
 /** Names match ignoring case and spacing: "Sam  Staff" and "sam staff" are the same person's hand. */
 export function namesMatch(typed: string, accountName: string): boolean {
@@ -165,11 +144,6 @@ export async function signCodeOfConduct(db: Db, user: CurrentUser, input: SignIn
   }
   return { ok: true, record: result.record, created: result.created };
 }
-
-export const withdrawSchema = z.object({
-  reference: z.string().trim().min(1, "Enter the record's reference").max(40),
-  reason: z.string().trim().min(10, "Give the reason for withdrawing the record, in a sentence or more").max(2000, "The reason must be 2,000 characters or fewer"),
-});
 
 /** HR withdraws a signed record with a reason: a new record of kind withdrawn; the original is never changed. */
 export async function withdrawAttestation(

@@ -1,10 +1,11 @@
 import { and, eq, gt, isNull, sql } from "drizzle-orm";
-import { z } from "zod";
+import type { z } from "zod";
 import { writeAudit, type RequestInfo } from "~/audit/audit.server";
 import type { Mailer } from "~/mail/mailer.server";
 import type { Db } from "~db/client.server";
 import { passwordTokens, users } from "~db/schema";
-import { hashPassword, MIN_PASSWORD_LENGTH } from "./password.server";
+import { forgotPasswordSchema } from "./forms";
+import { hashPassword } from "./password.server";
 import { revokeAllSessions } from "./session.server";
 import { isThrottled, normaliseEmail, recordAttempt } from "./throttle.server";
 import { randomToken, sha256Hex } from "./tokens.server";
@@ -34,10 +35,6 @@ export async function createPasswordLink(db: Db, userId: string, purpose: LinkPu
   });
   return token;
 }
-
-export const forgotPasswordSchema = z.object({
-  email: z.string().trim().min(1, "Enter your email address").max(320, "Email address must be 320 characters or fewer").email("Enter an email address in the correct format, like name@example.com"),
-});
 
 /**
  * Sends a reset link when the address belongs to an active person and SMTP is configured.
@@ -85,17 +82,6 @@ export async function findUsableLink(db: Db, token: string, now: Date) {
     .where(and(eq(passwordTokens.tokenHash, sha256Hex(token)), isNull(passwordTokens.usedAt), gt(passwordTokens.expiresAt, now), eq(users.active, true)));
   return row ?? null;
 }
-
-export const setPasswordSchema = z
-  .object({
-    token: z.string().min(1).max(200),
-    password: z
-      .string()
-      .min(MIN_PASSWORD_LENGTH, `Password must be ${MIN_PASSWORD_LENGTH} characters or more`)
-      .max(200, "Password must be 200 characters or fewer"),
-    confirmPassword: z.string().min(1, "Enter your new password again"),
-  })
-  .refine((v) => v.password === v.confirmPassword, { path: ["confirmPassword"], message: "Passwords do not match" });
 
 /** Uses a link once: sets the password, ends every session of that person and clears their sign-in throttle. */
 export async function setPasswordWithLink(

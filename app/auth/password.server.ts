@@ -35,4 +35,4 @@ export async function verifyPassword(password: string, stored: string | null | u
   return stored != null && actual.length === expected.length && timingSafeEqual(actual, expected);
 }
 
-export const MIN_PASSWORD_LENGTH = 12;
+export { MIN_PASSWORD_LENGTH } from "./forms";

@@ -1,17 +1,13 @@
 import { eq, sql } from "drizzle-orm";
-import { z } from "zod";
 import { writeAudit, type RequestInfo } from "~/audit/audit.server";
 import type { Db } from "~db/client.server";
 import { users } from "~db/schema";
+import type { SignInInput } from "./forms";
+
+export type { SignInInput };
 import { verifyPassword } from "./password.server";
 import { createSession, revokeSession, type SessionPolicy } from "./session.server";
 import { isThrottled, normaliseEmail, recordAttempt } from "./throttle.server";
-
-export const signInSchema = z.object({
-  email: z.string().trim().min(1, "Enter your email address").max(320, "Email address must be 320 characters or fewer"),
-  password: z.string().min(1, "Enter your password").max(1000, "Password must be 1,000 characters or fewer"),
-});
-export type SignInInput = z.infer<typeof signInSchema>;
 
 export type SignInResult =
   | { ok: true; token: string; userId: string }

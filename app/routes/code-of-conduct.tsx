@@ -2,7 +2,8 @@ import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFu
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { policyDiff } from "~/attestation/policy-diff.server";
 import { policyBlocks } from "~/attestation/policy-text";
-import { DECLARATIONS, signCodeOfConduct, signingStatus, signSchema } from "~/attestation/signing.server";
+import { DECLARATIONS, signSchema } from "~/attestation/forms";
+import { signCodeOfConduct, signingStatus } from "~/attestation/signing.server";
 import { notFound, requestInfo, requireUser } from "~/auth/access.server";
 import { Checkboxes } from "~/components/checkboxes";
 import { CsrfInput } from "~/components/csrf-input";

@@ -1,7 +1,8 @@
 import type { ActionFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, useActionData } from "@remix-run/react";
 import { requestInfo } from "~/auth/access.server";
-import { forgotPasswordSchema, requestPasswordReset } from "~/auth/password-links.server";
+import { forgotPasswordSchema } from "~/auth/forms";
+import { requestPasswordReset } from "~/auth/password-links.server";
 import { CsrfInput } from "~/components/csrf-input";
 import { ErrorSummary } from "~/components/error-summary";
 import { fieldErrors, type FieldErrors } from "~/components/form-errors";

@@ -1,6 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, useActionData } from "@remix-run/react";
-import { withdrawAttestation, withdrawSchema } from "~/attestation/signing.server";
+import { withdrawSchema } from "~/attestation/forms";
+import { withdrawAttestation } from "~/attestation/signing.server";
 import { requestInfo, requireRole } from "~/auth/access.server";
 import { CsrfInput } from "~/components/csrf-input";
 import { ErrorSummary } from "~/components/error-summary";

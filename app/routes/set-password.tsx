@@ -1,8 +1,8 @@
 import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { requestInfo } from "~/auth/access.server";
-import { findUsableLink, setPasswordSchema, setPasswordWithLink } from "~/auth/password-links.server";
-import { MIN_PASSWORD_LENGTH } from "~/auth/password.server";
+import { MIN_PASSWORD_LENGTH, setPasswordSchema } from "~/auth/forms";
+import { findUsableLink, setPasswordWithLink } from "~/auth/password-links.server";
 import { CsrfInput } from "~/components/csrf-input";
 import { ErrorSummary } from "~/components/error-summary";
 import { fieldErrors, type FieldErrors } from "~/components/form-errors";
