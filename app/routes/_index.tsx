@@ -1,14 +1,16 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { requireUser } from "~/auth/access.server";
+import { TaskList } from "~/components/task-list";
 import { homeSummary } from "~/people/people.server";
+import { staffTasks } from "~/tracking/tasks.server";
 
 export const meta: MetaFunction = () => [{ title: "Home – Social media code of conduct" }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const user = await requireUser(request, context);
-  const summary = await homeSummary(context.db, user);
-  return { user: { name: user.name, role: user.role, organisationName: user.organisationName }, ...summary };
+  const [summary, tasks] = await Promise.all([homeSummary(context.db, user), staffTasks(context.db, user, context.now())]);
+  return { user: { name: user.name, role: user.role, organisationName: user.organisationName }, tasks, ...summary };
 }
 
 const ROLE_NAMES = { staff: "Staff", hr: "HR", admin: "Administrator" } as const;
@@ -48,7 +50,7 @@ function TeamTable({ caption, teams }: { caption: string; teams: { id: string; n
 }
 
 export default function Home() {
-  const { user, me, championed, organisationTeams } = useLoaderData<typeof loader>();
+  const { user, me, championed, organisationTeams, tasks } = useLoaderData<typeof loader>();
   return (
     <>
       <span className="govuk-caption-l">{user.organisationName}</span>
@@ -72,9 +74,9 @@ export default function Home() {
       </dl>
       <h2 className="govuk-heading-m">Your training and code of conduct</h2>
       <p className="govuk-body">
-        You will take short scenario-based modules on {user.organisationName}’s social media policy, then sign its code of conduct. Your modules and
-        what is due will be listed here.
+        Take short scenario-based modules on {user.organisationName}’s social media policy, then sign its code of conduct.
       </p>
+      {tasks.length > 0 ? <TaskList items={tasks} /> : <p className="govuk-body">Your council has not set any training yet.</p>}
       {championed.length > 0 ? <TeamTable caption="Teams you champion" teams={championed} /> : null}
       {organisationTeams.length > 0 ? <TeamTable caption={`Teams in ${user.organisationName}`} teams={organisationTeams} /> : null}
       {user.role === "admin" ? (

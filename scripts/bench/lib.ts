@@ -108,3 +108,52 @@ export function writeSection(name: string, markdown: string, file = "docs/benchm
 }
 
 export const ms = (value: number) => `${value.toFixed(1)} ms`;
+
+/** A new, migrated PostgreSQL database on the local server for one benchmark, dropped by `drop()`. */
+export async function benchDatabase(maxConnections = 20) {
+  const { openDatabase } = await import("~db/client.server");
+  const postgres = (await import("postgres")).default;
+  const serverUrl = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
+  const name = `smcoc_bench_${process.pid}_${Math.floor(Math.random() * 1e6)}`;
+  await admin.unsafe(`CREATE DATABASE ${name}`);
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  const database = await openDatabase({ url: url.toString(), maxConnections });
+  await database.migrate();
+  return {
+    database,
+    url: url.toString(),
+    drop: async () => {
+      await database.close();
+      await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin.end();
+    },
+  };
+}
+
+export function percentileOf(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return percentile(sorted, p);
+}
+
+/** Runs `task(i)` for i in [0, total) with at most `concurrency` at once; returns each call's duration in ms. */
+export async function pool(total: number, concurrency: number, task: (i: number) => Promise<unknown>): Promise<number[]> {
+  const durations: number[] = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, total) }, async () => {
+      while (next < total) {
+        const i = next++;
+        const started = performance.now();
+        await task(i);
+        durations.push(performance.now() - started);
+      }
+    }),
+  );
+  return durations;
+}
+
+export function rssMb(): number {
+  return Math.round(process.memoryUsage().rss / 2 ** 20);
+}

@@ -1,78 +1,20 @@
-import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import postgres from "postgres";
-import { load, machineLine, ms, signedInCookie, startApp, writeSection, type LoadResult } from "./lib";
+// `npm run bench` runs every benchmark; `npm run bench -- ledger` (or startup, training) runs one.
+// Options: --seconds N (load duration, default 10), --verify-count N (ledger records to verify, default 1,000,000).
+// Results are written to docs/benchmarks.md, each benchmark in its own section.
+import { benchLedger } from "./ledger";
+import { benchStartup } from "./startup";
+import { benchTraining } from "./training";
 
-// `npm run bench` (or `npm run bench -- --seconds 5`): start-up time and the signed-in home page, on
-// PGlite and on PostgreSQL (DATABASE_URL, default the local server), written to docs/benchmarks.md.
 const args = process.argv.slice(2);
-const seconds = Number(args[args.indexOf("--seconds") + 1]) || 10;
-const connections = 10;
-const serverUrl = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
-const password = process.env.DEMO_PASSWORD ?? "correct-horse-battery-staple";
+const option = (name: string, fallback: number) => {
+  const i = args.indexOf(`--${name}`);
+  return i === -1 ? fallback : Number(args[i + 1]) || fallback;
+};
+const seconds = option("seconds", 10);
+const chosen = args.filter((a, i) => !a.startsWith("--") && !args[i - 1]?.startsWith("--"));
+const all = chosen.length === 0;
 
-type Row = { database: string; fresh: number; existing: number; home: LoadResult };
-
-async function measure(database: string, env: Record<string, string | undefined>, port: number): Promise<Row> {
-  console.error(`${database}: cold start on a fresh database…`);
-  const fresh = await startApp(env, port);
-  await fresh.stop();
-  console.error(`${database}: start on the existing database…`);
-  const existing = await startApp(env, port);
-  await existing.stop();
-  // The page load runs as production does (React's production build, secure cookie settings).
-  const production = await startApp({ ...env, NODE_ENV: "production", SESSION_SECRET: randomBytes(32).toString("hex") }, port);
-  try {
-    const cookie = await signedInCookie(production.url, "staff@hertfordshire.example", password);
-    console.error(`${database}: signed-in home page, ${connections} connections for ${seconds} s…`);
-    const home = await load({ url: `${production.url}/`, headers: { cookie }, connections, seconds });
-    return { database, fresh: fresh.msToFirst200, existing: existing.msToFirst200, home };
-  } finally {
-    await production.stop();
-  }
-}
-
-const rows: Row[] = [];
-const pgliteDir = mkdtempSync(join(tmpdir(), "smcoc-bench-"));
-try {
-  rows.push(await measure("PGlite (embedded)", { DATABASE_URL: undefined, PGLITE_DIR: join(pgliteDir, "data") }, 3901));
-} finally {
-  rmSync(pgliteDir, { recursive: true, force: true });
-}
-
-const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
-const name = `smcoc_bench_${process.pid}`;
-await admin.unsafe(`CREATE DATABASE ${name}`);
-try {
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  rows.push(await measure("PostgreSQL 15 (server)", { DATABASE_URL: url.toString() }, 3902));
-} finally {
-  await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await admin.end();
-}
-
-const table = [
-  "| database | cold start, fresh data (to first 200) | start, existing data | home page req/s | p50 | p95 | p99 | errors / non-2xx |",
-  "| --- | --- | --- | --- | --- | --- | --- | --- |",
-  ...rows.map(
-    (r) =>
-      `| ${r.database} | ${ms(r.fresh)} | ${ms(r.existing)} | ${r.home.rps.toFixed(0)} | ${ms(r.home.p50)} | ${ms(r.home.p95)} | ${ms(r.home.p99)} | ${r.home.errors} / ${r.home.non2xx} |`,
-  ),
-].join("\n");
-
-writeSection(
-  "startup-home",
-  `## Start-up and the signed-in home page
-
-Measured ${new Date().toISOString().slice(0, 10)} on ${machineLine()} with \`npm run bench\` (scripts/bench/run.ts).
-Start-up runs \`scripts/start.ts\` as \`npm start\` does in development (migrate, seed demo data on a fresh
-database, serve) until \`/sign-in\` first answers 200; the build already exists. The home page load runs the same
-app with \`NODE_ENV=production\` on the seeded data: autocannon on loopback, ${connections} connections for ${seconds} s,
-signed in as the demo staff account; percentiles are exact, over every response.
-
-${table}`,
-);
-console.log(table);
+if (all || chosen.includes("startup")) await benchStartup(seconds);
+if (all || chosen.includes("training")) await benchTraining(seconds);
+if (all || chosen.includes("ledger")) await benchLedger({ verifyCount: option("verify-count", 1_000_000) });
+process.exit(0);
