@@ -1,0 +1,105 @@
+import type { Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { TrainingModule } from "~/training/content-schema";
+import { syncTrainingModules } from "~/training/content-sync.server";
+import { expectAccessible, hasChromium, TestBrowser, type ExpectedProblem } from "../support/browser";
+import { freshDatabase } from "../support/database";
+import { aCouncil, aModuleContent, aPerson, aPolicyVersion, TEST_PASSWORD } from "../support/factories";
+import { startTestServer, type TestServer } from "../support/server";
+
+const BAD_REQUEST: ExpectedProblem = { kind: "console.error", text: /status of 400/ };
+
+async function signIn(page: Page, url: string, email: string) {
+  await page.goto(`${url}/sign-in`);
+  await page.getByLabel("Email address").fill(email);
+  await page.getByLabel("Password").fill(TEST_PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL(`${url}/`);
+}
+
+/** Answers the module's three questions right (and, on the way, checks feedback and the page's accessibility). */
+async function takeModuleToPass(page: Page, url: string, checkAccessibility: boolean) {
+  await page.goto(`${url}/training`);
+  await page.getByRole("link", { name: "Test module" }).click();
+  await page.getByRole("button", { name: "Start the module" }).click();
+  for (const [index, question] of ["What do you do first?", "What next?", "Finally?"].entries()) {
+    await expect.poll(() => page.getByRole("heading", { level: 1 }).textContent()).toBe(question);
+    if (checkAccessibility && index === 0) await expectAccessible(page, "question page");
+    await page.getByLabel("Answer a").check();
+    await page.getByRole("button", { name: "Submit answer" }).click();
+    await expect.poll(() => page.getByRole("heading", { level: 1 }).textContent()).toBe("That’s right");
+    await expect.poll(() => page.locator("main").textContent()).toContain("Source: Test council social media policy, section 1.1");
+    if (checkAccessibility && index === 0) await expectAccessible(page, "feedback page");
+    await page.getByRole("link", { name: index === 2 ? "See your result" : "Continue" }).click();
+  }
+  await expect.poll(() => page.locator(".govuk-panel__title").textContent()).toBe("You passed");
+  expect(await page.locator("main").textContent()).toContain("Your score: 100%");
+  if (checkAccessibility) await expectAccessible(page, "result page");
+}
+
+describe.skipIf(!hasChromium())("training and signing in a real browser", () => {
+  let database: Awaited<ReturnType<typeof freshDatabase>>;
+  let server: TestServer;
+  let council: Awaited<ReturnType<typeof aCouncil>>;
+  let browser: TestBrowser;
+
+  beforeAll(async () => {
+    database = await freshDatabase();
+    council = await aCouncil(database.db);
+    await syncTrainingModules(database.db, [aModuleContent(council.organisation.slug) as unknown as TrainingModule], new Date());
+    await aPolicyVersion(database.db, council.organisation.id, { label: "1", body: "1. Personal use\n\nDo not accept service users as friends.\n" });
+    server = await startTestServer(database);
+    browser = await TestBrowser.launch();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it("takes a module to a pass with JavaScript on, then signs the code of conduct", async () => {
+    const context = await browser.newContext();
+    const page = await browser.newPage(context);
+    await signIn(page, server.url, council.staff.email);
+    await takeModuleToPass(page, server.url, true);
+
+    await page.goto(`${server.url}/code-of-conduct`);
+    await expectAccessible(page, "sign page");
+    // The client-side check runs the same schema as the server: nothing is sent until the form is complete.
+    await page.getByRole("button", { name: "Sign the code of conduct" }).click();
+    await expect.poll(() => page.locator(".govuk-error-summary").textContent()).toContain("Confirm that you have read and understood the code of conduct");
+    await expectAccessible(page, "sign page with errors");
+    for (const label of ["I have read and understood", "I will follow", "I understand that a breach"]) await page.getByLabel(label).check();
+    await page.getByLabel("Your full name").fill(council.staff.name.toLowerCase());
+    await page.getByLabel("Your password").fill(TEST_PASSWORD);
+    await page.getByRole("button", { name: "Sign the code of conduct" }).click();
+    await expect.poll(() => page.locator(".govuk-panel__title").textContent()).toBe("You have signed the code of conduct");
+    await expectAccessible(page, "confirmation page");
+    browser.expectNoProblems(page);
+    await context.close();
+  });
+
+  it("takes a module to a pass with JavaScript off, the server's answer shown for an empty submit", async () => {
+    const person = await aPerson(database.db, { organisationId: council.organisation.id, teamId: council.teamA.id, name: "No Script" });
+    const context = await browser.newContext({ javaScript: false });
+    const page = await browser.newPage(context);
+    await signIn(page, server.url, person.email);
+    await page.goto(`${server.url}/training/test-module`);
+    await page.getByRole("button", { name: "Start the module" }).click();
+    await page.getByRole("button", { name: "Submit answer" }).click();
+    expect(await page.locator(".govuk-error-summary").textContent()).toContain("Select an answer");
+    await expectAccessible(page, "question page with error (no JavaScript)");
+    await takeModuleToPassFromCurrentQuestion(page);
+    browser.expectNoProblems(page, [BAD_REQUEST]);
+    await context.close();
+  });
+});
+
+async function takeModuleToPassFromCurrentQuestion(page: Page) {
+  for (let i = 0; i < 3; i++) {
+    await page.getByLabel("Answer a").check();
+    await page.getByRole("button", { name: "Submit answer" }).click();
+    expect(await page.getByRole("heading", { level: 1 }).textContent()).toBe("That’s right");
+    await page.getByRole("link", { name: i === 2 ? "See your result" : "Continue" }).click();
+  }
+  expect(await page.locator(".govuk-panel__title").textContent()).toBe("You passed");
+}
