@@ -62,7 +62,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   const parsed = envSchema.safeParse(source);
   if (!parsed.success) {
     const first = parsed.error.issues[0];
-    throw new ConfigError(`Configuration error: ${first.path.join(".") || "environment"}: ${first.message}`);
+    const name = first.path.join(".") || "environment";
+    throw new ConfigError(`Configuration error: ${first.message.startsWith(name) ? first.message : `${name}: ${first.message}`}`);
   }
   const env = parsed.data;
   const isProduction = env.NODE_ENV === "production";

@@ -56,5 +56,8 @@ export async function signOut(
 /** Only same-site paths: an open redirect would let a phishing link borrow our sign-in page. */
 export function safeReturnTo(value: unknown): string {
   if (typeof value !== "string" || !value.startsWith("/") || value.startsWith("//") || value.startsWith("/\\")) return "/";
+  // Browsers drop tabs and newlines from a URL before parsing it ("/\t/evil.example" is "//evil.example"): refuse control characters.
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(value)) return "/";
   return value;
 }

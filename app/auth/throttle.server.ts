@@ -18,11 +18,16 @@ export function normaliseEmail(email: string): string {
 export async function isThrottled(db: Db, kind: AttemptKind, email: string, ip: string | null, now: Date): Promise<boolean> {
   const rule = THROTTLE_RULES[kind];
   const since = new Date(now.getTime() - rule.windowMs);
-  const [lastSuccess] = await db
-    .select({ at: max(authAttempts.at) })
-    .from(authAttempts)
-    .where(and(eq(authAttempts.kind, kind), eq(authAttempts.email, email), eq(authAttempts.succeeded, true), gt(authAttempts.at, since)));
-  const from = lastSuccess?.at && lastSuccess.at > since ? lastSuccess.at : since;
+  let from = since;
+  // Only a sign-in's success clears the count: every password-link request is recorded as a success,
+  // so for links it would clear itself and the per-e-mail limit (3 an hour) would never apply.
+  if (kind === "sign-in") {
+    const [lastSuccess] = await db
+      .select({ at: max(authAttempts.at) })
+      .from(authAttempts)
+      .where(and(eq(authAttempts.kind, kind), eq(authAttempts.email, email), eq(authAttempts.succeeded, true), gt(authAttempts.at, since)));
+    if (lastSuccess?.at && lastSuccess.at > since) from = lastSuccess.at;
+  }
   // For password links every request counts; for sign-in only failures do.
   const countedOutcome = kind === "password-link" ? sql`true` : eq(authAttempts.succeeded, false);
   const [byEmail] = await db
