@@ -13,7 +13,7 @@ import {
   useRouteError,
   useRouteLoaderData,
 } from "@remix-run/react";
-import { useEffect, type ReactNode } from "react";
+import { useEffect, useRef, type ReactNode } from "react";
 import { getOptionalUser } from "~/auth/access.server";
 import { CsrfInput } from "~/components/csrf-input";
 import { useNonce } from "~/components/nonce";
@@ -49,9 +49,18 @@ function Document({ children, title }: { children: ReactNode; title?: string }) 
   const nonce = useNonce();
   const data = useRouteLoaderData<RootLoaderData>("root");
   const location = useLocation();
+  const initialised = useRef(false);
   useEffect(() => {
-    // GOV.UK Frontend's own behaviours (error summary focus, menu toggles), after each page change.
-    void import("govuk-frontend").then(({ initAll }) => initAll({ scope: document.getElementById("main-content") ?? undefined }));
+    // GOV.UK Frontend's own behaviours: the whole page once (skip link, navigation toggle), then the new
+    // main content after each page change, so no component is initialised twice.
+    void import("govuk-frontend").then(({ initAll }) => {
+      if (!initialised.current) {
+        initialised.current = true;
+        initAll();
+      } else {
+        initAll({ scope: document.getElementById("main-content") ?? undefined });
+      }
+    });
   }, [location.key]);
   const user = data?.user ?? null;
   const nav = user ? navigationFor(user) : [];

@@ -10,14 +10,16 @@ import { freshDatabase } from "../test/support/database";
 import { aCouncil, aPolicyVersion } from "../test/support/factories";
 
 /** The command as an operator runs it, against a real database: PostgreSQL when DATABASE_URL is set, else a PGlite folder. */
+// Created when the file loads, so freshDatabase's clean-up (registered with afterAll) runs.
+const serverDatabase = process.env.DATABASE_URL ? await freshDatabase() : null;
 let database: Database;
 let env: Record<string, string | undefined>;
 let folder: string | undefined;
 const references: { reference: string; hash: string }[] = [];
 
 beforeAll(async () => {
-  if (process.env.DATABASE_URL) {
-    database = await freshDatabase();
+  if (serverDatabase) {
+    database = serverDatabase;
     env = { DATABASE_URL: database.url };
   } else {
     folder = mkdtempSync(join(tmpdir(), "ledger-verify-"));

@@ -2,7 +2,8 @@ import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFu
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { getOptionalUser, requestInfo } from "~/auth/access.server";
 import { cookiesFor } from "~/auth/cookies.server";
-import { safeReturnTo, signIn, signInSchema } from "~/auth/sign-in.server";
+import { signInSchema } from "~/auth/forms";
+import { safeReturnTo, signIn } from "~/auth/sign-in.server";
 import { CsrfInput } from "~/components/csrf-input";
 import { ErrorSummary } from "~/components/error-summary";
 import { fieldErrors, type FieldErrors } from "~/components/form-errors";

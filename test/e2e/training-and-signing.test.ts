@@ -37,14 +37,15 @@ async function takeModuleToPass(page: Page, url: string, checkAccessibility: boo
   if (checkAccessibility) await expectAccessible(page, "result page");
 }
 
+// Created when the file loads, so freshDatabase's own clean-up (registered with afterAll) runs.
+const database = await freshDatabase();
+
 describe.skipIf(!hasChromium())("training and signing in a real browser", () => {
-  let database: Awaited<ReturnType<typeof freshDatabase>>;
   let server: TestServer;
   let council: Awaited<ReturnType<typeof aCouncil>>;
   let browser: TestBrowser;
 
   beforeAll(async () => {
-    database = await freshDatabase();
     council = await aCouncil(database.db);
     await syncTrainingModules(database.db, [aModuleContent(council.organisation.slug) as unknown as TrainingModule], new Date());
     await aPolicyVersion(database.db, council.organisation.id, { label: "1", body: "1. Personal use\n\nDo not accept service users as friends.\n" });

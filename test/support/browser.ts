@@ -29,6 +29,9 @@ export function hasChromium(): boolean {
   return false;
 }
 
+// Contexts made with JavaScript off: axe cannot run in their pages (timers never fire there), see expectAccessible.
+const withoutJavaScript = new WeakSet<BrowserContext>();
+
 export type BrowserProblem = { kind: "console.error" | "pageerror"; url: string; text: string };
 
 /** What a test expects to go wrong in the browser; anything else fails it. */
@@ -50,6 +53,7 @@ export class TestBrowser {
   async newContext(options: { javaScript?: boolean } & BrowserContextOptions = {}): Promise<BrowserContext> {
     const { javaScript = true, ...rest } = options;
     const context = await this.browser.newContext({ javaScriptEnabled: javaScript, ...rest });
+    if (!javaScript) withoutJavaScript.add(context);
     context.setDefaultTimeout(10_000);
     context.setDefaultNavigationTimeout(15_000);
     context.on("page", (page) => this.watch(page));
@@ -88,9 +92,10 @@ export class TestBrowser {
     const all = (Array.isArray(pages) ? pages : [pages]).flatMap((page) => this.problemsOf(page));
     const matches = (p: BrowserProblem, e: ExpectedProblem) => (!e.kind || e.kind === p.kind) && e.text.test(p.text) && (!e.url || e.url.test(p.url));
     const unexpected = all.filter((p) => !expected.some((e) => matches(p, e)));
-    expect(unexpected.map((p) => `${p.kind} on ${p.url}: ${p.text}`), "unexpected browser console errors or page errors").toEqual([]);
+    const describe = (list: string[]) => list.map((line) => `\n  - ${line}`).join("");
+    expect(unexpected.length, `Unexpected browser console errors or page errors:${describe(unexpected.map((p) => `${p.kind} on ${p.url}: ${p.text}`))}\n`).toBe(0);
     const unseen = expected.filter((e) => !all.some((p) => matches(p, e)));
-    expect(unseen.map((e) => `${e.kind ?? "any"} ${e.text}`), "expected browser problems that did not happen").toEqual([]);
+    expect(unseen.length, `Expected browser problems that did not happen:${describe(unseen.map((e) => `${e.kind ?? "any"} ${e.text}`))}\n`).toBe(0);
   }
 
   async close() {
@@ -98,11 +103,49 @@ export class TestBrowser {
   }
 }
 
-/** Runs axe's WCAG 2.2 A and AA rules on the page as it is now; the failure message says what to fix and where. */
+/**
+ * Runs axe's WCAG 2.2 A and AA rules on the page as it is now; the failure message says what to fix and where.
+ *
+ * axe needs timers, which never fire in a page without JavaScript. For such a page it checks an exact copy:
+ * the same HTML at the same address (so the same styles and images), in a page whose own scripts are
+ * blocked by a Content-Security-Policy of script-src 'none', so nothing the browser shows differs.
+ */
 export async function expectAccessible(page: Page, label = page.url()) {
-  const results = await new AxeBuilder({ page }).withTags(AXE_TAGS).analyze();
+  const context = page.context();
+  if (!withoutJavaScript.has(context)) {
+    expectNoViolations(await new AxeBuilder({ page }).withTags(AXE_TAGS).analyze(), label);
+    return;
+  }
+  const html = await page.content();
+  const url = page.url();
+  const browser = context.browser();
+  if (!browser) throw new Error("expectAccessible: the page's context has no browser");
+  const copyContext = await browser.newContext({ javaScriptEnabled: true });
+  try {
+    await copyContext.addCookies(await context.cookies());
+    const copy = await copyContext.newPage();
+    await copy.route("**/*", (route) => {
+      const request = route.request();
+      if (request.isNavigationRequest() && request.url() === url) {
+        return route.fulfill({ status: 200, contentType: "text/html; charset=utf-8", headers: { "content-security-policy": "script-src 'none'" }, body: html });
+      }
+      return route.continue();
+    });
+    await copy.goto(url);
+    const scriptsRan = await copy.evaluate(() => "__remixContext" in window || document.body.classList.contains("js-enabled"));
+    expect(scriptsRan, "the copy of a page without JavaScript ran the page's scripts").toBe(false);
+    expect(await copy.locator("body").innerText(), "the copy shows what the page without JavaScript shows").toBe(await page.locator("body").innerText());
+    expectNoViolations(await new AxeBuilder({ page: copy }).withTags(AXE_TAGS).analyze(), `${label} (a copy with its scripts blocked)`);
+  } finally {
+    await copyContext.close();
+  }
+}
+
+function expectNoViolations(results: Awaited<ReturnType<AxeBuilder["analyze"]>>, label: string) {
   const report = results.violations.map(
-    (v) => `${v.id} (${v.impact ?? "unknown impact"}): ${v.help}\n  ${v.helpUrl}\n${v.nodes.map((n) => `  - ${n.target.join(" ")}: ${n.failureSummary ?? ""}`.replace(/\n/g, " ")).join("\n")}`,
+    (v) =>
+      `\n${v.id} (${v.impact ?? "unknown impact"}): ${v.help}\n  ${v.helpUrl}\n` +
+      v.nodes.map((n) => `  - ${n.target.join(" ")}: ${(n.failureSummary ?? "").replace(/\n\s*/g, " ")}`).join("\n"),
   );
-  expect(report, `axe found accessibility violations on ${label}`).toEqual([]);
+  expect(results.violations.length, `axe found ${results.violations.length} kinds of WCAG violation on ${label}:${report.join("\n")}\n`).toBe(0);
 }
