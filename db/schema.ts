@@ -330,6 +330,7 @@ export const attestations = pgTable(
     // A second record claiming the same predecessor would fork the chain: the database refuses it.
     uniqueIndex("attestations_organisation_previous_key").on(t.organisationId, t.previousHash),
     index("attestations_user_idx").on(t.userId, t.policyVersionId),
+    index("attestations_subject_idx").on(t.subjectReference),
   ],
 );
 

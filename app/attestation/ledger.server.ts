@@ -81,14 +81,17 @@ export async function appendRecord(
 ): Promise<{ record: AttestationRow; created: boolean }> {
   return db.transaction(async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(7201, hashtext(${record.organisationId}))`);
-    const existing = guard ? await guard(tx) : null;
+    // Both reads go down the one connection together (postgres.js pipelines them): the lock is held for fewer round trips.
+    const [existing, [head]] = await Promise.all([
+      guard ? guard(tx) : null,
+      tx
+        .select({ seq: attestations.seq, hash: attestations.hash })
+        .from(attestations)
+        .where(eq(attestations.organisationId, record.organisationId))
+        .orderBy(desc(attestations.seq))
+        .limit(1),
+    ]);
     if (existing) return { record: existing, created: false };
-    const [head] = await tx
-      .select({ seq: attestations.seq, hash: attestations.hash })
-      .from(attestations)
-      .where(eq(attestations.organisationId, record.organisationId))
-      .orderBy(desc(attestations.seq))
-      .limit(1);
     const hashable: Hashable = { ...record, seq: (head?.seq ?? 0) + 1, reference: newReference(), previousHash: head?.hash ?? GENESIS_HASH };
     const [row] = await tx
       .insert(attestations)

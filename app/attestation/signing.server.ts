@@ -1,4 +1,5 @@
-import { and, desc, eq, inArray } from "drizzle-orm";
+import { and, desc, eq, gt, inArray, notExists, sql } from "drizzle-orm";
+import { alias } from "drizzle-orm/pg-core";
 import type { z } from "zod";
 import { writeAudit, type RequestInfo } from "~/audit/audit.server";
 import { verifyPassword } from "~/auth/password.server";
@@ -34,10 +35,10 @@ async function withdrawnReferences(db: Db, userId: string) {
 }
 
 /**
- * The person's signature that satisfies the version in force, if any: not withdrawn, not expired, and on
- * that version or on a later-or-equal one since the last version that required everyone to sign again.
+ * Which signatures satisfy the version in force: those on it, or on a later-or-equal version since the last
+ * one that required everyone to sign again, signed within the renewal period. Read before the ledger's lock.
  */
-export async function validSignature(db: Db, userId: string, version: typeof policyVersions.$inferSelect, now: Date): Promise<AttestationRow | null> {
+async function signatureRules(db: Db, version: typeof policyVersions.$inferSelect, now: Date) {
   const months = await renewalMonths(db, version.policyId);
   const today = londonDate(now);
   const versions = await db
@@ -49,13 +50,37 @@ export async function validSignature(db: Db, userId: string, version: typeof pol
   const binding = inForce.find((v) => v.requiresReattestation) ?? inForce[inForce.length - 1] ?? version;
   const acceptable = new Set(inForce.slice(0, inForce.indexOf(binding) + 1).map((v) => v.id));
   acceptable.add(version.id);
-  const withdrawn = await withdrawnReferences(db, userId);
-  const signed = await db
+  return { versionIds: [...acceptable], signedAfter: addMonths(now, -months) };
+}
+
+/** The person's newest signature that the rules accept and that has not been withdrawn: one query, so it can run inside the lock. */
+async function acceptedSignature(db: Db, userId: string, rules: Awaited<ReturnType<typeof signatureRules>>): Promise<AttestationRow | null> {
+  const withdrawal = alias(attestations, "withdrawal");
+  const [row] = await db
     .select()
     .from(attestations)
-    .where(and(eq(attestations.userId, userId), eq(attestations.kind, "signed"), inArray(attestations.policyVersionId, [...acceptable])))
-    .orderBy(desc(attestations.recordedAt));
-  return signed.find((r) => !withdrawn.has(r.reference) && addMonths(r.recordedAt, months) > now) ?? null;
+    .where(
+      and(
+        eq(attestations.userId, userId),
+        eq(attestations.kind, "signed"),
+        inArray(attestations.policyVersionId, rules.versionIds),
+        gt(attestations.recordedAt, rules.signedAfter),
+        notExists(
+          db
+            .select({ one: sql`1` })
+            .from(withdrawal)
+            .where(and(eq(withdrawal.subjectReference, attestations.reference), eq(withdrawal.kind, "withdrawn"))),
+        ),
+      ),
+    )
+    .orderBy(desc(attestations.recordedAt))
+    .limit(1);
+  return row ?? null;
+}
+
+/** The person's signature that satisfies the version in force, if any (not withdrawn, not expired). */
+export async function validSignature(db: Db, userId: string, version: typeof policyVersions.$inferSelect, now: Date): Promise<AttestationRow | null> {
+  return acceptedSignature(db, userId, await signatureRules(db, version, now));
 }
 
 /** Everything the sign page needs: the version in force, whether the person may sign it, and what changed since they last signed. */
@@ -122,6 +147,7 @@ export async function signCodeOfConduct(
     .where(and(eq(attempts.userId, user.id), eq(attempts.status, "passed")))
     .orderBy(desc(attempts.completedAt));
   const qualifying = modules.map((m) => passed.find((a) => a.moduleId === m.id)!.id);
+  const rules = await signatureRules(db, version, request.now);
   const result = await appendRecord(
     db,
     {
@@ -140,7 +166,7 @@ export async function signCodeOfConduct(
       actorUserId: user.id,
       reason: null,
     },
-    (tx) => validSignature(tx, user.id, version, request.now),
+    (tx) => acceptedSignature(tx, user.id, rules),
   );
   if (result.created) {
     await writeAudit(

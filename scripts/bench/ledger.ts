@@ -126,7 +126,7 @@ async function bulkLedger(db: Db, count: number) {
   const [org] = await db.select({ id: organisations.id }).from(organisations).where(sql`${organisations.id} = ${council.organisation.id}`);
   let previousHash = GENESIS_HASH;
   const start = Date.UTC(2025, 0, 1);
-  const BATCH = 5000;
+  const BATCH = 3000; // 18 parameters a row: PostgreSQL takes at most 65,535 in one statement
   for (let offset = 0; offset < count; offset += BATCH) {
     const rows = [];
     for (let seq = offset + 1; seq <= Math.min(count, offset + BATCH); seq++) {
@@ -177,10 +177,13 @@ async function verifyMillion(count: number) {
 export async function benchLedger(options: { verifyCount: number }) {
   console.error("ledger: 50 concurrent signers through the domain function…");
   const domain = await domainAppends(1000, 50);
+  console.error(`  ${domain.rate.toFixed(0)} appends/s, p95 ${ms(domain.p95)}, intact ${domain.intact}`);
   console.error("ledger: whole signing requests over HTTP…");
   const http = await httpSignings(200, 50);
+  console.error(`  ${http.rate.toFixed(0)} signings/s, p95 ${ms(http.p95)}`);
   console.error("ledger: 1,000 signings from 200 concurrent clients…");
   const load = await unforkedUnderLoad();
+  console.error(`  ${load.records} records, ${load.forks} forks, intact ${load.intact}`);
   console.error(`ledger: verifying ${options.verifyCount.toLocaleString("en-GB")} records…`);
   const verify = await verifyMillion(options.verifyCount);
   const markdown = `## Signing and the ledger (PostgreSQL 15)

@@ -1,0 +1,1 @@
+CREATE INDEX "attestations_subject_idx" ON "attestations" USING btree ("subject_reference");
