@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { attestations } from "~db/schema";
 import { freshDatabase } from "../../test/support/database";
 import { aCouncil, aPolicyVersion, databaseError } from "../../test/support/factories";
-import { appendRecord, GENESIS_HASH, recordHash, verifyLedger, verifyReference, type NewRecord } from "./ledger.server";
+import { appendRecord, canonicalJson, canonicalRecord, GENESIS_HASH, hashedFields, recordHash, verifyLedger, verifyReference, type NewRecord } from "./ledger.server";
 
 const database = await freshDatabase({ maxConnections: 20 });
 const db = database.db;
@@ -42,6 +42,14 @@ async function withTriggersOff(statement: ReturnType<typeof sql>) {
 }
 
 describe("the attestation ledger", () => {
+  it("hashes the RFC 8785 form of the record: the fast writer agrees with the general one", async () => {
+    const { rows } = await aChain(1);
+    const row = rows[0];
+    const tricky = { ...row, typedName: 'Zoë "Jo" O\u2019Brien\n\u0007', userAgent: null, qualifyingAttemptIds: ["b", "a"] };
+    expect(canonicalRecord(tricky)).toBe(canonicalJson(hashedFields(tricky)));
+    expect(recordHash(row)).toBe(row.hash);
+  });
+
   it("chains each record to the one before, from the genesis hash", async () => {
     const { rows, council } = await aChain(3);
     expect(rows.map((r) => r.seq)).toEqual([1, 2, 3]);
