@@ -3,7 +3,8 @@ import { describe, expect, it } from "vitest";
 import { attestations } from "~db/schema";
 import { freshDatabase } from "../../test/support/database";
 import { aCouncil, aPolicyVersion, databaseError } from "../../test/support/factories";
-import { appendRecord, canonicalJson, canonicalRecord, GENESIS_HASH, hashedFields, recordHash, verifyLedger, verifyReference, type NewRecord } from "./ledger.server";
+import { queryRows } from "~db/client.server";
+import { appendRecord, CANONICAL_SQL, canonicalJson, canonicalRecord, GENESIS_HASH, hashedFields, recordHash, verifyLedger, verifyReference, type NewRecord } from "./ledger.server";
 
 const database = await freshDatabase({ maxConnections: 20 });
 const db = database.db;
@@ -48,6 +49,31 @@ describe("the attestation ledger", () => {
     const tricky = { ...row, typedName: 'Zoë "Jo" O\u2019Brien\n\u0007', userAgent: null, qualifyingAttemptIds: ["b", "a"] };
     expect(canonicalRecord(tricky)).toBe(canonicalJson(hashedFields(tricky)));
     expect(recordHash(row)).toBe(row.hash);
+  });
+
+  it("builds the same canonical JSON in the database as in Node, awkward text included", async () => {
+    const council = await aCouncil(db);
+    const version = await aPolicyVersion(db, council.organisation.id);
+    const awkward = 'Zoë "Jo" O’Brien \\ / \n\t\r\b\f \u0001\u001f\u007f 😀 中文 <script>';
+    const { record } = await appendRecord(db, {
+      organisationId: council.organisation.id,
+      kind: "withdrawn",
+      userId: council.staff.id,
+      policyVersionId: version.id,
+      policySha256: version.sha256,
+      declarationText: awkward,
+      typedName: null,
+      recordedAt: new Date(Date.UTC(2026, 6, 1, 23, 59, 59, 7)),
+      ip: null,
+      userAgent: awkward,
+      qualifyingAttemptIds: ["ffffffff-0000-4000-8000-000000000000", "00000000-0000-4000-8000-000000000000"],
+      subjectReference: "ATT-0000-0000",
+      actorUserId: null,
+      reason: awkward,
+    });
+    const [fromDatabase] = await queryRows<{ canonical: string }>(db, sql`select ${CANONICAL_SQL} as canonical from attestations a where a.reference = ${record.reference}`);
+    expect(fromDatabase.canonical).toBe(canonicalRecord(record));
+    expect((await verifyLedger(db, { organisationId: council.organisation.id })).ok).toBe(true);
   });
 
   it("chains each record to the one before, from the genesis hash", async () => {

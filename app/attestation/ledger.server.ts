@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
-import { and, asc, desc, eq, gt, sql } from "drizzle-orm";
+import { and, asc, desc, eq, sql } from "drizzle-orm";
 import { canonicalJson } from "~/lib/canonical-json";
-import type { Db } from "~db/client.server";
+import { queryRows, type Db } from "~db/client.server";
 import { attestations, organisations } from "~db/schema";
 
 export const GENESIS_HASH = "0".repeat(64);
@@ -153,12 +153,45 @@ export type ChainReport = { organisationId: string; organisation: string; record
 export type LedgerProblem = { organisation: string; reference: string | null; seq: number | null; reason: string };
 export type LedgerReport = { ok: boolean; records: number; chains: ChainReport[]; problem: LedgerProblem | null };
 
-const BATCH = 10_000;
+/**
+ * The same canonical JSON as canonicalRecord, built by PostgreSQL, so verification hashes a million records
+ * inside the database instead of shipping them to Node (to_json escapes strings exactly as ECMAScript's
+ * JSON.stringify does; a test holds the two equal on awkward text, on PGlite and on PostgreSQL).
+ */
+export const CANONICAL_SQL = sql.raw(`'{"actorUserId":' || coalesce(to_json(a.actor_user_id::text)::text, 'null')
+  || ',"declarationText":' || to_json(a.declaration_text)::text
+  || ',"ip":' || coalesce(to_json(a.ip)::text, 'null')
+  || ',"kind":' || to_json(a.kind::text)::text
+  || ',"organisationId":' || to_json(a.organisation_id::text)::text
+  || ',"policySha256":' || to_json(a.policy_sha256)::text
+  || ',"policyVersionId":' || to_json(a.policy_version_id::text)::text
+  || ',"previousHash":' || to_json(a.previous_hash)::text
+  || ',"qualifyingAttemptIds":[' || coalesce((select string_agg(to_json(x)::text, ',' order by x collate "C") from jsonb_array_elements_text(a.qualifying_attempt_ids) x), '') || ']'
+  || ',"reason":' || coalesce(to_json(a.reason)::text, 'null')
+  || ',"recordedAt":"' || to_char(a.recorded_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') || '"'
+  || ',"reference":' || to_json(a.reference)::text
+  || ',"seq":' || a.seq::text
+  || ',"subjectReference":' || coalesce(to_json(a.subject_reference)::text, 'null')
+  || ',"typedName":' || coalesce(to_json(a.typed_name)::text, 'null')
+  || ',"userAgent":' || coalesce(to_json(a.user_agent)::text, 'null')
+  || ',"userId":' || to_json(a.user_id::text)::text
+  || ',"v":${LEDGER_FORMAT_VERSION}}'`);
+
+type ChainCheck = {
+  records: number;
+  head_reference: string | null;
+  head_hash: string | null;
+  bad_seq: number | null;
+  bad_reference: string | null;
+  bad_kind: "gap" | "order" | "link" | "altered" | null;
+  gap_from: number | null;
+};
 
 /**
- * Recomputes every chain in order, in batches (memory stays flat). The first record whose contents,
- * predecessor or position do not match is reported. A chain alone cannot show that records were cut from
- * its end: give `expectHeads` (heads kept outside the database) to catch that too.
+ * Recomputes every chain in order: each record's hash, its link to the record before and its position.
+ * The database does the hashing (one pass, no rows shipped), so a million records take seconds. The
+ * first record whose contents, predecessor or position do not match is reported. A chain alone cannot
+ * show that records were cut from its end: give `expectHeads` (heads kept outside the database) for that.
  */
 export async function verifyLedger(db: Db, options: { expectHeads?: ChainHead[]; organisationId?: string } = {}): Promise<LedgerReport> {
   const orgs = await db
@@ -169,49 +202,54 @@ export async function verifyLedger(db: Db, options: { expectHeads?: ChainHead[];
   const chains: ChainReport[] = [];
   let total = 0;
   let problem: LedgerProblem | null = null;
-  const seen = new Map<string, string>();
   for (const org of orgs) {
-    let expectedSeq = 1;
-    let previousHash = GENESIS_HASH;
-    let head: ChainHead | null = null;
-    let lastSeq = 0;
-    let count = 0;
-    for (;;) {
-      const rows = await db
-        .select()
-        .from(attestations)
-        .where(and(eq(attestations.organisationId, org.id), gt(attestations.seq, lastSeq)))
-        .orderBy(asc(attestations.seq))
-        .limit(BATCH);
-      for (const row of rows) {
-        if (!problem) {
-          const at = { organisation: org.name, reference: row.reference, seq: row.seq };
-          if (row.seq !== expectedSeq) {
-            problem = { ...at, reason: row.seq > expectedSeq ? `record ${expectedSeq} of the chain is missing: it goes from ${expectedSeq - 1} to ${row.seq}` : `position ${row.seq} is out of order` };
-          } else if (row.previousHash !== previousHash) {
-            problem = { ...at, reason: "its previous hash does not match the record before it: a record was inserted, removed or altered before it" };
-          } else if (!rowIsIntact(row)) {
-            problem = { ...at, reason: "its contents do not match its hash: the record was altered" };
-          }
-        }
-        seen.set(row.reference, row.hash);
-        expectedSeq = row.seq + 1;
-        previousHash = row.hash;
-        head = { reference: row.reference, hash: row.hash };
-        count++;
-      }
-      if (rows.length < BATCH) break;
-      lastSeq = rows[rows.length - 1].seq;
+    const [check] = await queryRows<ChainCheck>(
+      db,
+      sql`with checked as (
+            select a.seq, a.reference, a.hash,
+                   a.previous_hash <> coalesce(lag(a.hash) over w, ${GENESIS_HASH}) as bad_link,
+                   a.seq - coalesce(lag(a.seq) over w, 0) as step,
+                   coalesce(lag(a.seq) over w, 0) as prior_seq,
+                   encode(sha256(convert_to(${CANONICAL_SQL}, 'UTF8')), 'hex') <> a.hash as altered
+            from attestations a
+            where a.organisation_id = ${org.id}
+            window w as (order by a.seq)
+          ),
+          first_bad as (
+            select seq, reference, prior_seq,
+                   case when step > 1 then 'gap' when step < 1 then 'order' when bad_link then 'link' else 'altered' end as kind
+            from checked where step <> 1 or bad_link or altered
+            order by seq limit 1
+          ),
+          head as (select reference, hash from checked order by seq desc limit 1)
+          select (select count(*)::int from checked) as records,
+                 (select reference from head) as head_reference, (select hash from head) as head_hash,
+                 (select seq from first_bad) as bad_seq, (select reference from first_bad) as bad_reference,
+                 (select kind from first_bad) as bad_kind, (select prior_seq from first_bad) as gap_from`,
+    );
+    total += check.records;
+    chains.push({
+      organisationId: org.id,
+      organisation: org.name,
+      records: check.records,
+      head: check.head_reference && check.head_hash ? { reference: check.head_reference, hash: check.head_hash } : null,
+    });
+    if (!problem && check.bad_kind) {
+      const reasons = {
+        gap: `record ${Number(check.gap_from) + 1} of the chain is missing: it goes from ${check.gap_from} to ${check.bad_seq}`,
+        order: `position ${check.bad_seq} is out of order`,
+        link: "its previous hash does not match the record before it: a record was inserted, removed or altered before it",
+        altered: "its contents do not match its hash: the record was altered",
+      };
+      problem = { organisation: org.name, reference: check.bad_reference, seq: check.bad_seq, reason: reasons[check.bad_kind] };
     }
-    total += count;
-    chains.push({ organisationId: org.id, organisation: org.name, records: count, head });
   }
   for (const expected of options.expectHeads ?? []) {
     if (problem) break;
-    const stored = seen.get(expected.reference);
-    if (stored === undefined) {
+    const [stored] = await db.select({ hash: attestations.hash }).from(attestations).where(eq(attestations.reference, expected.reference));
+    if (!stored) {
       problem = { organisation: "", reference: expected.reference, seq: null, reason: `the expected head ${expected.reference} is gone: records were cut from the end of the chain` };
-    } else if (stored !== expected.hash) {
+    } else if (stored.hash !== expected.hash) {
       problem = { organisation: "", reference: expected.reference, seq: null, reason: `the expected head ${expected.reference} has a different hash: the record was changed or replaced` };
     }
   }

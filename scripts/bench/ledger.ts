@@ -120,7 +120,7 @@ async function unforkedUnderLoad() {
 }
 
 /** Writes `count` records exactly as the app would (same canonical JSON and hashes), in bulk. */
-async function bulkLedger(db: Db, count: number) {
+export async function bulkLedger(db: Db, count: number) {
   const council = await aCouncil(db);
   const version = await aPolicyVersion(db, council.organisation.id);
   const [org] = await db.select({ id: organisations.id }).from(organisations).where(sql`${organisations.id} = ${council.organisation.id}`);
