@@ -112,7 +112,14 @@ export async function appendRecord(
         .limit(1),
     ]);
     if (existing) return { record: existing, created: false };
-    const hashable: Hashable = { ...record, seq: (head?.seq ?? 0) + 1, reference: newReference(), previousHash: head?.hash ?? GENESIS_HASH };
+    const hashable: Hashable = {
+      ...record,
+      // Stored sorted, as hashed, so the database can rebuild the canonical form from the column as it is.
+      qualifyingAttemptIds: [...record.qualifyingAttemptIds].sort(),
+      seq: (head?.seq ?? 0) + 1,
+      reference: newReference(),
+      previousHash: head?.hash ?? GENESIS_HASH,
+    };
     const [row] = await tx
       .insert(attestations)
       .values({ ...hashable, hash: recordHash(hashable) })
@@ -158,15 +165,17 @@ export type LedgerReport = { ok: boolean; records: number; chains: ChainReport[]
  * inside the database instead of shipping them to Node (to_json escapes strings exactly as ECMAScript's
  * JSON.stringify does; a test holds the two equal on awkward text, on PGlite and on PostgreSQL).
  */
-export const CANONICAL_SQL = sql.raw(`'{"actorUserId":' || coalesce(to_json(a.actor_user_id::text)::text, 'null')
+// Identifiers, hex hashes, references and the kind are plain ASCII the app generates, so they are quoted
+// directly; free text goes through to_json. That keeps a million rows to a few seconds.
+export const CANONICAL_SQL = sql.raw(`'{"actorUserId":' || coalesce('"' || a.actor_user_id::text || '"', 'null')
   || ',"declarationText":' || to_json(a.declaration_text)::text
   || ',"ip":' || coalesce(to_json(a.ip)::text, 'null')
-  || ',"kind":' || to_json(a.kind::text)::text
-  || ',"organisationId":' || to_json(a.organisation_id::text)::text
-  || ',"policySha256":' || to_json(a.policy_sha256)::text
-  || ',"policyVersionId":' || to_json(a.policy_version_id::text)::text
-  || ',"previousHash":' || to_json(a.previous_hash)::text
-  || ',"qualifyingAttemptIds":[' || coalesce((select string_agg(to_json(x)::text, ',' order by x collate "C") from jsonb_array_elements_text(a.qualifying_attempt_ids) x), '') || ']'
+  || ',"kind":"' || a.kind::text || '"'
+  || ',"organisationId":"' || a.organisation_id::text || '"'
+  || ',"policySha256":"' || a.policy_sha256 || '"'
+  || ',"policyVersionId":"' || a.policy_version_id::text || '"'
+  || ',"previousHash":"' || a.previous_hash || '"'
+  || ',"qualifyingAttemptIds":' || replace(a.qualifying_attempt_ids::text, '", "', '","')
   || ',"reason":' || coalesce(to_json(a.reason)::text, 'null')
   || ',"recordedAt":"' || to_char(a.recorded_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') || '"'
   || ',"reference":' || to_json(a.reference)::text
@@ -174,24 +183,50 @@ export const CANONICAL_SQL = sql.raw(`'{"actorUserId":' || coalesce(to_json(a.ac
   || ',"subjectReference":' || coalesce(to_json(a.subject_reference)::text, 'null')
   || ',"typedName":' || coalesce(to_json(a.typed_name)::text, 'null')
   || ',"userAgent":' || coalesce(to_json(a.user_agent)::text, 'null')
-  || ',"userId":' || to_json(a.user_id::text)::text
+  || ',"userId":"' || a.user_id::text || '"'
   || ',"v":${LEDGER_FORMAT_VERSION}}'`);
 
-type ChainCheck = {
-  records: number;
-  head_reference: string | null;
-  head_hash: string | null;
-  bad_seq: number | null;
-  bad_reference: string | null;
-  bad_kind: "gap" | "order" | "link" | "altered" | null;
-  gap_from: number | null;
-};
+type FirstBreak = { seq: number; reference: string; prior_seq: number; kind: "gap" | "order" | "link" | "altered" };
+
+/** The first record in positions [from, to] whose position, link or contents is wrong (the record before `from` is read for the link only). */
+async function firstBreakIn(db: Db, organisationId: string, from: number, to: number): Promise<FirstBreak | null> {
+  const [row] = await queryRows<FirstBreak>(
+    db,
+    sql`select seq, reference, prior_seq,
+               case when step > 1 then 'gap' when step < 1 then 'order' when bad_link then 'link' else 'altered' end as kind
+        from (
+          select a.seq, a.reference,
+                 coalesce(lag(a.seq) over w, 0) as prior_seq,
+                 a.seq - coalesce(lag(a.seq) over w, 0) as step,
+                 a.previous_hash <> coalesce(lag(a.hash) over w, ${GENESIS_HASH}) as bad_link,
+                 a.seq >= ${from} and encode(sha256(convert_to(${CANONICAL_SQL}, 'UTF8')), 'hex') <> a.hash as altered
+          from attestations a
+          where a.organisation_id = ${organisationId} and a.seq >= ${from - 1} and a.seq <= ${to}
+          window w as (order by a.seq)
+        ) checked
+        where seq >= ${from} and (step <> 1 or bad_link or altered)
+        order by seq
+        limit 1`,
+  );
+  return row ?? null;
+}
+
+/** Splits a long chain in two so both cores hash at once (PGlite, with one connection, simply runs them in turn). */
+async function firstBreak(db: Db, organisationId: string, records: number): Promise<FirstBreak | null> {
+  if (records === 0) return null;
+  const [{ last }] = await db.select({ last: sql<number>`max(${attestations.seq})::int` }).from(attestations).where(eq(attestations.organisationId, organisationId));
+  const middle = Math.floor(last / 2);
+  const parts = last < 20_000 ? [firstBreakIn(db, organisationId, 1, last)] : [firstBreakIn(db, organisationId, 1, middle), firstBreakIn(db, organisationId, middle + 1, last)];
+  const found = (await Promise.all(parts)).filter((b): b is FirstBreak => b !== null);
+  // A chain whose first record is missing starts above 1: the first range starts at 1, so it reports the gap.
+  return found.sort((a, b) => a.seq - b.seq)[0] ?? null;
+}
 
 /**
  * Recomputes every chain in order: each record's hash, its link to the record before and its position.
- * The database does the hashing (one pass, no rows shipped), so a million records take seconds. The
- * first record whose contents, predecessor or position do not match is reported. A chain alone cannot
- * show that records were cut from its end: give `expectHeads` (heads kept outside the database) for that.
+ * The database does the hashing in one pass and returns only the first break, so a million records take
+ * seconds. A chain alone cannot show that records were cut from its end: give `expectHeads` (heads kept
+ * outside the database) for that.
  */
 export async function verifyLedger(db: Db, options: { expectHeads?: ChainHead[]; organisationId?: string } = {}): Promise<LedgerReport> {
   const orgs = await db
@@ -203,30 +238,17 @@ export async function verifyLedger(db: Db, options: { expectHeads?: ChainHead[];
   let total = 0;
   let problem: LedgerProblem | null = null;
   for (const org of orgs) {
-    const [check] = await queryRows<ChainCheck>(
-      db,
-      sql`with checked as (
-            select a.seq, a.reference, a.hash,
-                   a.previous_hash <> coalesce(lag(a.hash) over w, ${GENESIS_HASH}) as bad_link,
-                   a.seq - coalesce(lag(a.seq) over w, 0) as step,
-                   coalesce(lag(a.seq) over w, 0) as prior_seq,
-                   encode(sha256(convert_to(${CANONICAL_SQL}, 'UTF8')), 'hex') <> a.hash as altered
-            from attestations a
-            where a.organisation_id = ${org.id}
-            window w as (order by a.seq)
-          ),
-          first_bad as (
-            select seq, reference, prior_seq,
-                   case when step > 1 then 'gap' when step < 1 then 'order' when bad_link then 'link' else 'altered' end as kind
-            from checked where step <> 1 or bad_link or altered
-            order by seq limit 1
-          ),
-          head as (select reference, hash from checked order by seq desc limit 1)
-          select (select count(*)::int from checked) as records,
-                 (select reference from head) as head_reference, (select hash from head) as head_hash,
-                 (select seq from first_bad) as bad_seq, (select reference from first_bad) as bad_reference,
-                 (select kind from first_bad) as bad_kind, (select prior_seq from first_bad) as gap_from`,
-    );
+    const [[{ records }], [head]] = await Promise.all([
+      db.select({ records: sql<number>`count(*)::int` }).from(attestations).where(eq(attestations.organisationId, org.id)),
+      db
+        .select({ reference: attestations.reference, hash: attestations.hash })
+        .from(attestations)
+        .where(eq(attestations.organisationId, org.id))
+        .orderBy(desc(attestations.seq))
+        .limit(1),
+    ]);
+    const broken = await firstBreak(db, org.id, records);
+    const check = { records, head_reference: head?.reference ?? null, head_hash: head?.hash ?? null, bad_seq: broken?.seq ?? null, bad_reference: broken?.reference ?? null, bad_kind: broken?.kind ?? null, gap_from: broken?.prior_seq ?? null };
     total += check.records;
     chains.push({
       organisationId: org.id,

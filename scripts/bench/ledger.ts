@@ -126,6 +126,8 @@ export async function bulkLedger(db: Db, count: number) {
   const [org] = await db.select({ id: organisations.id }).from(organisations).where(sql`${organisations.id} = ${council.organisation.id}`);
   let previousHash = GENESIS_HASH;
   const start = Date.UTC(2025, 0, 1);
+  // Real records name the two or three passed attempts that qualified the signer.
+  const attemptIds = [randomUUID(), randomUUID(), randomUUID()].sort();
   const BATCH = 3000; // 18 parameters a row: PostgreSQL takes at most 65,535 in one statement
   for (let offset = 0; offset < count; offset += BATCH) {
     const rows = [];
@@ -141,7 +143,7 @@ export async function bulkLedger(db: Db, count: number) {
         recordedAt: new Date(start + seq * 1000),
         ip: "192.0.2.1",
         userAgent: "bench",
-        qualifyingAttemptIds: [],
+        qualifyingAttemptIds: attemptIds,
         subjectReference: null,
         actorUserId: council.staff.id,
         reason: null,
