@@ -1,9 +1,9 @@
-import { readdirSync, readFileSync, existsSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { formatProblem, parseModule, type ContentProblem, type TrainingModule } from "./content-schema";
-import { END } from "./machine";
+import { END, formatProblem, parseModule, type ContentProblem, type TrainingModule } from "./content-schema";
 
 export const MIN_MAIN_SCENARIOS = 8;
+export const MIN_CHOICES = 3;
 export const MIN_BRANCHING_SHARE = 0.25;
 
 class Problem implements ContentProblem {
@@ -17,68 +17,98 @@ class Problem implements ContentProblem {
   }
 }
 
-/** Policy headings as plain text: markdown link syntax and emphasis removed, whitespace folded. */
+/**
+ * Heading text as plain words: markdown link syntax `[text](#)`, escapes `\(` and emphasis removed,
+ * white space folded. Case and wording are kept, so a wrong word still fails to match.
+ */
 export function normaliseHeading(text: string): string {
   return text
     .replace(/\[([^\]]*)\]\([^)]*\)/g, "$1")
-    .replace(/[*_`]/g, "")
+    .replace(/\\([()[\]*_])/g, "$1")
+    .replace(/[*`]/g, "")
     .replace(/\s+/g, " ")
-    .trim()
-    .toLowerCase();
+    .trim();
 }
 
-/** The policy's heading lines: "2.4 Data Protection" gives section "2.4" and heading "data protection". */
+/**
+ * The policy's heading lines: short lines that are not list items and do not end like a sentence or a
+ * lead-in (".", ";", ":", ","). "2.4 Data Protection" gives section "2.4" and heading "Data Protection";
+ * "Working from Home/Remote Working" gives section null.
+ */
 export function policyHeadings(policyText: string): { section: string | null; heading: string }[] {
   return policyText
     .split(/\r?\n/)
-    .map((line) => line.trim())
-    .filter((line) => line.length > 0 && line.length < 160)
+    .map((line) => normaliseHeading(line))
+    .filter((line) => line.length > 0 && line.length <= 120 && !/^[-•*>]/.test(line) && !/[.;:,]$/.test(line))
     .map((line) => {
       const match = /^(\d+(?:\.\d+)*)\.?\s+(.*)$/.exec(line);
-      return match ? { section: match[1], heading: normaliseHeading(match[2]) } : { section: null, heading: normaliseHeading(line) };
+      return match ? { section: match[1], heading: match[2] } : { section: null, heading: line };
     });
 }
 
-/** Cross-checks one module: links, reachability, size, branching, and that every citation names a real heading. */
-export function checkModule(module: TrainingModule, file: string, policyText: string | null): Problem[] {
+/** The policy's title: its first non-blank line. */
+export function policyTitle(policyText: string): string {
+  return normaliseHeading(policyText.split(/\r?\n/).find((line) => line.trim().length > 0) ?? "");
+}
+
+/** The `document` every citation of a council's module must carry: "<council name>: <policy title>". */
+export function citationDocument(organisationName: string, policyText: string): string {
+  return `${organisationName}: ${policyTitle(policyText)}`;
+}
+
+/** True when the policy has this heading with this number (or, for section null, as an unnumbered heading). */
+export function hasHeading(headings: { section: string | null; heading: string }[], section: string | null, heading: string): boolean {
+  const wanted = normaliseHeading(heading);
+  return headings.some((h) => h.heading === wanted && h.section === section);
+}
+
+/**
+ * Cross-checks one parsed module: links, reachability, no loops, size, branching, and (given the
+ * council's policy text) that every citation names that policy and one of its real headings.
+ */
+export function checkModule(module: TrainingModule, file: string, policyText: string | null, expectedDocument?: string): Problem[] {
   const problems: Problem[] = [];
   const ids = new Set(module.scenarios.map((s) => s.id));
   if (ids.size !== module.scenarios.length) problems.push(new Problem(file, "scenarios", "Scenario ids must be unique"));
   if (!ids.has(module.startScenario)) problems.push(new Problem(file, "startScenario", `No scenario "${module.startScenario}"`));
   const headings = policyText ? policyHeadings(policyText) : [];
   module.scenarios.forEach((scenario, si) => {
+    if (scenario.choices.length < MIN_CHOICES) problems.push(new Problem(file, `scenarios[${si}].choices`, `Has ${scenario.choices.length} choices; at least ${MIN_CHOICES} are needed`));
     scenario.choices.forEach((choice, ci) => {
       const at = `scenarios[${si}].choices[${ci}]`;
       if (choice.next !== END && !ids.has(choice.next)) problems.push(new Problem(file, `${at}.next`, `No scenario "${choice.next}"`));
       if (choice.next === scenario.id) problems.push(new Problem(file, `${at}.next`, "A choice cannot lead back to its own scenario"));
-      if (policyText) {
-        const heading = normaliseHeading(choice.citation.heading);
-        const found = headings.some((h) => h.heading === heading && (choice.citation.section === null || h.section === choice.citation.section));
-        if (!found) {
-          problems.push(
-            new Problem(file, `${at}.citation`, `"${choice.citation.section ? `${choice.citation.section} ` : ""}${choice.citation.heading}" is not a heading of this council's policy`),
-          );
-        }
+      if (expectedDocument !== undefined && choice.citation.document !== expectedDocument) {
+        problems.push(new Problem(file, `${at}.citation.document`, `Must be "${expectedDocument}"`));
+      }
+      if (policyText && !hasHeading(headings, choice.citation.section, choice.citation.heading)) {
+        const cited = `${choice.citation.section ? `${choice.citation.section} ` : ""}${choice.citation.heading}`;
+        problems.push(new Problem(file, `${at}.citation.heading`, `"${cited}" is not a ${choice.citation.section ? "numbered" : "unnumbered"} heading of this council's policy`));
       }
     });
   });
-  // Every scenario reachable from the start, and every path ends (no cycles).
+  // Every scenario reachable from the start, and every path ends (no loops).
+  const byId = new Map(module.scenarios.map((s) => [s.id, s]));
   const reachable = new Set<string>();
+  const onTrail = new Set<string>();
+  const loops: string[] = [];
   const visit = (id: string, trail: string[]) => {
-    if (trail.includes(id)) {
-      problems.push(new Problem(file, "scenarios", `A path loops: ${[...trail, id].join(" → ")}`));
+    if (onTrail.has(id)) {
+      loops.push([...trail, id].join(" → "));
       return;
     }
-    const scenario = module.scenarios.find((s) => s.id === id);
+    if (reachable.has(id)) return;
+    const scenario = byId.get(id);
     if (!scenario) return;
-    const firstVisit = !reachable.has(id);
     reachable.add(id);
-    if (!firstVisit) return;
+    onTrail.add(id);
     for (const next of new Set(scenario.choices.map((c) => c.next))) if (next !== END) visit(next, [...trail, id]);
+    onTrail.delete(id);
   };
   visit(module.startScenario, []);
+  for (const loop of loops) problems.push(new Problem(file, "scenarios", `A path loops and never ends: ${loop}`));
   module.scenarios.forEach((s, i) => {
-    if (!reachable.has(s.id)) problems.push(new Problem(file, `scenarios[${i}]`, `Scenario "${s.id}" cannot be reached`));
+    if (!reachable.has(s.id)) problems.push(new Problem(file, `scenarios[${i}]`, `Scenario "${s.id}" cannot be reached from "${module.startScenario}"`));
   });
   const main = module.scenarios.filter((s) => s.kind === "main");
   if (main.length < MIN_MAIN_SCENARIOS) problems.push(new Problem(file, "scenarios", `Has ${main.length} main scenarios; at least ${MIN_MAIN_SCENARIOS} are needed`));
@@ -89,15 +119,32 @@ export function checkModule(module: TrainingModule, file: string, policyText: st
   return problems;
 }
 
-/** Reads, validates and cross-checks every module under content/<organisation>/modules. */
+function readOrganisationName(dir: string): string | null {
+  const file = join(dir, "organisation.json");
+  if (!existsSync(file)) return null;
+  try {
+    const name = (JSON.parse(readFileSync(file, "utf8")) as { name?: unknown }).name;
+    return typeof name === "string" ? name : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Reads, validates and cross-checks every module under <contentDir>/<organisation>/modules/*.json. */
 export async function loadModules(contentDir = "content"): Promise<{ modules: TrainingModule[]; problems: ContentProblem[] }> {
   const modules: TrainingModule[] = [];
   const problems: ContentProblem[] = [];
-  for (const organisation of readdirSync(contentDir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort()) {
+  const organisations = readdirSync(contentDir, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)
+    .sort();
+  for (const organisation of organisations) {
     const dir = join(contentDir, organisation, "modules");
     if (!existsSync(dir)) continue;
     const policyFile = join(contentDir, organisation, "policy.txt");
     const policyText = existsSync(policyFile) ? readFileSync(policyFile, "utf8") : null;
+    const organisationName = readOrganisationName(join(contentDir, organisation));
+    const expectedDocument = policyText && organisationName ? citationDocument(organisationName, policyText) : undefined;
     for (const name of readdirSync(dir).filter((f) => f.endsWith(".json")).sort()) {
       const file = join(dir, name);
       let json: unknown;
@@ -113,10 +160,11 @@ export async function loadModules(contentDir = "content"): Promise<{ modules: Tr
         continue;
       }
       const module = parsed.module;
-      if (module.organisation !== organisation) problems.push(new Problem(file, "organisation", `Must be "${organisation}", the folder it is in`));
-      if (`${module.id}.json` !== name) problems.push(new Problem(file, "id", `Must be "${name.replace(/\.json$/, "")}", the file's name`));
-      if (!policyText) problems.push(new Problem(file, "", `No policy text at ${policyFile} to check citations against`));
-      const found = checkModule(module, file, policyText);
+      const found: Problem[] = [];
+      if (module.organisation !== organisation) found.push(new Problem(file, "organisation", `Must be "${organisation}", the folder it is in`));
+      if (`${module.id}.json` !== name) found.push(new Problem(file, "id", `Must be "${name.replace(/\.json$/, "")}", the file's name`));
+      if (!policyText) found.push(new Problem(file, "", `No policy text at ${policyFile} to check citations against`));
+      found.push(...checkModule(module, file, policyText, expectedDocument));
       problems.push(...found);
       if (found.length === 0) modules.push(module);
     }

@@ -78,7 +78,7 @@ describe("content hashes and checks", () => {
     } as TrainingModule;
     const messages = checkModule(bad, "f.json", "1.1 Personal use\n").map((p) => `${p.path}: ${p.message}`);
     expect(messages).toContain('scenarios[0].choices[0].next: No scenario "nowhere"');
-    expect(messages.some((m) => m.startsWith("scenarios[0].choices[0].citation:"))).toBe(true);
+    expect(messages.some((m) => m.startsWith("scenarios[0].choices[0].citation.heading:"))).toBe(true);
     expect(messages.some((m) => /main scenarios; at least 8/.test(m))).toBe(true);
   });
 });
