@@ -1,8 +1,10 @@
-import { formatProblem } from "~/training/content-schema";
-import { loadModules } from "~/training/load-content";
+import { formatProblem } from "../app/training/content-schema";
+import { loadModules } from "../app/training/load-content";
 
-// `npm run content:check`: every problem in content/ with its file and JSON path, or a one-line summary.
-const { modules, problems } = await loadModules("content");
+// `npm run content:check [-- <content dir>]`: every problem in the training content with its file and
+// JSON path (exit 1), or a one-line summary per council (exit 0).
+const contentDir = process.argv[2] ?? "content";
+const { modules, problems } = await loadModules(contentDir);
 if (problems.length > 0) {
   for (const problem of problems) console.error(formatProblem(problem));
   console.error(`${problems.length} problem(s) in the training content.`);

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { assign, initialTransition, setup, transition } from "xstate";
-import { canonicalJson } from "~/lib/canonical-json";
+import { canonicalJson } from "../lib/canonical-json";
 import { END, type TrainingModule } from "./content-schema";
 
 export { END };
