@@ -13,6 +13,8 @@ import {
   primaryKey,
   text,
   timestamp,
+  check,
+  customType,
   uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
@@ -26,6 +28,10 @@ export const organisations = pgTable("organisations", {
   id: uuid("id").primaryKey().defaultRandom(),
   slug: text("slug").notNull().unique(),
   name: text("name").notNull(),
+  /** A requirement counts as due soon this many days before its due date. */
+  dueSoonDays: integer("due_soon_days").notNull().default(14),
+  /** Champions' weekly summary lists people overdue by more than this many days. */
+  escalationOverdueDays: integer("escalation_overdue_days").notNull().default(14),
   createdAt: createdAt(),
 });
 
@@ -80,6 +86,32 @@ export const teamChampions = pgTable(
     createdAt: createdAt(),
   },
   (t) => [primaryKey({ columns: [t.teamId, t.userId] }), index("team_champions_user_idx").on(t.userId)],
+);
+
+/**
+ * Who was in which team, and when (calendar days in Europe/London): a move closes one membership and opens
+ * another, so reports "as at" a past date count people where they were then. users.team_id is the open one.
+ */
+export const teamMemberships = pgTable(
+  "team_memberships",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id),
+    teamId: uuid("team_id")
+      .notNull()
+      .references(() => teams.id),
+    startedOn: date("started_on", { mode: "string" }).notNull(),
+    endedOn: date("ended_on", { mode: "string" }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index("team_memberships_team_idx").on(t.teamId, t.startedOn),
+    index("team_memberships_user_idx").on(t.userId, t.startedOn),
+    uniqueIndex("team_memberships_one_open_key").on(t.userId).where(sql`ended_on is null`),
+    check("team_memberships_dates_check", sql`${t.endedOn} is null or ${t.endedOn} >= ${t.startedOn}`),
+  ],
 );
 
 /** Server-side sessions: the cookie carries a random token; only its sha256 is stored. */
@@ -181,21 +213,6 @@ export const moduleVersions = pgTable(
   (t) => [uniqueIndex("module_versions_module_hash_key").on(t.moduleId, t.contentHash)],
 );
 
-/** The modules each person of an organisation must pass (a pass on any version counts). */
-export const requiredModules = pgTable(
-  "required_modules",
-  {
-    organisationId: uuid("organisation_id")
-      .notNull()
-      .references(() => organisations.id),
-    moduleId: uuid("module_id")
-      .notNull()
-      .references(() => trainingModules.id),
-    createdAt: createdAt(),
-  },
-  (t) => [primaryKey({ columns: [t.organisationId, t.moduleId] })],
-);
-
 export const attemptStatusEnum = pgEnum("attempt_status", ["in_progress", "passed", "failed"]);
 
 /** One person's go at one module version: the persisted XState snapshot is the source of truth for where they are. */
@@ -257,8 +274,6 @@ export const policies = pgTable(
       .references(() => organisations.id),
     slug: text("slug").notNull(),
     title: text("title").notNull(),
-    /** How long a signature stands before it must be renewed. */
-    renewalMonths: integer("renewal_months").notNull().default(12),
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex("policies_organisation_slug_key").on(t.organisationId, t.slug)],
@@ -343,3 +358,111 @@ export const certificates = pgTable("certificates", {
   sha256: text("sha256").notNull(),
   issuedAt: timestamp("issued_at", { withTimezone: true }).notNull().defaultNow(),
 });
+
+export const requirementKindEnum = pgEnum("requirement_kind", ["module", "policy"]);
+
+/**
+ * What each person of an organisation must complete: pass a module, or sign the code of conduct in force.
+ * Due within `dueWithinDays` of their start date (or of the requirement, or of a version that requires
+ * everyone to sign again, whichever is latest), and renewed every `renewalMonths`.
+ */
+export const requirements = pgTable(
+  "requirements",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    organisationId: uuid("organisation_id")
+      .notNull()
+      .references(() => organisations.id),
+    kind: requirementKindEnum("kind").notNull(),
+    moduleId: uuid("module_id").references(() => trainingModules.id),
+    policyId: uuid("policy_id").references(() => policies.id),
+    dueWithinDays: integer("due_within_days").notNull().default(28),
+    renewalMonths: integer("renewal_months").notNull().default(12),
+    /** The first day the requirement applies: nobody is due before it. */
+    effectiveFrom: date("effective_from", { mode: "string" }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("requirements_organisation_module_key").on(t.organisationId, t.moduleId),
+    uniqueIndex("requirements_organisation_policy_key").on(t.organisationId, t.policyId),
+    check(
+      "requirements_kind_check",
+      sql`(${t.kind} = 'module' and ${t.moduleId} is not null and ${t.policyId} is null) or (${t.kind} = 'policy' and ${t.policyId} is not null and ${t.moduleId} is null)`,
+    ),
+    check("requirements_periods_check", sql`${t.dueWithinDays} >= 0 and ${t.renewalMonths} > 0`),
+  ],
+);
+
+export const nudgeKindEnum = pgEnum("nudge_kind", ["nudge", "reminder", "escalation"]);
+
+/**
+ * A nudge from a champion, an automatic reminder, or a champion's weekly escalation summary. At most one
+ * of each kind per recipient and day (`day` is the London date; for escalations, the Monday of the week).
+ */
+export const nudges = pgTable(
+  "nudges",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    organisationId: uuid("organisation_id")
+      .notNull()
+      .references(() => organisations.id),
+    kind: nudgeKindEnum("kind").notNull(),
+    recipientUserId: uuid("recipient_user_id")
+      .notNull()
+      .references(() => users.id),
+    senderUserId: uuid("sender_user_id").references(() => users.id),
+    teamId: uuid("team_id").references(() => teams.id),
+    day: date("day", { mode: "string" }).notNull(),
+    message: text("message"),
+    details: jsonb("details").$type<Record<string, unknown>>().notNull().default({}),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    /** When the person dismissed the notice; it also stops showing once they act (train or sign) after it. */
+    dismissedAt: timestamp("dismissed_at", { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex("nudges_recipient_kind_day_key").on(t.recipientUserId, t.kind, t.day),
+    index("nudges_team_idx").on(t.teamId, t.createdAt),
+  ],
+);
+
+export const deliveryStatusEnum = pgEnum("delivery_status", ["delivered", "sent", "failed", "skipped"]);
+
+/** Every try at delivering a nudge, append-only: in the app (delivered) and by e-mail (sent, failed, or skipped without SMTP). */
+export const nudgeDeliveries = pgTable(
+  "nudge_deliveries",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    nudgeId: uuid("nudge_id")
+      .notNull()
+      .references(() => nudges.id),
+    channel: text("channel", { enum: ["in-app", "email"] }).notNull(),
+    status: deliveryStatusEnum("status").notNull(),
+    error: text("error"),
+    at: timestamp("at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("nudge_deliveries_nudge_idx").on(t.nudgeId, t.at)],
+);
+
+const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => "bytea" });
+
+/** An uploaded staff roster, kept between its preview and its application. */
+export const rosterUploads = pgTable(
+  "roster_uploads",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    organisationId: uuid("organisation_id")
+      .notNull()
+      .references(() => organisations.id),
+    uploadedBy: uuid("uploaded_by")
+      .notNull()
+      .references(() => users.id),
+    fileName: text("file_name").notNull(),
+    sha256: text("sha256").notNull(),
+    byteSize: integer("byte_size").notNull(),
+    content: bytea("content").notNull(),
+    summary: jsonb("summary").$type<Record<string, unknown>>().notNull().default({}),
+    createdAt: createdAt(),
+    appliedAt: timestamp("applied_at", { withTimezone: true }),
+  },
+  (t) => [index("roster_uploads_organisation_idx").on(t.organisationId, t.createdAt)],
+);

@@ -4,7 +4,7 @@ import { count } from "drizzle-orm";
 import { z } from "zod";
 import { hashPassword } from "~/auth/password.server";
 import type { Db } from "./client.server";
-import { organisations, teamChampions, teams, users, type Role } from "./schema";
+import { organisations, teamChampions, teamMemberships, teams, users, type Role } from "./schema";
 
 const organisationFile = z.object({
   slug: z.string().regex(/^[a-z0-9-]+$/),
@@ -112,7 +112,8 @@ export async function seedDemo(db: Db, options: SeedOptions): Promise<{ organisa
           });
         }
       }
-      const inserted = await tx.insert(users).values(rows).returning({ id: users.id, email: users.email });
+      const inserted = await tx.insert(users).values(rows).returning({ id: users.id, email: users.email, teamId: users.teamId, startDate: users.startDate });
+      await tx.insert(teamMemberships).values(inserted.map((u) => ({ userId: u.id, teamId: u.teamId!, startedOn: u.startDate })));
       people += inserted.length;
       const champion = inserted.find((u) => u.email === `champion@${file.demoEmailDomain}`)!;
       // The demo champion is named for two teams; each other team gets one of its own members.

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { and, desc, eq, lte } from "drizzle-orm";
 import { z } from "zod";
 import { writeAudit, type RequestInfo } from "~/audit/audit.server";
+import { ensurePolicyRequirement } from "~/tracking/requirements.server";
 import type { Db } from "~db/client.server";
 import { organisations, policies, policyVersions } from "~db/schema";
 
@@ -29,11 +30,14 @@ export const publishSchema = z.object({
 
 export type PublishInput = z.infer<typeof publishSchema>;
 
-async function ensurePolicy(db: Db, organisationId: string, title: string) {
+/** The organisation's code of conduct, created with its signing requirement on first publication. */
+async function ensurePolicy(db: Db, organisationId: string, title: string, now: Date) {
   const [existing] = await db.select().from(policies).where(and(eq(policies.organisationId, organisationId), eq(policies.slug, POLICY_SLUG)));
   if (existing) return existing;
   const [created] = await db.insert(policies).values({ organisationId, slug: POLICY_SLUG, title }).onConflictDoNothing().returning();
-  return created ?? (await db.select().from(policies).where(and(eq(policies.organisationId, organisationId), eq(policies.slug, POLICY_SLUG))))[0];
+  const policy = created ?? (await db.select().from(policies).where(and(eq(policies.organisationId, organisationId), eq(policies.slug, POLICY_SLUG))))[0];
+  await ensurePolicyRequirement(db, organisationId, policy.id, now);
+  return policy;
 }
 
 export class PublishError extends Error {}
@@ -43,9 +47,10 @@ export async function publishPolicyVersion(
   db: Db,
   organisationId: string,
   input: PublishInput & { title?: string },
-  actor: { userId: string | null; request: RequestInfo },
+  actor: { userId: string | null; request: RequestInfo; now?: Date },
 ) {
-  const policy = await ensurePolicy(db, organisationId, input.title ?? "Social media code of conduct");
+  const now = actor.now ?? new Date();
+  const policy = await ensurePolicy(db, organisationId, input.title ?? "Social media code of conduct", now);
   const [clash] = await db
     .select({ id: policyVersions.id })
     .from(policyVersions)
@@ -61,6 +66,7 @@ export async function publishPolicyVersion(
       sha256: sha256OfBytes(Buffer.from(input.body, "utf8")),
       effectiveDate: input.effectiveDate,
       requiresReattestation: input.requiresReattestation,
+      publishedAt: now,
       publishedBy: actor.userId,
     })
     .returning();

@@ -9,7 +9,8 @@ import type { FieldErrors } from "~/components/form-errors";
 import { addMonths, londonDate } from "~/lib/dates";
 import { requiredModulesFor } from "~/training/attempts.server";
 import type { Db } from "~db/client.server";
-import { attempts, attestations, policies, policyVersions, users } from "~db/schema";
+import { policyRenewalMonths } from "~/tracking/requirements.server";
+import { attempts, attestations, policyVersions, users } from "~db/schema";
 import { DECLARATION_TEXT, type SignInput, type withdrawSchema } from "./forms";
 import { appendRecord, type AttestationRow } from "./ledger.server";
 import { currentPolicyVersion, policyVersionById } from "./policies.server";
@@ -18,11 +19,6 @@ import { currentPolicyVersion, policyVersionById } from "./policies.server";
 export function namesMatch(typed: string, accountName: string): boolean {
   const fold = (s: string) => s.normalize("NFKC").toLocaleLowerCase("en-GB").replace(/\s+/g, "");
   return fold(typed) === fold(accountName);
-}
-
-async function renewalMonths(db: Db, policyId: string) {
-  const [policy] = await db.select({ months: policies.renewalMonths }).from(policies).where(eq(policies.id, policyId));
-  return policy?.months ?? 12;
 }
 
 /** Records of a person's that have been withdrawn, by reference. */
@@ -39,7 +35,7 @@ async function withdrawnReferences(db: Db, userId: string) {
  * one that required everyone to sign again, signed within the renewal period. Read before the ledger's lock.
  */
 async function signatureRules(db: Db, version: typeof policyVersions.$inferSelect, now: Date) {
-  const months = await renewalMonths(db, version.policyId);
+  const months = await policyRenewalMonths(db, version.policyId);
   const today = londonDate(now);
   const versions = await db
     .select()
@@ -87,7 +83,7 @@ export async function validSignature(db: Db, userId: string, version: typeof pol
 export async function signingStatus(db: Db, user: CurrentUser, now: Date) {
   const version = await currentPolicyVersion(db, user.organisationId, londonDate(now));
   if (!version) return null;
-  const modules = await requiredModulesFor(db, user);
+  const modules = await requiredModulesFor(db, user, now);
   const remaining = modules.filter((m) => m.status !== "passed").map((m) => ({ slug: m.slug, title: m.title }));
   const signature = await validSignature(db, user.id, version, now);
   const withdrawn = await withdrawnReferences(db, user.id);
@@ -124,7 +120,7 @@ export async function signCodeOfConduct(
   if (!current || current.id !== version.id) {
     return { ok: false, status: 409, errors: { form: "This is not the current version of the code of conduct. Sign the current version instead." } };
   }
-  const modules = await requiredModulesFor(db, user);
+  const modules = await requiredModulesFor(db, user, request.now);
   const remaining = modules.filter((m) => m.status !== "passed");
   if (remaining.length > 0) {
     return { ok: false, status: 409, errors: { form: `Pass ${remaining.map((m) => m.title).join(", ")} before you sign` } };

@@ -3,9 +3,14 @@ export function londonDate(at: Date): string {
   return new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/London", year: "numeric", month: "2-digit", day: "2-digit" }).format(at);
 }
 
+/** Calendar months later (or earlier), clamped to the month's last day as PostgreSQL's interval arithmetic does: 31 January + 1 month is 28 February. */
 export function addMonths(at: Date, months: number): Date {
   const result = new Date(at.getTime());
+  const day = result.getUTCDate();
+  result.setUTCDate(1);
   result.setUTCMonth(result.getUTCMonth() + months);
+  const lastDay = new Date(Date.UTC(result.getUTCFullYear(), result.getUTCMonth() + 1, 0)).getUTCDate();
+  result.setUTCDate(Math.min(day, lastDay));
   return result;
 }
 

@@ -2,7 +2,9 @@ import { and, asc, count, eq, sql } from "drizzle-orm";
 import { writeAudit, type RequestInfo } from "~/audit/audit.server";
 import { createPasswordLink } from "~/auth/password-links.server";
 import { revokeAllSessions, type CurrentUser } from "~/auth/session.server";
+import { londonDate } from "~/lib/dates";
 import type { Db } from "~db/client.server";
+import { endMembership } from "./memberships.server";
 import { teamChampions, teams, users } from "~db/schema";
 
 export const PAGE_SIZE = 50;
@@ -84,7 +86,13 @@ export async function deactivatePerson(db: Db, admin: CurrentUser, personId: str
   if (!person) return null;
   if (!person.active) return person;
   await db.transaction(async (tx) => {
-    await tx.update(users).set({ active: false, updatedAt: request.now }).where(eq(users.id, person.id));
+    // The leaving date is what keeps them out of every figure from today, and in them before (reports as at a past date).
+    const today = londonDate(request.now);
+    await tx
+      .update(users)
+      .set({ active: false, leavingDate: sql`least(coalesce(${users.leavingDate}, ${today}::date), ${today}::date)`, updatedAt: request.now })
+      .where(eq(users.id, person.id));
+    await endMembership(tx, person.id, today);
     await revokeAllSessions(tx, person.id, request.now);
     await writeAudit(tx, { action: "people.deactivated", organisationId: admin.organisationId, actorUserId: admin.id, subjectType: "user", subjectId: person.id }, request);
   });

@@ -8,7 +8,7 @@ export const meta: MetaFunction = () => [{ title: "Your training – Social medi
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const user = await requireUser(request, context);
-  return { organisationName: user.organisationName, modules: await requiredModulesFor(context.db, user) };
+  return { organisationName: user.organisationName, modules: await requiredModulesFor(context.db, user, context.now()) };
 }
 
 export default function Training() {

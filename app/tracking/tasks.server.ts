@@ -1,24 +1,33 @@
-import { signingStatus } from "~/attestation/signing.server";
 import type { CurrentUser } from "~/auth/session.server";
-import type { TaskStatus } from "~/components/task-list";
-import { requiredModulesFor } from "~/training/attempts.server";
+import type { TaskItem } from "~/components/task-list";
+import { formatDate } from "~/lib/dates";
 import type { Db } from "~db/client.server";
+import { personStatus, type RequirementStatusRow } from "./status.server";
 
-export type Task = { id: string; href: string; title: string; hint?: string; status: TaskStatus };
+export type Task = TaskItem & { dueOn: string };
 
-/** A person's own to-do list: each required module, then signing the code of conduct in force. */
-export async function staffTasks(db: Db, user: CurrentUser, now: Date): Promise<Task[]> {
-  const modules = await requiredModulesFor(db, user);
-  const tasks: Task[] = modules.map((m) => ({ id: `module-${m.slug}`, href: `/training/${m.slug}`, title: m.title, status: m.status }));
-  const signing = await signingStatus(db, user, now);
-  if (signing) {
-    tasks.push({
-      id: "sign-code-of-conduct",
-      href: "/code-of-conduct",
-      title: `Sign the code of conduct (version ${signing.version.versionLabel})`,
-      hint: signing.signature ? undefined : signing.remaining.length > 0 ? "Pass your training modules first" : signing.previous ? "A new version needs your signature" : undefined,
-      status: signing.signature ? "passed" : "not-started",
-    });
+function hintFor(row: RequirementStatusRow): string {
+  switch (row.status) {
+    case "complete":
+      return `Completed ${formatDate(row.since)}. Renew by ${formatDate(row.dueOn)}`;
+    case "expired":
+      return `Expired on ${formatDate(row.dueOn)}: do it again now`;
+    case "overdue":
+      return `Was due by ${formatDate(row.dueOn)}`;
+    default:
+      return `Due by ${formatDate(row.dueOn)}`;
   }
-  return tasks;
+}
+
+/** A person's own to-do list with due dates: each required module, then signing the code of conduct in force. */
+export async function staffTasks(db: Db, user: CurrentUser, now: Date): Promise<Task[]> {
+  const rows = await personStatus(db, user.organisationId, user.id, { now });
+  return rows.map((row) => ({
+    id: row.kind === "module" ? `module-${row.moduleSlug}` : "sign-code-of-conduct",
+    href: row.kind === "module" ? `/training/${row.moduleSlug}` : "/code-of-conduct",
+    title: row.kind === "module" ? row.title : `Sign the ${row.title.toLowerCase()}`,
+    hint: hintFor(row),
+    status: row.status,
+    dueOn: row.dueOn,
+  }));
 }

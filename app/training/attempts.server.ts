@@ -1,7 +1,8 @@
-import { and, asc, desc, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, lte, sql } from "drizzle-orm";
+import { addMonths, londonDate } from "~/lib/dates";
 import type { CurrentUser } from "~/auth/session.server";
 import type { Db } from "~db/client.server";
-import { attemptEvents, attempts, moduleVersions, requiredModules, trainingModules } from "~db/schema";
+import { attemptEvents, attempts, moduleVersions, requirements, trainingModules } from "~db/schema";
 import type { TrainingModule } from "./content-schema";
 import { answer, createModuleMachine, startAttempt, type PersistedAttempt } from "./machine";
 
@@ -25,30 +26,34 @@ const stateOf = (snapshot: Persisted) => String(snapshot.value);
 
 export type ModuleStatus = "not-started" | "in-progress" | "passed" | "failed";
 
-/** The modules a person's organisation requires, each with where they stand (a pass on any version counts). */
-export async function requiredModulesFor(db: Db, user: CurrentUser) {
+/**
+ * The modules a person's organisation requires, each with where they stand now. A pass on any version
+ * counts while it is within the requirement's renewal period.
+ */
+export async function requiredModulesFor(db: Db, user: CurrentUser, now: Date) {
   const modules = await db
-    .select({ id: trainingModules.id, slug: trainingModules.slug, title: trainingModules.title })
-    .from(requiredModules)
-    .innerJoin(trainingModules, eq(trainingModules.id, requiredModules.moduleId))
-    .where(eq(requiredModules.organisationId, user.organisationId))
+    .select({ id: trainingModules.id, slug: trainingModules.slug, title: trainingModules.title, renewalMonths: requirements.renewalMonths })
+    .from(requirements)
+    .innerJoin(trainingModules, eq(trainingModules.id, requirements.moduleId))
+    .where(and(eq(requirements.organisationId, user.organisationId), eq(requirements.kind, "module"), lte(requirements.effectiveFrom, londonDate(now))))
     .orderBy(asc(trainingModules.title));
   if (modules.length === 0) return [];
   const rows = await db
     .select({
       moduleId: attempts.moduleId,
-      passed: sql<boolean>`bool_or(${attempts.status} = 'passed')`,
+      passedAt: sql<string | null>`max(${attempts.completedAt}) filter (where ${attempts.status} = 'passed')`,
       inProgress: sql<boolean>`bool_or(${attempts.status} = 'in_progress')`,
       failed: sql<boolean>`bool_or(${attempts.status} = 'failed')`,
-      passedAt: sql<string | null>`max(${attempts.completedAt}) filter (where ${attempts.status} = 'passed')`,
     })
     .from(attempts)
     .where(and(eq(attempts.userId, user.id), inArray(attempts.moduleId, modules.map((m) => m.id))))
     .groupBy(attempts.moduleId);
-  return modules.map((m) => {
+  return modules.map(({ renewalMonths, ...m }) => {
     const r = rows.find((row) => row.moduleId === m.id);
-    const status: ModuleStatus = r?.passed ? "passed" : r?.inProgress ? "in-progress" : r?.failed ? "failed" : "not-started";
-    return { ...m, status, passedAt: r?.passedAt ? new Date(r.passedAt).toISOString() : null };
+    const passedAt = r?.passedAt ? new Date(r.passedAt) : null;
+    const current = passedAt !== null && addMonths(passedAt, renewalMonths) > now;
+    const status: ModuleStatus = current ? "passed" : r?.inProgress ? "in-progress" : r?.failed || passedAt ? "failed" : "not-started";
+    return { ...m, status, passedAt: current ? passedAt.toISOString() : null };
   });
 }
 

@@ -1,6 +1,7 @@
 import { and, eq } from "drizzle-orm";
 import type { Db } from "~db/client.server";
-import { moduleVersions, organisations, requiredModules, trainingModules } from "~db/schema";
+import { ensureModuleRequirement } from "~/tracking/requirements.server";
+import { moduleVersions, organisations, trainingModules } from "~db/schema";
 import type { TrainingModule } from "./content-schema";
 import { loadModules } from "./load-content";
 import { moduleContentHash } from "./machine";
@@ -24,7 +25,7 @@ export async function syncTrainingModules(db: Db, modules: TrainingModule[], now
           .insert(trainingModules)
           .values({ organisationId: organisation.id, slug: content.id, title: content.title, createdAt: now })
           .returning({ id: trainingModules.id });
-        await tx.insert(requiredModules).values({ organisationId: organisation.id, moduleId: module.id, createdAt: now });
+        await ensureModuleRequirement(tx, organisation.id, module.id, now);
       } else {
         await tx.update(trainingModules).set({ title: content.title }).where(eq(trainingModules.id, module.id));
       }

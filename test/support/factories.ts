@@ -2,7 +2,8 @@ import { randomBytes } from "node:crypto";
 import { hashPassword } from "~/auth/password.server";
 import type { CurrentUser } from "~/auth/session.server";
 import type { Db } from "~db/client.server";
-import { organisations, teamChampions, teams, users, type Role } from "~db/schema";
+import { and, eq } from "drizzle-orm";
+import { attempts, moduleVersions, organisations, requirements, teamChampions, teamMemberships, teams, trainingModules, users, type Role } from "~db/schema";
 
 export const TEST_PASSWORD = "test-password-long-enough";
 let passwordHash: Promise<string> | undefined;
@@ -31,6 +32,7 @@ export type PersonOptions = {
   password?: string | null;
   active?: boolean;
   startDate?: string;
+  leavingDate?: string | null;
 };
 
 /** A person who can sign in with TEST_PASSWORD unless told otherwise. */
@@ -54,8 +56,10 @@ export async function aPerson(db: Db, options: PersonOptions) {
       passwordHash: hash,
       active: options.active ?? true,
       startDate: options.startDate ?? "2025-01-06",
+      leavingDate: options.leavingDate ?? null,
     })
     .returning();
+  if (person.teamId) await db.insert(teamMemberships).values({ userId: person.id, teamId: person.teamId, startedOn: person.startDate, endedOn: person.leavingDate });
   return person;
 }
 
@@ -131,8 +135,9 @@ export async function databaseError(promise: Promise<unknown>): Promise<string> 
 export async function aPolicyVersion(
   db: Db,
   organisationId: string,
-  options: { label?: string; body?: string; effectiveDate?: string; requiresReattestation?: boolean } = {},
+  options: { label?: string; body?: string; effectiveDate?: string; requiresReattestation?: boolean; publishedAt?: Date } = {},
 ) {
+  const effectiveDate = options.effectiveDate ?? "2026-01-01";
   const { publishPolicyVersion } = await import("~/attestation/policies.server");
   return publishPolicyVersion(
     db,
@@ -140,9 +145,88 @@ export async function aPolicyVersion(
     {
       versionLabel: options.label ?? `v-${randomBytes(3).toString("hex")}`,
       body: options.body ?? "1. Personal use\n\nDo not accept service users as friends.\n",
-      effectiveDate: options.effectiveDate ?? "2026-01-01",
+      effectiveDate,
       requiresReattestation: options.requiresReattestation ?? true,
     },
-    { userId: null, request: { ip: null, requestId: null } },
+    // Published the day it takes effect unless told otherwise, so a test's clock sees it from then.
+    { userId: null, request: { ip: null, requestId: null }, now: options.publishedAt ?? new Date(`${effectiveDate}T00:00:00Z`) },
   );
+}
+
+/** A training module of an organisation, required of everyone from `effectiveFrom`, with one version. */
+export async function aRequiredModule(
+  db: Db,
+  organisationId: string,
+  options: { slug?: string; title?: string; dueWithinDays?: number; renewalMonths?: number; effectiveFrom?: string } = {},
+) {
+  const slug = options.slug ?? `module-${unique()}`;
+  const [module] = await db.insert(trainingModules).values({ organisationId, slug, title: options.title ?? `Module ${slug}` }).returning();
+  const content = aModuleContent("test", { id: slug, title: module.title });
+  const [version] = await db
+    .insert(moduleVersions)
+    .values({ moduleId: module.id, contentHash: unique(), content, title: module.title, passMark: 80 })
+    .returning();
+  const [requirement] = await db
+    .insert(requirements)
+    .values({
+      organisationId,
+      kind: "module",
+      moduleId: module.id,
+      dueWithinDays: options.dueWithinDays ?? 28,
+      renewalMonths: options.renewalMonths ?? 12,
+      effectiveFrom: options.effectiveFrom ?? "2020-01-01",
+    })
+    .returning();
+  return { module, version, requirement };
+}
+
+/** An attempt row as the engine leaves it (for tracking tests, which read attempts but do not take them). */
+export async function anAttempt(
+  db: Db,
+  person: { id: string },
+  required: { module: { id: string }; version: { id: string } },
+  options: { status: "in_progress" | "passed" | "failed"; startedAt: Date; completedAt?: Date },
+) {
+  const [attempt] = await db
+    .insert(attempts)
+    .values({
+      userId: person.id,
+      moduleId: required.module.id,
+      moduleVersionId: required.version.id,
+      status: options.status,
+      snapshot: { value: options.status, context: {} },
+      startedAt: options.startedAt,
+      updatedAt: options.completedAt ?? options.startedAt,
+      completedAt: options.status === "in_progress" ? null : (options.completedAt ?? options.startedAt),
+    })
+    .returning();
+  return attempt;
+}
+
+/** A signature of a policy version, appended to the ledger as the signing flow would. */
+export async function aSignature(db: Db, person: { id: string; organisationId: string; name: string }, version: { id: string; sha256: string }, recordedAt: Date) {
+  const { appendRecord } = await import("~/attestation/ledger.server");
+  const { record } = await appendRecord(db, {
+    organisationId: person.organisationId,
+    kind: "signed",
+    userId: person.id,
+    policyVersionId: version.id,
+    policySha256: version.sha256,
+    declarationText: "I have read and understood the code of conduct.",
+    typedName: person.name,
+    recordedAt,
+    ip: null,
+    userAgent: null,
+    qualifyingAttemptIds: [],
+    subjectReference: null,
+    actorUserId: person.id,
+    reason: null,
+  });
+  return record;
+}
+
+/** The requirement to sign an organisation's code of conduct (made when its first version is published). */
+export async function policyRequirementOf(db: Db, organisationId: string) {
+  const [row] = await db.select().from(requirements).where(and(eq(requirements.organisationId, organisationId), eq(requirements.kind, "policy")));
+  return row;
 }

@@ -1,0 +1,2 @@
+DROP TABLE "required_modules" CASCADE;--> statement-breakpoint
+ALTER TABLE "policies" DROP COLUMN "renewal_months";
