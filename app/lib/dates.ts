@@ -19,3 +19,14 @@ const longDateTime = new Intl.DateTimeFormat("en-GB", { dateStyle: "long", timeS
 
 export const formatDate = (value: string | Date) => longDate.format(typeof value === "string" && value.length === 10 ? new Date(`${value}T12:00:00Z`) : new Date(value));
 export const formatDateTime = (value: string | Date) => longDateTime.format(new Date(value));
+
+/** The last millisecond of a calendar day in Europe/London (23:59:59.999 local, whether GMT or BST). */
+export function endOfLondonDay(day: string): Date {
+  const next = new Date(`${day}T12:00:00Z`);
+  next.setUTCDate(next.getUTCDate() + 1);
+  const nextDay = next.toISOString().slice(0, 10);
+  // London's midnight is 00:00 UTC in winter and 23:00 UTC the evening before in summer.
+  const candidates = [new Date(`${day}T23:00:00Z`), new Date(`${nextDay}T00:00:00Z`)];
+  const midnight = candidates.find((c) => londonDate(c) === nextDay && londonDate(new Date(c.getTime() - 1)) === day) ?? candidates[1];
+  return new Date(midnight.getTime() - 1);
+}

@@ -60,9 +60,10 @@ describe("a person's status on a module", () => {
 
   it("is complete once passed, renewable 12 months on, and expired after that", async () => {
     const person = await aPerson(db, { organisationId: org.id, teamId: team.id, startDate: "2026-01-05" });
-    await anAttempt(db, person, required, { status: "passed", startedAt: new Date("2026-01-15T10:00:00Z"), completedAt: new Date("2026-01-15T10:30:00Z") });
+    const pass = await anAttempt(db, person, required, { status: "passed", startedAt: new Date("2026-01-15T10:00:00Z"), completedAt: new Date("2026-01-15T10:30:00Z") });
     expect(await statusOf(org.id, person.id, "2026-03-01T09:00:00Z")).toMatchObject({
       status: "complete",
+      attemptId: pass.id,
       since: "2026-01-15",
       dueOn: "2027-01-15",
       completedAt: "2026-01-15T10:30:00.000Z",
@@ -95,7 +96,13 @@ describe("a person's status on the code of conduct", () => {
     expect(await statusOf(org.id, person.id, "2025-06-03T09:00:00Z", "policy")).toMatchObject({ status: "not_started", since: "2025-06-02", dueOn: "2025-06-30" });
 
     const signed = await aSignature(db, person, v1, new Date("2025-06-10T09:00:00Z"));
-    expect(await statusOf(org.id, person.id, "2025-06-11T09:00:00Z", "policy")).toMatchObject({ status: "complete", since: "2025-06-10", dueOn: "2026-06-10" });
+    expect(await statusOf(org.id, person.id, "2025-06-11T09:00:00Z", "policy")).toMatchObject({
+      status: "complete",
+      since: "2025-06-10",
+      dueOn: "2026-06-10",
+      attestationReference: signed.reference,
+      policyVersionId: v1.id,
+    });
 
     // A correction published without re-attestation leaves the signature standing.
     await aPolicyVersion(db, org.id, { label: "1.1", effectiveDate: "2025-09-01", requiresReattestation: false });

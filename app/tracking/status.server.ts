@@ -48,6 +48,10 @@ export type RequirementStatusRow = {
   /** The day it must be done by: for a completed requirement, the day it must be renewed by. */
   dueOn: string;
   completedAt: string | null;
+  /** Evidence of a complete requirement: the passed attempt, or the signature and the version signed. */
+  attemptId: string | null;
+  attestationReference: string | null;
+  policyVersionId: string | null;
 };
 
 const iso = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
@@ -55,7 +59,8 @@ const iso = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-
 /**
  * The query as an SQL fragment (one row per person and requirement), so that pages, reports and exports
  * wrap it rather than repeat it. Columns: user_id, name, team_id, requirement_id, kind, title, module_slug,
- * status, since, due_on, completed_at (dates as YYYY-MM-DD text, the completion as ISO 8601 text).
+ * status, since, due_on, completed_at (dates as YYYY-MM-DD text, the completion as ISO 8601 text), and for a
+ * complete requirement its evidence: attempt_id (the pass), or attestation_reference and policy_version_id.
  */
 export function requirementStatusQuery(scope: StatusScope, clock: Clock): SQL {
   const at = clock.now.toISOString();
@@ -89,7 +94,8 @@ export function requirementStatusQuery(scope: StatusScope, clock: Clock): SQL {
     ),
     module_progress as (
       select a.user_id, a.module_id,
-        max(a.completed_at) filter (where a.status = 'passed' and a.completed_at <= params.at) as last_pass
+        max(a.completed_at) filter (where a.status = 'passed' and a.completed_at <= params.at) as last_pass,
+        (array_agg(a.id order by a.completed_at desc) filter (where a.status = 'passed' and a.completed_at <= params.at))[1] as pass_attempt_id
       from params, attempts a
       join people on people.user_id = a.user_id
       where a.module_id in (select module_id from reqs where kind = 'module') and a.started_at <= params.at
@@ -106,7 +112,7 @@ export function requirementStatusQuery(scope: StatusScope, clock: Clock): SQL {
     ),
     signatures as (
       -- Each person's newest signature that still stood at the moment, preferring one on an acceptable version.
-      select distinct on (a.user_id, pv.policy_id) a.user_id, pv.policy_id, a.recorded_at,
+      select distinct on (a.user_id, pv.policy_id) a.user_id, pv.policy_id, a.recorded_at, a.reference, a.policy_version_id,
         (b.policy_id is not null and (pv.effective_date, pv.published_at) >= (b.effective_date, b.published_at)) as acceptable
       from params, attestations a
       join people on people.user_id = a.user_id
@@ -118,7 +124,7 @@ export function requirementStatusQuery(scope: StatusScope, clock: Clock): SQL {
           select 1 from attestations w
           where w.subject_reference = a.reference and w.kind = 'withdrawn' and w.recorded_at <= params.at
         )
-      order by a.user_id, pv.policy_id, 4 desc, a.recorded_at desc
+      order by a.user_id, pv.policy_id, 6 desc, a.recorded_at desc
     ),
     started as (
       select user_id from module_progress group by user_id
@@ -127,6 +133,9 @@ export function requirementStatusQuery(scope: StatusScope, clock: Clock): SQL {
       select people.user_id, people.name, people.team_id, reqs.id as requirement_id, reqs.kind, reqs.title, reqs.module_slug,
         reqs.due_within_days, reqs.renewal_months,
         case when reqs.kind = 'module' then mp.last_pass when s.acceptable then s.recorded_at end as completed_at,
+        case when reqs.kind = 'module' then mp.pass_attempt_id end as attempt_id,
+        case when s.acceptable then s.reference end as attestation_reference,
+        case when s.acceptable then s.policy_version_id end as policy_version_id,
         case when reqs.kind = 'module' then mp.user_id is not null else st.user_id is not null end as started,
         greatest(people.start_date, reqs.effective_from,
           case when reqs.kind = 'policy' and s.user_id is not null and not s.acceptable then b.effective_date end) as anchor
@@ -158,7 +167,10 @@ export function requirementStatusQuery(scope: StatusScope, clock: Clock): SQL {
             when completed_at is not null then expires_on
             else anchor end)::text as since,
       (case when completed_at is not null then expires_on else due_on end)::text as due_on,
-      case when current then ${sql.raw(iso("completed_at"))} end as completed_at
+      case when current then ${sql.raw(iso("completed_at"))} end as completed_at,
+      case when current then attempt_id end as attempt_id,
+      case when current then attestation_reference end as attestation_reference,
+      case when current then policy_version_id end as policy_version_id
     from params, dated
   `;
 }
@@ -175,6 +187,9 @@ type RawRow = {
   since: string;
   due_on: string;
   completed_at: string | null;
+  attempt_id: string | null;
+  attestation_reference: string | null;
+  policy_version_id: string | null;
 };
 
 const toRow = (r: RawRow): RequirementStatusRow => ({
@@ -189,6 +204,9 @@ const toRow = (r: RawRow): RequirementStatusRow => ({
   since: r.since,
   dueOn: r.due_on,
   completedAt: r.completed_at,
+  attemptId: r.attempt_id,
+  attestationReference: r.attestation_reference,
+  policyVersionId: r.policy_version_id,
 });
 
 /** One person's status on each requirement, modules first (by title), then the code of conduct. */

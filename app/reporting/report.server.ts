@@ -1,0 +1,139 @@
+import { sql, type SQL } from "drizzle-orm";
+import { z } from "zod";
+import { endOfLondonDay, londonDate } from "~/lib/dates";
+import { requirementStatusQuery, STATUSES, type Clock, type Status } from "~/tracking/status.server";
+import { queryRows, type Db } from "~db/client.server";
+
+/**
+ * HR's report: every person and requirement of one organisation with their status, as now or as at the
+ * end of a past day. Pages, exports and evidence packs all read these rows through reportRowsQuery.
+ */
+export const REPORT_PAGE_SIZE = 50;
+
+const optionalDate = (message: string) =>
+  z
+    .string()
+    .trim()
+    .transform((v) => (v === "" ? undefined : v))
+    .pipe(z.iso.date(message).optional())
+    .optional();
+
+const optionalUuid = z
+  .string()
+  .trim()
+  .transform((v) => (v === "" ? undefined : v))
+  .pipe(z.uuid("Choose a value from the list").optional())
+  .optional();
+
+export const reportFilterSchema = z
+  .object({
+    team: optionalUuid,
+    status: z.array(z.enum(STATUSES, "Choose a status from the list")).default([]),
+    policyVersion: optionalUuid,
+    completedFrom: optionalDate("Enter the first day as a date, like 2026-04-01"),
+    completedTo: optionalDate("Enter the last day as a date, like 2026-06-30"),
+    asAt: optionalDate("Enter the date as a date, like 2026-04-01"),
+    page: z.coerce.number().int().min(1).max(100_000).default(1),
+  })
+  .refine((f) => !f.completedFrom || !f.completedTo || f.completedFrom <= f.completedTo, {
+    path: ["completedTo"],
+    message: "The last day must be the same as or after the first day",
+  });
+
+export type ReportFilters = z.infer<typeof reportFilterSchema>;
+
+/** Reads the filters from a query string (status may repeat); a date in the future for "as at" is refused. */
+export function parseReportFilters(params: URLSearchParams, now: Date) {
+  const raw = {
+    team: params.get("team") ?? undefined,
+    status: params.getAll("status").filter((s) => s !== ""),
+    policyVersion: params.get("policyVersion") ?? undefined,
+    completedFrom: params.get("completedFrom") ?? undefined,
+    completedTo: params.get("completedTo") ?? undefined,
+    asAt: params.get("asAt") ?? undefined,
+    page: params.get("page") ?? undefined,
+  };
+  const parsed = reportFilterSchema.safeParse(raw);
+  if (!parsed.success) return parsed;
+  if (parsed.data.asAt && parsed.data.asAt > londonDate(now)) {
+    return { success: false as const, error: new z.ZodError([{ code: "custom", path: ["asAt"], message: "The date must be today or in the past", input: parsed.data.asAt }]) };
+  }
+  return parsed;
+}
+
+/** The moment a report stands at: now, or the last instant of the chosen London day. */
+export function reportClock(filters: Pick<ReportFilters, "asAt">, now: Date): Clock {
+  if (!filters.asAt || filters.asAt >= londonDate(now)) return { now };
+  return { now: endOfLondonDay(filters.asAt) };
+}
+
+/**
+ * One row per person and requirement, with the columns HR exports: employee_number, name, email, team,
+ * requirement, kind, status, since, due_on, completed_at, policy_version (label of the version signed),
+ * attestation_reference, attempt_id, user_id, requirement_id, team_id. Ordered by team, name, requirement.
+ */
+export function reportRowsQuery(organisationId: string, filters: Omit<ReportFilters, "page">, clock: Clock): SQL {
+  const where: SQL[] = [sql`true`];
+  if (filters.status.length > 0) where.push(sql`s.status = any(${`{${filters.status.join(",")}}`}::text[])`);
+  if (filters.policyVersion) where.push(sql`s.policy_version_id = ${filters.policyVersion}::uuid`);
+  if (filters.completedFrom) where.push(sql`(s.completed_at::timestamptz at time zone 'Europe/London')::date >= ${filters.completedFrom}::date`);
+  if (filters.completedTo) where.push(sql`(s.completed_at::timestamptz at time zone 'Europe/London')::date <= ${filters.completedTo}::date`);
+  return sql`
+    select u.employee_number, s.name, u.email, t.name as team, s.title as requirement, s.kind, s.status, s.since, s.due_on,
+      s.completed_at, pv.version_label as policy_version, s.attestation_reference, s.attempt_id, s.user_id, s.requirement_id, s.team_id
+    from (${requirementStatusQuery({ organisationId, teamId: filters.team }, clock)}) s
+    join users u on u.id = s.user_id
+    left join teams t on t.id = s.team_id
+    left join policy_versions pv on pv.id = s.policy_version_id
+    where ${sql.join(where, sql` and `)}
+    order by t.name nulls last, s.name, u.employee_number, s.kind = 'policy', s.title, s.requirement_id
+  `;
+}
+
+export type ReportRow = {
+  employee_number: string;
+  name: string;
+  email: string;
+  team: string | null;
+  requirement: string;
+  kind: "module" | "policy";
+  status: Status;
+  since: string;
+  due_on: string;
+  completed_at: string | null;
+  policy_version: string | null;
+  attestation_reference: string | null;
+  attempt_id: string | null;
+  user_id: string;
+  requirement_id: string;
+  team_id: string | null;
+};
+
+export type ReportTotals = { rows: number; people: number; byStatus: Record<Status, number> };
+
+/** One page of the report and the totals of everything the filters select. */
+export async function reportPage(db: Db, organisationId: string, filters: ReportFilters, now: Date) {
+  const clock = reportClock(filters, now);
+  const rowsQuery = reportRowsQuery(organisationId, filters, clock);
+  const [rows, totals] = await Promise.all([
+    queryRows<ReportRow>(db, sql`select * from (${rowsQuery}) r limit ${REPORT_PAGE_SIZE} offset ${(filters.page - 1) * REPORT_PAGE_SIZE}`),
+    queryRows<{ status: Status; rows: number; people: number }>(
+      db,
+      sql`select status, count(*)::int as rows, count(distinct user_id)::int as people from (${rowsQuery}) r group by rollup (status)`,
+    ),
+  ]);
+  const byStatus = Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<Status, number>;
+  let all = { rows: 0, people: 0 };
+  for (const t of totals) {
+    if (t.status === null) all = { rows: Number(t.rows), people: Number(t.people) };
+    else byStatus[t.status] = Number(t.rows);
+  }
+  const summary: ReportTotals = { ...all, byStatus };
+  return {
+    rows,
+    totals: summary,
+    page: filters.page,
+    pageCount: Math.max(1, Math.ceil(summary.rows / REPORT_PAGE_SIZE)),
+    asAt: clock.now.toISOString(),
+  };
+}
