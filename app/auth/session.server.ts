@@ -1,6 +1,7 @@
 import { and, eq, isNull, sql } from "drizzle-orm";
 import type { Db } from "~db/client.server";
 import { organisations, sessions, teamChampions, users, type Role } from "~db/schema";
+import { preparedPerDatabase } from "~/lib/prepared.server";
 import { randomToken, sha256Hex } from "./tokens.server";
 
 export type CurrentUser = {
@@ -41,10 +42,8 @@ export async function createSession(
 
 export type ActiveSession = { id: string; user: CurrentUser; idleExpiresAt: Date; expiresAt: Date };
 
-/** The session behind a cookie token, or null when it is unknown, revoked, idle too long, too old or its user is inactive. */
-export async function findActiveSession(db: Db, token: string, policy: SessionPolicy, now: Date): Promise<ActiveSession | null> {
-  const id = sha256Hex(token);
-  const [row] = await db
+const sessionById = preparedPerDatabase((db) =>
+  db
     .select({
       session: sessions,
       user: {
@@ -62,7 +61,14 @@ export async function findActiveSession(db: Db, token: string, policy: SessionPo
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
     .innerJoin(organisations, eq(organisations.id, users.organisationId))
-    .where(and(eq(sessions.id, id), isNull(sessions.revokedAt)));
+    .where(and(eq(sessions.id, sql.placeholder("id")), isNull(sessions.revokedAt)))
+    .prepare("session_by_id"),
+);
+
+/** The session behind a cookie token, or null when it is unknown, revoked, idle too long, too old or its user is inactive. */
+export async function findActiveSession(db: Db, token: string, policy: SessionPolicy, now: Date): Promise<ActiveSession | null> {
+  const id = sha256Hex(token);
+  const [row] = await sessionById(db).execute({ id });
   if (!row) return null;
   const idleExpiresAt = new Date(row.session.lastSeenAt.getTime() + policy.idleMs);
   if (!row.user.active || idleExpiresAt <= now || row.session.expiresAt <= now) return null;

@@ -1,6 +1,9 @@
+// Built once: constructing a DateTimeFormat costs about 0.1 ms, formatting with one about 1 µs.
+const isoLondonDate = new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/London", year: "numeric", month: "2-digit", day: "2-digit" });
+
 /** The calendar date in Europe/London (YYYY-MM-DD): councils' days, whatever the server's zone. */
 export function londonDate(at: Date): string {
-  return new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/London", year: "numeric", month: "2-digit", day: "2-digit" }).format(at);
+  return isoLondonDate.format(at);
 }
 
 /** Calendar months later (or earlier), clamped to the month's last day as PostgreSQL's interval arithmetic does: 31 January + 1 month is 28 February. */

@@ -107,6 +107,40 @@ describe("attempts", () => {
     expect(await eventsOf(attemptId)).toHaveLength(1);
   });
 
+  it("records exactly one of many different answers sent at once, and the stored snapshot agrees with its event", async () => {
+    const person = asCurrentUser(await aPerson(db, { organisationId: council.organisation.id, teamId: council.teamA.id }), council.organisation);
+    const attemptId = (await startOrResumeAttempt(db, person, "test-module", now))!;
+    const choices = ["a", "b", "a", "b", "a", "b", "a", "b"];
+    const results = await Promise.all(choices.map((choiceId) => answerQuestion(db, person, "test-module", attemptId, { scenarioId: "q1", choiceId, step: 0 }, now)));
+    expect(results.filter((r) => r.outcome === "recorded")).toEqual([{ outcome: "recorded", step: 1 }]);
+    expect(results.filter((r) => r.outcome !== "recorded").every((r) => r.outcome === "stale")).toBe(true);
+    const events = await eventsOf(attemptId);
+    expect(events).toHaveLength(1);
+    const [attempt] = await db.select().from(attempts).where(eq(attempts.id, attemptId));
+    const snapshot = attempt.snapshot as { value: string; context: { score: number; path: { choiceId: string }[] } };
+    expect(attempt).toMatchObject({ step: 1, answered: 1, status: "in_progress", updatedAt: now, completedAt: null });
+    expect(snapshot.context.path).toEqual([expect.objectContaining({ scenarioId: "q1", choiceId: events[0].choiceId, correct: events[0].correct })]);
+    expect(snapshot.value).toBe(events[0].choiceId === "a" ? "q2" : "q1-follow-up");
+    expect(attempt.score).toBe(events[0].correct ? 1 : 0);
+  });
+
+  it("records the last answer, its result and when it finished, in the same write", async () => {
+    const person = asCurrentUser(await aPerson(db, { organisationId: council.organisation.id, teamId: council.teamA.id }), council.organisation);
+    const attemptId = (await startOrResumeAttempt(db, person, "test-module", now))!;
+    const finished = new Date(now.getTime() + 60_000);
+    for (const [step, scenarioId] of ["q1", "q2", "q3"].entries()) {
+      expect(await answerQuestion(db, person, "test-module", attemptId, { scenarioId, choiceId: "a", step }, step === 2 ? finished : now)).toEqual({ outcome: "recorded", step: step + 1 });
+    }
+    const [attempt] = await db.select().from(attempts).where(eq(attempts.id, attemptId));
+    expect(attempt).toMatchObject({ status: "passed", step: 3, score: 3, answered: 3, updatedAt: finished, completedAt: finished });
+    expect((await eventsOf(attemptId)).map((e) => [e.step, e.scenarioId, e.at.toISOString()])).toEqual([
+      [1, "q1", now.toISOString()],
+      [2, "q2", now.toISOString()],
+      [3, "q3", finished.toISOString()],
+    ]);
+    expect(await answerQuestion(db, person, "test-module", attemptId, { scenarioId: "q3", choiceId: "a", step: 3 }, now)).toEqual({ outcome: "stale" });
+  });
+
   it("passes the best path, scoring answers right first time", async () => {
     const attemptId = (await startOrResumeAttempt(db, staff, "test-module", now))!;
     const result = await answerAll(staff, attemptId, () => "a");

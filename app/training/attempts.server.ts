@@ -1,6 +1,7 @@
-import { and, asc, desc, eq, inArray, lte, sql } from "drizzle-orm";
+import { and, desc, eq, sql } from "drizzle-orm";
 import { addMonths, londonDate } from "~/lib/dates";
 import type { CurrentUser } from "~/auth/session.server";
+import { preparedPerDatabase, preparedSql } from "~/lib/prepared.server";
 import type { Db } from "~db/client.server";
 import { attemptEvents, attempts, moduleVersions, requirements, trainingModules } from "~db/schema";
 import type { TrainingModule } from "./content-schema";
@@ -19,6 +20,12 @@ function machineFor(versionId: string, content: TrainingModule): ModuleMachine {
   return machine;
 }
 
+/** The machine of a version not compiled yet in this process: the only time an answer reads the content. */
+async function compileVersion(db: Db, versionId: string): Promise<ModuleMachine> {
+  const [version] = await db.select({ content: moduleVersions.content }).from(moduleVersions).where(eq(moduleVersions.id, versionId));
+  return machineFor(versionId, version.content as TrainingModule);
+}
+
 type Persisted = PersistedAttempt;
 
 const FINAL = new Set(["passed", "failed"]);
@@ -26,35 +33,44 @@ const stateOf = (snapshot: Persisted) => String(snapshot.value);
 
 export type ModuleStatus = "not-started" | "in-progress" | "passed" | "failed";
 
+type Standing = { id: string; slug: string; title: string; renewal_months: number; passed_at: string | null; passed_attempt_id: string | null; in_progress: boolean; failed: boolean };
+
+// One row per module requirement in force, with the person's latest pass (and the attempt that made it) and
+// whether they have an attempt in progress or failed.
+const moduleStandings = preparedSql<Standing>(
+  "module_standings",
+  sql`select m.id, m.slug, m.title, r.renewal_months, s.passed_at, s.passed_attempt_id, coalesce(s.in_progress, false) as in_progress, coalesce(s.failed, false) as failed
+      from ${requirements} r
+      join ${trainingModules} m on m.id = r.module_id
+      left join lateral (
+        select max(a.completed_at) filter (where a.status = 'passed') as passed_at,
+               (array_agg(a.id order by a.completed_at desc) filter (where a.status = 'passed'))[1] as passed_attempt_id,
+               bool_or(a.status = 'in_progress') as in_progress,
+               bool_or(a.status = 'failed') as failed
+        from ${attempts} a
+        where a.user_id = ${sql.placeholder("userId")} and a.module_id = m.id
+      ) s on true
+      where r.organisation_id = ${sql.placeholder("organisationId")} and r.kind = 'module' and r.effective_from <= ${sql.placeholder("today")}::date
+      order by m.title`,
+);
+
 /**
- * The modules a person's organisation requires, each with where they stand now. A pass on any version
- * counts while it is within the requirement's renewal period.
+ * The modules a person's organisation requires, each with where they stand now and, when passed, the attempt
+ * that passed it. A pass on any version counts while it is within the requirement's renewal period.
  */
-export async function requiredModulesFor(db: Db, user: CurrentUser, now: Date) {
-  const modules = await db
-    .select({ id: trainingModules.id, slug: trainingModules.slug, title: trainingModules.title, renewalMonths: requirements.renewalMonths })
-    .from(requirements)
-    .innerJoin(trainingModules, eq(trainingModules.id, requirements.moduleId))
-    .where(and(eq(requirements.organisationId, user.organisationId), eq(requirements.kind, "module"), lte(requirements.effectiveFrom, londonDate(now))))
-    .orderBy(asc(trainingModules.title));
-  if (modules.length === 0) return [];
-  const rows = await db
-    .select({
-      moduleId: attempts.moduleId,
-      passedAt: sql<string | null>`max(${attempts.completedAt}) filter (where ${attempts.status} = 'passed')`,
-      inProgress: sql<boolean>`bool_or(${attempts.status} = 'in_progress')`,
-      failed: sql<boolean>`bool_or(${attempts.status} = 'failed')`,
-    })
-    .from(attempts)
-    .where(and(eq(attempts.userId, user.id), inArray(attempts.moduleId, modules.map((m) => m.id))))
-    .groupBy(attempts.moduleId);
-  return modules.map(({ renewalMonths, ...m }) => {
-    const r = rows.find((row) => row.moduleId === m.id);
-    const passedAt = r?.passedAt ? new Date(r.passedAt) : null;
-    const current = passedAt !== null && addMonths(passedAt, renewalMonths) > now;
-    const status: ModuleStatus = current ? "passed" : r?.inProgress ? "in-progress" : r?.failed || passedAt ? "failed" : "not-started";
-    return { ...m, status, passedAt: current ? passedAt.toISOString() : null };
+export async function moduleStandingsFor(db: Db, user: CurrentUser, now: Date) {
+  const rows = await moduleStandings(db, { userId: user.id, organisationId: user.organisationId, today: londonDate(now) });
+  return rows.map((r) => {
+    const passedAt = r.passed_at ? new Date(r.passed_at) : null;
+    const current = passedAt !== null && addMonths(passedAt, r.renewal_months) > now;
+    const status: ModuleStatus = current ? "passed" : r.in_progress ? "in-progress" : r.failed || passedAt ? "failed" : "not-started";
+    return { id: r.id, slug: r.slug, title: r.title, status, passedAt: current ? passedAt.toISOString() : null, passedAttemptId: current ? r.passed_attempt_id : null };
   });
+}
+
+/** The modules a person's organisation requires, each with where they stand now (see moduleStandingsFor). */
+export async function requiredModulesFor(db: Db, user: CurrentUser, now: Date) {
+  return (await moduleStandingsFor(db, user, now)).map(({ passedAttemptId: _, ...m }) => m);
 }
 
 async function moduleBySlug(db: Db, user: CurrentUser, slug: string) {
@@ -202,56 +218,73 @@ export type AnswerOutcome =
   | { outcome: "invalid" }
   | { outcome: "not-found" };
 
+const attemptToAnswer = preparedPerDatabase((db) =>
+  db
+    .select({ id: attempts.id, step: attempts.step, status: attempts.status, snapshot: attempts.snapshot, moduleVersionId: attempts.moduleVersionId })
+    .from(attempts)
+    .innerJoin(trainingModules, eq(trainingModules.id, attempts.moduleId))
+    .where(and(eq(attempts.id, sql.placeholder("attemptId")), eq(attempts.userId, sql.placeholder("userId")), eq(trainingModules.slug, sql.placeholder("slug"))))
+    .prepare("attempt_to_answer"),
+);
+
+// Moves the attempt on only while it is still at the step that was read, in progress and this person's, and
+// appends the event from the update's RETURNING: no row back means another answer got there first.
+const recordAnswer = preparedSql<{ step: number }>(
+  "record_answer",
+  sql`with moved as (
+        update ${attempts}
+           set snapshot = ${sql.placeholder("snapshot")}::jsonb, step = ${sql.placeholder("step")}, score = ${sql.placeholder("score")},
+               answered = ${sql.placeholder("answered")}, status = ${sql.placeholder("status")}, updated_at = ${sql.placeholder("at")}::timestamptz,
+               completed_at = ${sql.placeholder("completedAt")}::timestamptz
+         where id = ${sql.placeholder("attemptId")} and user_id = ${sql.placeholder("userId")} and step = ${sql.placeholder("readStep")} and status = 'in_progress'
+     returning id, step
+      )
+      insert into ${attemptEvents} (attempt_id, step, type, scenario_id, choice_id, correct, at)
+      select id, step, 'answer.chosen', ${sql.placeholder("scenarioId")}, ${sql.placeholder("choiceId")}, ${sql.placeholder("correct")}, ${sql.placeholder("at")}::timestamptz from moved
+      returning step`,
+);
+
 /**
  * The server is authoritative: it restores the attempt's stored snapshot, checks the answer is for the
  * question now asked (the form's step must match), lets the machine decide, then stores the new snapshot and
- * an append-only event in one transaction. A replay, an old page or a second submit changes nothing.
+ * an append-only event. A replay, an old page or a second submit changes nothing.
+ *
+ * Two round trips and no explicit transaction: a plain read, then one compare-and-set statement that updates
+ * the attempt only while it is still at the step that was read (and in progress, and this person's) and inserts
+ * the event from the update's RETURNING. One statement is atomic, and under READ COMMITTED a concurrent answer
+ * that committed first makes the WHERE fail on the row's new version, so the later one records nothing.
  */
 export async function answerQuestion(db: Db, user: CurrentUser, slug: string, attemptId: string, input: AnswerInput, now: Date): Promise<AnswerOutcome> {
-  return db.transaction(async (tx) => {
-    const [row] = await tx
-      .select({ attempt: attempts, content: moduleVersions.content })
-      .from(attempts)
-      .innerJoin(moduleVersions, eq(moduleVersions.id, attempts.moduleVersionId))
-      .innerJoin(trainingModules, eq(trainingModules.id, attempts.moduleId))
-      .where(and(eq(attempts.id, attemptId), eq(attempts.userId, user.id), eq(trainingModules.slug, slug)))
-      .for("update", { of: attempts });
-    if (!row) return { outcome: "not-found" as const };
-    const current = row.attempt.snapshot as Persisted;
-    if (row.attempt.status !== "in_progress" || input.step !== row.attempt.step || stateOf(current) !== input.scenarioId) {
-      return { outcome: "stale" as const };
-    }
-    const machine = machineFor(row.attempt.moduleVersionId, row.content as TrainingModule);
-    const result = answer(machine, current, { type: "answer.chosen", scenarioId: input.scenarioId, choiceId: input.choiceId });
-    if (!result.accepted) return { outcome: "invalid" as const };
-    const next = result.snapshot as Persisted;
-    const last = next.context.path[next.context.path.length - 1];
-    const state = stateOf(next);
-    const status = state === "passed" ? "passed" : state === "failed" ? "failed" : "in_progress";
-    const step = row.attempt.step + 1;
-    await tx
-      .update(attempts)
-      .set({
-        snapshot: next,
-        step,
-        score: next.context.score,
-        answered: next.context.answered,
-        status,
-        updatedAt: now,
-        completedAt: status === "in_progress" ? null : now,
-      })
-      .where(eq(attempts.id, row.attempt.id));
-    await tx.insert(attemptEvents).values({
-      attemptId: row.attempt.id,
-      step,
-      type: "answer.chosen",
-      scenarioId: input.scenarioId,
-      choiceId: input.choiceId,
-      correct: last?.correct ?? false,
-      at: now,
-    });
-    return { outcome: "recorded" as const, step };
+  const [row] = await attemptToAnswer(db).execute({ attemptId, userId: user.id, slug });
+  if (!row) return { outcome: "not-found" };
+  const current = row.snapshot as Persisted;
+  if (row.status !== "in_progress" || input.step !== row.step || stateOf(current) !== input.scenarioId) {
+    return { outcome: "stale" };
+  }
+  const machine = machines.get(row.moduleVersionId) ?? (await compileVersion(db, row.moduleVersionId));
+  const result = answer(machine, current, { type: "answer.chosen", scenarioId: input.scenarioId, choiceId: input.choiceId });
+  if (!result.accepted) return { outcome: "invalid" };
+  const next = result.snapshot as Persisted;
+  const last = next.context.path[next.context.path.length - 1];
+  const state = stateOf(next);
+  const status = state === "passed" ? "passed" : state === "failed" ? "failed" : "in_progress";
+  const at = now.toISOString();
+  const recorded = await recordAnswer(db, {
+    attemptId: row.id,
+    userId: user.id,
+    readStep: row.step,
+    step: row.step + 1,
+    snapshot: JSON.stringify(next),
+    score: next.context.score,
+    answered: next.context.answered,
+    status,
+    at,
+    completedAt: status === "in_progress" ? null : at,
+    scenarioId: input.scenarioId,
+    choiceId: input.choiceId,
+    correct: last?.correct ?? false,
   });
+  return recorded.length === 1 ? { outcome: "recorded", step: row.step + 1 } : { outcome: "stale" };
 }
 
 /** The feedback for one recorded answer of the person's own attempt. */
