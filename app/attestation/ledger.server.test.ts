@@ -73,7 +73,26 @@ describe("the attestation ledger", () => {
     });
     const [fromDatabase] = await queryRows<{ canonical: string }>(db, sql`select ${CANONICAL_SQL} as canonical from attestations a where a.reference = ${record.reference}`);
     expect(fromDatabase.canonical).toBe(canonicalRecord(record));
+    // The database computed the stored hash; Node computes the same one from the row.
+    expect(record.hash).toBe(recordHash(record));
     expect((await verifyLedger(db, { organisationId: council.organisation.id })).ok).toBe(true);
+  });
+
+  it("appends nothing when a statement of the append fails, and the next append links to the real head", async () => {
+    const { rows, council, record } = await aChain(2);
+    const broken = { ...record(7), policyVersionId: "00000000-0000-4000-8000-000000000000" };
+    await expect(appendRecord(db, broken)).rejects.toThrow();
+    const { record: next } = await appendRecord(db, record(8));
+    expect(next).toMatchObject({ seq: 3, previousHash: rows[1].hash });
+    expect(await verifyLedger(db, { organisationId: council.organisation.id })).toMatchObject({ ok: true, records: 3 });
+  });
+
+  it("returns the record a guard finds instead of appending, inside the lock", async () => {
+    const { rows, council, record } = await aChain(1);
+    const guard = db.select().from(attestations).where(eq(attestations.reference, rows[0].reference));
+    const results = await Promise.all([1, 2, 3].map((i) => appendRecord(db, record(i), guard)));
+    expect(results.map((r) => [r.created, r.record])).toEqual([1, 2, 3].map(() => [false, rows[0]]));
+    expect(await verifyLedger(db, { organisationId: council.organisation.id })).toMatchObject({ ok: true, records: 1 });
   });
 
   it("chains each record to the one before, from the genesis hash", async () => {

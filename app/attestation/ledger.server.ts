@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
-import { and, asc, desc, eq, sql } from "drizzle-orm";
+import { and, asc, desc, eq, getTableColumns, sql, type SQL, type SQLWrapper } from "drizzle-orm";
+import { PgDialect } from "drizzle-orm/pg-core";
 import { canonicalJson } from "~/lib/canonical-json";
 import { queryRows, type Db } from "~db/client.server";
 import { attestations, organisations } from "~db/schema";
@@ -86,46 +87,111 @@ export function newReference(): string {
   return `ATT-${chars.slice(0, 4)}-${chars.slice(4, 8)}`;
 }
 
-type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
-
 /**
  * Appends one record to its organisation's chain. The per-organisation advisory lock is taken before
  * the head is read, under READ COMMITTED, so concurrent appends queue and the chain never forks
- * (under REPEATABLE READ the snapshot would predate the lock: see docs/decisions). `guard` runs inside
- * the lock and may return an existing record instead, which makes "sign once" race-free.
+ * (under REPEATABLE READ the snapshot would predate the lock: see docs/decisions). `guard` is a query for
+ * an existing record that makes this one unnecessary; it runs inside the lock and, when it finds one, that
+ * record is returned instead and nothing is appended, which makes "sign once" race-free.
+ *
+ * Inside the lock there is one statement: it reads the head, checks the guard, and inserts the record with
+ * its hash computed by the database from the canonical form (CANONICAL_SQL, the same bytes canonicalRecord
+ * writes: a test holds them equal). On PostgreSQL the four statements (begin, lock, append, commit) are sent
+ * down one connection together, so no round trip to Node happens while the lock is held.
  */
-export async function appendRecord(
-  db: Db,
-  record: NewRecord,
-  guard?: (tx: Tx) => Promise<AttestationRow | null>,
-): Promise<{ record: AttestationRow; created: boolean }> {
-  return db.transaction(async (tx) => {
-    await tx.execute(sql`select pg_advisory_xact_lock(7201, hashtext(${record.organisationId}))`);
-    // Both reads go down the one connection together (postgres.js pipelines them): the lock is held for fewer round trips.
-    const [existing, [head]] = await Promise.all([
-      guard ? guard(tx) : null,
-      tx
-        .select({ seq: attestations.seq, hash: attestations.hash })
-        .from(attestations)
-        .where(eq(attestations.organisationId, record.organisationId))
-        .orderBy(desc(attestations.seq))
-        .limit(1),
+export async function appendRecord(db: Db, record: NewRecord, guard?: SQLWrapper): Promise<{ record: AttestationRow; created: boolean }> {
+  const lock = sql`select pg_advisory_xact_lock(7201, hashtext(${record.organisationId}))`;
+  const append = appendStatement(record, guard);
+  const rows = await inOneTransaction<{ created: boolean; row: Record<string, unknown> }>(db, lock, append);
+  const [found] = rows;
+  if (!found) throw new Error("The ledger append returned no record");
+  return { record: rowFromJson(found.row), created: found.created };
+}
+
+function appendStatement(record: NewRecord, guard: SQLWrapper | undefined): SQL {
+  const at = record.recordedAt.toISOString();
+  return sql`with existing as (${guard ? sql`${guard}` : sql`select * from ${attestations} where false`}),
+    head as (select seq, hash from ${attestations} where organisation_id = ${record.organisationId} order by seq desc limit 1),
+    a as (
+      select ${record.organisationId}::uuid as organisation_id, coalesce((select seq from head), 0) + 1 as seq, ${newReference()}::text as reference,
+             ${record.kind}::attestation_kind as kind, ${record.userId}::uuid as user_id, ${record.policyVersionId}::uuid as policy_version_id,
+             ${record.policySha256}::text as policy_sha256, ${record.declarationText}::text as declaration_text, ${record.typedName}::text as typed_name,
+             ${at}::timestamptz as recorded_at, ${record.ip}::text as ip, ${record.userAgent}::text as user_agent,
+             ${JSON.stringify([...record.qualifyingAttemptIds].sort())}::jsonb as qualifying_attempt_ids,
+             ${record.subjectReference}::text as subject_reference, ${record.actorUserId}::uuid as actor_user_id, ${record.reason}::text as reason,
+             coalesce((select hash from head), ${GENESIS_HASH}) as previous_hash
+      where not exists (select 1 from existing)
+    ),
+    inserted as (
+      insert into ${attestations} (organisation_id, seq, reference, kind, user_id, policy_version_id, policy_sha256, declaration_text, typed_name,
+                                   recorded_at, ip, user_agent, qualifying_attempt_ids, subject_reference, actor_user_id, reason, previous_hash, hash)
+      select organisation_id, seq, reference, kind, user_id, policy_version_id, policy_sha256, declaration_text, typed_name,
+             recorded_at, ip, user_agent, qualifying_attempt_ids, subject_reference, actor_user_id, reason, previous_hash,
+             encode(sha256(convert_to(${CANONICAL_SQL}, 'UTF8')), 'hex')
+      from a
+      returning *
+    )
+    select true as created, to_jsonb(inserted) as row from inserted
+    union all
+    select false as created, to_jsonb(existing) as row from existing`;
+}
+
+const dialect = new PgDialect();
+
+type PipelineClient = {
+  reserve(): Promise<{
+    unsafe(query: string, params?: unknown[], options?: { prepare?: boolean }): Promise<unknown[]>;
+    release(): void;
+  }>;
+};
+
+/** The postgres.js client behind a handle, when it is one (a transaction handle or PGlite is not). */
+function pipelineClient(db: Db): PipelineClient | null {
+  const client = (db as { $client?: unknown }).$client as Partial<PipelineClient> | undefined;
+  return typeof client?.reserve === "function" ? (client as PipelineClient) : null;
+}
+
+/** Runs `first` then `second` in one READ COMMITTED transaction, each with its own snapshot; gives the second's rows. */
+async function inOneTransaction<Row>(db: Db, first: SQL, second: SQL): Promise<Row[]> {
+  const client = pipelineClient(db);
+  if (!client) {
+    return db.transaction(
+      async (tx) => {
+        await tx.execute(first);
+        return queryRows<Row>(tx, second);
+      },
+      { isolationLevel: "read committed" },
+    );
+  }
+  const [a, b] = [dialect.sqlToQuery(first), dialect.sqlToQuery(second)];
+  const connection = await client.reserve();
+  try {
+    // Pipelined: PostgreSQL runs them in order; if one fails, the rest of the transaction is refused and the commit rolls back.
+    const results = await Promise.allSettled([
+      connection.unsafe("begin isolation level read committed"),
+      connection.unsafe(a.sql, a.params, { prepare: true }),
+      connection.unsafe(b.sql, b.params, { prepare: true }),
+      connection.unsafe("commit"),
     ]);
-    if (existing) return { record: existing, created: false };
-    const hashable: Hashable = {
-      ...record,
-      // Stored sorted, as hashed, so the database can rebuild the canonical form from the column as it is.
-      qualifyingAttemptIds: [...record.qualifyingAttemptIds].sort(),
-      seq: (head?.seq ?? 0) + 1,
-      reference: newReference(),
-      previousHash: head?.hash ?? GENESIS_HASH,
-    };
-    const [row] = await tx
-      .insert(attestations)
-      .values({ ...hashable, hash: recordHash(hashable) })
-      .returning();
-    return { record: row, created: true };
-  });
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (failed) {
+      await connection.unsafe("rollback").catch(() => undefined);
+      throw failed.reason;
+    }
+    return (results[2] as PromiseFulfilledResult<Row[]>).value;
+  } finally {
+    connection.release();
+  }
+}
+
+const COLUMNS = Object.entries(getTableColumns(attestations)).map(([key, column]) => [key, column.name] as const);
+
+/** A row as to_jsonb wrote it, back in drizzle's shape. */
+function rowFromJson(json: Record<string, unknown>): AttestationRow {
+  const row = Object.fromEntries(COLUMNS.map(([key, name]) => [key, json[name]])) as Record<string, unknown>;
+  row.id = Number(row.id);
+  row.recordedAt = new Date(row.recordedAt as string);
+  return row as AttestationRow;
 }
 
 function rowToHashable(row: AttestationRow): Hashable {

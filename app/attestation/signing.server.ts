@@ -7,13 +7,14 @@ import type { CurrentUser } from "~/auth/session.server";
 import { isThrottled, normaliseEmail, recordAttempt } from "~/auth/throttle.server";
 import type { FieldErrors } from "~/components/form-errors";
 import { addMonths, londonDate } from "~/lib/dates";
-import { requiredModulesFor } from "~/training/attempts.server";
+import { preparedPerDatabase, preparedSql } from "~/lib/prepared.server";
+import { moduleStandingsFor, requiredModulesFor } from "~/training/attempts.server";
 import type { Db } from "~db/client.server";
-import { policyRenewalMonths } from "~/tracking/requirements.server";
-import { attempts, attestations, policyVersions, users } from "~db/schema";
+import { DEFAULT_RENEWAL_MONTHS } from "~/tracking/requirements.server";
+import { attestations, policyVersions, requirements, users } from "~db/schema";
 import { DECLARATION_TEXT, type SignInput, type withdrawSchema } from "./forms";
 import { appendRecord, type AttestationRow } from "./ledger.server";
-import { currentPolicyVersion, policyVersionById } from "./policies.server";
+import { currentPolicyVersion } from "./policies.server";
 
 /** Names match ignoring case and spacing: "Sam  Staff" and "sam staff" are the same person's hand. */
 export function namesMatch(typed: string, accountName: string): boolean {
@@ -30,29 +31,53 @@ async function withdrawnReferences(db: Db, userId: string) {
   return new Set(rows.map((r) => r.subject));
 }
 
+const passwordHashOf = preparedPerDatabase((db) =>
+  db
+    .select({ passwordHash: users.passwordHash })
+    .from(users)
+    .where(eq(users.id, sql.placeholder("userId")))
+    .prepare("password_hash_of"),
+);
+
+type VersionFacts = { id: string; policy_id: string; sha256: string; effective_date: string; requires_reattestation: boolean; renewal_months: number };
+
+// Every version of the organisation's code of conduct, newest first, with its policy's renewal period: enough
+// to find the version asked for, the version in force and which signatures satisfy it, in one read.
+const versionFacts = preparedSql<VersionFacts>(
+  "policy_version_facts",
+  sql`select v.id, v.policy_id, v.sha256, v.effective_date, v.requires_reattestation,
+             coalesce((select r.renewal_months from ${requirements} r where r.kind = 'policy' and r.policy_id = v.policy_id limit 1), ${DEFAULT_RENEWAL_MONTHS})::int as renewal_months
+      from ${policyVersions} v
+      where v.organisation_id = ${sql.placeholder("organisationId")}
+      order by v.effective_date desc, v.published_at desc`,
+);
+
+type SignatureRules = { versionIds: string[]; signedAfter: Date };
+
 /**
- * Which signatures satisfy the version in force: those on it, or on a later-or-equal version since the last
- * one that required everyone to sign again, signed within the renewal period. Read before the ledger's lock.
+ * Which signatures satisfy `version`: those on it, or on a later-or-equal version in force since the last
+ * one that required everyone to sign again, signed within the renewal period. `versions` are the
+ * organisation's, newest first. Read before the ledger's lock.
  */
-async function signatureRules(db: Db, version: typeof policyVersions.$inferSelect, now: Date) {
-  const months = await policyRenewalMonths(db, version.policyId);
+function rulesFor(versions: VersionFacts[], version: { id: string; policyId: string }, now: Date): SignatureRules {
   const today = londonDate(now);
-  const versions = await db
-    .select()
-    .from(policyVersions)
-    .where(eq(policyVersions.policyId, version.policyId))
-    .orderBy(desc(policyVersions.effectiveDate), desc(policyVersions.publishedAt));
-  const inForce = versions.filter((v) => v.effectiveDate <= today);
-  const binding = inForce.find((v) => v.requiresReattestation) ?? inForce[inForce.length - 1] ?? version;
-  const acceptable = new Set(inForce.slice(0, inForce.indexOf(binding) + 1).map((v) => v.id));
+  const ofPolicy = versions.filter((v) => v.policy_id === version.policyId);
+  const months = ofPolicy[0]?.renewal_months ?? DEFAULT_RENEWAL_MONTHS;
+  const inForce = ofPolicy.filter((v) => v.effective_date <= today);
+  const binding = inForce.find((v) => v.requires_reattestation) ?? inForce[inForce.length - 1];
+  const acceptable = new Set(binding ? inForce.slice(0, inForce.indexOf(binding) + 1).map((v) => v.id) : []);
   acceptable.add(version.id);
   return { versionIds: [...acceptable], signedAfter: addMonths(now, -months) };
 }
 
+async function signatureRules(db: Db, version: { id: string; policyId: string; organisationId: string }, now: Date): Promise<SignatureRules> {
+  return rulesFor(await versionFacts(db, { organisationId: version.organisationId }), version, now);
+}
+
 /** The person's newest signature that the rules accept and that has not been withdrawn: one query, so it can run inside the lock. */
-async function acceptedSignature(db: Db, userId: string, rules: Awaited<ReturnType<typeof signatureRules>>): Promise<AttestationRow | null> {
+function acceptedSignatureQuery(db: Db, userId: string, rules: SignatureRules) {
   const withdrawal = alias(attestations, "withdrawal");
-  const [row] = await db
+  return db
     .select()
     .from(attestations)
     .where(
@@ -71,6 +96,10 @@ async function acceptedSignature(db: Db, userId: string, rules: Awaited<ReturnTy
     )
     .orderBy(desc(attestations.recordedAt))
     .limit(1);
+}
+
+async function acceptedSignature(db: Db, userId: string, rules: SignatureRules): Promise<AttestationRow | null> {
+  const [row] = await acceptedSignatureQuery(db, userId, rules);
   return row ?? null;
 }
 
@@ -114,13 +143,21 @@ export async function signCodeOfConduct(
   // Benchmarks measure everything but the password hash, whose cost is deliberate.
   options: { checkPassword?: (password: string, hash: string | null | undefined) => Promise<boolean> } = {},
 ): Promise<SignResult> {
-  const version = await policyVersionById(db, user.organisationId, input.policyVersionId);
+  const email = normaliseEmail(user.email);
+  // Everything the checks need, read at once: four queries down four connections, none of them in the lock.
+  const [versions, modules, throttled, [account]] = await Promise.all([
+    versionFacts(db, { organisationId: user.organisationId }),
+    moduleStandingsFor(db, user, request.now),
+    isThrottled(db, "sign-in", email, request.ip, request.now),
+    passwordHashOf(db).execute({ userId: user.id }),
+  ]);
+  const version = versions.find((v) => v.id === input.policyVersionId);
   if (!version) return { ok: false, status: 404, errors: { form: "This version of the code of conduct cannot be signed" } };
-  const current = await currentPolicyVersion(db, user.organisationId, londonDate(request.now));
+  const today = londonDate(request.now);
+  const current = versions.find((v) => v.effective_date <= today);
   if (!current || current.id !== version.id) {
     return { ok: false, status: 409, errors: { form: "This is not the current version of the code of conduct. Sign the current version instead." } };
   }
-  const modules = await requiredModulesFor(db, user, request.now);
   const remaining = modules.filter((m) => m.status !== "passed");
   if (remaining.length > 0) {
     return { ok: false, status: 409, errors: { form: `Pass ${remaining.map((m) => m.title).join(", ")} before you sign` } };
@@ -128,22 +165,15 @@ export async function signCodeOfConduct(
   if (!namesMatch(input.typedName, user.name)) {
     return { ok: false, status: 400, errors: { typedName: "Enter your full name as it appears on your account" } };
   }
-  const email = normaliseEmail(user.email);
-  if (await isThrottled(db, "sign-in", email, request.ip, request.now)) {
+  if (throttled) {
     return { ok: false, status: 429, errors: { password: "There have been too many wrong passwords. Wait 15 minutes and try again." } };
   }
-  const [account] = await db.select({ passwordHash: users.passwordHash }).from(users).where(eq(users.id, user.id));
   if (!(await (options.checkPassword ?? verifyPassword)(input.password, account?.passwordHash))) {
     await recordAttempt(db, "sign-in", email, request.ip, false, request.now);
     return { ok: false, status: 400, errors: { password: "Your password is not correct" } };
   }
-  const passed = await db
-    .select({ id: attempts.id, moduleId: attempts.moduleId, completedAt: attempts.completedAt })
-    .from(attempts)
-    .where(and(eq(attempts.userId, user.id), eq(attempts.status, "passed")))
-    .orderBy(desc(attempts.completedAt));
-  const qualifying = modules.map((m) => passed.find((a) => a.moduleId === m.id)!.id);
-  const rules = await signatureRules(db, version, request.now);
+  const qualifying = modules.map((m) => m.passedAttemptId!);
+  const rules = rulesFor(versions, { id: version.id, policyId: version.policy_id }, request.now);
   const result = await appendRecord(
     db,
     {
@@ -162,7 +192,7 @@ export async function signCodeOfConduct(
       actorUserId: user.id,
       reason: null,
     },
-    (tx) => acceptedSignature(tx, user.id, rules),
+    acceptedSignatureQuery(db, user.id, rules),
   );
   if (result.created) {
     await writeAudit(
@@ -204,13 +234,11 @@ export async function withdrawAttestation(
       actorUserId: hr.id,
       reason: input.reason,
     },
-    async (tx) => {
-      const [already] = await tx
-        .select()
-        .from(attestations)
-        .where(and(eq(attestations.subjectReference, original.reference), eq(attestations.kind, "withdrawn")));
-      return already ?? null;
-    },
+    db
+      .select()
+      .from(attestations)
+      .where(and(eq(attestations.subjectReference, original.reference), eq(attestations.kind, "withdrawn")))
+      .limit(1),
   );
   if (result.created) {
     await writeAudit(

@@ -1,3 +1,5 @@
+import { sql } from "drizzle-orm";
+import { preparedPerDatabase } from "~/lib/prepared.server";
 import type { Db } from "~db/client.server";
 import { auditLog } from "~db/schema";
 
@@ -12,9 +14,25 @@ export type AuditEntry = {
   details?: Record<string, unknown>;
 };
 
+const insertAudit = preparedPerDatabase((db) =>
+  db
+    .insert(auditLog)
+    .values({
+      action: sql.placeholder("action"),
+      organisationId: sql.placeholder("organisationId"),
+      actorUserId: sql.placeholder("actorUserId"),
+      subjectType: sql.placeholder("subjectType"),
+      subjectId: sql.placeholder("subjectId"),
+      details: sql.placeholder("details"),
+      ip: sql.placeholder("ip"),
+      requestId: sql.placeholder("requestId"),
+    })
+    .prepare("insert_audit"),
+);
+
 /** The one audit writer: every import, export, publish, nudge, role change and sign-in goes through it. */
 export async function writeAudit(db: Db, entry: AuditEntry, request: RequestInfo): Promise<void> {
-  await db.insert(auditLog).values({
+  await insertAudit(db).execute({
     action: entry.action,
     organisationId: entry.organisationId ?? null,
     actorUserId: entry.actorUserId ?? null,

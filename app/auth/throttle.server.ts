@@ -1,4 +1,5 @@
-import { and, count, eq, gt, max, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
+import { preparedSql } from "~/lib/prepared.server";
 import type { Db } from "~db/client.server";
 import { authAttempts } from "~db/schema";
 
@@ -15,32 +16,31 @@ export function normaliseEmail(email: string): string {
   return email.trim().toLowerCase();
 }
 
+// Both counts in one statement. For sign-in the per-account count starts after the last success within the
+// window; for password links every request counts, for sign-in only failures do (a password link request is
+// always recorded as a success, so for links a success would clear itself and the per-e-mail limit of 3 an
+// hour would never apply).
+const throttleCounts = preparedSql<{ by_email: number; by_ip: number }>(
+  "throttle_counts",
+  sql`select
+        (select count(*) from ${authAttempts}
+          where kind = ${sql.placeholder("kind")} and email = ${sql.placeholder("email")}
+            and (${sql.placeholder("kind")} = 'password-link' or not succeeded)
+            and at > case when ${sql.placeholder("kind")} = 'sign-in'
+                          then coalesce((select max(at) from ${authAttempts}
+                                          where kind = ${sql.placeholder("kind")} and email = ${sql.placeholder("email")} and succeeded and at > ${sql.placeholder("since")}::timestamptz),
+                                        ${sql.placeholder("since")}::timestamptz)
+                          else ${sql.placeholder("since")}::timestamptz end)::int as by_email,
+        (select count(*) from ${authAttempts}
+          where kind = ${sql.placeholder("kind")} and ip = ${sql.placeholder("ip")}::inet and at > ${sql.placeholder("since")}::timestamptz
+            and (${sql.placeholder("kind")} = 'password-link' or not succeeded))::int as by_ip`,
+);
+
 export async function isThrottled(db: Db, kind: AttemptKind, email: string, ip: string | null, now: Date): Promise<boolean> {
   const rule = THROTTLE_RULES[kind];
-  const since = new Date(now.getTime() - rule.windowMs);
-  let from = since;
-  // Only a sign-in's success clears the count: every password-link request is recorded as a success,
-  // so for links it would clear itself and the per-e-mail limit (3 an hour) would never apply.
-  if (kind === "sign-in") {
-    const [lastSuccess] = await db
-      .select({ at: max(authAttempts.at) })
-      .from(authAttempts)
-      .where(and(eq(authAttempts.kind, kind), eq(authAttempts.email, email), eq(authAttempts.succeeded, true), gt(authAttempts.at, since)));
-    if (lastSuccess?.at && lastSuccess.at > since) from = lastSuccess.at;
-  }
-  // For password links every request counts; for sign-in only failures do.
-  const countedOutcome = kind === "password-link" ? sql`true` : eq(authAttempts.succeeded, false);
-  const [byEmail] = await db
-    .select({ n: count() })
-    .from(authAttempts)
-    .where(and(eq(authAttempts.kind, kind), eq(authAttempts.email, email), gt(authAttempts.at, from), countedOutcome));
-  if (byEmail.n >= rule.perEmail) return true;
-  if (!ip) return false;
-  const [byIp] = await db
-    .select({ n: count() })
-    .from(authAttempts)
-    .where(and(eq(authAttempts.kind, kind), eq(authAttempts.ip, ip), gt(authAttempts.at, since), countedOutcome));
-  return byIp.n >= rule.perIp;
+  const since = new Date(now.getTime() - rule.windowMs).toISOString();
+  const [counts] = await throttleCounts(db, { kind, email, ip, since });
+  return counts.by_email >= rule.perEmail || (ip !== null && counts.by_ip >= rule.perIp);
 }
 
 export async function recordAttempt(db: Db, kind: AttemptKind, email: string, ip: string | null, succeeded: boolean, now: Date) {
