@@ -92,6 +92,26 @@ function sameOrigin(headers: Headers, url: URL): boolean {
   return true;
 }
 
+const NONCE_SLOT = "\u0000nonce\u0000";
+
+/** The Content-Security-Policy header, with NONCE_SLOT where each response's script nonce goes. */
+function contentSecurityPolicy(isProduction: boolean): string {
+  const directives: [string, ...string[]][] = [
+    ["default-src", "'self'"],
+    ["script-src", "'self'", `'nonce-${NONCE_SLOT}'`],
+    ["style-src", "'self'"],
+    ["img-src", "'self'", "data:"],
+    ["font-src", "'self'"],
+    ["connect-src", "'self'"],
+    ["form-action", "'self'"],
+    ["frame-ancestors", "'none'"],
+    ["object-src", "'none'"],
+    ["base-uri", "'self'"],
+    ...(isProduction ? [["upgrade-insecure-requests"] as [string]] : []),
+  ];
+  return directives.map((d) => d.join(" ")).join(";");
+}
+
 export function createHttpApp(deps: ServerDeps) {
   const { database, config, build, logger, mailer } = deps;
   const now = deps.now ?? (() => new Date());
@@ -124,33 +144,22 @@ export function createHttpApp(deps: ServerDeps) {
     next();
   });
 
+  // The policy is built once, around the request's nonce: helmet's own CSP middleware re-validates every
+  // directive on every request, which measured about 4 % of a training answer's server time.
+  const [cspBefore, cspAfter] = contentSecurityPolicy(config.isProduction).split(NONCE_SLOT);
+  app.use((_req, res, next) => {
+    res.setHeader("Content-Security-Policy", `${cspBefore}${res.locals.cspNonce}${cspAfter}`);
+    res.setHeader("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()");
+    next();
+  });
   app.use(
     helmet({
-      contentSecurityPolicy: {
-        useDefaults: false,
-        directives: {
-          defaultSrc: ["'self'"],
-          scriptSrc: ["'self'", (_req, res) => `'nonce-${(res as ExpressResponse).locals.cspNonce}'`],
-          styleSrc: ["'self'"],
-          imgSrc: ["'self'", "data:"],
-          fontSrc: ["'self'"],
-          connectSrc: ["'self'"],
-          formAction: ["'self'"],
-          frameAncestors: ["'none'"],
-          objectSrc: ["'none'"],
-          baseUri: ["'self'"],
-          ...(config.isProduction ? { upgradeInsecureRequests: [] } : {}),
-        },
-      },
+      contentSecurityPolicy: false,
       strictTransportSecurity: config.isProduction ? { maxAge: 31536000, includeSubDomains: true } : false,
       referrerPolicy: { policy: "same-origin" },
       xFrameOptions: { action: "deny" },
     }),
   );
-  app.use((_req, res, next) => {
-    res.setHeader("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()");
-    next();
-  });
 
   app.get("/health", async (_req, res) => {
     const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error("timeout")), 2000).unref());
