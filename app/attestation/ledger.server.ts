@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { and, asc, desc, eq, getTableColumns, sql, type SQL, type SQLWrapper } from "drizzle-orm";
-import { PgDialect } from "drizzle-orm/pg-core";
+import { boundSql, pipelined } from "~/lib/prepared.server";
 import { canonicalJson } from "~/lib/canonical-json";
 import { queryRows, type Db } from "~db/client.server";
 import { attestations, organisations } from "~db/schema";
@@ -92,28 +92,37 @@ export function newReference(): string {
  * the head is read, under READ COMMITTED, so concurrent appends queue and the chain never forks
  * (under REPEATABLE READ the snapshot would predate the lock: see docs/decisions). `guard` is a query for
  * an existing record that makes this one unnecessary; it runs inside the lock and, when it finds one, that
- * record is returned instead and nothing is appended, which makes "sign once" race-free.
+ * record is returned instead and nothing is appended, which makes "sign once" race-free. `alsoWhenAppended`
+ * gives a statement (the audit entry) for the same transaction, that takes effect only if the record is appended.
  *
  * Inside the lock there is one statement: it reads the head, checks the guard, and inserts the record with
  * its hash computed by the database from the canonical form (CANONICAL_SQL, the same bytes canonicalRecord
- * writes: a test holds them equal). On PostgreSQL the four statements (begin, lock, append, commit) are sent
- * down one connection together, so no round trip to Node happens while the lock is held.
+ * writes: a test holds them equal). On PostgreSQL begin, lock, append and commit are sent down one connection
+ * together (`pipelined`), so no round trip to Node happens while the lock is held.
  */
-export async function appendRecord(db: Db, record: NewRecord, guard?: SQLWrapper): Promise<{ record: AttestationRow; created: boolean }> {
-  const lock = sql`select pg_advisory_xact_lock(7201, hashtext(${record.organisationId}))`;
-  const append = appendStatement(record, guard);
-  const rows = await inOneTransaction<{ created: boolean; row: Record<string, unknown> }>(db, lock, append);
+export async function appendRecord(
+  db: Db,
+  record: NewRecord,
+  guard?: SQLWrapper,
+  alsoWhenAppended?: (appended: { reference: string; created: SQL }) => SQL,
+): Promise<{ record: AttestationRow; created: boolean }> {
+  const reference = newReference();
+  const lock = boundSql(sql`select pg_advisory_xact_lock(7201, hashtext(${record.organisationId}))`);
+  const append = boundSql<{ created: boolean; row: Record<string, unknown> }>(appendStatement(record, reference, guard));
+  const created = sql`exists (select 1 from ${attestations} where reference = ${reference})`;
+  const after = alsoWhenAppended ? [boundSql(alsoWhenAppended({ reference, created }))] : [];
+  const [, rows] = await pipelined(db, [lock, append, ...after], { transaction: true });
   const [found] = rows;
   if (!found) throw new Error("The ledger append returned no record");
   return { record: rowFromJson(found.row), created: found.created };
 }
 
-function appendStatement(record: NewRecord, guard: SQLWrapper | undefined): SQL {
+function appendStatement(record: NewRecord, reference: string, guard: SQLWrapper | undefined): SQL {
   const at = record.recordedAt.toISOString();
   return sql`with existing as (${guard ? sql`${guard}` : sql`select * from ${attestations} where false`}),
     head as (select seq, hash from ${attestations} where organisation_id = ${record.organisationId} order by seq desc limit 1),
     a as (
-      select ${record.organisationId}::uuid as organisation_id, coalesce((select seq from head), 0) + 1 as seq, ${newReference()}::text as reference,
+      select ${record.organisationId}::uuid as organisation_id, coalesce((select seq from head), 0) + 1 as seq, ${reference}::text as reference,
              ${record.kind}::attestation_kind as kind, ${record.userId}::uuid as user_id, ${record.policyVersionId}::uuid as policy_version_id,
              ${record.policySha256}::text as policy_sha256, ${record.declarationText}::text as declaration_text, ${record.typedName}::text as typed_name,
              ${at}::timestamptz as recorded_at, ${record.ip}::text as ip, ${record.userAgent}::text as user_agent,
@@ -134,54 +143,6 @@ function appendStatement(record: NewRecord, guard: SQLWrapper | undefined): SQL 
     select true as created, to_jsonb(inserted) as row from inserted
     union all
     select false as created, to_jsonb(existing) as row from existing`;
-}
-
-const dialect = new PgDialect();
-
-type PipelineClient = {
-  reserve(): Promise<{
-    unsafe(query: string, params?: unknown[], options?: { prepare?: boolean }): Promise<unknown[]>;
-    release(): void;
-  }>;
-};
-
-/** The postgres.js client behind a handle, when it is one (a transaction handle or PGlite is not). */
-function pipelineClient(db: Db): PipelineClient | null {
-  const client = (db as { $client?: unknown }).$client as Partial<PipelineClient> | undefined;
-  return typeof client?.reserve === "function" ? (client as PipelineClient) : null;
-}
-
-/** Runs `first` then `second` in one READ COMMITTED transaction, each with its own snapshot; gives the second's rows. */
-async function inOneTransaction<Row>(db: Db, first: SQL, second: SQL): Promise<Row[]> {
-  const client = pipelineClient(db);
-  if (!client) {
-    return db.transaction(
-      async (tx) => {
-        await tx.execute(first);
-        return queryRows<Row>(tx, second);
-      },
-      { isolationLevel: "read committed" },
-    );
-  }
-  const [a, b] = [dialect.sqlToQuery(first), dialect.sqlToQuery(second)];
-  const connection = await client.reserve();
-  try {
-    // Pipelined: PostgreSQL runs them in order; if one fails, the rest of the transaction is refused and the commit rolls back.
-    const results = await Promise.allSettled([
-      connection.unsafe("begin isolation level read committed"),
-      connection.unsafe(a.sql, a.params, { prepare: true }),
-      connection.unsafe(b.sql, b.params, { prepare: true }),
-      connection.unsafe("commit"),
-    ]);
-    const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
-    if (failed) {
-      await connection.unsafe("rollback").catch(() => undefined);
-      throw failed.reason;
-    }
-    return (results[2] as PromiseFulfilledResult<Row[]>).value;
-  } finally {
-    connection.release();
-  }
 }
 
 const COLUMNS = Object.entries(getTableColumns(attestations)).map(([key, column]) => [key, column.name] as const);

@@ -4,7 +4,7 @@ import type { CurrentUser } from "~/auth/session.server";
 import { answerQuestion, startOrResumeAttempt } from "~/training/attempts.server";
 import type { TrainingModule } from "~/training/content-schema";
 import { syncTrainingModules } from "~/training/content-sync.server";
-import { attestations } from "~db/schema";
+import { attestations, auditLog } from "~db/schema";
 import { freshDatabase } from "../../test/support/database";
 import { aCouncil, aModuleContent, aPerson, aPolicyVersion, asCurrentUser, TEST_PASSWORD } from "../../test/support/factories";
 import { verifyLedger } from "./ledger.server";
@@ -40,6 +40,10 @@ const input = (person: CurrentUser, overrides: Partial<SignInput> = {}): SignInp
   password: TEST_PASSWORD,
   ...overrides,
 });
+
+async function auditOf(reference: string) {
+  return db.select().from(auditLog).where(eq(auditLog.subjectId, reference));
+}
 
 async function recordsOf(userId: string) {
   return db.select().from(attestations).where(eq(attestations.userId, userId));
@@ -81,6 +85,11 @@ describe("signing the code of conduct", () => {
     const again = await signCodeOfConduct(db, person, input(person), request);
     expect(again).toMatchObject({ ok: true, created: false });
     expect((await verifyLedger(db, { organisationId: council.organisation.id })).ok).toBe(true);
+    // The audit entry is written with the record, in its transaction: one, however many submits.
+    const [record] = await recordsOf(person.id);
+    expect(await auditOf(record.reference)).toEqual([
+      expect.objectContaining({ action: "attestation.signed", organisationId: council.organisation.id, actorUserId: person.id, subjectType: "attestation", ip: "192.0.2.10", requestId: "test" }),
+    ]);
   });
 
   it("refuses someone who has not passed the required modules, naming them, and writes nothing", async () => {
@@ -118,8 +127,10 @@ describe("signing the code of conduct", () => {
     const [original] = await db.select().from(attestations).where(eq(attestations.reference, signed.record.reference));
     expect(original).toEqual(signed.record);
     expect((await signingStatus(db, person, now))?.signature).toBeNull();
-    // Withdrawing twice gives the same withdrawal.
+    // Withdrawing twice gives the same withdrawal, and one audit entry naming it.
     expect(await withdrawAttestation(db, hr, { reference: signed.record.reference, reason: "Again, by mistake." }, request)).toMatchObject({ ok: true, created: false });
+    const withdrawn = (await auditOf(signed.record.reference)).filter((a) => a.action === "attestation.withdrawn");
+    expect(withdrawn).toEqual([expect.objectContaining({ actorUserId: hr.id, details: { withdrawal: withdrawal.ok ? withdrawal.record.reference : null } })]);
   });
 
   it("does not let HR of another council withdraw the record", async () => {

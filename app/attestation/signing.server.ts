@@ -1,14 +1,14 @@
 import { and, desc, eq, gt, inArray, notExists, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import type { z } from "zod";
-import { writeAudit, type RequestInfo } from "~/audit/audit.server";
+import { auditStatement, type RequestInfo } from "~/audit/audit.server";
 import { verifyPassword } from "~/auth/password.server";
 import type { CurrentUser } from "~/auth/session.server";
-import { isThrottled, normaliseEmail, recordAttempt } from "~/auth/throttle.server";
+import { normaliseEmail, recordAttempt, throttledBy, throttleQuery } from "~/auth/throttle.server";
 import type { FieldErrors } from "~/components/form-errors";
 import { addMonths, londonDate } from "~/lib/dates";
-import { preparedPerDatabase, preparedSql } from "~/lib/prepared.server";
-import { moduleStandingsFor, requiredModulesFor } from "~/training/attempts.server";
+import { pipelined, preparedSql } from "~/lib/prepared.server";
+import { moduleStandingsQuery, requiredModulesFor, standingsFrom } from "~/training/attempts.server";
 import type { Db } from "~db/client.server";
 import { DEFAULT_RENEWAL_MONTHS } from "~/tracking/requirements.server";
 import { attestations, policyVersions, requirements, users } from "~db/schema";
@@ -31,13 +31,7 @@ async function withdrawnReferences(db: Db, userId: string) {
   return new Set(rows.map((r) => r.subject));
 }
 
-const passwordHashOf = preparedPerDatabase((db) =>
-  db
-    .select({ passwordHash: users.passwordHash })
-    .from(users)
-    .where(eq(users.id, sql.placeholder("userId")))
-    .prepare("password_hash_of"),
-);
+const passwordHashOf = preparedSql<{ password_hash: string | null }>("password_hash_of", sql`select password_hash from ${users} where id = ${sql.placeholder("userId")}`);
 
 type VersionFacts = { id: string; policy_id: string; sha256: string; effective_date: string; requires_reattestation: boolean; renewal_months: number };
 
@@ -71,7 +65,7 @@ function rulesFor(versions: VersionFacts[], version: { id: string; policyId: str
 }
 
 async function signatureRules(db: Db, version: { id: string; policyId: string; organisationId: string }, now: Date): Promise<SignatureRules> {
-  return rulesFor(await versionFacts(db, { organisationId: version.organisationId }), version, now);
+  return rulesFor(await versionFacts.run(db, { organisationId: version.organisationId }), version, now);
 }
 
 /** The person's newest signature that the rules accept and that has not been withdrawn: one query, so it can run inside the lock. */
@@ -144,13 +138,15 @@ export async function signCodeOfConduct(
   options: { checkPassword?: (password: string, hash: string | null | undefined) => Promise<boolean> } = {},
 ): Promise<SignResult> {
   const email = normaliseEmail(user.email);
-  // Everything the checks need, read at once: four queries down four connections, none of them in the lock.
-  const [versions, modules, throttled, [account]] = await Promise.all([
-    versionFacts(db, { organisationId: user.organisationId }),
-    moduleStandingsFor(db, user, request.now),
-    isThrottled(db, "sign-in", email, request.ip, request.now),
-    passwordHashOf(db).execute({ userId: user.id }),
+  // Everything the checks need, sent down one connection at once; none of it waits on the ledger's lock.
+  const [versions, standings, throttleCounts, [account]] = await pipelined(db, [
+    versionFacts.bind({ organisationId: user.organisationId }),
+    moduleStandingsQuery(user, request.now),
+    throttleQuery("sign-in", email, request.ip, request.now),
+    passwordHashOf.bind({ userId: user.id }),
   ]);
+  const modules = standingsFrom(standings, request.now);
+  const throttled = throttledBy("sign-in", throttleCounts, request.ip);
   const version = versions.find((v) => v.id === input.policyVersionId);
   if (!version) return { ok: false, status: 404, errors: { form: "This version of the code of conduct cannot be signed" } };
   const today = londonDate(request.now);
@@ -168,7 +164,7 @@ export async function signCodeOfConduct(
   if (throttled) {
     return { ok: false, status: 429, errors: { password: "There have been too many wrong passwords. Wait 15 minutes and try again." } };
   }
-  if (!(await (options.checkPassword ?? verifyPassword)(input.password, account?.passwordHash))) {
+  if (!(await (options.checkPassword ?? verifyPassword)(input.password, account?.password_hash))) {
     await recordAttempt(db, "sign-in", email, request.ip, false, request.now);
     return { ok: false, status: 400, errors: { password: "Your password is not correct" } };
   }
@@ -193,14 +189,9 @@ export async function signCodeOfConduct(
       reason: null,
     },
     acceptedSignatureQuery(db, user.id, rules),
+    ({ reference, created }) =>
+      auditStatement({ action: "attestation.signed", organisationId: user.organisationId, actorUserId: user.id, subjectType: "attestation", subjectId: reference }, request, created),
   );
-  if (result.created) {
-    await writeAudit(
-      db,
-      { action: "attestation.signed", organisationId: user.organisationId, actorUserId: user.id, subjectType: "attestation", subjectId: result.record.reference },
-      request,
-    );
-  }
   return { ok: true, record: result.record, created: result.created };
 }
 
@@ -239,13 +230,12 @@ export async function withdrawAttestation(
       .from(attestations)
       .where(and(eq(attestations.subjectReference, original.reference), eq(attestations.kind, "withdrawn")))
       .limit(1),
+    ({ reference, created }) =>
+      auditStatement(
+        { action: "attestation.withdrawn", organisationId: hr.organisationId, actorUserId: hr.id, subjectType: "attestation", subjectId: original.reference, details: { withdrawal: reference } },
+        request,
+        created,
+      ),
   );
-  if (result.created) {
-    await writeAudit(
-      db,
-      { action: "attestation.withdrawn", organisationId: hr.organisationId, actorUserId: hr.id, subjectType: "attestation", subjectId: original.reference, details: { withdrawal: result.record.reference } },
-      request,
-    );
-  }
   return { ok: true, record: result.record, created: result.created };
 }

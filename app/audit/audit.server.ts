@@ -1,4 +1,4 @@
-import { sql } from "drizzle-orm";
+import { sql, type SQL } from "drizzle-orm";
 import { preparedPerDatabase } from "~/lib/prepared.server";
 import type { Db } from "~db/client.server";
 import { auditLog } from "~db/schema";
@@ -42,4 +42,15 @@ export async function writeAudit(db: Db, entry: AuditEntry, request: RequestInfo
     ip: request.ip,
     requestId: request.requestId,
   });
+}
+
+/**
+ * The entry writeAudit would write, as a statement to run inside another transaction (the ledger's), written
+ * only when `onlyIf` holds there: so the record and its audit entry are stored together or not at all.
+ */
+export function auditStatement(entry: AuditEntry, request: RequestInfo, onlyIf: SQL): SQL {
+  return sql`insert into ${auditLog} (action, organisation_id, actor_user_id, subject_type, subject_id, details, ip, request_id)
+    select ${entry.action}, ${entry.organisationId ?? null}::uuid, ${entry.actorUserId ?? null}::uuid, ${entry.subjectType ?? null}::text,
+           ${entry.subjectId ?? null}::text, ${JSON.stringify(entry.details ?? {})}::jsonb, ${request.ip}::inet, ${request.requestId}::text
+    where ${onlyIf}`;
 }

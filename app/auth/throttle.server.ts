@@ -36,11 +36,23 @@ const throttleCounts = preparedSql<{ by_email: number; by_ip: number }>(
             and (${sql.placeholder("kind")} = 'password-link' or not succeeded))::int as by_ip`,
 );
 
-export async function isThrottled(db: Db, kind: AttemptKind, email: string, ip: string | null, now: Date): Promise<boolean> {
+const throttleValues = (kind: AttemptKind, email: string, ip: string | null, now: Date) => ({
+  kind,
+  email,
+  ip,
+  since: new Date(now.getTime() - THROTTLE_RULES[kind].windowMs).toISOString(),
+});
+
+/** The read behind isThrottled, to send with others (`pipelined`); `throttledBy` reads its row. */
+export const throttleQuery = (kind: AttemptKind, email: string, ip: string | null, now: Date) => throttleCounts.bind(throttleValues(kind, email, ip, now));
+
+export function throttledBy(kind: AttemptKind, [counts]: { by_email: number; by_ip: number }[], ip: string | null): boolean {
   const rule = THROTTLE_RULES[kind];
-  const since = new Date(now.getTime() - rule.windowMs).toISOString();
-  const [counts] = await throttleCounts(db, { kind, email, ip, since });
   return counts.by_email >= rule.perEmail || (ip !== null && counts.by_ip >= rule.perIp);
+}
+
+export async function isThrottled(db: Db, kind: AttemptKind, email: string, ip: string | null, now: Date): Promise<boolean> {
+  return throttledBy(kind, await throttleCounts.run(db, throttleValues(kind, email, ip, now)), ip);
 }
 
 export async function recordAttempt(db: Db, kind: AttemptKind, email: string, ip: string | null, succeeded: boolean, now: Date) {

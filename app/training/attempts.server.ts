@@ -54,18 +54,27 @@ const moduleStandings = preparedSql<Standing>(
       order by m.title`,
 );
 
-/**
- * The modules a person's organisation requires, each with where they stand now and, when passed, the attempt
- * that passed it. A pass on any version counts while it is within the requirement's renewal period.
- */
-export async function moduleStandingsFor(db: Db, user: CurrentUser, now: Date) {
-  const rows = await moduleStandings(db, { userId: user.id, organisationId: user.organisationId, today: londonDate(now) });
+const standingValues = (user: CurrentUser, now: Date) => ({ userId: user.id, organisationId: user.organisationId, today: londonDate(now) });
+
+/** The read behind moduleStandingsFor, to send with others (`pipelined`); `standingsFrom` reads its rows. */
+export const moduleStandingsQuery = (user: CurrentUser, now: Date) => moduleStandings.bind(standingValues(user, now));
+
+/** Where the person stands on each required module: a pass on any version counts while within the renewal period. */
+export function standingsFrom(rows: Standing[], now: Date) {
   return rows.map((r) => {
     const passedAt = r.passed_at ? new Date(r.passed_at) : null;
     const current = passedAt !== null && addMonths(passedAt, r.renewal_months) > now;
     const status: ModuleStatus = current ? "passed" : r.in_progress ? "in-progress" : r.failed || passedAt ? "failed" : "not-started";
     return { id: r.id, slug: r.slug, title: r.title, status, passedAt: current ? passedAt.toISOString() : null, passedAttemptId: current ? r.passed_attempt_id : null };
   });
+}
+
+/**
+ * The modules a person's organisation requires, each with where they stand now and, when passed, the attempt
+ * that passed it. A pass on any version counts while it is within the requirement's renewal period.
+ */
+export async function moduleStandingsFor(db: Db, user: CurrentUser, now: Date) {
+  return standingsFrom(await moduleStandings.run(db, standingValues(user, now)), now);
 }
 
 /** The modules a person's organisation requires, each with where they stand now (see moduleStandingsFor). */
@@ -269,7 +278,7 @@ export async function answerQuestion(db: Db, user: CurrentUser, slug: string, at
   const state = stateOf(next);
   const status = state === "passed" ? "passed" : state === "failed" ? "failed" : "in_progress";
   const at = now.toISOString();
-  const recorded = await recordAnswer(db, {
+  const recorded = await recordAnswer.run(db, {
     attemptId: row.id,
     userId: user.id,
     readStep: row.step,
