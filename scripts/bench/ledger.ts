@@ -14,7 +14,7 @@ import { attestations, organisations, users } from "~db/schema";
 import { aCouncil, aModuleContent, aPerson, aPolicyVersion, asCurrentUser, TEST_PASSWORD } from "../../test/support/factories";
 import { HttpClient } from "../../test/support/http";
 import { loadBuild } from "../../test/support/server";
-import { benchDatabase, machineLine, ms, percentileOf, pool, writeSection } from "./lib";
+import { benchDatabase, cpuMeter, loadLine, machineLine, ms, percentileOf, pool, writeSection } from "./lib";
 
 const noPasswordCheck = { checkPassword: async () => true };
 
@@ -62,13 +62,15 @@ async function domainAppends(signers: number, concurrency: number) {
   try {
     const { version, people, council } = await signersReady(bench.database.db, signers);
     const started = performance.now();
+    const meter = cpuMeter(bench.name);
     const durations = await pool(people.length, concurrency, async (i) => {
       const result = await signCodeOfConduct(bench.database.db, people[i], signInput(version.id, people[i]), { ip: "127.0.0.1", requestId: null, now: new Date() }, noPasswordCheck);
       if (!result.ok || !result.created) throw new Error("a signing failed");
     });
     const seconds = (performance.now() - started) / 1000;
+    const used = meter();
     const report = await verifyLedger(bench.database.db, { organisationId: council.organisation.id });
-    return { rate: signers / seconds, p95: percentileOf(durations, 95), intact: report.ok && report.records === signers };
+    return { rate: signers / seconds, p95: percentileOf(durations, 95), intact: report.ok && report.records === signers, nodeMs: used.nodeMs / signers, postgresMs: used.postgresMs / signers };
   } finally {
     await bench.drop();
   }
@@ -177,6 +179,7 @@ async function verifyMillion(count: number) {
 }
 
 export async function benchLedger(options: { verifyCount: number }) {
+  const loadBefore = loadLine();
   console.error("ledger: 50 concurrent signers through the domain function…");
   const domain = await domainAppends(1000, 50);
   console.error(`  ${domain.rate.toFixed(0)} appends/s, p95 ${ms(domain.p95)}, intact ${domain.intact}`);
@@ -191,10 +194,11 @@ export async function benchLedger(options: { verifyCount: number }) {
   const markdown = `## Signing and the ledger (PostgreSQL 15)
 
 Measured ${new Date().toISOString().slice(0, 10)} on ${machineLine()} with \`npm run bench -- ledger\` (scripts/bench/ledger.ts).
+Machine load (\`uptime\`, 1/5/15 min): ${loadBefore} before, ${loadLine()} after.
 
 | measure | result | target |
 | --- | --- | --- |
-| appends/s, signing domain function (all checks but the password hash), 50 concurrent signers, 1,000 signings | ${domain.rate.toFixed(0)}/s (p95 ${ms(domain.p95)}), chain intact: ${domain.intact ? "yes" : "NO"} | ≥ 300/s |
+| appends/s, signing domain function (all checks but the password hash), 50 concurrent signers, 1,000 signings | ${domain.rate.toFixed(0)}/s (p95 ${ms(domain.p95)}; CPU per signing: Node ${domain.nodeMs.toFixed(2)} ms, PostgreSQL ${domain.postgresMs.toFixed(2)} ms), chain intact: ${domain.intact ? "yes" : "NO"} | ≥ 300/s |
 | whole signing requests/s over HTTP (sign page POST incl. scrypt password check), 50 concurrent, 200 signings | ${http.rate.toFixed(0)}/s (p95 ${ms(http.p95)}) | recorded |
 | 1,000 signings from 200 concurrent clients through a 10-connection pool | ${load.records} records, ${load.forks} forks, verify ${load.intact ? "intact" : "BROKEN"} | 0 forks |
 | \`verifyLedger\` over ${options.verifyCount.toLocaleString("en-GB")} records (bulk generator writes the app's own hashes in ${verify.seedSeconds.toFixed(1)} s) | ${verify.seconds.toFixed(2)} s | < 10 s |

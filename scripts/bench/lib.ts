@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { cpus, totalmem } from "node:os";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpus, loadavg, totalmem } from "node:os";
 import autocannon from "autocannon";
 
 export type ServerProcess = { url: string; child: ChildProcess; stop(): Promise<void> };
@@ -107,6 +107,13 @@ export function writeSection(name: string, markdown: string, file = "docs/benchm
   writeFileSync(file, doc);
 }
 
+/** The load averages `uptime` shows (1, 5 and 15 minutes). */
+export function loadLine(): string {
+  return loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" / ");
+}
+
 export const ms = (value: number) => `${value.toFixed(1)} ms`;
 
 /** A new, migrated PostgreSQL database on the local server for one benchmark, dropped by `drop()`. */
@@ -123,6 +130,7 @@ export async function benchDatabase(maxConnections = 20) {
   await database.migrate();
   return {
     database,
+    name,
     url: url.toString(),
     drop: async () => {
       await database.close();
@@ -156,4 +164,51 @@ export async function pool(total: number, concurrency: number, task: (i: number)
 
 export function rssMb(): number {
   return Math.round(process.memoryUsage().rss / 2 ** 20);
+}
+
+/** CPU time of the PostgreSQL server processes serving `database` (all of them when null), from Linux /proc, in ms. */
+function postgresCpuMs(database: string | null): number {
+  let ticks = 0;
+  for (const pid of readdirSync("/proc")) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const close = stat.lastIndexOf(")");
+      if (!stat.slice(stat.indexOf("(") + 1, close).startsWith("postgres")) continue;
+      // A backend's title names its database: "postgres: user database host(port) state".
+      if (database && !readFileSync(`/proc/${pid}/cmdline`, "utf8").split(" ").includes(database)) continue;
+      const fields = stat.slice(close + 2).split(" ");
+      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime
+    } catch {
+      /* the process ended */
+    }
+  }
+  return (ticks * 1000) / 100; // USER_HZ is 100 on Linux
+}
+
+/**
+ * CPU spent by this Node process (all its threads) and by the PostgreSQL backends serving `database` from now
+ * until the returned function is called, in ms. Other people's use of the same server is not counted; the WAL
+ * writer and checkpointer, shared by all, are not either.
+ */
+export function cpuMeter(database: string | null = null) {
+  const proc = existsSync("/proc/self/stat");
+  const node = process.cpuUsage();
+  const pg = proc ? postgresCpuMs(database) : NaN;
+  const main = proc ? mainThreadCpuMs() : NaN;
+  return () => {
+    const used = process.cpuUsage(node);
+    return {
+      nodeMs: (used.user + used.system) / 1000,
+      mainThreadMs: proc ? mainThreadCpuMs() - main : NaN,
+      postgresMs: proc ? postgresCpuMs(database) - pg : NaN,
+    };
+  };
+}
+
+/** CPU time of this process's main thread (where the server runs; a worker thread's clients are not in it), in ms. */
+function mainThreadCpuMs(): number {
+  const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
 }

@@ -1,4 +1,6 @@
 import type { AddressInfo } from "node:net";
+import { performance } from "node:perf_hooks";
+import { Worker } from "node:worker_threads";
 import { PGlite } from "@electric-sql/pglite";
 import { sql } from "drizzle-orm";
 import pino from "pino";
@@ -10,11 +12,32 @@ import { loadModules } from "~/training/load-content";
 import { END } from "~/training/machine";
 import { openDatabase, queryRows, type Database } from "~db/client.server";
 import { aCouncil, aModuleContent, aPerson, TEST_PASSWORD } from "../../test/support/factories";
-import { HttpClient } from "../../test/support/http";
 import { loadBuild } from "../../test/support/server";
-import { benchDatabase, machineLine, ms, percentileOf, writeSection } from "./lib";
+import type { StaffResult, StaffWork } from "./answering-staff";
+import { benchDatabase, cpuMeter, loadLine, machineLine, ms, percentileOf, writeSection } from "./lib";
 
 const STAFF = 50;
+
+/**
+ * Runs the staff in a worker thread (scripts/bench/answering-staff.ts): `signedIn` runs once all have signed
+ * in, just before they start answering, and the promise gives their latencies.
+ */
+function staffAnswering(work: StaffWork, signedIn: () => void): Promise<StaffResult> {
+  return new Promise((resolve, reject) => {
+    // A worker cannot start from a .ts file on Node 20: a line of JavaScript registers tsx in it first.
+    const entry = new URL("./answering-staff.ts", import.meta.url).href;
+    const boot = `import("tsx/esm/api").then(({ register }) => { register(); return import(${JSON.stringify(entry)}); })`;
+    const worker = new Worker(boot, { eval: true, workerData: work });
+    worker.on("message", (message: StaffResult | { ready: true }) => {
+      if ("ready" in message) {
+        signedIn();
+        worker.postMessage("go");
+      } else resolve(message);
+    });
+    worker.once("error", reject);
+    worker.once("exit", (code) => code === 0 || reject(new Error(`the staff worker exited with ${code}`)));
+  });
+}
 
 /** The module to answer: the first shipped one, or the test module when content/ has none yet. */
 async function moduleFor(organisation: string): Promise<TrainingModule> {
@@ -47,40 +70,40 @@ async function measure(database: Database, seconds: number) {
   await new Promise<void>((r) => server.once("listening", r));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   try {
-    const clients: HttpClient[] = [];
+    const people = [];
     for (let i = 0; i < STAFF; i++) {
       const person = await aPerson(db, { organisationId: council.organisation.id, teamId: council.teamA.id });
-      const client = new HttpClient(base);
-      await client.signIn(person.email, TEST_PASSWORD);
-      clients.push(client);
+      people.push({ email: person.email, password: TEST_PASSWORD });
     }
-    const latencies: number[] = [];
-    let errors = 0;
-    const deadline = performance.now() + seconds * 1000;
-    const started = performance.now();
-    await Promise.all(
-      clients.map(async (client) => {
-        const csrf = await client.csrfToken();
-        while (performance.now() < deadline) {
-          const start = await client.post(`/training/${module.id}`, {}, { csrf });
-          const attemptPath = start.headers.get("location");
-          if (!attemptPath) throw new Error(`starting answered ${start.status}`);
-          for (const [step, choice] of path.entries()) {
-            if (performance.now() >= deadline) break;
-            const t0 = performance.now();
-            const response = await client.post(attemptPath, { scenarioId: choice.scenarioId, choiceId: choice.choiceId, step: String(step) }, { csrf });
-            latencies.push(performance.now() - t0);
-            if (response.status !== 302) errors++;
-          }
-        }
-      }),
-    );
-    const elapsed = (performance.now() - started) / 1000;
+    let busyBefore = performance.eventLoopUtilization();
+    const databaseName = database.url ? new URL(database.url).pathname.slice(1) : null;
+    let cpu = cpuMeter(databaseName);
+    const { latencies, errors, seconds: elapsed } = await staffAnswering({ baseUrl: base, moduleSlug: module.id, people, path, seconds }, () => {
+      busyBefore = performance.eventLoopUtilization();
+      cpu = cpuMeter(databaseName);
+    });
+    const serverBusy = performance.eventLoopUtilization(busyBefore).utilization;
+    const used = cpu();
     const [size] = await queryRows<{ avg: number; max: number }>(
       db,
       sql`select coalesce(avg(octet_length(snapshot::text)), 0)::int as avg, coalesce(max(octet_length(snapshot::text)), 0)::int as max from attempts`,
     );
-    return { answers: latencies.length, rate: latencies.length / elapsed, p50: percentileOf(latencies, 50), p95: percentileOf(latencies, 95), errors, size, questions: path.length, module: module.title };
+    const n = latencies.length;
+    return {
+      answers: n,
+      rate: n / elapsed,
+      p50: percentileOf(latencies, 50),
+      p95: percentileOf(latencies, 95),
+      errors,
+      size,
+      questions: path.length,
+      module: module.title,
+      serverBusy,
+      // The server runs on the main thread; the staff's clients in a worker; PGlite, when used, inside the server.
+      serverCpuMs: used.mainThreadMs / n,
+      clientCpuMs: (used.nodeMs - used.mainThreadMs) / n,
+      postgresCpuMs: databaseName ? used.postgresMs / n : null,
+    };
   } finally {
     server.closeAllConnections();
     server.close();
@@ -88,6 +111,7 @@ async function measure(database: Database, seconds: number) {
 }
 
 export async function benchTraining(seconds: number) {
+  const loadBefore = loadLine();
   console.error("training: answers on PGlite…");
   const pglite = await PGlite.create();
   const embedded = await openDatabase({ pglite });
@@ -103,16 +127,19 @@ export async function benchTraining(seconds: number) {
     await bench.drop();
   }
   const row = (name: string, r: typeof onPglite) =>
-    `| ${name} | ${r.answers} | ${r.rate.toFixed(0)}/s | ${ms(r.p50)} | ${ms(r.p95)} | ${r.errors} | ${r.size.avg} B (max ${r.size.max} B) |`;
+    `| ${name} | ${r.answers} | ${r.rate.toFixed(0)}/s | ${ms(r.p50)} | ${ms(r.p95)} | ${r.errors} | ${r.serverCpuMs.toFixed(2)} ms (${Math.round(r.serverBusy * 100)} % busy) | ${r.postgresCpuMs === null ? "in the server" : `${r.postgresCpuMs.toFixed(2)} ms`} | ${r.clientCpuMs.toFixed(2)} ms | ${r.size.avg} B (max ${r.size.max} B) |`;
   const markdown = `## Answering training questions
 
 Measured ${new Date().toISOString().slice(0, 10)} on ${machineLine()} with \`npm run bench -- training\` (scripts/bench/training.ts).
+Machine load (\`uptime\`, 1/5/15 min): ${loadBefore} before, ${loadLine()} after.
 ${STAFF} signed-in staff answer "${onPglite.module}" (${onPglite.questions} questions on the path taken) as fast as the server lets them for ${seconds} s:
-each answer is a form POST (CSRF check, session, row lock, XState transition recomputed from the stored snapshot, snapshot and
-event written in one transaction, redirect). Client and server share the 2 cores, so the figures are conservative.
+each answer is a form POST (CSRF check, session, XState transition recomputed from the stored snapshot, then snapshot and event
+written by one compare-and-set statement, redirect). The staff's HTTP clients run in a worker thread of the same process and share
+the 2 cores with the server and PostgreSQL. CPU columns are per answer: the server's thread, PostgreSQL's backends for the
+benchmark's database, and the clients' (everything else in the process).
 
-| database | answers | answers/s | p50 | p95 | errors | stored snapshot size |
-| --- | --- | --- | --- | --- | --- | --- |
+| database | answers | answers/s | p50 | p95 | errors | server CPU | PostgreSQL CPU | clients' CPU | stored snapshot size |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
 ${row("PGlite (embedded)", onPglite)}
 ${row("PostgreSQL 15", onPostgres)}
 
