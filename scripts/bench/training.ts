@@ -17,6 +17,7 @@ import type { StaffResult, StaffWork } from "./answering-staff";
 import { benchDatabase, cpuMeter, loadLine, machineLine, ms, percentileOf, writeSection } from "./lib";
 
 const STAFF = 50;
+const WARMUP_SECONDS = 3;
 
 /**
  * Runs the staff in a worker thread (scripts/bench/answering-staff.ts): `signedIn` runs once all have signed
@@ -78,7 +79,7 @@ async function measure(database: Database, seconds: number) {
     let busyBefore = performance.eventLoopUtilization();
     const databaseName = database.url ? new URL(database.url).pathname.slice(1) : null;
     let cpu = cpuMeter(databaseName);
-    const { latencies, errors, seconds: elapsed } = await staffAnswering({ baseUrl: base, moduleSlug: module.id, people, path, seconds }, () => {
+    const { latencies, errors, seconds: elapsed } = await staffAnswering({ baseUrl: base, moduleSlug: module.id, people, path, seconds, warmupSeconds: WARMUP_SECONDS }, () => {
       busyBefore = performance.eventLoopUtilization();
       cpu = cpuMeter(databaseName);
     });
@@ -132,7 +133,8 @@ export async function benchTraining(seconds: number) {
 
 Measured ${new Date().toISOString().slice(0, 10)} on ${machineLine()} with \`npm run bench -- training\` (scripts/bench/training.ts).
 Machine load (\`uptime\`, 1/5/15 min): ${loadBefore} before, ${loadLine()} after.
-${STAFF} signed-in staff answer "${onPglite.module}" (${onPglite.questions} questions on the path taken) as fast as the server lets them for ${seconds} s:
+${STAFF} signed-in staff answer "${onPglite.module}" (${onPglite.questions} questions on the path taken) as fast as the server lets them for ${seconds} s,
+after ${WARMUP_SECONDS} s of the same unrecorded (so the server's code is compiled, as in a service that has been running):
 each answer is a form POST (CSRF check, session, XState transition recomputed from the stored snapshot, then snapshot and event
 written by one compare-and-set statement, redirect). The staff's HTTP clients run in a worker thread of the same process and share
 the 2 cores with the server and PostgreSQL. CPU columns are per answer: the server's thread, PostgreSQL's backends for the
