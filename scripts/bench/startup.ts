@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import postgres from "postgres";
-import { load, machineLine, ms, signedInCookie, startApp, writeSection, type LoadResult } from "./lib";
+import { load, loadLine, machineLine, ms, signedInCookie, startApp, writeSection, type LoadResult } from "./lib";
 
 // Start-up time and the signed-in home page, on PGlite and on PostgreSQL (DATABASE_URL, default the local server).
 const connections = 10;
@@ -32,6 +32,7 @@ async function measure(database: string, env: Record<string, string | undefined>
 }
 
 export async function benchStartup(seconds: number) {
+const loadBefore = loadLine();
 const rows: Row[] = [];
 const pgliteDir = mkdtempSync(join(tmpdir(), "smcoc-bench-"));
 try {
@@ -65,7 +66,8 @@ writeSection(
   "startup-home",
   `## Start-up and the signed-in home page
 
-Measured ${new Date().toISOString().slice(0, 10)} on ${machineLine()} with \`npm run bench\` (scripts/bench/run.ts).
+Measured ${new Date().toISOString().slice(0, 10)} on ${machineLine()} with \`npm run bench -- startup\` (scripts/bench/startup.ts).
+Machine load (\`uptime\`, 1/5/15 min): ${loadBefore} before, ${loadLine()} after.
 Start-up runs \`scripts/start.ts\` as \`npm start\` does in development (migrate, seed demo data on a fresh
 database, serve) until \`/sign-in\` first answers 200; the build already exists. The home page load runs the same
 app with \`NODE_ENV=production\` on the seeded data: autocannon on loopback, ${connections} connections for ${seconds} s,
