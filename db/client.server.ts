@@ -82,3 +82,8 @@ export async function queryRows<T>(db: Db, query: SQL): Promise<T[]> {
 }
 
 export { sql };
+
+/** A json column of a raw query: postgres.js and PGlite differ in whether it arrives parsed. */
+export function jsonValue<T>(value: T | string): T {
+  return typeof value === "string" ? (JSON.parse(value) as T) : value;
+}

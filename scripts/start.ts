@@ -32,7 +32,7 @@ await runCli(async (config) => {
   await database.migrate();
   if (!config.isProduction && !(await isSeeded(database.db))) {
     const result = await seedDemo(database.db, { demoPassword: config.demoPassword });
-    logger.info(`Seeded ${result.organisations} demo organisations with ${result.people} people`);
+    logger.info(`Seeded ${result.organisations} demo organisations with ${result.people} people, ${result.withHistory} of them with a year of training and signing history`);
   }
   await syncPolicyContent(database.db, "content");
   const content = await syncTrainingContent(database.db, "content", new Date());

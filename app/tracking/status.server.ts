@@ -1,6 +1,7 @@
 import { sql, type SQL } from "drizzle-orm";
 import { londonDate } from "~/lib/dates";
-import { queryRows, type Db } from "~db/client.server";
+import { jsonValue, queryRows, type Db } from "~db/client.server";
+import { OUTSTANDING, STATUSES, type Status } from "./statuses";
 
 /**
  * Where each person stands on each of their organisation's requirements, computed in one SQL query at a
@@ -8,20 +9,7 @@ import { queryRows, type Db } from "~db/client.server";
  * before that moment count (attempts, signatures, withdrawals, policy versions, team memberships), so the
  * figures for a past date do not drift as people come and go.
  */
-export const STATUSES = ["not_started", "in_progress", "complete", "due_soon", "overdue", "expired"] as const;
-export type Status = (typeof STATUSES)[number];
-
-/** Outstanding statuses, most urgent first: a person's overall status is their most urgent one. */
-export const OUTSTANDING: readonly Status[] = ["expired", "overdue", "due_soon", "in_progress", "not_started"];
-
-export const STATUS_LABELS: Record<Status, string> = {
-  not_started: "Not started",
-  in_progress: "In progress",
-  complete: "Complete",
-  due_soon: "Due soon",
-  overdue: "Overdue",
-  expired: "Expired",
-};
+export { OUTSTANDING, STATUS_LABELS, STATUSES, type Status } from "./statuses";
 
 export type Clock = { now: Date };
 
@@ -350,7 +338,7 @@ export async function peopleStatus(db: Db, scope: StatusScope, query: PeopleQuer
       status: rankStatus[Number(r.min_rank) - 1],
       since: r.since,
       dueOn: r.due_on,
-      outstanding: typeof r.outstanding === "string" ? JSON.parse(r.outstanding) : (r.outstanding ?? []),
+      outstanding: jsonValue(r.outstanding ?? []),
       nudgedToday: r.nudged_today,
     })),
     total,

@@ -66,6 +66,17 @@ const CASES: Case[] = [
     path: () => "/teams/not-a-uuid",
     expect: { anonymous: "sign-in", staff: 404, champion: 404, hr: 404, admin: 404, otherAdmin: 404 },
   },
+  {
+    route: "routes/teams.$teamId_.nudge",
+    path: () => `/teams/${one.teamA.id}/nudge?target=everyone`,
+    expect: { anonymous: "sign-in", staff: 404, champion: 200, hr: 200, admin: 200, otherAdmin: 404 },
+  },
+  {
+    route: "routes/teams.$teamId_.nudge",
+    path: () => `/teams/${one.teamB.id}/nudge?target=person&personId=${one.hr.id}`,
+    expect: { anonymous: "sign-in", staff: 404, champion: 404, hr: 200, admin: 200, otherAdmin: 404 },
+  },
+  { route: "routes/notices.$nudgeId.dismiss", path: () => `/notices/${one.staff.id}/dismiss`, expect: everyone(404) },
   { route: "routes/training._index", path: () => "/training", expect: everyone(200, "sign-in") },
   {
     route: "routes/training.$moduleSlug._index",
@@ -193,6 +204,15 @@ describe("who may see each route", () => {
   it("answers 404 to anyone answering another person's attempt, and records nothing", async () => {
     const response = await clients.champion.post(`/training/test-module/attempts/${finishedAttempt}`, { scenarioId: "q1", choiceId: "a", step: "0" });
     expect(response.status).toBe(404);
+  });
+
+  it("answers 404 to a champion nudging in a team they do not champion, or someone of another council, and nudges nobody", async () => {
+    expect((await clients.champion.post(`/teams/${one.teamB.id}/nudge`, { target: "everyone" })).status).toBe(404);
+    expect((await clients.otherAdmin.post(`/teams/${one.teamA.id}/nudge`, { target: "everyone" })).status).toBe(404);
+    expect((await clients.champion.post(`/teams/${one.teamA.id}/nudge`, { target: "person", personId: two.staff.id })).status).toBe(404);
+    expect((await clients.staff.post(`/teams/${one.teamA.id}/nudge`, { target: "everyone" })).status).toBe(404);
+    const html = await (await clients.champion.get(`/teams/${one.teamA.id}`)).text();
+    expect(html).not.toContain("Recent nudges");
   });
 
   it("answers 404 to staff and HR posting to the admin page", async () => {
