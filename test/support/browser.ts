@@ -126,7 +126,8 @@ export async function expectAccessible(page: Page, label = page.url()) {
     const copy = await copyContext.newPage();
     await copy.route("**/*", (route) => {
       const request = route.request();
-      if (request.isNavigationRequest() && request.url() === url) {
+      // A request never carries the address's #fragment, which the page's own address may have.
+      if (request.isNavigationRequest() && request.url() === url.split("#")[0]) {
         return route.fulfill({ status: 200, contentType: "text/html; charset=utf-8", headers: { "content-security-policy": "script-src 'none'" }, body: html });
       }
       return route.continue();
