@@ -6,8 +6,8 @@ import { openConfiguredDatabase, runCli } from "./lib/runtime";
 
 await runCli(async (config) => {
   const database = await openConfiguredDatabase(config);
+  const mailer = createMailer(config);
   try {
-    const mailer = createMailer(config);
     if (!mailer) console.error("SMTP_URL is not set: reminders are recorded but not e-mailed.");
     const report = await runReminders(database.db, mailer, { now: new Date() }, {
       serviceUrl: config.serviceUrl ?? `http://localhost:${config.port}`,
@@ -18,6 +18,7 @@ await runCli(async (config) => {
     );
     return report.email.failed > 0 ? 2 : 0;
   } finally {
+    mailer?.close();
     await database.close();
   }
 });

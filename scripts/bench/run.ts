@@ -1,8 +1,10 @@
 // `npm run bench` runs every benchmark; `npm run bench -- ledger` (or startup, training) runs one.
-// Options: --seconds N (load duration, default 10), --verify-count N (ledger records to verify, default 1,000,000).
+// Options: --seconds N (load duration, default 10), --verify-count N (ledger records to verify, default 1,000,000),
+// --staff N (people in the tracking benchmark's council, default 100,000).
 // Results are written to docs/benchmarks.md, each benchmark in its own section.
 import { benchLedger } from "./ledger";
 import { benchStartup } from "./startup";
+import { benchTracking } from "./tracking";
 import { benchTraining } from "./training";
 
 const args = process.argv.slice(2);
@@ -16,5 +18,6 @@ const all = chosen.length === 0;
 
 if (all || chosen.includes("startup")) await benchStartup(seconds);
 if (all || chosen.includes("training")) await benchTraining(seconds);
+if (all || chosen.includes("tracking")) await benchTracking({ staff: option("staff", 100_000) });
 if (all || chosen.includes("ledger")) await benchLedger({ verifyCount: option("verify-count", 1_000_000) });
 process.exit(0);

@@ -40,5 +40,13 @@ export async function startSmtpServer(options: { refuse?: (recipient: string) =>
   await new Promise<void>((ready) => smtp.listen(0, "127.0.0.1", ready));
   const { port } = smtp.server.address() as AddressInfo;
   const mailer: Mailer = createMailer({ smtpUrl: `smtp://127.0.0.1:${port}`, mailFrom: "test@localhost" })!;
-  return { received, mailer, port, close: () => new Promise<void>((done) => smtp.close(done)) };
+  return {
+    received,
+    mailer,
+    port,
+    close: () => {
+      mailer.close();
+      return new Promise<void>((done) => smtp.close(done));
+    },
+  };
 }
