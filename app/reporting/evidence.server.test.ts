@@ -63,7 +63,7 @@ beforeAll(async () => {
       { channel: "email", status: "failed", error: "550 mailbox unavailable" },
     ],
   });
-  await aNudge(db, { organisationId: one.organisation.id, recipientUserId: one.staff.id, kind: "reminder", day: "2026-02-01", deliveries: [{ channel: "email", status: "skipped" }] });
+  await aNudge(db, { organisationId: one.organisation.id, recipientUserId: one.staff.id, kind: "reminder", day: "2026-02-01", createdAt: new Date("2026-02-01T10:00:00Z"), deliveries: [{ channel: "email", status: "skipped" }] });
   // Another council's nudge and record never appear.
   await aNudge(db, { organisationId: two.organisation.id, recipientUserId: two.staff.id, day: "2026-02-01" });
 });

@@ -54,10 +54,14 @@ export function parseReportFilters(params: URLSearchParams, now: Date) {
     page: params.get("page") ?? undefined,
   };
   const parsed = reportFilterSchema.safeParse(raw);
-  if (!parsed.success) return parsed;
-  if (parsed.data.asAt && parsed.data.asAt > londonDate(now)) {
-    return { success: false as const, error: new z.ZodError([{ code: "custom", path: ["asAt"], message: "The date must be today or in the past", input: parsed.data.asAt }]) };
-  }
+  // Checked even when other filters are wrong, so the error summary lists every problem at once.
+  const asAt = raw.asAt?.trim();
+  const future: z.core.$ZodIssue[] =
+    asAt && z.iso.date().safeParse(asAt).success && asAt > londonDate(now)
+      ? [{ code: "custom", path: ["asAt"], message: "The date must be today or in the past", input: asAt }]
+      : [];
+  if (!parsed.success) return future.length ? { success: false as const, error: new z.ZodError([...parsed.error.issues, ...future]) } : parsed;
+  if (future.length) return { success: false as const, error: new z.ZodError(future) };
   return parsed;
 }
 

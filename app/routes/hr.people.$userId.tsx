@@ -1,4 +1,4 @@
-import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import type { HeadersFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { notFound, requestInfo, requireRole } from "~/auth/access.server";
 import { StatusTag } from "~/components/status-tag";
@@ -16,6 +16,9 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => {
   return [{ title: `${name ? `Evidence: ${name}` : "Evidence"} – HR – Social media code of conduct` }];
 };
 
+// What HR sees about people is not kept in any cache.
+export const headers: HeadersFunction = ({ loaderHeaders }) => ({ "Cache-Control": loaderHeaders.get("Cache-Control") ?? "private, no-store" });
+
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const hr = await requireRole(request, context, ["hr"]);
   const evidence = await openEvidence(context.db, hr, params.userId ?? "", "viewed", requestInfo(context), context.now());
@@ -23,13 +26,15 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   return Response.json({ evidence, statusLabels: STATUS_LABELS } satisfies LoaderData, { headers: { "Cache-Control": "private, no-store" } });
 }
 
+const capitalise = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
+
 const Hash = ({ value }: { value: string }) => <code className="app-break-word">{value}</code>;
 
 function Verification({ record }: { record: EvidenceAttestation }) {
   return (
     <p className="govuk-body">
       <strong className={`govuk-tag ${record.verification.intact ? "govuk-tag--green" : "govuk-tag--red"}`}>{record.verification.intact ? "Verified" : "Verification failed"}</strong>{" "}
-      {verificationSentence(record.verification).replace(/^(Verified|Verification failed): /, "")}
+      {capitalise(verificationSentence(record.verification).replace(/^(Verified|Verification failed): /, ""))}
     </p>
   );
 }

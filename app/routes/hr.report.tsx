@@ -1,4 +1,4 @@
-import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import type { HeadersFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData, useLocation, useSearchParams } from "@remix-run/react";
 import { requireRole } from "~/auth/access.server";
 import { ErrorSummary } from "~/components/error-summary";
@@ -12,6 +12,9 @@ import { STATUS_LABELS, STATUSES, type Status } from "~/tracking/status.server";
 export const meta: MetaFunction = () => [{ title: "Completion report – HR – Social media code of conduct" }];
 
 type LoaderData = ReportView & { organisationName: string; pageSize: number; statuses: { value: Status; label: string }[] };
+
+// What HR sees about people is not kept in any cache.
+export const headers: HeadersFunction = ({ loaderHeaders }) => ({ "Cache-Control": loaderHeaders.get("Cache-Control") ?? "private, no-store" });
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const hr = await requireRole(request, context, ["hr"]);
