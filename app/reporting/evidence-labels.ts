@@ -1,3 +1,5 @@
+import { formatDate } from "~/lib/dates";
+
 /** Words for the evidence view and the evidence PDF, so both say the same thing. */
 export const ROLE_LABELS = { staff: "Staff", hr: "HR", admin: "Administrator" } as const;
 
@@ -14,4 +16,9 @@ export function verificationSentence(v: { hashMatches: boolean; linked: boolean;
     v.linked ? null : "it does not link to the record before it (a record was inserted, removed or altered)",
   ].filter(Boolean);
   return `Verification failed: ${problems.join(", and ")}.`;
+}
+
+/** Why no requirement is listed: a leaver is no longer required to do anything, and their evidence is still kept. */
+export function nothingRequired(leavingDate: string | null): string {
+  return leavingDate ? `Nothing is required of them now: they left on ${formatDate(leavingDate)}. Their records are kept.` : "Their council requires nothing of them at the moment.";
 }

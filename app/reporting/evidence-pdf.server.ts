@@ -2,7 +2,7 @@ import PDFDocument from "pdfkit";
 import { formatDate, formatDateTime } from "~/lib/dates";
 import { STATUS_LABELS } from "~/tracking/status.server";
 import type { PersonEvidence } from "./evidence.server";
-import { ATTEMPT_STATUS_LABELS, DELIVERY_STATUS_LABELS, NUDGE_KIND_LABELS, ROLE_LABELS, verificationSentence } from "./evidence-labels";
+import { ATTEMPT_STATUS_LABELS, DELIVERY_STATUS_LABELS, NUDGE_KIND_LABELS, nothingRequired, ROLE_LABELS, verificationSentence } from "./evidence-labels";
 
 type Doc = PDFKit.PDFDocument;
 type Struct = PDFKit.PDFStructureElement;
@@ -64,7 +64,7 @@ export function renderEvidencePdf(evidence: PersonEvidence): Promise<Buffer> {
       ]);
 
     writer.heading("H2", "Where they stand now");
-    if (evidence.requirements.length === 0) writer.para("Their council requires nothing of them at the moment.");
+    if (evidence.requirements.length === 0) writer.para(nothingRequired(person.leavingDate));
     else
       writer.table([
         [th("Requirement"), th("Status"), th("Since"), th("Due or renewal")],

@@ -7,7 +7,7 @@ import type { TrainingModule } from "~/training/content-schema";
 import { syncTrainingModules } from "~/training/content-sync.server";
 import { attestations, auditLog } from "~db/schema";
 import { freshDatabase } from "../../test/support/database";
-import { aCouncil, aModuleContent, aNudge, aPolicyVersion, aSignature, asCurrentUser } from "../../test/support/factories";
+import { aCouncil, aModuleContent, aNudge, aPerson, aPolicyVersion, aSignature, asCurrentUser } from "../../test/support/factories";
 import { pdfText } from "../../test/support/pdf";
 import { renderEvidencePdf } from "./evidence-pdf.server";
 import { openEvidence, personEvidence } from "./evidence.server";
@@ -118,6 +118,14 @@ describe("a person's evidence", () => {
     ]);
     expect(evidence.person).toMatchObject({ name: one.staff.name, team: "Team B", employeeNumber: one.staff.employeeNumber });
     expect(evidence.requirements.find((r) => r.kind === "policy")).toMatchObject({ status: "complete", attestationReference: secondSignature.reference });
+  });
+
+  it("keeps a leaver's evidence, saying they left", async () => {
+    const leaver = await aPerson(db, { organisationId: one.organisation.id, teamId: one.teamA.id, startDate: "2025-01-06", leavingDate: "2026-03-31", active: false });
+    const evidence = (await personEvidence(db, one.organisation.id, leaver.id, now))!;
+    expect(evidence.person).toMatchObject({ active: false, leavingDate: "2026-03-31" });
+    expect(evidence.requirements).toEqual([]);
+    expect(pdfText(await renderEvidencePdf(evidence))).toContain("Nothing is required of them now: they left on 31 March 2026.");
   });
 
   it("gives nothing about another council's person, or about no one", async () => {

@@ -5,7 +5,7 @@ import { StatusTag } from "~/components/status-tag";
 import { SummaryList } from "~/components/summary-list";
 import { Table } from "~/components/table";
 import { formatDate, formatDateTime } from "~/lib/dates";
-import { ATTEMPT_STATUS_LABELS, DELIVERY_STATUS_LABELS, NUDGE_KIND_LABELS, ROLE_LABELS, verificationSentence } from "~/reporting/evidence-labels";
+import { ATTEMPT_STATUS_LABELS, DELIVERY_STATUS_LABELS, NUDGE_KIND_LABELS, nothingRequired, ROLE_LABELS, verificationSentence } from "~/reporting/evidence-labels";
 import { openEvidence, type EvidenceAttestation, type PersonEvidence } from "~/reporting/evidence.server";
 import { STATUS_LABELS, type Status } from "~/tracking/status.server";
 
@@ -151,7 +151,7 @@ export default function PersonEvidencePage() {
           rowKey={(r) => r.requirementId}
         />
       ) : (
-        <p className="govuk-body">Their council requires nothing of them at the moment.</p>
+        <p className="govuk-body">{nothingRequired(person.leavingDate)}</p>
       )}
 
       <h2 className="govuk-heading-m">Training attempts ({evidence.attempts.length})</h2>

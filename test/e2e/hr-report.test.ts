@@ -88,7 +88,7 @@ describe.skipIf(!hasChromium())("HR's report and a person's evidence in a real b
     expect((await download).suggestedFilename()).toBe(`evidence-${council.staff.employeeNumber}-2026-05-01.pdf`);
     browser.expectNoProblems(page, [BAD_REQUEST]);
     await context.close();
-  });
+  }, 90_000);
 
   it("works without JavaScript: the filters are a plain GET form", async () => {
     const context = await browser.newContext({ javaScript: false });
