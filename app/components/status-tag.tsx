@@ -1,16 +1,15 @@
-import type { RequirementTaskStatus } from "./task-list";
+import { STATUS_LABELS, type Status } from "~/tracking/statuses";
 
-const TAGS: Record<RequirementTaskStatus, { text: string; tag: string }> = {
-  not_started: { text: "Not started", tag: "govuk-tag--grey" },
-  in_progress: { text: "In progress", tag: "govuk-tag--light-blue" },
-  complete: { text: "Complete", tag: "govuk-tag--green" },
-  due_soon: { text: "Due soon", tag: "govuk-tag--yellow" },
-  overdue: { text: "Overdue", tag: "govuk-tag--red" },
-  expired: { text: "Expired", tag: "govuk-tag--red" },
+const TAG_CLASSES: Record<Status, string> = {
+  not_started: "govuk-tag--grey",
+  in_progress: "govuk-tag--light-blue",
+  complete: "govuk-tag--green",
+  due_soon: "govuk-tag--yellow",
+  overdue: "govuk-tag--red",
+  expired: "govuk-tag--orange",
 };
 
-/** A requirement status as a GOV.UK tag: the words carry the meaning, the colour only repeats it. */
-export function StatusTag({ status }: { status: RequirementTaskStatus }) {
-  const { text, tag } = TAGS[status];
-  return <strong className={`govuk-tag ${tag}`}>{text}</strong>;
+/** A requirement's status as a GOV.UK tag: its words say it, the colour only repeats them. */
+export function StatusTag({ status, label }: { status: Status; label?: string }) {
+  return <strong className={`govuk-tag ${TAG_CLASSES[status] ?? "govuk-tag--grey"}`}>{label ?? STATUS_LABELS[status]}</strong>;
 }

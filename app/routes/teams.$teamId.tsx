@@ -249,7 +249,7 @@ export default function Team() {
           </tbody>
         </table>
       )}
-      <Pagination page={people.page} pageCount={people.pageCount} hrefFor={hrefFor} label="Pages of people" />
+      <Pagination page={people.page} pageCount={people.pageCount} href={hrefFor} label="Pages of people" />
 
       {nudges.length > 0 ? (
         <table className="govuk-table">

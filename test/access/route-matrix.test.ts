@@ -117,6 +117,24 @@ const CASES: Case[] = [
     path: () => "/hr/withdraw",
     expect: { anonymous: "sign-in", staff: 404, champion: 404, hr: 200, admin: 404, otherAdmin: 404 },
   },
+  ...["/hr", "/hr/report", "/hr/report?status=overdue&asAt=2026-01-01"].map((path) => ({
+    route: path === "/hr" ? "routes/hr._index" : "routes/hr.report",
+    path: () => path,
+    expect: { anonymous: "sign-in", staff: 404, champion: 404, hr: 200, admin: 404, otherAdmin: 404 } as Record<Visitor, Outcome>,
+  })),
+  ...["", "/evidence.pdf"].flatMap((suffix) => {
+    const route = suffix === "" ? "routes/hr.people.$userId" : "routes/hr.people.$userId.evidence[.]pdf";
+    return [
+      {
+        route,
+        path: () => `/hr/people/${one.staff.id}${suffix}`,
+        expect: { anonymous: "sign-in", staff: 404, champion: 404, hr: 200, admin: 404, otherAdmin: 404 } as Record<Visitor, Outcome>,
+      },
+      // Another council's person, and no person at all: 404 even to HR.
+      { route, path: () => `/hr/people/${two.staff.id}${suffix}`, expect: { ...everyone(404), anonymous: "sign-in" } as Record<Visitor, Outcome> },
+      { route, path: () => `/hr/people/not-a-uuid${suffix}`, expect: { ...everyone(404), anonymous: "sign-in" } as Record<Visitor, Outcome> },
+    ];
+  }),
   {
     route: "routes/admin.people",
     path: () => "/admin/people",
