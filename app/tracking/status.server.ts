@@ -346,3 +346,21 @@ export async function peopleStatus(db: Db, scope: StatusScope, query: PeopleQuer
     pageCount: Math.max(1, Math.ceil(total / pageSize)),
   };
 }
+
+export type TeamCompletion = { people: number; complete: number; overdue: number };
+
+/** For a list of teams, how many people each has, how many completed everything, and how many are overdue or expired: one query. */
+export async function teamsCompletion(db: Db, organisationId: string, teamIds: string[], clock: Clock): Promise<Map<string, TeamCompletion>> {
+  if (teamIds.length === 0) return new Map();
+  const rows = await queryRows<{ team_id: string; people: number; complete: number; overdue: number }>(
+    db,
+    sql`
+      with s as (${requirementStatusQuery({ organisationId, teamIds }, clock)}),
+      per_person as (select team_id, user_id, min(${RANK_SQL}) as min_rank from s group by team_id, user_id)
+      select team_id, count(*)::int as people, count(*) filter (where min_rank = 6)::int as complete,
+        count(*) filter (where min_rank <= 2)::int as overdue
+      from per_person group by team_id
+    `,
+  );
+  return new Map(rows.map((r) => [r.team_id, { people: Number(r.people), complete: Number(r.complete), overdue: Number(r.overdue) }]));
+}

@@ -41,6 +41,12 @@ afterAll(async () => {
 });
 
 describe("a champion's team page", () => {
+  it("lists the teams they champion, and only those, with their figures", async () => {
+    const text = pageText(await (await champion.get("/teams")).text());
+    expect(text).toContain("1 team");
+    expect(text).toMatch(/Complex and Contextual Safeguarding 30 1 \(3%\) 1 Charlie Champion/);
+  });
+
   it("shows completion figures as a chart and a table, and who is outstanding, most urgent first", async () => {
     const html = await (await champion.get(`/teams/${team.id}`)).text();
     const text = pageText(html);
