@@ -136,6 +136,11 @@ const CASES: Case[] = [
     ];
   }),
   {
+    route: "routes/admin.requirements",
+    path: () => "/admin/requirements",
+    expect: { anonymous: "sign-in", staff: 404, champion: 404, hr: 404, admin: 200, otherAdmin: 200 },
+  },
+  {
     route: "routes/admin.people",
     path: () => "/admin/people",
     expect: { anonymous: "sign-in", staff: 404, champion: 404, hr: 404, admin: 200, otherAdmin: 200 },
