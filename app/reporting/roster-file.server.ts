@@ -90,6 +90,7 @@ export function decodeRoster(bytes: Uint8Array): { ok: true; text: string } | { 
     );
   }
   // Control characters other than tab and line breaks mean a binary file that happens to be valid UTF-8.
+  // eslint-disable-next-line no-control-regex -- finding control characters is the point
   const control = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/.exec(text);
   if (control) return fail("not-text", `The file is not a CSV file: line ${lineBreaks(text, 0, control.index) + 1} holds data that is not text. ${SAVE_AS_CSV_UTF8}`);
   if (text.trim() === "") return fail("empty", "The file is empty. Choose the file with your staff in it.");
