@@ -37,6 +37,7 @@ describe("reading a roster file", () => {
     expect(error.message).toContain("line 2");
     expect(error.message).toContain("CSV UTF-8");
     expect(error.message).toContain("Excel");
+    expect(error.howToSave).toBe(true);
   });
 
   it("refuses UTF-16, with or without its byte order mark", () => {
@@ -64,7 +65,7 @@ describe("reading a roster file", () => {
 
   it("refuses a file larger than 20 MB before reading it", () => {
     const error = refusal(new Uint8Array(ROSTER_MAX_BYTES + 1));
-    expect(error).toEqual({ code: "too-large", message: expect.stringContaining("larger than 20 MB") });
+    expect(error).toEqual({ code: "too-large", message: expect.stringContaining("larger than 20 MB"), howToSave: false });
   });
 
   it("refuses the wrong columns, saying which are missing and which are not used", () => {

@@ -23,12 +23,11 @@ export const COLUMN_LABELS = Object.fromEntries(ROSTER_COLUMNS.map((c) => [c.key
 export type RosterRecord = { line: number; cells: Record<ColumnKey, string>; extraCells: number };
 
 export type FileErrorCode = "empty" | "too-large" | "spreadsheet" | "not-text" | "utf-16" | "not-utf-8" | "malformed" | "separator" | "columns" | "no-rows";
-export type FileError = { code: FileErrorCode; message: string };
+/** `howToSave`: the page shows how to save as CSV UTF-8 in each spreadsheet program. */
+export type FileError = { code: FileErrorCode; message: string; howToSave: boolean };
 
-export const SAVE_AS_CSV_UTF8 =
-  "Save it as “CSV UTF-8” and upload it again. In Excel, choose File, Save a Copy (or Save As), then “CSV UTF-8 (Comma delimited) (*.csv)”. " +
-  "In LibreOffice Calc, choose File, Save As, “Text CSV (.csv)”, tick “Edit filter settings” and choose “Unicode (UTF-8)”. " +
-  "In Google Sheets, choose File, Download, “Comma-separated values (.csv)”.";
+/** How to fix an encoding or format problem, in the words of the program HR most likely used; the page lists the others. */
+export const SAVE_AS_CSV_UTF8 = "Save it as “CSV UTF-8” and upload it again (in Excel: File, Save a Copy, then “CSV UTF-8 (Comma delimited) (*.csv)”).";
 
 const expectedColumns = `The first line must name the columns ${ROSTER_COLUMNS.filter((c) => c.required)
   .map((c) => c.label)
@@ -36,7 +35,8 @@ const expectedColumns = `The first line must name the columns ${ROSTER_COLUMNS.f
   .map((c) => c.label)
   .join(", ")}, in any order.`;
 
-const fail = (code: FileErrorCode, message: string) => ({ ok: false as const, error: { code, message } });
+const SAVE_AGAIN: FileErrorCode[] = ["spreadsheet", "not-text", "utf-16", "not-utf-8", "malformed", "separator"];
+const fail = (code: FileErrorCode, message: string) => ({ ok: false as const, error: { code, message, howToSave: SAVE_AGAIN.includes(code) } });
 
 function startsWith(bytes: Uint8Array, prefix: number[]): boolean {
   return prefix.every((b, i) => bytes[i] === b);
@@ -86,7 +86,7 @@ export function decodeRoster(bytes: Uint8Array): { ok: true; text: string } | { 
     const line = lineBreaks(lossy, 0, Math.max(0, lossy.indexOf("\uFFFD"))) + 1;
     return fail(
       "not-utf-8",
-      `The file is not saved as UTF-8: line ${line} has a character this service cannot read (often an accent, a £ sign or a curly quote saved by a spreadsheet as “CSV” or “Windows” text). ${SAVE_AS_CSV_UTF8}`,
+      `The file is not saved as UTF-8: line ${line} has a character this service cannot read, such as an accent or a £ sign. ${SAVE_AS_CSV_UTF8}`,
     );
   }
   // Control characters other than tab and line breaks mean a binary file that happens to be valid UTF-8.

@@ -93,7 +93,7 @@ describe("a file refused as a whole", () => {
       const council = await aCouncil(db);
       const before = await everything();
       const result = await uploadRoster(db, hrOf(council), { name: `C:\\Users\\hr\\${what}.csv`, bytes }, request());
-      expect(result).toEqual({ ok: false, error: expect.stringMatching(message) });
+      expect(result).toMatchObject({ ok: false, error: expect.stringMatching(message) });
       expect(await everything()).toEqual(before);
       const [audit] = await auditOf("roster.refused", council.organisation.id);
       expect(audit).toMatchObject({ actorUserId: council.hr.id, details: { fileName: `${what}.csv`, byteSize: bytes.length, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) } });

@@ -274,7 +274,7 @@ function cleanFileName(name: string): string {
   return base.replace(/[\u0000-\u001F\u007F]/g, "").slice(0, 255) || "roster.csv";
 }
 
-export type UploadResult = { ok: true; uploadId: string; summary: RosterSummary } | { ok: false; error: string };
+export type UploadResult = { ok: true; uploadId: string; summary: RosterSummary } | { ok: false; error: string; howToSave: boolean };
 
 /**
  * Reads and checks an uploaded file and keeps it for its preview. A file refused as a whole (not CSV, empty,
@@ -286,11 +286,11 @@ export async function uploadRoster(db: Db, hr: CurrentUser, file: { name: string
   const audit = { organisationId: hr.organisationId, actorUserId: hr.id, subjectType: "roster-upload" };
   const read =
     file.bytes.length > ROSTER_MAX_BYTES
-      ? { ok: false as const, error: { code: "too-large", message: `The file is larger than ${ROSTER_MAX_MEGABYTES} MB. Split it into smaller files and upload each one.` } }
+      ? { ok: false as const, error: { code: "too-large", message: `The file is larger than ${ROSTER_MAX_MEGABYTES} MB. Split it into smaller files and upload each one.`, howToSave: false } }
       : readRosterFile(file.bytes);
   if (!read.ok) {
     await writeAudit(db, { ...audit, action: "roster.refused", details: { fileName, sha256, byteSize: file.bytes.length, reason: read.error.code } }, request);
-    return { ok: false, error: read.error.message };
+    return { ok: false, error: read.error.message, howToSave: read.error.howToSave };
   }
   const plan = await planRoster(db, hr, read.records, request.now);
   const summary = summarise(plan);

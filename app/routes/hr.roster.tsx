@@ -14,14 +14,14 @@ export const meta: MetaFunction = () => [{ title: "Import the staff roster – S
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const hr = await requireRole(request, context, ["hr"]);
-  return { uploads: await recentRosterUploads(context.db, hr), organisationName: hr.organisationName };
+  return { uploads: await recentRosterUploads(context.db, hr), organisationName: hr.organisationName, maxMegabytes: ROSTER_MAX_MEGABYTES };
 }
 
 const uploadSchema = z.object({
   file: z.custom<File>((v) => typeof v === "object" && v !== null && "arrayBuffer" in v && (v as File).name !== "", "Select a CSV file"),
 });
 
-type ActionData = { errors: FieldErrors };
+type ActionData = { errors: FieldErrors; howToSave?: boolean };
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const hr = await requireRole(request, context, ["hr"]);
@@ -29,15 +29,16 @@ export async function action({ request, context }: ActionFunctionArgs) {
   if (!parsed.success) return Response.json({ errors: { file: "Select a CSV file" } } satisfies ActionData, { status: 400 });
   const { file } = parsed.data;
   const result = await uploadRoster(context.db, hr, { name: file.name, bytes: new Uint8Array(await file.arrayBuffer()) }, { ...requestInfo(context), now: context.now() });
-  if (!result.ok) return Response.json({ errors: { file: result.error } } satisfies ActionData, { status: 400 });
+  if (!result.ok) return Response.json({ errors: { file: result.error }, howToSave: result.howToSave } satisfies ActionData, { status: 400 });
   return redirect(`/hr/roster/${result.uploadId}`);
 }
 
 const STATUS_TEXT: Record<string, string> = { invalid: "Has problems", ready: "Checked, not applied", applied: "Applied" };
 
 export default function RosterUpload() {
-  const { uploads, organisationName } = useLoaderData<typeof loader>();
-  const errors = useActionData<ActionData>()?.errors ?? {};
+  const { uploads, organisationName, maxMegabytes } = useLoaderData<typeof loader>();
+  const actionData = useActionData<ActionData>();
+  const errors = actionData?.errors ?? {};
   return (
     <div className="govuk-grid-row">
       <div className="govuk-grid-column-two-thirds">
@@ -84,7 +85,7 @@ export default function RosterUpload() {
           <li>An import never gives or takes away the HR or administrator role.</li>
           <li>If any line has a problem, nothing is changed.</li>
         </ul>
-        <details className="govuk-details">
+        <details className="govuk-details" open={actionData?.howToSave ?? false}>
           <summary className="govuk-details__summary">
             <span className="govuk-details__summary-text">How to save a spreadsheet as CSV UTF-8</span>
           </summary>
@@ -104,7 +105,7 @@ export default function RosterUpload() {
               Upload a CSV file
             </label>
             <div id="file-hint" className="govuk-hint">
-              A .csv file saved as CSV UTF-8, up to {ROSTER_MAX_MEGABYTES} MB
+              A .csv file saved as CSV UTF-8, up to {maxMegabytes} MB
             </div>
             {errors.file ? (
               <p id="file-error" className="govuk-error-message">

@@ -57,6 +57,7 @@ describe("importing a roster over HTTP without JavaScript", () => {
     expect(html).toMatch(/<label class="govuk-label govuk-label--m" for="file">/);
     expect(html).toMatch(/<input class="govuk-file-upload" id="file" name="file" type="file"[^>]* aria-describedby="file-hint"/);
     expect(pageText(html)).toContain("like 2026-04-01 or 01/04/2026");
+    expect(pageText(html)).toContain("up to 20 MB");
   });
 
   it("answers no file, a Windows-1252 file and a file over 20 MB with 400 and a message in the error summary, keeping nothing", async () => {
@@ -69,9 +70,13 @@ describe("importing a roster over HTTP without JavaScript", () => {
     const ansi = new Uint8Array([...csv("E1,Ren").subarray(0, -2), 0xe9, ...new TextEncoder().encode(",r@example.test,Team A,2026-04-01,\r\n")]);
     const refused = await postFile(client, "/hr/roster", { name: "staff.csv", bytes: ansi });
     expect(refused.status).toBe(400);
-    const summary = errorSummary(await refused.text());
+    const refusedHtml = await refused.text();
+    const summary = errorSummary(refusedHtml);
     expect(summary).toContain("not saved as UTF-8");
-    expect(summary).toContain("CSV UTF-8 (Comma delimited) (*.csv)");
+    expect(summary).toContain("Save it as “CSV UTF-8” and upload it again (in Excel: File, Save a Copy, then “CSV UTF-8 (Comma delimited) (*.csv)”)");
+    // The steps for every spreadsheet program are shown open under the form.
+    expect(refusedHtml).toMatch(/<details class="govuk-details" open="">/);
+    expect(pageText(refusedHtml)).toContain("LibreOffice Calc: choose File, Save As, “Text CSV (.csv)”");
 
     const large = await postFile(client, "/hr/roster", { name: "big.csv", bytes: new Uint8Array(21 * 1024 * 1024).fill(0x41) });
     expect(large.status).toBe(400);
