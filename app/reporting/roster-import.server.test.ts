@@ -162,7 +162,7 @@ describe("a correct file", () => {
     const second = await upload(council, bytes);
     expect(second.summary.counts).toEqual({ rows: 3, added: 0, changed: 0, deactivated: 0, unchanged: 2, alreadyLeft: 1, notAdded: 0, newTeams: 0 });
     const applied = await applyRosterUpload(db, hrOf(council), second.uploadId, { planDigest: second.summary.planDigest }, { withLinks: false }, request());
-    expect(applied).toMatchObject({ outcome: "applied", newPeople: [] });
+    expect(applied).toMatchObject({ outcome: "applied", linkRecipients: [] });
     const after = await everything();
     expect({ ...after, uploads: 0 }).toEqual({ ...before, uploads: 0 });
   });
@@ -451,6 +451,23 @@ describe("set-password links for new people", () => {
     expect(await setPasswordWithLink(db, { token, password: "a second password" }, request(new Date(NOW.getTime() + 120_000)))).toEqual({ ok: false });
     expect((await findRosterUpload(db, hrOf(council), uploaded.uploadId))?.summary.links).toEqual({ mode: "email", sent: 2, failed: [] });
     expect(await auditOf("roster.links-emailed", council.organisation.id)).toMatchObject([{ details: { sent: 2, failed: 0 } }]);
+  });
+
+  it("retires a link sent to a mistyped address when the address is corrected, and sends a new one", async () => {
+    const council = await aCouncil(db);
+    const t = tag();
+    const row = (email: string) => [`T1-${t}`, "Tia Typo", email, "Team A", "2026-06-01", null];
+    const first = await upload(council, csvBytes([row(`tia-${t}@exmaple.test`)]));
+    await applyRoster(db, mailer, hrOf(council), first.uploadId, { planDigest: first.summary.planDigest }, BASE_URL, request());
+    const wrong = received.find((m) => m.to[0] === `tia-${t}@exmaple.test`)!;
+    const corrected = await upload(council, csvBytes([row(`tia-${t}@example.test`)]));
+    expect(corrected.summary).toMatchObject({ relinked: 1, counts: { changed: 1 } });
+    await applyRoster(db, mailer, hrOf(council), corrected.uploadId, { planDigest: corrected.summary.planDigest }, BASE_URL, request());
+    const later = request(new Date(NOW.getTime() + 60_000));
+    expect(await setPasswordWithLink(db, { token: tokenIn(wrong.raw), password: "someone else's password" }, later)).toEqual({ ok: false });
+    const right = received.find((m) => m.to[0] === `tia-${t}@example.test`)!;
+    const person = await personBy(council.organisation.id, `T1-${t}`);
+    expect(await setPasswordWithLink(db, { token: tokenIn(right.raw), password: "tia's own password" }, later)).toEqual({ ok: true, userId: person.id });
   });
 
   it("keeps the import when an e-mail fails, and says whose failed", async () => {

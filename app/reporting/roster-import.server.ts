@@ -62,6 +62,8 @@ export type RosterSummary = {
   problems: RowProblem[];
   first: { added: PreviewRow[]; changed: PreviewRow[]; deactivated: PreviewRow[]; alreadyLeft: PreviewRow[]; notAdded: PreviewRow[] };
   newTeams: string[];
+  /** People whose address changes and who have not set a password: links sent to the old address stop working and they need a new one. */
+  relinked: number;
   planDigest: string;
   /** Set when applying found the organisation's people had changed since the preview. */
   rechecked?: boolean;
@@ -79,6 +81,7 @@ type Person = {
   leavingDate: string | null;
   active: boolean;
   role: Role;
+  hasPassword: boolean;
 };
 
 type Update = { person: Person; row: RosterRow; teamKey: string; changes: RosterChange[]; move: boolean; deactivate: boolean };
@@ -133,6 +136,7 @@ async function planRoster(db: Db, hr: CurrentUser, records: RosterRecord[], now:
       leavingDate: users.leavingDate,
       active: users.active,
       role: users.role,
+      hasPassword: sql<boolean>`${users.passwordHash} is not null`,
     })
     .from(users)
     .where(eq(users.organisationId, hr.organisationId));
@@ -243,6 +247,9 @@ function planDigest(plan: Plan): string {
   return hash.digest("hex");
 }
 
+const readdresses = (u: Update) => emailKey(u.person.email) !== emailKey(u.row.email);
+const needsNewLink = (u: Update) => readdresses(u) && !u.person.hasPassword && !u.deactivate;
+
 function summarise(plan: Plan): RosterSummary {
   const problemsByColumn: Record<string, number> = {};
   for (const p of plan.problems) problemsByColumn[p.column] = (problemsByColumn[p.column] ?? 0) + 1;
@@ -264,6 +271,7 @@ function summarise(plan: Plan): RosterSummary {
       notAdded: plan.notAdded.slice(0, PREVIEW_ROWS).map((r) => asPreview(r)),
     },
     newTeams: [...plan.newTeams.values()].slice(0, 50),
+    relinked: plan.updates.filter(needsNewLink).length,
     planDigest: planDigest(plan),
   };
 }
@@ -346,17 +354,18 @@ export async function recentRosterUploads(db: Db, hr: CurrentUser, limit = 10) {
   return rows;
 }
 
-type NewPerson = { id: string; employeeNumber: string; name: string; email: string; token: string | null };
+/** Someone who needs a link to set their password: new, or without a password and given a new address. */
+type LinkRecipient = { id: string; employeeNumber: string; name: string; email: string; token: string | null };
 
 export type ApplyOutcome =
   | { outcome: "not-found" }
   | { outcome: "already-applied" }
   | { outcome: "invalid" }
   | { outcome: "rechecked" }
-  | { outcome: "applied"; counts: RosterCounts; newPeople: NewPerson[] };
+  | { outcome: "applied"; counts: RosterCounts; linkRecipients: LinkRecipient[] };
 
 /** Writes a checked plan: every statement set-based, so 50,000 rows take a handful of statements. */
-async function writePlan(tx: Db, hr: CurrentUser, plan: Plan, options: { withLinks: boolean; now: Date }): Promise<NewPerson[]> {
+async function writePlan(tx: Db, hr: CurrentUser, plan: Plan, options: { withLinks: boolean; now: Date }): Promise<LinkRecipient[]> {
   const { today } = plan;
   const now = options.now.toISOString();
   const teamIds = new Map(plan.teamIds);
@@ -370,7 +379,7 @@ async function writePlan(tx: Db, hr: CurrentUser, plan: Plan, options: { withLin
     for (const team of created) teamIds.set(teamKey(team.name), team.id);
   }
 
-  let newPeople: NewPerson[] = [];
+  let newPeople: LinkRecipient[] = [];
   if (plan.added.length > 0) {
     const records = plan.added.map(({ row, teamKey: key }) => ({
       employee_number: row.employeeNumber,
@@ -399,10 +408,13 @@ async function writePlan(tx: Db, hr: CurrentUser, plan: Plan, options: { withLin
 
   if (plan.updates.length > 0) {
     // Addresses can move between people in one file (a swap, or a leaver's address reused): park them first.
-    const readdressed = plan.updates.filter((u) => emailKey(u.person.email) !== emailKey(u.row.email)).map((u) => u.person.id);
+    const readdressed = plan.updates.filter(readdresses).map((u) => u.person.id);
     if (readdressed.length > 0) {
       await tx.execute(sql`update users set email = id::text || '@roster-import.invalid'
                            where id in (select value::uuid from jsonb_array_elements_text(${json(readdressed)}))`);
+      // A link e-mailed to the old (perhaps mistyped) address must not keep working for whoever has that inbox.
+      await tx.execute(sql`update password_tokens set used_at = ${now}::timestamptz
+                           where used_at is null and user_id in (select value::uuid from jsonb_array_elements_text(${json(readdressed)}))`);
     }
     const records = plan.updates.map((u) => ({
       id: u.person.id,
@@ -452,15 +464,19 @@ async function writePlan(tx: Db, hr: CurrentUser, plan: Plan, options: { withLin
     }
   }
 
-  if (options.withLinks && newPeople.length > 0) {
-    // The same links createPasswordLink makes ("set", 7 days, stored hashed); a new person has no earlier link to retire.
+  let recipients: LinkRecipient[] = [
+    ...newPeople,
+    ...plan.updates.filter(needsNewLink).map((u) => ({ id: u.person.id, employeeNumber: u.row.employeeNumber, name: u.row.name, email: u.row.email, token: null })),
+  ];
+  if (options.withLinks && recipients.length > 0) {
+    // The same links createPasswordLink makes ("set", 7 days, stored hashed); any earlier unused link was retired above.
     const expiresAt = new Date(options.now.getTime() + LINK_LIFETIME_MS.set).toISOString();
-    newPeople = newPeople.map((p) => ({ ...p, token: randomToken() }));
+    recipients = recipients.map((p) => ({ ...p, token: randomToken() }));
     await tx.execute(sql`insert into password_tokens (user_id, token_hash, purpose, created_at, expires_at)
                          select r.user_id, r.token_hash, 'set', ${now}::timestamptz, ${expiresAt}::timestamptz
-                         from jsonb_to_recordset(${json(newPeople.map((p) => ({ user_id: p.id, token_hash: sha256Hex(p.token!) })))}) as r(user_id uuid, token_hash text)`);
+                         from jsonb_to_recordset(${json(recipients.map((p) => ({ user_id: p.id, token_hash: sha256Hex(p.token!) })))}) as r(user_id uuid, token_hash text)`);
   }
-  return newPeople;
+  return recipients;
 }
 
 /**
@@ -499,7 +515,7 @@ export async function applyRosterUpload(
       await writeAudit(tx, { ...audit, action: "roster.rechecked", details: { ...details, status: summary.status, problems: summary.problemCount } }, request);
       return { outcome: summary.status === "invalid" ? ("invalid" as const) : ("rechecked" as const) };
     }
-    const newPeople = await writePlan(tx, hr, plan, { withLinks: options.withLinks, now: request.now });
+    const linkRecipients = await writePlan(tx, hr, plan, { withLinks: options.withLinks, now: request.now });
     const applied: RosterSummary = { ...summary, status: "applied", applied: { at: request.now.toISOString(), counts: summary.counts } };
     const claimed = await tx
       .update(rosterUploads)
@@ -508,14 +524,14 @@ export async function applyRosterUpload(
       .returning({ id: rosterUploads.id });
     if (claimed.length !== 1) throw new Error("The roster upload was applied by another request");
     await writeAudit(tx, { ...audit, action: "roster.applied", details }, request);
-    return { outcome: "applied" as const, counts: summary.counts, newPeople };
+    return { outcome: "applied" as const, counts: summary.counts, linkRecipients };
   });
 }
 
 const MAIL_CONCURRENCY = 4;
 
 /** E-mails each new person their one-time link, after the import has committed: a failed e-mail never undoes it. */
-async function emailLinks(db: Db, mailer: Mailer, hr: CurrentUser, uploadId: string, people: NewPerson[], baseUrl: string, request: RequestInfo & { now: Date }) {
+async function emailLinks(db: Db, mailer: Mailer, hr: CurrentUser, uploadId: string, people: LinkRecipient[], baseUrl: string, request: RequestInfo & { now: Date }) {
   const failed: { employeeNumber: string; name: string; email: string }[] = [];
   let next = 0;
   await Promise.all(
@@ -563,7 +579,7 @@ async function emailLinks(db: Db, mailer: Mailer, hr: CurrentUser, uploadId: str
   );
 }
 
-/** Applies an upload and then hands each new person their set-password link: by e-mail with SMTP, otherwise through an admin. */
+/** Applies an upload and then hands each person who needs one a set-password link: by e-mail with SMTP, otherwise through an admin. */
 export async function applyRoster(
   db: Db,
   mailer: Mailer | null,
@@ -574,11 +590,11 @@ export async function applyRoster(
   request: RequestInfo & { now: Date },
 ): Promise<ApplyOutcome> {
   const result = await applyRosterUpload(db, hr, uploadId, input, { withLinks: mailer !== null }, request);
-  if (result.outcome !== "applied" || result.newPeople.length === 0) return result;
+  if (result.outcome !== "applied" || result.linkRecipients.length === 0) return result;
   if (mailer) {
-    await emailLinks(db, mailer, hr, uploadId, result.newPeople, baseUrl, request);
+    await emailLinks(db, mailer, hr, uploadId, result.linkRecipients, baseUrl, request);
   } else {
-    const links: LinkDelivery = { mode: "admin", people: result.newPeople.length };
+    const links: LinkDelivery = { mode: "admin", people: result.linkRecipients.length };
     await db
       .update(rosterUploads)
       .set({ summary: sql`${rosterUploads.summary} || ${json({ links })}` })

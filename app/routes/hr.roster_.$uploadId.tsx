@@ -174,6 +174,9 @@ function Problems() {
         }}
       />
       <h1 className="govuk-heading-l">Fix the problems in the file</h1>
+      {summary.rechecked ? (
+        <p className="govuk-body">People’s records changed after you uploaded this file, and it was checked again when you applied it.</p>
+      ) : null}
       <p className="govuk-body">Nothing has been changed. Fix each problem in your spreadsheet, save it as CSV UTF-8 again and upload it.</p>
       <Details upload={upload} />
       <h2 className="govuk-heading-m">Problems by column</h2>
@@ -296,13 +299,19 @@ function Preview() {
       <p className="govuk-body">Nothing has been changed yet. People not in the file are left as they are.</p>
       <CountsTable summary={summary} caption={`What the file would change (${number(summary.counts.rows)} rows)`} />
       <ChangeTables summary={summary} />
-      <p className="govuk-body">
-        {summary.counts.added === 0
-          ? null
-          : emailConfigured
+      {summary.counts.added > 0 ? (
+        <p className="govuk-body">
+          {emailConfigured
             ? "Each new person will be emailed a link to set their password."
             : "Email is not set up for this service: after you apply, an administrator can give each new person a link to set their password from the People page."}
-      </p>
+        </p>
+      ) : null}
+      {summary.relinked > 0 ? (
+        <p className="govuk-body">
+          {people(summary.relinked)} whose email address changes {summary.relinked === 1 ? "has" : "have"} not set a password yet: any link sent to the old address
+          will stop working, and {emailConfigured ? "a new one will be emailed to the new address." : "an administrator can give them a new one."}
+        </p>
+      ) : null}
       <Form method="post">
         <CsrfInput />
         <input type="hidden" name="planDigest" value={summary.planDigest} />
@@ -380,8 +389,8 @@ function Applied() {
         </>
       ) : links?.mode === "admin" ? (
         <div className="govuk-inset-text">
-          Email is not set up for this service, so no links were sent. An administrator can give each of the {people(links.people)} added a one-time link to set
-          their password from the People page.
+          Email is not set up for this service, so no links were sent. {people(links.people)} {links.people === 1 ? "needs" : "need"} a one-time link to set
+          their password: an administrator can give each of them one from the People page.
         </div>
       ) : null}
       <CountsTable summary={{ ...summary, counts }} caption="What the import changed" />

@@ -134,7 +134,7 @@ describe("importing a roster over HTTP without JavaScript", () => {
 
     const result = pageText(await (await client.get(location)).text());
     expect(result).toContain("Staff roster imported 1 person added, 1 person changed, 0 people deactivated");
-    expect(result).toContain("An administrator can give each of the 1 person added a one-time link");
+    expect(result).toContain("1 person needs a one-time link to set their password: an administrator can give each of them one from the People page");
     expect(await db.select({ role: users.role, teamId: users.teamId }).from(users).where(eq(users.employeeNumber, "H1"))).toEqual([{ role: "staff", teamId: council.teamA.id }]);
     expect(await appliedAudits()).toBe(1);
 
