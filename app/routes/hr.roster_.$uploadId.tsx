@@ -253,17 +253,18 @@ function Problems() {
   );
 }
 
-function ChangeTables({ summary }: { summary: Omit<RosterSummary, "problems"> }) {
+function ChangeTables({ summary, applied = false }: { summary: Omit<RosterSummary, "problems">; applied?: boolean }) {
+  const verb = (done: string) => (applied ? `People ${done}` : `People to be ${done}`);
   return (
     <>
-      <PeopleTable caption="People to be added" rows={summary.first.added} total={summary.counts.added} />
-      <PeopleTable caption="People to be changed" rows={summary.first.changed} total={summary.counts.changed} withChanges />
-      <PeopleTable caption="People to be deactivated" rows={summary.first.deactivated} total={summary.counts.deactivated} withChanges />
+      <PeopleTable caption={verb("added")} rows={summary.first.added} total={summary.counts.added} />
+      <PeopleTable caption={verb("changed")} rows={summary.first.changed} total={summary.counts.changed} withChanges />
+      <PeopleTable caption={verb("deactivated")} rows={summary.first.deactivated} total={summary.counts.deactivated} withChanges />
       <PeopleTable caption="People who have already left (left as they are)" rows={summary.first.alreadyLeft} total={summary.counts.alreadyLeft} />
       <PeopleTable caption="People not added, because their leaving date has passed" rows={summary.first.notAdded} total={summary.counts.notAdded} />
       {summary.newTeams.length > 0 ? (
         <>
-          <h2 className="govuk-heading-s">New teams</h2>
+          <h2 className="govuk-heading-s">{applied ? "Teams created" : "New teams"}</h2>
           <ul className="govuk-list govuk-list--bullet">
             {summary.newTeams.map((t) => (
               <li key={t}>{t}</li>
@@ -394,7 +395,7 @@ function Applied() {
         </div>
       ) : null}
       <CountsTable summary={{ ...summary, counts }} caption="What the import changed" />
-      <ChangeTables summary={summary} />
+      <ChangeTables summary={summary} applied />
       <p className="govuk-body">
         <Link className="govuk-link" to="/hr/roster">
           Import another file
