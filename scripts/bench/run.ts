@@ -1,8 +1,9 @@
-// `npm run bench` runs every benchmark; `npm run bench -- ledger` (or startup, training) runs one.
+// `npm run bench` runs every benchmark; `npm run bench -- ledger` (or startup, training, tracking, roster) runs one.
 // Options: --seconds N (load duration, default 10), --verify-count N (ledger records to verify, default 1,000,000),
-// --staff N (people in the tracking benchmark's council, default 100,000).
+// --staff N (people in the tracking benchmark's council, default 100,000), --rows N (roster rows to import, default 50,000).
 // Results are written to docs/benchmarks.md, each benchmark in its own section.
 import { benchLedger } from "./ledger";
+import { benchRoster } from "./roster";
 import { benchStartup } from "./startup";
 import { benchTracking } from "./tracking";
 import { benchTraining } from "./training";
@@ -20,4 +21,5 @@ if (all || chosen.includes("startup")) await benchStartup(seconds);
 if (all || chosen.includes("training")) await benchTraining(seconds);
 if (all || chosen.includes("tracking")) await benchTracking({ staff: option("staff", 100_000) });
 if (all || chosen.includes("ledger")) await benchLedger({ verifyCount: option("verify-count", 1_000_000) });
+if (all || chosen.includes("roster")) await benchRoster({ rows: option("rows", 50_000) });
 process.exit(0);

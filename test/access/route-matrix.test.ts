@@ -4,6 +4,7 @@ import { answerQuestion, startOrResumeAttempt } from "~/training/attempts.server
 import type { TrainingModule } from "~/training/content-schema";
 import { syncTrainingModules } from "~/training/content-sync.server";
 import { signCodeOfConduct } from "~/attestation/signing.server";
+import { uploadRoster } from "~/reporting/roster-import.server";
 import { aCouncil, aModuleContent, aPolicyVersion, asCurrentUser, TEST_PASSWORD } from "../support/factories";
 import { HttpClient } from "../support/http";
 import { loadBuild, startTestServer, type TestServer } from "../support/server";
@@ -19,6 +20,7 @@ let one: Awaited<ReturnType<typeof aCouncil>>;
 let two: Awaited<ReturnType<typeof aCouncil>>;
 let finishedAttempt: string;
 let signedReference: string;
+let rosterUploadId: string;
 
 const VISITORS = ["anonymous", "staff", "champion", "hr", "admin", "otherAdmin"] as const;
 type Visitor = (typeof VISITORS)[number];
@@ -141,6 +143,21 @@ const CASES: Case[] = [
     expect: { anonymous: "sign-in", staff: 404, champion: 404, hr: 404, admin: 200, otherAdmin: 200 },
   },
   {
+    route: "routes/hr.roster",
+    path: () => "/hr/roster",
+    expect: { anonymous: "sign-in", staff: 404, champion: 404, hr: 200, admin: 404, otherAdmin: 404 },
+  },
+  {
+    route: "routes/hr.roster_.$uploadId",
+    path: () => `/hr/roster/${rosterUploadId}`,
+    expect: { anonymous: "sign-in", staff: 404, champion: 404, hr: 200, admin: 404, otherAdmin: 404 },
+  },
+  {
+    route: "routes/hr.roster_.$uploadId",
+    path: () => "/hr/roster/not-a-uuid",
+    expect: { anonymous: "sign-in", staff: 404, champion: 404, hr: 404, admin: 404, otherAdmin: 404 },
+  },
+  {
     route: "routes/admin.people",
     path: () => "/admin/people",
     expect: { anonymous: "sign-in", staff: 404, champion: 404, hr: 404, admin: 200, otherAdmin: 200 },
@@ -168,6 +185,10 @@ beforeAll(async () => {
   );
   if (!signed.ok) throw new Error("the staff member could not sign");
   signedReference = signed.record.reference;
+  const roster = new TextEncoder().encode(`Employee number,Name,Email,Team,Start date\r\nM1,Matrix Person,matrix@example.test,Team A,2026-01-05\r\n`);
+  const uploaded = await uploadRoster(database.db, asCurrentUser(one.hr, one.organisation), { name: "staff.csv", bytes: roster }, { ip: null, requestId: null, now: new Date() });
+  if (!uploaded.ok) throw new Error(uploaded.error);
+  rosterUploadId = uploaded.uploadId;
   server = await startTestServer(database);
   const people: Record<Exclude<Visitor, "anonymous">, { email: string }> = {
     staff: one.staff,
@@ -236,6 +257,12 @@ describe("who may see each route", () => {
     expect((await clients.staff.post(`/teams/${one.teamA.id}/nudge`, { target: "everyone" })).status).toBe(404);
     const html = await (await clients.champion.get(`/teams/${one.teamA.id}`)).text();
     expect(html).not.toContain("Recent nudges");
+  });
+
+  it("answers 404 to everyone but the HR officer who uploaded a roster when they post to apply it", async () => {
+    for (const visitor of ["staff", "champion", "admin", "otherAdmin"] as const) {
+      expect((await clients[visitor].post(`/hr/roster/${rosterUploadId}`, { intent: "apply", planDigest: "0".repeat(64) })).status).toBe(404);
+    }
   });
 
   it("answers 404 to staff and HR posting to the admin page", async () => {
