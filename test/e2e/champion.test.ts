@@ -41,7 +41,7 @@ describe.skipIf(!hasChromium())("a champion's team page in a real browser", () =
   });
 
   for (const javaScript of [true, false]) {
-    it(`shows the figures and nudges a person, who then sees the notice (JavaScript ${javaScript ? "on" : "off"})`, async () => {
+    it(`shows the figures and nudges a person, who then sees the notice (JavaScript ${javaScript ? "on" : "off"})`, { timeout: 90_000 }, async () => {
       const person = javaScript ? { name: "Dana Late", email: "dana@example.test" } : { name: "Eli Late", email: "eli@example.test" };
       const context = await browser.newContext({ javaScript });
       const page = await browser.newPage(context);
