@@ -53,7 +53,7 @@ export function xapiVocabulary(serviceUrl: string) {
 }
 
 export type StatementSource = {
-  source: "attempt" | "answer" | "attestation";
+  source: "attempt_started" | "attempt_finished" | "answer" | "attestation";
   at: string;
   user_id: string;
   attempt_id: string | null;
@@ -98,19 +98,22 @@ export function statementSourcesQuery(rowsQuery: SQL, filters: Pick<ReportFilter
       from sel join requirements req on req.id = sel.requirement_id
     ),
     src as (
-      -- As at a past moment, an attempt finished later was still in progress then.
-      select 'attempt' as source, 1 as rank, coalesce(f.completed_at, a.started_at) as at_ts, a.user_id, a.id as attempt_id, a.started_at, f.completed_at,
-        case when f.completed_at is null then 'in_progress' else a.status::text end as attempt_status, a.score, a.answered, tm.slug as module_slug, mv.title as module_title, mv.content_hash as module_hash,
+      -- Each attempt gives two rows: its start, and its end if it had ended by the report's moment.
+      select case when ends.finished then 'attempt_finished' else 'attempt_started' end as source, case when ends.finished then 2 else 0 end as rank,
+        case when ends.finished then a.completed_at else a.started_at end as at_ts, a.user_id, a.id as attempt_id, a.started_at,
+        case when ends.finished then a.completed_at end as completed_at, a.status::text as attempt_status, a.score, a.answered,
+        tm.slug as module_slug, mv.title as module_title, mv.content_hash as module_hash,
         null::int as step, null::text as scenario_id, null::text as choice_id, null::boolean as correct,
         null::text as reference, null::text as record_kind, null::text as record_hash, null::uuid as policy_version_id, null::text as policy_version_label,
         null::text as policy_title, null::text as policy_sha256, null::text as subject_reference, null::uuid as actor_user_id, null::text as reason
       from wanted w
       join attempts a on w.kind = 'module' and a.user_id = w.user_id and a.module_id = w.module_id
-      cross join lateral (select case when a.completed_at <= ${at.toISOString()}::timestamptz then a.completed_at end as completed_at) f
+      cross join lateral (values (false), (true)) as ends(finished)
       join training_modules tm on tm.id = a.module_id
       join module_versions mv on mv.id = a.module_version_id
+      where not ends.finished or (a.status <> 'in_progress' and a.completed_at <= ${at.toISOString()}::timestamptz)
       union all
-      select 'answer', 0, e.at, a.user_id, a.id, a.started_at, null, null, null, null, tm.slug, mv.title, mv.content_hash,
+      select 'answer', 1, e.at, a.user_id, a.id, a.started_at, null, null, null, null, tm.slug, mv.title, mv.content_hash,
         e.step, e.scenario_id, e.choice_id, e.correct, null, null, null, null, null, null, null, null, null, null
       from wanted w
       join attempts a on w.kind = 'module' and a.user_id = w.user_id and a.module_id = w.module_id
@@ -118,7 +121,7 @@ export function statementSourcesQuery(rowsQuery: SQL, filters: Pick<ReportFilter
       join training_modules tm on tm.id = a.module_id
       join module_versions mv on mv.id = a.module_version_id
       union all
-      select 'attestation', 2, t.recorded_at, t.user_id, null, null, null, null, null, null, null, null, null,
+      select 'attestation', 3, t.recorded_at, t.user_id, null, null, null, null, null, null, null, null, null,
         null, null, null, null, t.reference, t.kind::text, t.hash, pv.id, pv.version_label, p.title, t.policy_sha256, t.subject_reference, t.actor_user_id, t.reason
       from wanted w
       join policy_versions pv on w.kind = 'policy' and pv.policy_id = w.policy_id
@@ -149,7 +152,7 @@ export function isoDuration(ms: number): string {
   return `PT${hours ? `${hours}H` : ""}${minutes ? `${minutes}M` : ""}${seconds || (!hours && !minutes) ? `${seconds}S` : ""}`;
 }
 
-/** The statements one source row stands for (an attempt may stand for up to three). */
+/** The statements one source row stands for (the end of an attempt stands for two: completed, then passed or failed). */
 export function statementsFor(row: StatementSource, v: Vocabulary): Record<string, unknown>[] {
   if (row.source === "attestation") {
     if (row.record_kind === "withdrawn") {
@@ -218,20 +221,24 @@ export function statementsFor(row: StatementSource, v: Vocabulary): Record<strin
       },
     ];
   }
-  const statements: Record<string, unknown>[] = [
-    {
-      id: uuidV5(`attempt/${row.attempt_id}/attempted`),
-      actor: agent(v, row.user_id),
-      verb: verb(ADL_VERBS.attempted, "attempted"),
-      object: module,
-      context,
-      timestamp: row.started_at,
-    },
-  ];
+  if (row.source === "attempt_started") {
+    return [
+      {
+        id: uuidV5(`attempt/${row.attempt_id}/attempted`),
+        actor: agent(v, row.user_id),
+        verb: verb(ADL_VERBS.attempted, "attempted"),
+        object: module,
+        context,
+        timestamp: row.at,
+      },
+    ];
+  }
+  const statements: Record<string, unknown>[] = [];
   if (row.attempt_status === "passed" || row.attempt_status === "failed") {
     const answered = Number(row.answered ?? 0);
     const raw = Number(row.score ?? 0);
-    const score = { scaled: answered > 0 ? raw / answered : 0, raw, min: 0, max: answered };
+    // xAPI wants max above min: an attempt with no answers has no score.
+    const score = answered > 0 ? { score: { scaled: raw / answered, raw, min: 0, max: answered } } : {};
     const duration = isoDuration(Date.parse(row.completed_at!) - Date.parse(row.started_at!));
     const success = row.attempt_status === "passed";
     statements.push(
@@ -240,7 +247,7 @@ export function statementsFor(row: StatementSource, v: Vocabulary): Record<strin
         actor: agent(v, row.user_id),
         verb: verb(ADL_VERBS.completed, "completed"),
         object: module,
-        result: { completion: true, score, duration },
+        result: { completion: true, ...score, duration },
         context,
         timestamp: row.completed_at,
       },
@@ -249,7 +256,7 @@ export function statementsFor(row: StatementSource, v: Vocabulary): Record<strin
         actor: agent(v, row.user_id),
         verb: success ? verb(ADL_VERBS.passed, "passed") : verb(ADL_VERBS.failed, "failed"),
         object: module,
-        result: { success, completion: true, score, duration },
+        result: { success, completion: true, ...score, duration },
         context,
         timestamp: row.completed_at,
       },
@@ -258,11 +265,7 @@ export function statementsFor(row: StatementSource, v: Vocabulary): Record<strin
   return statements;
 }
 
-/**
- * An attempt's row is dated by its completion (or its start while in progress); its "attempted" statement
- * carries the start. When a period is given, an attempt that started before it and finished in it is
- * included whole.
- */
+/** Statements as JSON lines, one per line, in the order of their source rows' times. */
 export async function* xapiChunks(
   db: Db,
   rowsQuery: SQL,
