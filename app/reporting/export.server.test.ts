@@ -8,7 +8,7 @@ import { freshDatabase } from "../../test/support/database";
 import { aPerson, aPolicyVersion, aRequiredModule, aSignature, aTeam, anAttempt, anOrganisation } from "../../test/support/factories";
 import { KIND_LABELS, REPORT_COLUMNS } from "./export-csv.server";
 import { copyCsvStream, databaseKind, inlineParameters, sqlLiteral } from "./export-rows.server";
-import { startExport, type ExportFormat, type ExportJob } from "./export.server";
+import { exportPage, startExport, type ExportFormat, type ExportJob } from "./export.server";
 import { parseReportFilters, reportPage } from "./report.server";
 
 const database = await freshDatabase();
@@ -204,6 +204,13 @@ describe("XLSX export", () => {
     expect(names).toEqual(new Set(["Harriet HR", ...HOSTILE.map((n) => n.replace(/\r/g, "\n"))]));
     const [entry] = await db.select().from(auditLog).where(eq(auditLog.action, "report.exported")).orderBy(sql`${auditLog.id} desc`).limit(1);
     expect(entry.details).toMatchObject({ format: "xlsx", rows: HOSTILE.length * 2 + 2, outcome: "completed" });
+  });
+  it("refuses a workbook larger than the writer holds, and the exports page says why and what to do", async () => {
+    expect(await startExport(db, "xlsx", job(), { xlsxMaxRows: 5 })).toEqual({ ok: false, reason: "too-many-rows", rows: HOSTILE.length * 2 + 2, max: 5 });
+    const page = await exportPage(db, org.id, new URLSearchParams("format=xlsx&problem=xlsx-too-large"), now, 5);
+    expect(page.errors.format).toBe(
+      `This selection has ${HOSTILE.length * 2 + 2} rows: an Excel download holds at most 5. Choose CSV (Excel opens it), or choose a team, status or dates to select fewer rows.`,
+    );
   });
 });
 
