@@ -3,7 +3,6 @@ import { userInfo } from "node:os";
 import { Readable, type Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { and, eq } from "drizzle-orm";
-import { startEvidencePack } from "~/reporting/evidence-pack.server";
 import { EXPORT_FORMATS, startExport, type ExportFormat } from "~/reporting/export.server";
 import { parseReportFilters } from "~/reporting/report.server";
 import type { Db } from "~db/client.server";
@@ -96,7 +95,8 @@ await runCli(async (config) => {
       process.stderr.write(`SERVICE_URL is not set: xAPI identifiers use ${serviceUrl}. Set it to the service's public address so they match the app's.\n`);
     }
     const job = { organisationId: org.id, filters: filters.data, now, serviceUrl, actor: { userId: null, via: "command line" as const, operator: userInfo().username }, request: { ip: null, requestId: null } };
-    const started = format === "evidence-pack" ? await startEvidencePack(db, job) : await startExport(db, format as ExportFormat, job);
+    // The evidence pack (with pdfkit and yazl) is loaded only when asked for, to keep the other exports small.
+    const started = format === "evidence-pack" ? await (await import("~/reporting/evidence-pack.server")).startEvidencePack(db, job) : await startExport(db, format as ExportFormat, job);
     if (!started.ok) {
       if (started.reason === "too-many-rows") throw new FatalError(`This selection has ${started.rows.toLocaleString("en-GB")} rows: an XLSX export holds at most ${started.max.toLocaleString("en-GB")}. Use --format csv, or narrow the selection.`);
       throw new FatalError("The team or policy version is not this organisation's");

@@ -7,10 +7,8 @@ import type { ReportRow } from "./report.server";
 /**
  * The report as an XLSX workbook, written by exceljs's streaming writer. That writer does not wait for its
  * reader (STACK-NOTES: ~680 MB at a million rows), so rows are only added while the sheet's unwritten XML
- * stays small, and a workbook holds at most XLSX_MAX_ROWS rows: a larger selection is refused before it
- * starts, with a message pointing to CSV (docs/decisions/0005-exports.md).
+ * stays small, and a workbook holds at most XLSX_MAX_ROWS rows (export.server.ts).
  */
-export const XLSX_MAX_ROWS = 100_000;
 
 const BACKLOG_LIMIT = 1 << 20;
 

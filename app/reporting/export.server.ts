@@ -5,7 +5,6 @@ import { queryRows, type Db } from "~db/client.server";
 import { organisations, policies, policyVersions, teams } from "~db/schema";
 import { csvChunks, type CsvPath, type ExportCounter } from "./export-csv.server";
 import { streamRows } from "./export-rows.server";
-import { XLSX_MAX_ROWS, xlsxChunks } from "./export-xlsx.server";
 import { parseReportFilters, reportClock, reportRowsQuery, type ReportFilters, type ReportRow } from "./report.server";
 import { xapiChunks } from "./xapi.server";
 
@@ -28,6 +27,12 @@ const FILES: Record<ExportFormat, { extension: string; contentType: string }> = 
   xlsx: { extension: "xlsx", contentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" },
   xapi: { extension: "jsonl", contentType: "application/x-ndjson; charset=utf-8" },
 };
+
+/**
+ * exceljs's streaming writer does not wait for its reader, so a workbook download is capped; a larger
+ * selection is refused before it starts, with a message pointing to CSV (docs/decisions/0005-exports.md).
+ */
+export const XLSX_MAX_ROWS = 100_000;
 
 export type ExportFilters = Omit<ReportFilters, "page">;
 
@@ -145,7 +150,13 @@ export function formatChunks(db: Db, format: ExportFormat, job: Pick<ExportJob, 
   const rowsQuery = reportRowsQuery(job.organisationId, job.filters, clock);
   if (format === "csv") return csvChunks(db, rowsQuery, counter, options.csvPath);
   if (format === "xapi") return xapiChunks(db, rowsQuery, job.filters, clock.now, job.serviceUrl, counter);
-  return xlsxChunks(reportRowBatches(db, job.organisationId, job.filters, job.now), counter);
+  return lazyXlsxChunks(reportRowBatches(db, job.organisationId, job.filters, job.now), counter);
+}
+
+/** exceljs is loaded only for a workbook: it adds ~20 MB to any process that imports it. */
+async function* lazyXlsxChunks(batches: AsyncGenerator<ReportRow[]>, counter: ExportCounter): AsyncGenerator<Buffer> {
+  const { xlsxChunks } = await import("./export-xlsx.server");
+  yield* xlsxChunks(batches, counter);
 }
 
 /**

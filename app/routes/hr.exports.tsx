@@ -2,8 +2,7 @@ import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
 import { requireRole } from "~/auth/access.server";
 import { ErrorSummary } from "~/components/error-summary";
-import { EXPORT_FORMATS, exportPage, FORMAT_LABELS } from "~/reporting/export.server";
-import { XLSX_MAX_ROWS } from "~/reporting/export-xlsx.server";
+import { EXPORT_FORMATS, exportPage, FORMAT_LABELS, XLSX_MAX_ROWS } from "~/reporting/export.server";
 import { STATUS_LABELS, STATUSES } from "~/tracking/status.server";
 
 export const meta: MetaFunction = () => [{ title: "Export the report – Social media code of conduct" }];

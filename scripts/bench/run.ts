@@ -1,6 +1,8 @@
 // `npm run bench` runs every benchmark; `npm run bench -- ledger` (or startup, training) runs one.
-// Options: --seconds N (load duration, default 10), --verify-count N (ledger records to verify, default 1,000,000).
+// Options: --seconds N (load duration, default 10), --verify-count N (ledger records to verify, default 1,000,000),
+// --rows N and --xlsx-rows N (exports: report rows for CSV and xAPI, default 1,000,000; for XLSX, default 100,000).
 // Results are written to docs/benchmarks.md, each benchmark in its own section.
+import { benchExports } from "./exports";
 import { benchLedger } from "./ledger";
 import { benchStartup } from "./startup";
 import { benchTraining } from "./training";
@@ -17,4 +19,5 @@ const all = chosen.length === 0;
 if (all || chosen.includes("startup")) await benchStartup(seconds);
 if (all || chosen.includes("training")) await benchTraining(seconds);
 if (all || chosen.includes("ledger")) await benchLedger({ verifyCount: option("verify-count", 1_000_000) });
+if (all || chosen.includes("exports")) await benchExports({ rows: option("rows", 1_000_000), xlsxRows: option("xlsx-rows", 100_000) });
 process.exit(0);
