@@ -104,7 +104,8 @@ await runCli(async (config) => {
     const out: Writable = one("out") ? createWriteStream(one("out")!) : process.stdout;
     const done = progressReporter(one("out") ?? started.filename, started.progress);
     try {
-      await pipeline(Readable.from(started.chunks), out);
+      // Bytes, not objects: Readable.from would otherwise read up to 16 chunks ahead of the file.
+      await pipeline(Readable.from(started.chunks, { objectMode: false, highWaterMark: 1 << 16 }), out);
     } finally {
       done();
     }

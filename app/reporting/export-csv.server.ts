@@ -1,3 +1,4 @@
+import type { Readable } from "node:stream";
 import { sql, type SQL } from "drizzle-orm";
 import { STATUS_LABELS, STATUSES } from "~/tracking/status.server";
 import type { Db } from "~db/client.server";
@@ -44,14 +45,53 @@ export function neutralisedSql(expression: SQL): SQL {
 const labelSql = (column: string, labels: Record<string, string>) =>
   sql.raw(`case ${column} ${Object.entries(labels).map(([k, v]) => `when '${k}' then '${v.replace(/'/g, "''")}'`).join(" ")} else ${column} end`);
 
-/** The report rows as text cells ready for CSV: labels for status and kind, every cell neutralised. */
+/**
+ * Cells the service writes itself and that cannot start with a formula character: uuids, ISO dates and
+ * times, and the fixed labels. Every other cell (names, e-mails, employee numbers, team and requirement
+ * titles, version labels, references) is neutralised.
+ */
+const GENERATED_COLUMNS = new Set(["kind", "status", "since", "due_on", "completed_at", "attempt_id", "user_id", "requirement_id", "team_id"]);
+
+/** The report rows as text cells ready for CSV: labels for status and kind, free text neutralised. */
 export function csvCellsQuery(rowsQuery: SQL): SQL {
   const statusLabels = Object.fromEntries(STATUSES.map((s) => [s, STATUS_LABELS[s]]));
   const cells = REPORT_COLUMNS.map(([column]) => {
     const text = column === "status" ? labelSql("r.status", statusLabels) : column === "kind" ? labelSql("r.kind", KIND_LABELS) : sql.raw(`r.${column}::text`);
-    return sql`${neutralisedSql(sql`(${text})`)} as ${sql.identifier(column)}`;
+    return sql`${GENERATED_COLUMNS.has(column) ? text : neutralisedSql(text)} as ${sql.identifier(column)}`;
   });
   return sql`select ${sql.join(cells, sql`, `)} from (${rowsQuery}) r`;
+}
+
+/**
+ * Everything a readable has buffered, in one chunk per wake-up: postgres.js pushes one chunk per COPY row,
+ * and awaiting each of a million would cost more than the rows themselves.
+ */
+export async function* bufferedChunks(stream: Readable): AsyncGenerator<Buffer> {
+  for (;;) {
+    let chunk: Buffer | null;
+    while ((chunk = stream.read() as Buffer | null) !== null) yield chunk;
+    if (stream.readableEnded || stream.destroyed) {
+      if (stream.errored) throw stream.errored;
+      return;
+    }
+    await new Promise<void>((resolve, reject) => {
+      const done = () => {
+        stream.off("readable", done);
+        stream.off("end", done);
+        stream.off("close", done);
+        stream.off("error", failed);
+        resolve();
+      };
+      const failed = (error: Error) => {
+        done();
+        reject(error);
+      };
+      stream.on("readable", done);
+      stream.on("end", done);
+      stream.on("close", done);
+      stream.on("error", failed);
+    });
+  }
 }
 
 /** One value as PostgreSQL's COPY (FORMAT csv) writes it: NULL empty, an empty string quoted, quotes doubled. */
@@ -108,7 +148,7 @@ export async function* csvChunks(db: Db, rowsQuery: SQL, counter: ExportCounter,
   if (path === "copy") {
     const copy = await copyCsvStream(db, cells);
     try {
-      yield* crlfRecords(copy.stream.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>, counter);
+      yield* crlfRecords(bufferedChunks(copy.stream), counter);
     } finally {
       copy.abandon();
     }

@@ -275,7 +275,7 @@ export async function* xapiChunks(
   counter: ExportCounter,
 ): AsyncGenerator<Buffer> {
   const v = xapiVocabulary(serviceUrl);
-  for await (const rows of streamRows<StatementSource>(db, statementSourcesQuery(rowsQuery, filters, at), 2000)) {
+  for await (const rows of streamRows<StatementSource>(db, statementSourcesQuery(rowsQuery, filters, at), 250)) {
     let text = "";
     for (const row of rows) {
       for (const statement of statementsFor(row, v)) {
