@@ -105,7 +105,7 @@ export async function benchRoster(options: { rows: number }) {
   const markdown = `## Staff roster import (${options.rows.toLocaleString("en-GB")} rows)
 
 Measured ${new Date().toISOString().slice(0, 10)} on ${machineLine()} with \`npm run bench -- roster\` (scripts/bench/roster.ts;
-\`--rows N\` for another size). Load average before the run: ${load} (other engineers' tests and benchmarks share the machine).
+\`--roster-rows N\` for another size). Load average before the run: ${load} (other engineers' tests and benchmarks share the machine).
 It calls the domain functions the pages call, directly (no HTTP): **upload** is \`uploadRoster\` (decode, CSV parse, zod
 validation of every row, the plan against the organisation's people and everyone's e-mail addresses, the preview summary,
 storing the file); **apply** is \`applyRosterUpload\` (lock, re-read and re-check the stored file against the people as

@@ -158,6 +158,31 @@ const CASES: Case[] = [
     expect: { anonymous: "sign-in", staff: 404, champion: 404, hr: 404, admin: 404, otherAdmin: 404 },
   },
   {
+    route: "routes/hr.exports",
+    path: () => "/hr/exports",
+    expect: { anonymous: "sign-in", staff: 404, champion: 404, hr: 200, admin: 404, otherAdmin: 404 },
+  },
+  {
+    route: "routes/hr.export",
+    path: () => "/hr/export?format=csv",
+    expect: { anonymous: "sign-in", staff: 404, champion: 404, hr: 200, admin: 404, otherAdmin: 404 },
+  },
+  {
+    route: "routes/hr.export",
+    path: () => `/hr/export?format=xapi&team=${two.teamA.id}`,
+    expect: { anonymous: "sign-in", staff: 404, champion: 404, hr: 404, admin: 404, otherAdmin: 404 },
+  },
+  {
+    route: "routes/hr.evidence-pack",
+    path: () => "/hr/evidence-pack",
+    expect: { anonymous: "sign-in", staff: 404, champion: 404, hr: 200, admin: 404, otherAdmin: 404 },
+  },
+  {
+    route: "routes/hr.evidence-pack",
+    path: () => `/hr/evidence-pack?team=${two.teamB.id}`,
+    expect: { anonymous: "sign-in", staff: 404, champion: 404, hr: 404, admin: 404, otherAdmin: 404 },
+  },
+  {
     route: "routes/admin.people",
     path: () => "/admin/people",
     expect: { anonymous: "sign-in", staff: 404, champion: 404, hr: 404, admin: 200, otherAdmin: 200 },

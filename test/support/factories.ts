@@ -266,3 +266,13 @@ export async function aNudge(
   }
   return nudge;
 }
+
+/** An answer recorded on an attempt, as the training engine appends it. */
+export async function anAnswer(db: Db, attempt: { id: string }, options: { step: number; scenarioId: string; choiceId: string; correct: boolean; at: Date }) {
+  const { attemptEvents } = await import("~db/schema");
+  const [event] = await db
+    .insert(attemptEvents)
+    .values({ attemptId: attempt.id, step: options.step, type: "answer.chosen", scenarioId: options.scenarioId, choiceId: options.choiceId, correct: options.correct, at: options.at })
+    .returning();
+  return event;
+}
