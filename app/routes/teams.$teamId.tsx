@@ -6,6 +6,7 @@ import { ErrorSummary } from "~/components/error-summary";
 import { fieldErrors } from "~/components/form-errors";
 import { Pagination } from "~/components/pagination";
 import { StatusTag } from "~/components/status-tag";
+import { Table } from "~/components/table";
 import { formatDate, formatDateTime } from "~/lib/dates";
 import { STATUS_LABELS, STATUSES, type Status } from "~/tracking/statuses";
 import type { Figures } from "~/tracking/status.server";
@@ -26,44 +27,24 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   return json({ team: { id: team.id, name: team.name }, view: view.data, nudged: Number.isFinite(nudged.nudged) ? nudged : null, ...dashboard });
 }
 
+const EMAIL_STATUS: Record<string, string> = { sent: "Sent", failed: "Failed", skipped: "Not sent (no e-mail set up)", delivered: "Not sent", none: "Not sent" };
+
 const SORT_LABELS = { urgency: "Most urgent first", name: "Name", since: "Outstanding longest", due: "Due date" } as const;
 
+const FIGURE_COLUMNS: Status[] = ["complete", "in_progress", "not_started", "due_soon", "overdue", "expired"];
+
 function FiguresTable({ figures }: { figures: Figures }) {
-  const columns: Status[] = ["complete", "in_progress", "not_started", "due_soon", "overdue", "expired"];
   return (
-    <table className="govuk-table">
-      <caption className="govuk-table__caption govuk-table__caption--m">Completion by requirement</caption>
-      <thead className="govuk-table__head">
-        <tr className="govuk-table__row">
-          <th scope="col" className="govuk-table__header">
-            Requirement
-          </th>
-          {columns.map((c) => (
-            <th key={c} scope="col" className="govuk-table__header govuk-table__header--numeric">
-              {STATUS_LABELS[c]}
-            </th>
-          ))}
-          <th scope="col" className="govuk-table__header govuk-table__header--numeric">
-            Complete (%)
-          </th>
-        </tr>
-      </thead>
-      <tbody className="govuk-table__body">
-        {figures.requirements.map((r) => (
-          <tr key={r.requirementId} className="govuk-table__row">
-            <th scope="row" className="govuk-table__header">
-              {r.title}
-            </th>
-            {columns.map((c) => (
-              <td key={c} className="govuk-table__cell govuk-table__cell--numeric">
-                {r.counts[c]}
-              </td>
-            ))}
-            <td className="govuk-table__cell govuk-table__cell--numeric">{r.total === 0 ? "–" : `${Math.round((r.counts.complete / r.total) * 100)}%`}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <Table
+      caption="Completion by requirement"
+      rows={figures.requirements}
+      rowKey={(r) => r.requirementId}
+      columns={[
+        { header: "Requirement", rowHeader: true, cell: (r) => r.title },
+        ...FIGURE_COLUMNS.map((c) => ({ header: STATUS_LABELS[c], numeric: true, cell: (r: Figures["requirements"][number]) => r.counts[c] })),
+        { header: "Complete (%)", numeric: true, cell: (r) => (r.total === 0 ? "–" : `${Math.round((r.counts.complete / r.total) * 100)}%`) },
+      ]}
+    />
   );
 }
 
@@ -184,103 +165,59 @@ export default function Team() {
       {people.people.length === 0 ? (
         <p className="govuk-body">{view.status.length === 0 ? "Nobody in this team has anything outstanding." : "Nobody in this team has that status."}</p>
       ) : (
-        <table className="govuk-table">
-          <caption className="govuk-table__caption govuk-table__caption--s">
-            {people.total} {people.total === 1 ? "person" : "people"}
-            {people.pageCount > 1 ? `, page ${people.page} of ${people.pageCount}` : ""}
-          </caption>
-          <thead className="govuk-table__head">
-            <tr className="govuk-table__row">
-              <th scope="col" className="govuk-table__header">
-                Name
-              </th>
-              <th scope="col" className="govuk-table__header">
-                Status
-              </th>
-              <th scope="col" className="govuk-table__header">
-                Outstanding
-              </th>
-              <th scope="col" className="govuk-table__header">
-                Since
-              </th>
-              <th scope="col" className="govuk-table__header">
-                Due
-              </th>
-              <th scope="col" className="govuk-table__header">
-                <span className="govuk-visually-hidden">Action</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody className="govuk-table__body">
-            {people.people.map((p) => (
-              <tr key={p.userId} className="govuk-table__row">
-                <th scope="row" className="govuk-table__header">
-                  {p.name}
-                </th>
-                <td className="govuk-table__cell">
-                  <StatusTag status={p.status} />
-                </td>
-                <td className="govuk-table__cell">
-                  {p.outstanding.length === 0 ? (
-                    "Nothing"
-                  ) : (
-                    <ul className="govuk-list govuk-!-margin-bottom-0">
-                      {p.outstanding.map((o) => (
-                        <li key={o.title}>
-                          {o.title}: {STATUS_LABELS[o.status].toLowerCase()}
-                        </li>
-                      ))}
-                    </ul>
-                  )}
-                </td>
-                <td className="govuk-table__cell">{formatDate(p.since)}</td>
-                <td className="govuk-table__cell">{formatDate(p.dueOn)}</td>
-                <td className="govuk-table__cell app-table-actions">
-                  {p.status === "complete" ? null : p.nudgedToday ? (
-                    "Nudged today"
-                  ) : (
-                    <Link className="govuk-link" to={`/teams/${team.id}/nudge?target=person&personId=${p.userId}`}>
-                      Nudge<span className="govuk-visually-hidden"> {p.name}</span>
-                    </Link>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <Table
+          caption={`${people.total} ${people.total === 1 ? "person" : "people"}${people.pageCount > 1 ? `, page ${people.page} of ${people.pageCount}` : ""}`}
+          captionClass="govuk-table__caption--s"
+          rows={people.people}
+          rowKey={(p) => p.userId}
+          columns={[
+            { header: "Name", rowHeader: true, cell: (p) => p.name },
+            { header: "Status", cell: (p) => <StatusTag status={p.status} /> },
+            {
+              header: "Outstanding",
+              cell: (p) =>
+                p.outstanding.length === 0 ? (
+                  "Nothing"
+                ) : (
+                  <ul className="govuk-list govuk-!-margin-bottom-0">
+                    {p.outstanding.map((o) => (
+                      <li key={o.title}>
+                        {o.title}: {STATUS_LABELS[o.status].toLowerCase()}
+                      </li>
+                    ))}
+                  </ul>
+                ),
+            },
+            { header: "Since", cell: (p) => formatDate(p.since) },
+            { header: "Due", cell: (p) => formatDate(p.dueOn) },
+            {
+              header: <span className="govuk-visually-hidden">Action</span>,
+              cell: (p) =>
+                p.status === "complete" ? null : p.nudgedToday ? (
+                  "Nudged today"
+                ) : (
+                  <Link className="govuk-link app-table-actions" to={`/teams/${team.id}/nudge?target=person&personId=${p.userId}`}>
+                    Nudge<span className="govuk-visually-hidden"> {p.name}</span>
+                  </Link>
+                ),
+            },
+          ]}
+        />
       )}
       <Pagination page={people.page} pageCount={people.pageCount} href={hrefFor} label="Pages of people" />
 
       {nudges.length > 0 ? (
-        <table className="govuk-table">
-          <caption className="govuk-table__caption govuk-table__caption--m">Recent nudges</caption>
-          <thead className="govuk-table__head">
-            <tr className="govuk-table__row">
-              <th scope="col" className="govuk-table__header">
-                When
-              </th>
-              <th scope="col" className="govuk-table__header">
-                To
-              </th>
-              <th scope="col" className="govuk-table__header">
-                From
-              </th>
-              <th scope="col" className="govuk-table__header">
-                E-mail
-              </th>
-            </tr>
-          </thead>
-          <tbody className="govuk-table__body">
-            {nudges.map((n) => (
-              <tr key={n.id} className="govuk-table__row">
-                <td className="govuk-table__cell">{formatDateTime(n.createdAt)}</td>
-                <td className="govuk-table__cell">{n.recipient}</td>
-                <td className="govuk-table__cell">{n.sender}</td>
-                <td className="govuk-table__cell">{n.email === "sent" ? "Sent" : n.email === "failed" ? "Failed" : n.email === "skipped" ? "Not sent (no e-mail set up)" : "Not sent"}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <Table
+          caption="Recent nudges"
+          rows={nudges}
+          rowKey={(n) => n.id}
+          columns={[
+            { header: "When", cell: (n) => formatDateTime(n.createdAt) },
+            { header: "To", cell: (n) => n.recipient },
+            { header: "From", cell: (n) => n.sender },
+            { header: "E-mail", cell: (n) => EMAIL_STATUS[n.email ?? "none"] },
+          ]}
+        />
       ) : null}
     </>
   );

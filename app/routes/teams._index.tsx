@@ -1,6 +1,7 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { notFound, requireUser } from "~/auth/access.server";
+import { Table } from "~/components/table";
 import { visibleTeams } from "~/people/people.server";
 import { teamsCompletion } from "~/tracking/status.server";
 
@@ -28,48 +29,30 @@ export default function Teams() {
     <>
       <h1 className="govuk-heading-l">Teams</h1>
       <p className="govuk-body">{championed ? "The teams you are social media champion for." : "Every team of your council."} Choose a team to see who is outstanding and nudge them.</p>
-      <table className="govuk-table">
-        <caption className="govuk-table__caption govuk-table__caption--m">
-          {teams.length} {teams.length === 1 ? "team" : "teams"}
-        </caption>
-        <thead className="govuk-table__head">
-          <tr className="govuk-table__row">
-            <th scope="col" className="govuk-table__header">
-              Team
-            </th>
-            <th scope="col" className="govuk-table__header govuk-table__header--numeric">
-              People
-            </th>
-            <th scope="col" className="govuk-table__header govuk-table__header--numeric">
-              Completed everything
-            </th>
-            <th scope="col" className="govuk-table__header govuk-table__header--numeric">
-              Overdue or expired
-            </th>
-            <th scope="col" className="govuk-table__header">
-              Champions
-            </th>
-          </tr>
-        </thead>
-        <tbody className="govuk-table__body">
-          {teams.map((team) => (
-            <tr key={team.id} className="govuk-table__row">
-              <th scope="row" className="govuk-table__header">
-                <Link className="govuk-link" to={`/teams/${team.id}`}>
-                  {team.name}
-                </Link>
-              </th>
-              <td className="govuk-table__cell govuk-table__cell--numeric">{team.completion.people}</td>
-              <td className="govuk-table__cell govuk-table__cell--numeric">
-                {team.completion.complete}
-                {team.completion.people > 0 ? ` (${Math.round((team.completion.complete / team.completion.people) * 100)}%)` : ""}
-              </td>
-              <td className="govuk-table__cell govuk-table__cell--numeric">{team.completion.overdue}</td>
-              <td className="govuk-table__cell">{team.champions.join(", ") || "None named"}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <Table
+        caption={`${teams.length} ${teams.length === 1 ? "team" : "teams"}`}
+        rows={teams}
+        rowKey={(team) => team.id}
+        columns={[
+          {
+            header: "Team",
+            rowHeader: true,
+            cell: (team) => (
+              <Link className="govuk-link" to={`/teams/${team.id}`}>
+                {team.name}
+              </Link>
+            ),
+          },
+          { header: "People", numeric: true, cell: (team) => team.completion.people },
+          {
+            header: "Completed everything",
+            numeric: true,
+            cell: (team) => `${team.completion.complete}${team.completion.people > 0 ? ` (${Math.round((team.completion.complete / team.completion.people) * 100)}%)` : ""}`,
+          },
+          { header: "Overdue or expired", numeric: true, cell: (team) => team.completion.overdue },
+          { header: "Champions", cell: (team) => team.champions.join(", ") || "None named" },
+        ]}
+      />
     </>
   );
 }

@@ -1,17 +1,8 @@
-import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { expectAccessible, hasChromium, TestBrowser } from "../support/browser";
+import { expectAccessible, hasChromium, signInThroughPage, TestBrowser } from "../support/browser";
 import { freshDatabase } from "../support/database";
-import { aChampion, aPerson, aRequiredModule, aTeam, anAttempt, anOrganisation, TEST_PASSWORD } from "../support/factories";
+import { aChampion, aPerson, aRequiredModule, aTeam, anAttempt, anOrganisation } from "../support/factories";
 import { startTestServer, type TestServer } from "../support/server";
-
-async function signIn(page: Page, url: string, email: string) {
-  await page.goto(`${url}/sign-in`);
-  await page.getByLabel("Email address").fill(email);
-  await page.getByLabel("Password").fill(TEST_PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL(`${url}/`);
-}
 
 // Created when the file loads, so freshDatabase's own clean-up (registered with afterAll) runs.
 const database = await freshDatabase();
@@ -45,7 +36,7 @@ describe.skipIf(!hasChromium())("a champion's team page in a real browser", () =
       const person = javaScript ? { name: "Dana Late", email: "dana@example.test" } : { name: "Eli Late", email: "eli@example.test" };
       const context = await browser.newContext({ javaScript });
       const page = await browser.newPage(context);
-      await signIn(page, server.url, "charlie@example.test");
+      await signInThroughPage(page, server.url, "charlie@example.test");
       await page.getByRole("link", { name: "Teams", exact: true }).click();
       await page.getByRole("link", { name: "Safeguarding Unit" }).click();
       await expect.poll(() => page.getByRole("heading", { level: 1 }).textContent()).toBe("Safeguarding Unit");
@@ -66,7 +57,7 @@ describe.skipIf(!hasChromium())("a champion's team page in a real browser", () =
 
       const theirs = await browser.newContext({ javaScript });
       const theirPage = await browser.newPage(theirs);
-      await signIn(theirPage, server.url, person.email);
+      await signInThroughPage(theirPage, server.url, person.email);
       const banner = theirPage.getByRole("region", { name: "Important" });
       await expect.poll(() => banner.textContent()).toContain("Charlie Champion, social media champion for Safeguarding Unit, has asked you");
       expect(await banner.textContent()).toContain("Half an hour on Friday would do it.");
@@ -83,7 +74,7 @@ describe.skipIf(!hasChromium())("a champion's team page in a real browser", () =
   it("answers 404 for a team the champion does not champion", async () => {
     const context = await browser.newContext();
     const page = await browser.newPage(context);
-    await signIn(page, server.url, "dana@example.test");
+    await signInThroughPage(page, server.url, "dana@example.test");
     const response = await page.goto(`${server.url}/teams/${teamId}`);
     expect(response?.status()).toBe(404);
     await context.close();

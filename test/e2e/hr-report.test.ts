@@ -1,23 +1,14 @@
-import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setTeam } from "~/people/memberships.server";
 import { answerQuestion, startOrResumeAttempt } from "~/training/attempts.server";
 import type { TrainingModule } from "~/training/content-schema";
 import { syncTrainingModules } from "~/training/content-sync.server";
-import { expectAccessible, hasChromium, TestBrowser, type ExpectedProblem } from "../support/browser";
+import { expectAccessible, hasChromium, signInThroughPage, TestBrowser, type ExpectedProblem } from "../support/browser";
 import { freshDatabase } from "../support/database";
-import { aCouncil, aModuleContent, aNudge, aPolicyVersion, aSignature, asCurrentUser, TEST_PASSWORD } from "../support/factories";
+import { aCouncil, aModuleContent, aNudge, aPolicyVersion, aSignature, asCurrentUser } from "../support/factories";
 import { startTestServer, type TestServer } from "../support/server";
 
 const BAD_REQUEST: ExpectedProblem = { kind: "console.error", text: /status of 400/ };
-
-async function signIn(page: Page, url: string, email: string) {
-  await page.goto(`${url}/sign-in`);
-  await page.getByLabel("Email address").fill(email);
-  await page.getByLabel("Password").fill(TEST_PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL(`${url}/`);
-}
 
 // Created when the file loads, so freshDatabase's own clean-up (registered with afterAll) runs.
 const database = await freshDatabase();
@@ -51,7 +42,7 @@ describe.skipIf(!hasChromium())("HR's report and a person's evidence in a real b
   it("signs in as HR, filters the report as at a past date, and opens a person's evidence, with no WCAG violations", async () => {
     const context = await browser.newContext();
     const page = await browser.newPage(context);
-    await signIn(page, server.url, council.hr.email);
+    await signInThroughPage(page, server.url, council.hr.email);
     await page.getByRole("link", { name: "HR", exact: true }).click();
     await page.getByRole("link", { name: "Completion report" }).click();
     await expect.poll(() => page.getByRole("heading", { level: 1 }).textContent()).toBe("Completion report");
@@ -93,7 +84,7 @@ describe.skipIf(!hasChromium())("HR's report and a person's evidence in a real b
   it("works without JavaScript: the filters are a plain GET form", async () => {
     const context = await browser.newContext({ javaScript: false });
     const page = await browser.newPage(context);
-    await signIn(page, server.url, council.hr.email);
+    await signInThroughPage(page, server.url, council.hr.email);
     await page.goto(`${server.url}/hr/report`);
     await page.getByLabel("Team").selectOption({ label: "Team B" });
     await page.getByRole("button", { name: "Show the report" }).click();
