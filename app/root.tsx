@@ -20,6 +20,7 @@ import { useNonce } from "~/components/nonce";
 import { TimeoutWarning } from "~/components/timeout-warning";
 import { publicConfig } from "~/config.server";
 import { navigationFor } from "~/navigation";
+import { activeNotice } from "~/tracking/nudges.server";
 
 export const links: LinksFunction = () => [
   { rel: "stylesheet", href: "/css/app.css" },
@@ -30,7 +31,9 @@ export const meta: MetaFunction = () => [{ title: "Social media code of conduct"
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const user = await getOptionalUser(request, context);
+  const notice = user ? await activeNotice(context.db, user.id, context.now()) : null;
   return {
+    notice,
     csrfToken: context.csrfToken,
     config: publicConfig(context.config),
     user: user
@@ -44,6 +47,38 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   };
 }
 export type RootLoaderData = Awaited<ReturnType<typeof loader>>;
+
+/** A champion's nudge, on every page until the person acts on it or dismisses it (GOV.UK notification banner). */
+function NudgeNotice({ notice, returnTo }: { notice: NonNullable<RootLoaderData["notice"]>; returnTo: string }) {
+  return (
+    <div className="govuk-notification-banner" role="region" aria-labelledby="nudge-notice-title" data-module="govuk-notification-banner">
+      <div className="govuk-notification-banner__header">
+        <h2 className="govuk-notification-banner__title" id="nudge-notice-title">
+          Important
+        </h2>
+      </div>
+      <div className="govuk-notification-banner__content">
+        <p className="govuk-notification-banner__heading">
+          {notice.senderName ?? "Your social media champion"}
+          {notice.teamName ? `, social media champion for ${notice.teamName},` : ""} has asked you to complete your social media code of conduct training.
+        </p>
+        {notice.message ? <p className="govuk-body">“{notice.message}”</p> : null}
+        <p className="govuk-body">
+          <a className="govuk-notification-banner__link" href="/">
+            See what you need to do
+          </a>
+        </p>
+        <Form method="post" action={`/notices/${notice.id}/dismiss`}>
+          <CsrfInput />
+          <input type="hidden" name="returnTo" value={returnTo} />
+          <button type="submit" className="govuk-button govuk-button--secondary govuk-!-margin-bottom-0" data-module="govuk-button">
+            Dismiss this notice
+          </button>
+        </Form>
+      </div>
+    </div>
+  );
+}
 
 function Document({ children, title }: { children: ReactNode; title?: string }) {
   const nonce = useNonce();
@@ -135,6 +170,7 @@ function Document({ children, title }: { children: ReactNode; title?: string }) 
             </div>
           ) : null}
           <main className="govuk-main-wrapper" id="main-content">
+            {data?.notice && location.pathname !== "/signed-out" ? <NudgeNotice notice={data.notice} returnTo={location.pathname + location.search} /> : null}
             {children}
           </main>
         </div>

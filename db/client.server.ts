@@ -1,11 +1,9 @@
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { PGlite } from "@electric-sql/pglite";
+import type { PGlite } from "@electric-sql/pglite";
 import { sql, type SQL } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
-import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
-import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
@@ -53,11 +51,14 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
       close: () => client.end({ timeout: 5 }),
     };
   }
+  // Loaded only when used: PGlite costs ~45 MB of memory in every process that imports it, PostgreSQL's included.
+  const [{ drizzle: drizzlePglite }, { migrate: migratePglite }] = await Promise.all([import("drizzle-orm/pglite"), import("drizzle-orm/pglite/migrator")]);
   let client: PGlite;
   if ("pglite" in options) {
     client = options.pglite;
   } else {
     mkdirSync(dirname(resolve(options.pgliteDir)), { recursive: true });
+    const { PGlite } = await import("@electric-sql/pglite");
     client = await PGlite.create({ dataDir: options.pgliteDir });
   }
   const db = drizzlePglite(client, { schema }) as unknown as Db;
@@ -82,3 +83,8 @@ export async function queryRows<T>(db: Db, query: SQL): Promise<T[]> {
 }
 
 export { sql };
+
+/** A json column of a raw query: postgres.js and PGlite differ in whether it arrives parsed. */
+export function jsonValue<T>(value: T | string): T {
+  return typeof value === "string" ? (JSON.parse(value) as T) : value;
+}

@@ -2,7 +2,11 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { count } from "drizzle-orm";
 import { z } from "zod";
+import { syncPolicyContent } from "~/attestation/policies.server";
 import { hashPassword } from "~/auth/password.server";
+import { syncTrainingModules } from "~/training/content-sync.server";
+import { loadModules } from "~/training/load-content";
+import { seedDemoHistory } from "./seed-demo-history.server";
 import type { Db } from "./client.server";
 import { organisations, teamChampions, teamMemberships, teams, users, type Role } from "./schema";
 
@@ -53,7 +57,7 @@ export async function isSeeded(db: Db): Promise<boolean> {
 }
 
 /** Demo organisations, teams, about 30 people a team, and the four fixed demo accounts per council. */
-export async function seedDemo(db: Db, options: SeedOptions): Promise<{ organisations: number; people: number }> {
+export async function seedDemo(db: Db, options: SeedOptions): Promise<{ organisations: number; people: number; withHistory: number }> {
   const contentDir = options.contentDir ?? "content";
   const demoHash = await hashPassword(options.demoPassword);
   const today = options.today ?? new Date();
@@ -128,5 +132,12 @@ export async function seedDemo(db: Db, options: SeedOptions): Promise<{ organisa
       await tx.insert(teamChampions).values(championRows);
     }
   });
-  return { organisations: DEMO_ORGANISATIONS.length, people };
+  // The policy and modules as the councils adopted them, then a year of people training and signing.
+  const adopted = new Date(today.getTime() - 450 * 86_400_000);
+  await syncPolicyContent(db, contentDir, { now: (effectiveDate) => new Date(Math.min(today.getTime(), Date.parse(`${effectiveDate}T00:00:00Z`))) });
+  const { modules } = await loadModules(contentDir);
+  await syncTrainingModules(db, modules, adopted);
+  const demoEmails = new Set(DEMO_ORGANISATIONS.flatMap((slug) => ["staff", "champion", "hr", "admin"].map((l) => `${l}@${readOrganisationFile(contentDir, slug).demoEmailDomain}`)));
+  const history = await seedDemoHistory(db, { today, modules, demoEmails });
+  return { organisations: DEMO_ORGANISATIONS.length, people, withHistory: history.people };
 }

@@ -13,7 +13,7 @@ await runCli(async (config) => {
       return;
     }
     const result = await seedDemo(database.db, { demoPassword: config.demoPassword });
-    console.log(`Seeded ${result.organisations} demo organisations with ${result.people} people.`);
+    console.log(`Seeded ${result.organisations} demo organisations with ${result.people} people, ${result.withHistory} of them with a year of training and signing history.`);
     await syncPolicyContent(database.db, "content");
     const content = await syncTrainingContent(database.db, "content", new Date());
     console.log(`Recorded ${content.newVersions} training module version(s).`);

@@ -311,3 +311,14 @@ export async function verifyReference(db: Db, reference: string, hash: string): 
   return Boolean(row && rowIsIntact(row));
 }
 
+
+/** The newest record of one organisation's chain (one index read): what an evidence pack names as its head. */
+export async function chainHead(db: Db, organisationId: string): Promise<(ChainHead & { seq: number }) | null> {
+  const [head] = await db
+    .select({ seq: attestations.seq, reference: attestations.reference, hash: attestations.hash })
+    .from(attestations)
+    .where(eq(attestations.organisationId, organisationId))
+    .orderBy(desc(attestations.seq))
+    .limit(1);
+  return head ?? null;
+}

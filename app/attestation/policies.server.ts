@@ -86,7 +86,7 @@ export async function publishPolicyVersion(
 }
 
 /** Loads each organisation's policy text from content/<slug>/policy.txt as version 1, once. The running product never reads ../shared. */
-export async function syncPolicyContent(db: Db, contentDir: string) {
+export async function syncPolicyContent(db: Db, contentDir: string, options: { now?: (effectiveDate: string) => Date } = {}) {
   let published = 0;
   for (const org of await db.select().from(organisations)) {
     const textFile = join(contentDir, org.slug, "policy.txt");
@@ -97,7 +97,7 @@ export async function syncPolicyContent(db: Db, contentDir: string) {
     if (anyVersion) continue;
     // The exact bytes, decoded as UTF-8: the hash is of what the council wrote, not a normalised copy.
     const body = readFileSync(textFile).toString("utf8");
-    await publishPolicyVersion(db, org.id, { ...meta, body }, { userId: null, request: { ip: null, requestId: null } });
+    await publishPolicyVersion(db, org.id, { ...meta, body }, { userId: null, request: { ip: null, requestId: null }, now: options.now?.(meta.effectiveDate) });
     published++;
   }
   return { published };

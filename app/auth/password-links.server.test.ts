@@ -1,8 +1,7 @@
-import type { AddressInfo } from "node:net";
 import { count, eq } from "drizzle-orm";
-import { SMTPServer } from "smtp-server";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createMailer, type Mailer } from "~/mail/mailer.server";
+import type { Mailer } from "~/mail/mailer.server";
+import { startSmtpServer, type Received } from "../../test/support/smtp";
 import { auditLog, authAttempts, passwordTokens, sessions, users } from "~db/schema";
 import { freshDatabase } from "../../test/support/database";
 import { anOrganisation, aPerson, TEST_PASSWORD } from "../../test/support/factories";
@@ -35,34 +34,16 @@ beforeAll(async () => {
 });
 
 /** A real SMTP server on loopback that keeps every message it accepts. */
-type Received = { from: string; to: string[]; raw: string };
-const received: Received[] = [];
-let smtp: SMTPServer;
+let received: Received[];
 let mailer: Mailer;
+let smtp: Awaited<ReturnType<typeof startSmtpServer>>;
 
 beforeAll(async () => {
-  smtp = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ["STARTTLS"],
-    logger: false,
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on("data", (chunk: Buffer) => chunks.push(chunk));
-      stream.on("end", () => {
-        received.push({
-          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : "",
-          to: session.envelope.rcptTo.map((r) => r.address),
-          raw: Buffer.concat(chunks).toString("utf8"),
-        });
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((ready) => smtp.listen(0, "127.0.0.1", ready));
-  const { port } = smtp.server.address() as AddressInfo;
-  mailer = createMailer({ smtpUrl: `smtp://127.0.0.1:${port}`, mailFrom: "test@localhost" })!;
+  smtp = await startSmtpServer();
+  received = smtp.received;
+  mailer = smtp.mailer;
 });
-afterAll(() => new Promise<void>((done) => smtp.close(done)));
+afterAll(() => smtp.close());
 beforeEach(() => {
   received.length = 0;
 });

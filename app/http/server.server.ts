@@ -1,7 +1,8 @@
 import { randomBytes, randomUUID } from "node:crypto";
+import { once } from "node:events";
 import type { IncomingMessage } from "node:http";
 import { resolve } from "node:path";
-import { createRequestHandler, writeReadableStreamToWritable, type ServerBuild } from "@remix-run/node";
+import { createRequestHandler, type ServerBuild } from "@remix-run/node";
 import express, { type NextFunction, type Request as ExpressRequest, type Response as ExpressResponse } from "express";
 import helmet from "helmet";
 import type { Logger } from "pino";
@@ -110,6 +111,36 @@ function contentSecurityPolicy(isProduction: boolean): string {
     ...(isProduction ? [["upgrade-insecure-requests"] as [string]] : []),
   ];
   return directives.map((d) => d.join(" ")).join(";");
+}
+
+/**
+ * Writes a streamed body at the pace the client reads it (Remix's writeReadableStreamToWritable ignores
+ * `write()` returning false, so a slow download of a large export would pile up in memory), and cancels
+ * the stream when the client goes away, so an export stops reading rows.
+ */
+async function writeBody(body: ReadableStream<Uint8Array>, res: ExpressResponse): Promise<void> {
+  const reader = body.getReader();
+  const gone = new Promise<"gone">((resolve) => res.once("close", () => resolve("gone")));
+  try {
+    for (;;) {
+      const next = await Promise.race([reader.read(), gone]);
+      if (next === "gone" || res.destroyed) {
+        await reader.cancel();
+        return;
+      }
+      if (next.done) {
+        res.end();
+        return;
+      }
+      if (!res.write(next.value) && (await Promise.race([once(res, "drain"), gone])) === "gone") {
+        await reader.cancel();
+        return;
+      }
+    }
+  } catch (error) {
+    res.destroy(error as Error);
+    throw error;
+  }
 }
 
 export function createHttpApp(deps: ServerDeps) {
@@ -223,7 +254,7 @@ export function createHttpApp(deps: ServerDeps) {
         if (key.toLowerCase() !== "set-cookie") res.append(key, value);
       }
       for (const cookie of [...setCookies, ...response.headers.getSetCookie()]) res.append("Set-Cookie", cookie);
-      if (response.body) await writeReadableStreamToWritable(response.body, res);
+      if (response.body) await writeBody(response.body, res);
       else res.end();
     } catch (error) {
       if (error instanceof HttpError) {

@@ -88,11 +88,12 @@ export async function deactivatePerson(db: Db, admin: CurrentUser, personId: str
   await db.transaction(async (tx) => {
     // The leaving date is what keeps them out of every figure from today, and in them before (reports as at a past date).
     const today = londonDate(request.now);
-    await tx
+    const [left] = await tx
       .update(users)
       .set({ active: false, leavingDate: sql`least(coalesce(${users.leavingDate}, ${today}::date), ${today}::date)`, updatedAt: request.now })
-      .where(eq(users.id, person.id));
-    await endMembership(tx, person.id, today);
+      .where(eq(users.id, person.id))
+      .returning({ leavingDate: users.leavingDate });
+    await endMembership(tx, person.id, left.leavingDate ?? today);
     await revokeAllSessions(tx, person.id, request.now);
     await writeAudit(tx, { action: "people.deactivated", organisationId: admin.organisationId, actorUserId: admin.id, subjectType: "user", subjectId: person.id }, request);
   });

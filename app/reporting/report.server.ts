@@ -54,10 +54,14 @@ export function parseReportFilters(params: URLSearchParams, now: Date) {
     page: params.get("page") ?? undefined,
   };
   const parsed = reportFilterSchema.safeParse(raw);
-  if (!parsed.success) return parsed;
-  if (parsed.data.asAt && parsed.data.asAt > londonDate(now)) {
-    return { success: false as const, error: new z.ZodError([{ code: "custom", path: ["asAt"], message: "The date must be today or in the past", input: parsed.data.asAt }]) };
-  }
+  // Checked even when other filters are wrong, so the error summary lists every problem at once.
+  const asAt = raw.asAt?.trim();
+  const future: z.core.$ZodIssue[] =
+    asAt && z.iso.date().safeParse(asAt).success && asAt > londonDate(now)
+      ? [{ code: "custom", path: ["asAt"], message: "The date must be today or in the past", input: asAt }]
+      : [];
+  if (!parsed.success) return future.length ? { success: false as const, error: new z.ZodError([...parsed.error.issues, ...future]) } : parsed;
+  if (future.length) return { success: false as const, error: new z.ZodError(future) };
   return parsed;
 }
 
@@ -135,5 +139,69 @@ export async function reportPage(db: Db, organisationId: string, filters: Report
     page: filters.page,
     pageCount: Math.max(1, Math.ceil(summary.rows / REPORT_PAGE_SIZE)),
     asAt: clock.now.toISOString(),
+  };
+}
+
+export type ReportFilterOptions = {
+  teams: { id: string; name: string }[];
+  policyVersions: { id: string; label: string; effectiveDate: string }[];
+};
+
+/** What the report's team and policy version lists offer: the organisation's own, nothing else. */
+export async function reportFilterOptions(db: Db, organisationId: string): Promise<ReportFilterOptions> {
+  const [teamRows, versionRows] = await Promise.all([
+    queryRows<{ id: string; name: string }>(db, sql`select id, name from teams where organisation_id = ${organisationId}::uuid order by name, id`),
+    queryRows<{ id: string; label: string; effective_date: string }>(
+      db,
+      sql`select id, version_label as label, effective_date::text as effective_date from policy_versions where organisation_id = ${organisationId}::uuid order by effective_date desc, published_at desc`,
+    ),
+  ]);
+  return { teams: teamRows, policyVersions: versionRows.map((v) => ({ id: v.id, label: v.label, effectiveDate: v.effective_date })) };
+}
+
+/** The filters as a query string (page left out), for pagination and for the export links of the same selection. */
+export function reportQueryString(filters: Omit<ReportFilters, "page">): string {
+  const params = new URLSearchParams();
+  if (filters.team) params.set("team", filters.team);
+  for (const status of filters.status) params.append("status", status);
+  if (filters.policyVersion) params.set("policyVersion", filters.policyVersion);
+  if (filters.completedFrom) params.set("completedFrom", filters.completedFrom);
+  if (filters.completedTo) params.set("completedTo", filters.completedTo);
+  if (filters.asAt) params.set("asAt", filters.asAt);
+  return params.toString();
+}
+
+export type ReportView =
+  | { ok: true; options: ReportFilterOptions; filters: ReportFilters; query: string; asAtDay: string | null; report: Awaited<ReturnType<typeof reportPage>> }
+  | { ok: false; options: ReportFilterOptions; errors: Record<string, string> };
+
+/**
+ * The report page's data from its query string: the filter lists, and either the page of rows with its totals
+ * or a message per bad filter (a team or policy version not of this organisation counts as bad).
+ */
+export async function reportView(db: Db, organisationId: string, params: URLSearchParams, now: Date): Promise<ReportView> {
+  const options = await reportFilterOptions(db, organisationId);
+  const parsed = parseReportFilters(params, now);
+  const errors: Record<string, string> = {};
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const field = String(issue.path[0] ?? "form");
+      // The page number is not a field of the form: it comes from a pagination link someone edited.
+      if (field === "page") errors.form ??= "There is no such page of the report: go back to the first page";
+      else errors[field] ??= issue.message;
+    }
+  } else {
+    if (parsed.data.team && !options.teams.some((t) => t.id === parsed.data.team)) errors.team = "Choose a team from the list";
+    if (parsed.data.policyVersion && !options.policyVersions.some((v) => v.id === parsed.data.policyVersion)) errors.policyVersion = "Choose a policy version from the list";
+  }
+  if (!parsed.success || Object.keys(errors).length > 0) return { ok: false, options, errors };
+  const filters = parsed.data;
+  return {
+    ok: true,
+    options,
+    filters,
+    query: reportQueryString(filters),
+    asAtDay: filters.asAt && filters.asAt < londonDate(now) ? filters.asAt : null,
+    report: await reportPage(db, organisationId, filters, now),
   };
 }

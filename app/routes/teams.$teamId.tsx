@@ -1,47 +1,224 @@
-import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { useLoaderData } from "@remix-run/react";
+import { json, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { Form, Link, useLoaderData, useLocation } from "@remix-run/react";
 import { requireTeamAccess, requireUser } from "~/auth/access.server";
-import { teamMembers } from "~/people/people.server";
+import { CompletionChart } from "~/components/completion-chart";
+import { ErrorSummary } from "~/components/error-summary";
+import { fieldErrors } from "~/components/form-errors";
+import { Pagination } from "~/components/pagination";
+import { StatusTag } from "~/components/status-tag";
+import { Table } from "~/components/table";
+import { formatDate, formatDateTime } from "~/lib/dates";
+import { STATUS_LABELS, STATUSES, type Status } from "~/tracking/statuses";
+import type { Figures } from "~/tracking/status.server";
+import { parseTeamView, teamDashboard } from "~/tracking/team-view.server";
 
-export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.team.name ?? "Team"} – Social media code of conduct` }];
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data && "errors" in data ? "Error: " : ""}${data?.team.name ?? "Team"} – Social media code of conduct` }];
 
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const user = await requireUser(request, context);
   const team = await requireTeamAccess(context.db, user, params.teamId);
-  return { team: { id: team.id, name: team.name }, members: await teamMembers(context.db, team.id) };
+  const url = new URL(request.url);
+  const view = parseTeamView(url.searchParams);
+  const nudged = { nudged: Number(url.searchParams.get("nudged") ?? "NaN"), already: Number(url.searchParams.get("already") ?? "0") };
+  if (!view.success) {
+    return json({ team: { id: team.id, name: team.name }, errors: fieldErrors(view.error) }, { status: 400 });
+  }
+  const dashboard = await teamDashboard(context.db, team, view.data, { now: context.now() });
+  return json({ team: { id: team.id, name: team.name }, view: view.data, nudged: Number.isFinite(nudged.nudged) ? nudged : null, ...dashboard });
 }
 
-const dateFormat = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "long", year: "numeric", timeZone: "Europe/London" });
+const EMAIL_STATUS: Record<string, string> = { sent: "Sent", failed: "Failed", skipped: "Not sent (no e-mail set up)", delivered: "Not sent", none: "Not sent" };
+
+const SORT_LABELS = { urgency: "Most urgent first", name: "Name", since: "Outstanding longest", due: "Due date" } as const;
+
+const FIGURE_COLUMNS: Status[] = ["complete", "in_progress", "not_started", "due_soon", "overdue", "expired"];
+
+function FiguresTable({ figures }: { figures: Figures }) {
+  return (
+    <Table
+      caption="Completion by requirement"
+      rows={figures.requirements}
+      rowKey={(r) => r.requirementId}
+      columns={[
+        { header: "Requirement", rowHeader: true, cell: (r) => r.title },
+        ...FIGURE_COLUMNS.map((c) => ({ header: STATUS_LABELS[c], numeric: true, cell: (r: Figures["requirements"][number]) => r.counts[c] })),
+        { header: "Complete (%)", numeric: true, cell: (r) => (r.total === 0 ? "–" : `${Math.round((r.counts.complete / r.total) * 100)}%`) },
+      ]}
+    />
+  );
+}
 
 export default function Team() {
-  const { team, members } = useLoaderData<typeof loader>();
+  const data = useLoaderData<typeof loader>();
+  const location = useLocation();
+  if ("errors" in data) {
+    return (
+      <>
+        <ErrorSummary errors={data.errors} fieldIds={{ status: "status", sort: "sort", page: "status" }} />
+        <h1 className="govuk-heading-l">{data.team.name}</h1>
+        <p className="govuk-body">
+          <Link className="govuk-link" to={`/teams/${data.team.id}`}>
+            Show the team without filters
+          </Link>
+        </p>
+      </>
+    );
+  }
+  const { team, figures, people, view, nudges, nudged } = data;
+  const hrefFor = (page: number) => {
+    const params = new URLSearchParams(location.search);
+    params.delete("nudged");
+    params.delete("already");
+    params.set("page", String(page));
+    return `?${params.toString()}`;
+  };
+  const outstandingPeople = figures.people - figures.peopleComplete;
   return (
     <>
+      {nudged ? (
+        <div className="govuk-notification-banner govuk-notification-banner--success" role="alert" aria-labelledby="nudged-title" data-module="govuk-notification-banner">
+          <div className="govuk-notification-banner__header">
+            <h2 className="govuk-notification-banner__title" id="nudged-title">
+              Success
+            </h2>
+          </div>
+          <div className="govuk-notification-banner__content">
+            <p className="govuk-notification-banner__heading">
+              {nudged.nudged === 1 ? "1 person was nudged." : `${nudged.nudged} people were nudged.`}
+              {nudged.already > 0 ? ` ${nudged.already === 1 ? "1 person had" : `${nudged.already} people had`} already been nudged today, so they were not nudged again.` : ""}
+            </p>
+          </div>
+        </div>
+      ) : null}
       <span className="govuk-caption-l">Team</span>
       <h1 className="govuk-heading-l">{team.name}</h1>
-      <table className="govuk-table">
-        <caption className="govuk-table__caption govuk-table__caption--m">
-          {members.length} {members.length === 1 ? "person" : "people"}
-        </caption>
-        <thead className="govuk-table__head">
-          <tr className="govuk-table__row">
-            <th scope="col" className="govuk-table__header">
-              Name
-            </th>
-            <th scope="col" className="govuk-table__header">
-              Start date
-            </th>
-          </tr>
-        </thead>
-        <tbody className="govuk-table__body">
-          {members.map((m) => (
-            <tr key={m.id} className="govuk-table__row">
-              <td className="govuk-table__cell">{m.name}</td>
-              <td className="govuk-table__cell">{dateFormat.format(new Date(`${m.startDate}T12:00:00Z`))}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <p className="govuk-body-l">
+        {figures.peopleComplete} of {figures.people} {figures.people === 1 ? "person has" : "people have"} completed everything.
+      </p>
+      <dl className="govuk-summary-list govuk-summary-list--no-border">
+        {(["overdue", "expired", "due_soon", "in_progress", "not_started"] as const).map((s) => (
+          <div className="govuk-summary-list__row" key={s}>
+            <dt className="govuk-summary-list__key">{STATUS_LABELS[s]}</dt>
+            <dd className="govuk-summary-list__value">
+              {figures.peopleByStatus[s]} {figures.peopleByStatus[s] === 1 ? "person" : "people"}
+            </dd>
+          </div>
+        ))}
+      </dl>
+      {figures.requirements.length > 0 ? (
+        <>
+          <h2 className="govuk-heading-m">Completion</h2>
+          <CompletionChart
+            id="completion-chart"
+            title={`Share of ${team.name} complete, by requirement`}
+            bars={figures.requirements.map((r) => ({ label: r.title, complete: r.counts.complete, total: r.total }))}
+          />
+          <FiguresTable figures={figures} />
+        </>
+      ) : null}
+
+      <h2 className="govuk-heading-m" id="people">
+        People
+      </h2>
+      {outstandingPeople > 0 ? (
+        <p className="govuk-body">
+          <Link className="govuk-button govuk-button--secondary" to={`/teams/${team.id}/nudge?target=everyone`} data-module="govuk-button">
+            Nudge everyone outstanding ({outstandingPeople})
+          </Link>
+        </p>
+      ) : null}
+      <Form method="get" className="app-filter">
+        <div className="govuk-form-group">
+          <fieldset className="govuk-fieldset" id="status">
+            <legend className="govuk-fieldset__legend govuk-fieldset__legend--s">Show people whose most urgent status is</legend>
+            <div className="govuk-hint" id="status-hint">
+              Choose none to show everyone with something outstanding.
+            </div>
+            <div className="govuk-checkboxes govuk-checkboxes--small" data-module="govuk-checkboxes">
+              {STATUSES.map((s) => (
+                <div className="govuk-checkboxes__item" key={s}>
+                  <input className="govuk-checkboxes__input" id={`status-${s}`} name="status" type="checkbox" value={s} defaultChecked={view.status.includes(s)} />
+                  <label className="govuk-label govuk-checkboxes__label" htmlFor={`status-${s}`}>
+                    {STATUS_LABELS[s]}
+                  </label>
+                </div>
+              ))}
+            </div>
+          </fieldset>
+        </div>
+        <div className="govuk-form-group">
+          <label className="govuk-label" htmlFor="sort">
+            Sort by
+          </label>
+          <select className="govuk-select" id="sort" name="sort" defaultValue={view.sort}>
+            {Object.entries(SORT_LABELS).map(([value, label]) => (
+              <option key={value} value={value}>
+                {label}
+              </option>
+            ))}
+          </select>
+        </div>
+        <button type="submit" className="govuk-button govuk-button--secondary" data-module="govuk-button">
+          Show people
+        </button>
+      </Form>
+      {people.people.length === 0 ? (
+        <p className="govuk-body">{view.status.length === 0 ? "Nobody in this team has anything outstanding." : "Nobody in this team has that status."}</p>
+      ) : (
+        <Table
+          caption={`${people.total} ${people.total === 1 ? "person" : "people"}${people.pageCount > 1 ? `, page ${people.page} of ${people.pageCount}` : ""}`}
+          captionClass="govuk-table__caption--s"
+          rows={people.people}
+          rowKey={(p) => p.userId}
+          columns={[
+            { header: "Name", rowHeader: true, cell: (p) => p.name },
+            { header: "Status", cell: (p) => <StatusTag status={p.status} /> },
+            {
+              header: "Outstanding",
+              cell: (p) =>
+                p.outstanding.length === 0 ? (
+                  "Nothing"
+                ) : (
+                  <ul className="govuk-list govuk-!-margin-bottom-0">
+                    {p.outstanding.map((o) => (
+                      <li key={o.title}>
+                        {o.title}: {STATUS_LABELS[o.status].toLowerCase()}
+                      </li>
+                    ))}
+                  </ul>
+                ),
+            },
+            { header: "Since", cell: (p) => formatDate(p.since) },
+            { header: "Due", cell: (p) => formatDate(p.dueOn) },
+            {
+              header: <span className="govuk-visually-hidden">Action</span>,
+              cell: (p) =>
+                p.status === "complete" ? null : p.nudgedToday ? (
+                  "Nudged today"
+                ) : (
+                  <Link className="govuk-link app-table-actions" to={`/teams/${team.id}/nudge?target=person&personId=${p.userId}`}>
+                    Nudge<span className="govuk-visually-hidden"> {p.name}</span>
+                  </Link>
+                ),
+            },
+          ]}
+        />
+      )}
+      <Pagination page={people.page} pageCount={people.pageCount} href={hrefFor} label="Pages of people" />
+
+      {nudges.length > 0 ? (
+        <Table
+          caption="Recent nudges"
+          rows={nudges}
+          rowKey={(n) => n.id}
+          columns={[
+            { header: "When", cell: (n) => formatDateTime(n.createdAt) },
+            { header: "To", cell: (n) => n.recipient },
+            { header: "From", cell: (n) => n.sender },
+            { header: "E-mail", cell: (n) => EMAIL_STATUS[n.email ?? "none"] },
+          ]}
+        />
+      ) : null}
     </>
   );
 }

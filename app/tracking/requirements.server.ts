@@ -1,7 +1,9 @@
 import { and, asc, eq } from "drizzle-orm";
+import { writeAudit, type RequestInfo } from "~/audit/audit.server";
+import type { CurrentUser } from "~/auth/session.server";
 import { londonDate } from "~/lib/dates";
 import type { Db } from "~db/client.server";
-import { policies, requirements, trainingModules } from "~db/schema";
+import { organisations, policies, requirements, trainingModules } from "~db/schema";
 
 export const DEFAULT_DUE_WITHIN_DAYS = 28;
 export const DEFAULT_RENEWAL_MONTHS = 12;
@@ -51,4 +53,58 @@ export async function policyRenewalMonths(db: Db, policyId: string): Promise<num
     .from(requirements)
     .where(and(eq(requirements.kind, "policy"), eq(requirements.policyId, policyId)));
   return row?.months ?? DEFAULT_RENEWAL_MONTHS;
+}
+
+export type RequirementChange = { requirementId: string; dueWithinDays: number; renewalMonths: number };
+
+/** An admin changes a requirement's periods: their own organisation's only, audited with before and after. */
+export async function changeRequirement(db: Db, admin: CurrentUser, input: RequirementChange, request: RequestInfo) {
+  return db.transaction(async (tx) => {
+    const [before] = await tx
+      .select()
+      .from(requirements)
+      .where(and(eq(requirements.id, input.requirementId), eq(requirements.organisationId, admin.organisationId)))
+      .for("update");
+    if (!before) return null;
+    const [after] = await tx
+      .update(requirements)
+      .set({ dueWithinDays: input.dueWithinDays, renewalMonths: input.renewalMonths })
+      .where(eq(requirements.id, before.id))
+      .returning();
+    if (before.dueWithinDays !== after.dueWithinDays || before.renewalMonths !== after.renewalMonths) {
+      await writeAudit(
+        tx,
+        {
+          action: "requirement.changed",
+          organisationId: admin.organisationId,
+          actorUserId: admin.id,
+          subjectType: "requirement",
+          subjectId: before.id,
+          details: { before: { dueWithinDays: before.dueWithinDays, renewalMonths: before.renewalMonths }, after: { dueWithinDays: after.dueWithinDays, renewalMonths: after.renewalMonths } },
+        },
+        request,
+      );
+    }
+    return after;
+  });
+}
+
+export async function trackingSettings(db: Db, organisationId: string) {
+  const [row] = await db
+    .select({ dueSoonDays: organisations.dueSoonDays, escalationOverdueDays: organisations.escalationOverdueDays })
+    .from(organisations)
+    .where(eq(organisations.id, organisationId));
+  return row;
+}
+
+export async function changeTrackingSettings(db: Db, admin: CurrentUser, input: { dueSoonDays: number; escalationOverdueDays: number }, request: RequestInfo) {
+  await db.transaction(async (tx) => {
+    const before = await trackingSettings(tx, admin.organisationId);
+    await tx.update(organisations).set(input).where(eq(organisations.id, admin.organisationId));
+    await writeAudit(
+      tx,
+      { action: "tracking-settings.changed", organisationId: admin.organisationId, actorUserId: admin.id, subjectType: "organisation", subjectId: admin.organisationId, details: { before, after: input } },
+      request,
+    );
+  });
 }

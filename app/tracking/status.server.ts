@@ -1,6 +1,7 @@
 import { sql, type SQL } from "drizzle-orm";
 import { londonDate } from "~/lib/dates";
-import { queryRows, type Db } from "~db/client.server";
+import { jsonValue, queryRows, type Db } from "~db/client.server";
+import { OUTSTANDING, STATUSES, type Status } from "./statuses";
 
 /**
  * Where each person stands on each of their organisation's requirements, computed in one SQL query at a
@@ -8,20 +9,7 @@ import { queryRows, type Db } from "~db/client.server";
  * before that moment count (attempts, signatures, withdrawals, policy versions, team memberships), so the
  * figures for a past date do not drift as people come and go.
  */
-export const STATUSES = ["not_started", "in_progress", "complete", "due_soon", "overdue", "expired"] as const;
-export type Status = (typeof STATUSES)[number];
-
-/** Outstanding statuses, most urgent first: a person's overall status is their most urgent one. */
-export const OUTSTANDING: readonly Status[] = ["expired", "overdue", "due_soon", "in_progress", "not_started"];
-
-export const STATUS_LABELS: Record<Status, string> = {
-  not_started: "Not started",
-  in_progress: "In progress",
-  complete: "Complete",
-  due_soon: "Due soon",
-  overdue: "Overdue",
-  expired: "Expired",
-};
+export { OUTSTANDING, STATUS_LABELS, STATUSES, type Status } from "./statuses";
 
 export type Clock = { now: Date };
 
@@ -350,11 +338,29 @@ export async function peopleStatus(db: Db, scope: StatusScope, query: PeopleQuer
       status: rankStatus[Number(r.min_rank) - 1],
       since: r.since,
       dueOn: r.due_on,
-      outstanding: typeof r.outstanding === "string" ? JSON.parse(r.outstanding) : (r.outstanding ?? []),
+      outstanding: jsonValue(r.outstanding ?? []),
       nudgedToday: r.nudged_today,
     })),
     total,
     page: query.page ?? 1,
     pageCount: Math.max(1, Math.ceil(total / pageSize)),
   };
+}
+
+export type TeamCompletion = { people: number; complete: number; overdue: number };
+
+/** For a list of teams, how many people each has, how many completed everything, and how many are overdue or expired: one query. */
+export async function teamsCompletion(db: Db, organisationId: string, teamIds: string[], clock: Clock): Promise<Map<string, TeamCompletion>> {
+  if (teamIds.length === 0) return new Map();
+  const rows = await queryRows<{ team_id: string; people: number; complete: number; overdue: number }>(
+    db,
+    sql`
+      with s as (${requirementStatusQuery({ organisationId, teamIds }, clock)}),
+      per_person as (select team_id, user_id, min(${RANK_SQL}) as min_rank from s group by team_id, user_id)
+      select team_id, count(*)::int as people, count(*) filter (where min_rank = 6)::int as complete,
+        count(*) filter (where min_rank <= 2)::int as overdue
+      from per_person group by team_id
+    `,
+  );
+  return new Map(rows.map((r) => [r.team_id, { people: Number(r.people), complete: Number(r.complete), overdue: Number(r.overdue) }]));
 }

@@ -4,6 +4,7 @@ import { answerQuestion, startOrResumeAttempt } from "~/training/attempts.server
 import type { TrainingModule } from "~/training/content-schema";
 import { syncTrainingModules } from "~/training/content-sync.server";
 import { signCodeOfConduct } from "~/attestation/signing.server";
+import { uploadRoster } from "~/reporting/roster-import.server";
 import { aCouncil, aModuleContent, aPolicyVersion, asCurrentUser, TEST_PASSWORD } from "../support/factories";
 import { HttpClient } from "../support/http";
 import { loadBuild, startTestServer, type TestServer } from "../support/server";
@@ -19,6 +20,7 @@ let one: Awaited<ReturnType<typeof aCouncil>>;
 let two: Awaited<ReturnType<typeof aCouncil>>;
 let finishedAttempt: string;
 let signedReference: string;
+let rosterUploadId: string;
 
 const VISITORS = ["anonymous", "staff", "champion", "hr", "admin", "otherAdmin"] as const;
 type Visitor = (typeof VISITORS)[number];
@@ -66,6 +68,17 @@ const CASES: Case[] = [
     path: () => "/teams/not-a-uuid",
     expect: { anonymous: "sign-in", staff: 404, champion: 404, hr: 404, admin: 404, otherAdmin: 404 },
   },
+  {
+    route: "routes/teams.$teamId_.nudge",
+    path: () => `/teams/${one.teamA.id}/nudge?target=everyone`,
+    expect: { anonymous: "sign-in", staff: 404, champion: 200, hr: 200, admin: 200, otherAdmin: 404 },
+  },
+  {
+    route: "routes/teams.$teamId_.nudge",
+    path: () => `/teams/${one.teamB.id}/nudge?target=person&personId=${one.hr.id}`,
+    expect: { anonymous: "sign-in", staff: 404, champion: 404, hr: 200, admin: 200, otherAdmin: 404 },
+  },
+  { route: "routes/notices.$nudgeId.dismiss", path: () => `/notices/${one.staff.id}/dismiss`, expect: everyone(404) },
   { route: "routes/training._index", path: () => "/training", expect: everyone(200, "sign-in") },
   {
     route: "routes/training.$moduleSlug._index",
@@ -106,6 +119,69 @@ const CASES: Case[] = [
     path: () => "/hr/withdraw",
     expect: { anonymous: "sign-in", staff: 404, champion: 404, hr: 200, admin: 404, otherAdmin: 404 },
   },
+  ...["/hr", "/hr/report", "/hr/report?status=overdue&asAt=2026-01-01"].map((path) => ({
+    route: path === "/hr" ? "routes/hr._index" : "routes/hr.report",
+    path: () => path,
+    expect: { anonymous: "sign-in", staff: 404, champion: 404, hr: 200, admin: 404, otherAdmin: 404 } as Record<Visitor, Outcome>,
+  })),
+  ...["", "/evidence.pdf"].flatMap((suffix) => {
+    const route = suffix === "" ? "routes/hr.people.$userId" : "routes/hr.people.$userId.evidence[.]pdf";
+    return [
+      {
+        route,
+        path: () => `/hr/people/${one.staff.id}${suffix}`,
+        expect: { anonymous: "sign-in", staff: 404, champion: 404, hr: 200, admin: 404, otherAdmin: 404 } as Record<Visitor, Outcome>,
+      },
+      // Another council's person, and no person at all: 404 even to HR.
+      { route, path: () => `/hr/people/${two.staff.id}${suffix}`, expect: { ...everyone(404), anonymous: "sign-in" } as Record<Visitor, Outcome> },
+      { route, path: () => `/hr/people/not-a-uuid${suffix}`, expect: { ...everyone(404), anonymous: "sign-in" } as Record<Visitor, Outcome> },
+    ];
+  }),
+  {
+    route: "routes/admin.requirements",
+    path: () => "/admin/requirements",
+    expect: { anonymous: "sign-in", staff: 404, champion: 404, hr: 404, admin: 200, otherAdmin: 200 },
+  },
+  {
+    route: "routes/hr.roster",
+    path: () => "/hr/roster",
+    expect: { anonymous: "sign-in", staff: 404, champion: 404, hr: 200, admin: 404, otherAdmin: 404 },
+  },
+  {
+    route: "routes/hr.roster_.$uploadId",
+    path: () => `/hr/roster/${rosterUploadId}`,
+    expect: { anonymous: "sign-in", staff: 404, champion: 404, hr: 200, admin: 404, otherAdmin: 404 },
+  },
+  {
+    route: "routes/hr.roster_.$uploadId",
+    path: () => "/hr/roster/not-a-uuid",
+    expect: { anonymous: "sign-in", staff: 404, champion: 404, hr: 404, admin: 404, otherAdmin: 404 },
+  },
+  {
+    route: "routes/hr.exports",
+    path: () => "/hr/exports",
+    expect: { anonymous: "sign-in", staff: 404, champion: 404, hr: 200, admin: 404, otherAdmin: 404 },
+  },
+  {
+    route: "routes/hr.export",
+    path: () => "/hr/export?format=csv",
+    expect: { anonymous: "sign-in", staff: 404, champion: 404, hr: 200, admin: 404, otherAdmin: 404 },
+  },
+  {
+    route: "routes/hr.export",
+    path: () => `/hr/export?format=xapi&team=${two.teamA.id}`,
+    expect: { anonymous: "sign-in", staff: 404, champion: 404, hr: 404, admin: 404, otherAdmin: 404 },
+  },
+  {
+    route: "routes/hr.evidence-pack",
+    path: () => "/hr/evidence-pack",
+    expect: { anonymous: "sign-in", staff: 404, champion: 404, hr: 200, admin: 404, otherAdmin: 404 },
+  },
+  {
+    route: "routes/hr.evidence-pack",
+    path: () => `/hr/evidence-pack?team=${two.teamB.id}`,
+    expect: { anonymous: "sign-in", staff: 404, champion: 404, hr: 404, admin: 404, otherAdmin: 404 },
+  },
   {
     route: "routes/admin.people",
     path: () => "/admin/people",
@@ -134,6 +210,10 @@ beforeAll(async () => {
   );
   if (!signed.ok) throw new Error("the staff member could not sign");
   signedReference = signed.record.reference;
+  const roster = new TextEncoder().encode(`Employee number,Name,Email,Team,Start date\r\nM1,Matrix Person,matrix@example.test,Team A,2026-01-05\r\n`);
+  const uploaded = await uploadRoster(database.db, asCurrentUser(one.hr, one.organisation), { name: "staff.csv", bytes: roster }, { ip: null, requestId: null, now: new Date() });
+  if (!uploaded.ok) throw new Error(uploaded.error);
+  rosterUploadId = uploaded.uploadId;
   server = await startTestServer(database);
   const people: Record<Exclude<Visitor, "anonymous">, { email: string }> = {
     staff: one.staff,
@@ -193,6 +273,21 @@ describe("who may see each route", () => {
   it("answers 404 to anyone answering another person's attempt, and records nothing", async () => {
     const response = await clients.champion.post(`/training/test-module/attempts/${finishedAttempt}`, { scenarioId: "q1", choiceId: "a", step: "0" });
     expect(response.status).toBe(404);
+  });
+
+  it("answers 404 to a champion nudging in a team they do not champion, or someone of another council, and nudges nobody", async () => {
+    expect((await clients.champion.post(`/teams/${one.teamB.id}/nudge`, { target: "everyone" })).status).toBe(404);
+    expect((await clients.otherAdmin.post(`/teams/${one.teamA.id}/nudge`, { target: "everyone" })).status).toBe(404);
+    expect((await clients.champion.post(`/teams/${one.teamA.id}/nudge`, { target: "person", personId: two.staff.id })).status).toBe(404);
+    expect((await clients.staff.post(`/teams/${one.teamA.id}/nudge`, { target: "everyone" })).status).toBe(404);
+    const html = await (await clients.champion.get(`/teams/${one.teamA.id}`)).text();
+    expect(html).not.toContain("Recent nudges");
+  });
+
+  it("answers 404 to everyone but the HR officer who uploaded a roster when they post to apply it", async () => {
+    for (const visitor of ["staff", "champion", "admin", "otherAdmin"] as const) {
+      expect((await clients[visitor].post(`/hr/roster/${rosterUploadId}`, { intent: "apply", planDigest: "0".repeat(64) })).status).toBe(404);
+    }
   });
 
   it("answers 404 to staff and HR posting to the admin page", async () => {

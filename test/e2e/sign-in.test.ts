@@ -28,10 +28,12 @@ const ROLES: RoleCase[] = [
 ];
 
 /** True once React has hydrated the page, so clicks reach the app's handlers rather than the plain HTML form. */
+/** React has hydrated the page and GOV.UK Frontend (loaded after it) has initialised the skip link. */
 async function waitForHydration(page: Page) {
   await page.waitForFunction(() => {
     const main = document.getElementById("main-content");
-    return main !== null && Object.keys(main).some((key) => key.startsWith("__reactFiber"));
+    const hydrated = main !== null && Object.keys(main).some((key) => key.startsWith("__reactFiber"));
+    return hydrated && document.querySelector(".govuk-skip-link[data-govuk-skip-link-init]") !== null;
   });
 }
 

@@ -2,20 +2,12 @@ import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TrainingModule } from "~/training/content-schema";
 import { syncTrainingModules } from "~/training/content-sync.server";
-import { expectAccessible, hasChromium, TestBrowser, type ExpectedProblem } from "../support/browser";
+import { expectAccessible, hasChromium, signInThroughPage, TestBrowser, type ExpectedProblem } from "../support/browser";
 import { freshDatabase } from "../support/database";
 import { aCouncil, aModuleContent, aPerson, aPolicyVersion, TEST_PASSWORD } from "../support/factories";
 import { startTestServer, type TestServer } from "../support/server";
 
 const BAD_REQUEST: ExpectedProblem = { kind: "console.error", text: /status of 400/ };
-
-async function signIn(page: Page, url: string, email: string) {
-  await page.goto(`${url}/sign-in`);
-  await page.getByLabel("Email address").fill(email);
-  await page.getByLabel("Password").fill(TEST_PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL(`${url}/`);
-}
 
 /** Answers the module's three questions right (and, on the way, checks feedback and the page's accessibility). */
 async function takeModuleToPass(page: Page, url: string, checkAccessibility: boolean) {
@@ -60,7 +52,7 @@ describe.skipIf(!hasChromium())("training and signing in a real browser", () => 
   it("takes a module to a pass with JavaScript on, then signs the code of conduct", async () => {
     const context = await browser.newContext();
     const page = await browser.newPage(context);
-    await signIn(page, server.url, council.staff.email);
+    await signInThroughPage(page, server.url, council.staff.email);
     await takeModuleToPass(page, server.url, true);
 
     await page.goto(`${server.url}/code-of-conduct`);
@@ -83,7 +75,7 @@ describe.skipIf(!hasChromium())("training and signing in a real browser", () => 
     const person = await aPerson(database.db, { organisationId: council.organisation.id, teamId: council.teamA.id, name: "No Script" });
     const context = await browser.newContext({ javaScript: false });
     const page = await browser.newPage(context);
-    await signIn(page, server.url, person.email);
+    await signInThroughPage(page, server.url, person.email);
     await page.goto(`${server.url}/training/test-module`);
     await page.getByRole("button", { name: "Start the module" }).click();
     await page.getByRole("button", { name: "Submit answer" }).click();

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import AxeBuilder from "@axe-core/playwright";
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from "playwright-core";
 import { expect } from "vitest";
+import { TEST_PASSWORD } from "./factories";
 
 /** Debian's Chromium: Playwright's own download is not available here, so the tests drive the system browser. */
 export const CHROMIUM_PATH = "/usr/bin/chromium";
@@ -126,7 +127,8 @@ export async function expectAccessible(page: Page, label = page.url()) {
     const copy = await copyContext.newPage();
     await copy.route("**/*", (route) => {
       const request = route.request();
-      if (request.isNavigationRequest() && request.url() === url) {
+      // A request never carries the address's #fragment, which the page's own address may have.
+      if (request.isNavigationRequest() && request.url() === url.split("#")[0]) {
         return route.fulfill({ status: 200, contentType: "text/html; charset=utf-8", headers: { "content-security-policy": "script-src 'none'" }, body: html });
       }
       return route.continue();
@@ -148,4 +150,13 @@ function expectNoViolations(results: Awaited<ReturnType<AxeBuilder["analyze"]>>,
       v.nodes.map((n) => `  - ${n.target.join(" ")}: ${(n.failureSummary ?? "").replace(/\n\s*/g, " ")}`).join("\n"),
   );
   expect(results.violations.length, `axe found ${results.violations.length} kinds of WCAG violation on ${label}:${report.join("\n")}\n`).toBe(0);
+}
+
+/** Signs in through the sign-in form, as a person would, and waits for their home page. */
+export async function signInThroughPage(page: Page, baseUrl: string, email: string, password = TEST_PASSWORD) {
+  await page.goto(`${baseUrl}/sign-in`);
+  await page.getByLabel("Email address").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL(`${baseUrl}/`);
 }

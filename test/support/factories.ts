@@ -230,3 +230,49 @@ export async function policyRequirementOf(db: Db, organisationId: string) {
   const [row] = await db.select().from(requirements).where(and(eq(requirements.organisationId, organisationId), eq(requirements.kind, "policy")));
   return row;
 }
+
+/** A nudge, reminder or escalation as the tracking code records it, with its delivery tries (plain inserts). */
+export async function aNudge(
+  db: Db,
+  options: {
+    organisationId: string;
+    recipientUserId: string;
+    senderUserId?: string | null;
+    teamId?: string | null;
+    kind?: "nudge" | "reminder" | "escalation";
+    day: string;
+    message?: string | null;
+    createdAt?: Date;
+    deliveries?: { channel: "in-app" | "email"; status: "delivered" | "sent" | "failed" | "skipped"; error?: string | null; at?: Date }[];
+  },
+) {
+  const { nudges, nudgeDeliveries } = await import("~db/schema");
+  const createdAt = options.createdAt ?? new Date(`${options.day}T09:00:00Z`);
+  const [nudge] = await db
+    .insert(nudges)
+    .values({
+      organisationId: options.organisationId,
+      kind: options.kind ?? "nudge",
+      recipientUserId: options.recipientUserId,
+      senderUserId: options.senderUserId ?? null,
+      teamId: options.teamId ?? null,
+      day: options.day,
+      message: options.message ?? null,
+      createdAt,
+    })
+    .returning();
+  for (const d of options.deliveries ?? []) {
+    await db.insert(nudgeDeliveries).values({ nudgeId: nudge.id, channel: d.channel, status: d.status, error: d.error ?? null, at: d.at ?? createdAt });
+  }
+  return nudge;
+}
+
+/** An answer recorded on an attempt, as the training engine appends it. */
+export async function anAnswer(db: Db, attempt: { id: string }, options: { step: number; scenarioId: string; choiceId: string; correct: boolean; at: Date }) {
+  const { attemptEvents } = await import("~db/schema");
+  const [event] = await db
+    .insert(attemptEvents)
+    .values({ attemptId: attempt.id, step: options.step, type: "answer.chosen", scenarioId: options.scenarioId, choiceId: options.choiceId, correct: options.correct, at: options.at })
+    .returning();
+  return event;
+}

@@ -26,7 +26,8 @@ export async function startTestServer(
   const config = loadConfig({ NODE_ENV: "test", LOG_LEVEL: "info", ...options.env });
   const logLines: string[] = [];
   const logger = pino({ level: config.logLevel, base: undefined }, { write: (line: string) => void logLines.push(line) });
-  const app = createHttpApp({ database, config, build: await loadBuild(), logger, mailer: createMailer(config), now: options.now });
+  const mailer = createMailer(config);
+  const app = createHttpApp({ database, config, build: await loadBuild(), logger, mailer, now: options.now });
   const server = app.listen(0, "127.0.0.1");
   await new Promise<void>((ready) => server.once("listening", ready));
   const { port } = server.address() as AddressInfo;
@@ -36,6 +37,7 @@ export async function startTestServer(
     logLines,
     close: () =>
       new Promise<void>((done) => {
+        mailer?.close();
         server.closeAllConnections();
         server.close(() => done());
       }),

@@ -1,0 +1,288 @@
+import { createHash } from "node:crypto";
+import { sql, type SQL } from "drizzle-orm";
+import type { Db } from "~db/client.server";
+import type { ExportCounter } from "./export-csv.server";
+import { streamRows } from "./export-rows.server";
+import type { ReportFilters } from "./report.server";
+
+/**
+ * xAPI 1.0.3 statements (JSON lines) for a learning record store, made from the source rows behind the
+ * report rows a filter selects: each attempt (attempted; completed; passed or failed, with its score), each
+ * answer (answered), and each ledger record (attested; a withdrawal refers to the attestation it withdraws).
+ * Statement ids are UUID v5 of the source row's identity, so exporting again sends the same statements and
+ * the record store keeps one of each. Verbs and identifiers: docs/decisions/0008-exports.md.
+ */
+
+/** Fixed for ever: changing it would give every statement a new id, and a record store would hold each twice. */
+export const STATEMENT_NAMESPACE = "3f0e5a52-6c1b-4d59-9a57-0d8f3c2b7e41";
+
+export const ADL_VERBS = {
+  attempted: "http://adlnet.gov/expapi/verbs/attempted",
+  answered: "http://adlnet.gov/expapi/verbs/answered",
+  completed: "http://adlnet.gov/expapi/verbs/completed",
+  passed: "http://adlnet.gov/expapi/verbs/passed",
+  failed: "http://adlnet.gov/expapi/verbs/failed",
+} as const;
+
+const LANGUAGE = "en-GB";
+const PLATFORM = "Social media code of conduct";
+
+/** RFC 9562 name-based UUID, version 5 (SHA-1). */
+export function uuidV5(name: string, namespace: string = STATEMENT_NAMESPACE): string {
+  const ns = Buffer.from(namespace.replace(/-/g, ""), "hex");
+  if (ns.length !== 16) throw new Error("The namespace must be a UUID");
+  const hash = createHash("sha1").update(ns).update(name, "utf8").digest();
+  hash[6] = (hash[6] & 0x0f) | 0x50;
+  hash[8] = (hash[8] & 0x3f) | 0x80;
+  const hex = hash.subarray(0, 16).toString("hex");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** The identifiers a deployment mints under its own address (SERVICE_URL): keep that address fixed. */
+export function xapiVocabulary(serviceUrl: string) {
+  const base = serviceUrl.replace(/\/+$/, "");
+  return {
+    base,
+    attested: `${base}/xapi/verbs/attested`,
+    withdrew: `${base}/xapi/verbs/withdrew`,
+    module: (slug: string) => `${base}/training/${encodeURIComponent(slug)}`,
+    scenario: (slug: string, scenarioId: string) => `${base}/training/${encodeURIComponent(slug)}/scenarios/${encodeURIComponent(scenarioId)}`,
+    policyVersion: (id: string) => `${base}/code-of-conduct/versions/${id}`,
+    extension: (name: string) => `${base}/xapi/extensions/${name}`,
+  };
+}
+
+export type StatementSource = {
+  source: "attempt_started" | "attempt_finished" | "answer" | "attestation";
+  at: string;
+  user_id: string;
+  attempt_id: string | null;
+  started_at: string | null;
+  completed_at: string | null;
+  attempt_status: "in_progress" | "passed" | "failed" | null;
+  score: number | null;
+  answered: number | null;
+  module_slug: string | null;
+  module_title: string | null;
+  module_hash: string | null;
+  step: number | null;
+  scenario_id: string | null;
+  choice_id: string | null;
+  correct: boolean | null;
+  reference: string | null;
+  record_kind: "signed" | "withdrawn" | null;
+  record_hash: string | null;
+  policy_version_id: string | null;
+  policy_version_label: string | null;
+  policy_title: string | null;
+  policy_sha256: string | null;
+  subject_reference: string | null;
+  actor_user_id: string | null;
+  reason: string | null;
+};
+
+const iso = (column: string) => sql.raw(`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`);
+
+/**
+ * The source rows for the people and requirements the report rows select, up to the report's moment and, when
+ * completion dates are given, within them (London days). One row per attempt, answer and ledger record.
+ */
+export function statementSourcesQuery(rowsQuery: SQL, filters: Pick<ReportFilters, "completedFrom" | "completedTo">, at: Date): SQL {
+  const period: SQL[] = [sql`src.at_ts <= ${at.toISOString()}::timestamptz`];
+  if (filters.completedFrom) period.push(sql`(src.at_ts at time zone 'Europe/London')::date >= ${filters.completedFrom}::date`);
+  if (filters.completedTo) period.push(sql`(src.at_ts at time zone 'Europe/London')::date <= ${filters.completedTo}::date`);
+  return sql`
+    with sel as (select distinct r.user_id, r.requirement_id from (${rowsQuery}) r),
+    wanted as (
+      select sel.user_id, req.kind, req.module_id, req.policy_id
+      from sel join requirements req on req.id = sel.requirement_id
+    ),
+    src as (
+      -- Each attempt gives two rows: its start, and its end if it had ended by the report's moment.
+      select case when ends.finished then 'attempt_finished' else 'attempt_started' end as source, case when ends.finished then 2 else 0 end as rank,
+        case when ends.finished then a.completed_at else a.started_at end as at_ts, a.user_id, a.id as attempt_id, a.started_at,
+        case when ends.finished then a.completed_at end as completed_at, a.status::text as attempt_status, a.score, a.answered,
+        tm.slug as module_slug, mv.title as module_title, mv.content_hash as module_hash,
+        null::int as step, null::text as scenario_id, null::text as choice_id, null::boolean as correct,
+        null::text as reference, null::text as record_kind, null::text as record_hash, null::uuid as policy_version_id, null::text as policy_version_label,
+        null::text as policy_title, null::text as policy_sha256, null::text as subject_reference, null::uuid as actor_user_id, null::text as reason
+      from wanted w
+      join attempts a on w.kind = 'module' and a.user_id = w.user_id and a.module_id = w.module_id
+      cross join lateral (values (false), (true)) as ends(finished)
+      join training_modules tm on tm.id = a.module_id
+      join module_versions mv on mv.id = a.module_version_id
+      where not ends.finished or (a.status <> 'in_progress' and a.completed_at <= ${at.toISOString()}::timestamptz)
+      union all
+      select 'answer', 1, e.at, a.user_id, a.id, a.started_at, null, null, null, null, tm.slug, mv.title, mv.content_hash,
+        e.step, e.scenario_id, e.choice_id, e.correct, null, null, null, null, null, null, null, null, null, null
+      from wanted w
+      join attempts a on w.kind = 'module' and a.user_id = w.user_id and a.module_id = w.module_id
+      join attempt_events e on e.attempt_id = a.id
+      join training_modules tm on tm.id = a.module_id
+      join module_versions mv on mv.id = a.module_version_id
+      union all
+      select 'attestation', 3, t.recorded_at, t.user_id, null, null, null, null, null, null, null, null, null,
+        null, null, null, null, t.reference, t.kind::text, t.hash, pv.id, pv.version_label, p.title, t.policy_sha256, t.subject_reference, t.actor_user_id, t.reason
+      from wanted w
+      join policy_versions pv on w.kind = 'policy' and pv.policy_id = w.policy_id
+      join policies p on p.id = pv.policy_id
+      join attestations t on t.user_id = w.user_id and t.policy_version_id = pv.id
+    )
+    select src.source, ${iso("src.at_ts")} as at, src.user_id::text, src.attempt_id::text, ${iso("src.started_at")} as started_at,
+      ${iso("src.completed_at")} as completed_at, src.attempt_status, src.score, src.answered, src.module_slug, src.module_title, src.module_hash,
+      src.step, src.scenario_id, src.choice_id, src.correct, src.reference, src.record_kind, src.record_hash, src.policy_version_id::text,
+      src.policy_version_label, src.policy_title, src.policy_sha256, src.subject_reference, src.actor_user_id::text, src.reason
+    from src
+    where ${sql.join(period, sql` and `)}
+    order by src.at_ts, src.rank, src.user_id, src.attempt_id, src.step, src.reference
+  `;
+}
+
+type Vocabulary = ReturnType<typeof xapiVocabulary>;
+
+const agent = (v: Vocabulary, userId: string) => ({ objectType: "Agent", account: { homePage: v.base, name: userId } });
+const verb = (id: string, display: string) => ({ id, display: { [LANGUAGE]: display } });
+
+/** ISO 8601 duration, to the hundredth of a second as xAPI recommends. */
+export function isoDuration(ms: number): string {
+  const centis = Math.max(0, Math.round(ms / 10));
+  const hours = Math.floor(centis / 360_000);
+  const minutes = Math.floor((centis % 360_000) / 6000);
+  const seconds = (centis % 6000) / 100;
+  return `PT${hours ? `${hours}H` : ""}${minutes ? `${minutes}M` : ""}${seconds || (!hours && !minutes) ? `${seconds}S` : ""}`;
+}
+
+/** The statements one source row stands for (the end of an attempt stands for two: completed, then passed or failed). */
+export function statementsFor(row: StatementSource, v: Vocabulary): Record<string, unknown>[] {
+  if (row.source === "attestation") {
+    if (row.record_kind === "withdrawn") {
+      return [
+        {
+          id: uuidV5(`attestation/${row.reference}`),
+          actor: agent(v, row.actor_user_id ?? row.user_id),
+          verb: verb(v.withdrew, "withdrew"),
+          object: { objectType: "StatementRef", id: uuidV5(`attestation/${row.subject_reference}`) },
+          ...(row.reason ? { result: { response: row.reason } } : {}),
+          context: { language: LANGUAGE, extensions: { [v.extension("ledger-reference")]: row.reference, [v.extension("ledger-record-hash")]: row.record_hash } },
+          timestamp: row.at,
+        },
+      ];
+    }
+    return [
+      {
+        id: uuidV5(`attestation/${row.reference}`),
+        actor: agent(v, row.user_id),
+        verb: verb(v.attested, "attested"),
+        object: {
+          objectType: "Activity",
+          id: v.policyVersion(row.policy_version_id!),
+          definition: { name: { [LANGUAGE]: `${row.policy_title}, version ${row.policy_version_label}` } },
+        },
+        result: { completion: true, success: true },
+        context: {
+          revision: row.policy_version_label,
+          platform: PLATFORM,
+          language: LANGUAGE,
+          extensions: {
+            [v.extension("ledger-reference")]: row.reference,
+            [v.extension("ledger-record-hash")]: row.record_hash,
+            [v.extension("policy-sha256")]: row.policy_sha256,
+          },
+        },
+        timestamp: row.at,
+      },
+    ];
+  }
+  const module = {
+    objectType: "Activity",
+    id: v.module(row.module_slug!),
+    definition: { name: { [LANGUAGE]: row.module_title }, type: "http://adlnet.gov/expapi/activities/module" },
+  };
+  const context = {
+    registration: row.attempt_id,
+    platform: PLATFORM,
+    language: LANGUAGE,
+    extensions: { [v.extension("module-version")]: row.module_hash },
+  };
+  if (row.source === "answer") {
+    return [
+      {
+        id: uuidV5(`attempt/${row.attempt_id}/answer/${row.step}`),
+        actor: agent(v, row.user_id),
+        verb: verb(ADL_VERBS.answered, "answered"),
+        object: {
+          objectType: "Activity",
+          id: v.scenario(row.module_slug!, row.scenario_id!),
+          definition: { type: "http://adlnet.gov/expapi/activities/cmi.interaction", interactionType: "choice" },
+        },
+        result: { success: row.correct, response: row.choice_id },
+        context: { ...context, contextActivities: { parent: [{ objectType: "Activity", id: module.id }] } },
+        timestamp: row.at,
+      },
+    ];
+  }
+  if (row.source === "attempt_started") {
+    return [
+      {
+        id: uuidV5(`attempt/${row.attempt_id}/attempted`),
+        actor: agent(v, row.user_id),
+        verb: verb(ADL_VERBS.attempted, "attempted"),
+        object: module,
+        context,
+        timestamp: row.at,
+      },
+    ];
+  }
+  const statements: Record<string, unknown>[] = [];
+  if (row.attempt_status === "passed" || row.attempt_status === "failed") {
+    const answered = Number(row.answered ?? 0);
+    const raw = Number(row.score ?? 0);
+    // xAPI wants max above min: an attempt with no answers has no score.
+    const score = answered > 0 ? { score: { scaled: raw / answered, raw, min: 0, max: answered } } : {};
+    const duration = isoDuration(Date.parse(row.completed_at!) - Date.parse(row.started_at!));
+    const success = row.attempt_status === "passed";
+    statements.push(
+      {
+        id: uuidV5(`attempt/${row.attempt_id}/completed`),
+        actor: agent(v, row.user_id),
+        verb: verb(ADL_VERBS.completed, "completed"),
+        object: module,
+        result: { completion: true, ...score, duration },
+        context,
+        timestamp: row.completed_at,
+      },
+      {
+        id: uuidV5(`attempt/${row.attempt_id}/result`),
+        actor: agent(v, row.user_id),
+        verb: success ? verb(ADL_VERBS.passed, "passed") : verb(ADL_VERBS.failed, "failed"),
+        object: module,
+        result: { success, completion: true, ...score, duration },
+        context,
+        timestamp: row.completed_at,
+      },
+    );
+  }
+  return statements;
+}
+
+/** Statements as JSON lines, one per line, in the order of their source rows' times. */
+export async function* xapiChunks(
+  db: Db,
+  rowsQuery: SQL,
+  filters: Pick<ReportFilters, "completedFrom" | "completedTo">,
+  at: Date,
+  serviceUrl: string,
+  counter: ExportCounter,
+): AsyncGenerator<Buffer> {
+  const v = xapiVocabulary(serviceUrl);
+  for await (const rows of streamRows<StatementSource>(db, statementSourcesQuery(rowsQuery, filters, at), 250)) {
+    let text = "";
+    for (const row of rows) {
+      for (const statement of statementsFor(row, v)) {
+        text += `${JSON.stringify(statement)}\n`;
+        counter.rows++;
+      }
+    }
+    yield Buffer.from(text, "utf8");
+  }
+}

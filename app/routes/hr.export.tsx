@@ -1,0 +1,33 @@
+import type { LoaderFunctionArgs } from "@remix-run/node";
+import { redirect } from "@remix-run/node";
+import { notFound, requestInfo, requireRole } from "~/auth/access.server";
+import { backToExportsPage, EXPORT_FORMATS, serviceUrlOf, startExport, toWebStream, type ExportFormat } from "~/reporting/export.server";
+import { parseReportFilters } from "~/reporting/report.server";
+
+/** Streams the report as CSV, XLSX or xAPI statements: `/hr/export?format=csv&<the report's filters>`. */
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const hr = await requireRole(request, context, ["hr"]);
+  const params = new URL(request.url).searchParams;
+  const format = params.get("format") ?? "";
+  if (!(EXPORT_FORMATS as readonly string[]).includes(format)) throw redirect(backToExportsPage(params, "format"));
+  const filters = parseReportFilters(params, context.now());
+  if (!filters.success) throw redirect(backToExportsPage(params, "filters"));
+  const started = await startExport(context.db, format as ExportFormat, {
+    organisationId: hr.organisationId,
+    filters: filters.data,
+    now: context.now(),
+    serviceUrl: serviceUrlOf(context.config, request),
+    actor: { userId: hr.id, via: "web" },
+    request: requestInfo(context),
+  });
+  if (!started.ok && started.reason === "not-found") throw notFound();
+  if (!started.ok) throw redirect(backToExportsPage(params, "xlsx-too-large"));
+  return new Response(toWebStream(started.chunks), {
+    headers: {
+      "Content-Type": started.contentType,
+      "Content-Disposition": `attachment; filename="${started.filename}"`,
+      "Cache-Control": "private, no-store",
+      "X-Content-Type-Options": "nosniff",
+    },
+  });
+}
