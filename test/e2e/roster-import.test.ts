@@ -2,7 +2,7 @@ import type { Page } from "playwright-core";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { users } from "~db/schema";
-import { expectAccessible, hasChromium, TestBrowser, type ExpectedProblem } from "../support/browser";
+import { expectAccessible, hasChromium, pastDoubleClickGuard, TestBrowser, type ExpectedProblem } from "../support/browser";
 import { freshDatabase } from "../support/database";
 import { aCouncil, TEST_PASSWORD } from "../support/factories";
 import { startTestServer, type TestServer } from "../support/server";
@@ -76,6 +76,7 @@ describe.skipIf(!browserAvailable)("importing the staff roster in a real browser
 
         const bad = `${HEADER}\r\nB1-${tag},Bea,bea-${tag}@example.test,Team A,2026-04-01,\r\nB2-${tag},,not-an-email,Team A,31/02/2026,\r\n`;
         await page.getByLabel("Upload a CSV file").setInputFiles({ name: "bad.csv", mimeType: "text/csv", buffer: Buffer.from(bad) });
+        await pastDoubleClickGuard(page);
         await page.getByRole("button", { name: "Upload and check the file" }).click();
         await page.getByRole("heading", { level: 1, name: "Fix the problems in the file" }).waitFor();
         await settle(page);

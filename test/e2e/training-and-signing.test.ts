@@ -2,7 +2,7 @@ import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TrainingModule } from "~/training/content-schema";
 import { syncTrainingModules } from "~/training/content-sync.server";
-import { expectAccessible, hasChromium, signInThroughPage, TestBrowser, type ExpectedProblem } from "../support/browser";
+import { expectAccessible, hasChromium, pastDoubleClickGuard, signInThroughPage, TestBrowser, type ExpectedProblem } from "../support/browser";
 import { freshDatabase } from "../support/database";
 import { aCouncil, aModuleContent, aPerson, aPolicyVersion, TEST_PASSWORD } from "../support/factories";
 import { startTestServer, type TestServer } from "../support/server";
@@ -49,7 +49,7 @@ describe.skipIf(!hasChromium())("training and signing in a real browser", () => 
     await server?.close();
   });
 
-  it("takes a module to a pass with JavaScript on, then signs the code of conduct", async () => {
+  it("takes a module to a pass with JavaScript on, then signs the code of conduct", { timeout: 90_000 }, async () => {
     const context = await browser.newContext();
     const page = await browser.newPage(context);
     await signInThroughPage(page, server.url, council.staff.email);
@@ -64,6 +64,7 @@ describe.skipIf(!hasChromium())("training and signing in a real browser", () => 
     for (const label of ["I have read and understood", "I will follow", "I understand that a breach"]) await page.getByLabel(label).check();
     await page.getByLabel("Your full name").fill(council.staff.name.toLowerCase());
     await page.getByLabel("Your password").fill(TEST_PASSWORD);
+    await pastDoubleClickGuard(page);
     await page.getByRole("button", { name: "Sign the code of conduct" }).click();
     await expect.poll(() => page.locator(".govuk-panel__title").textContent()).toBe("You have signed the code of conduct");
     await expectAccessible(page, "confirmation page");

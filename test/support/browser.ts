@@ -160,3 +160,12 @@ export async function signInThroughPage(page: Page, baseUrl: string, email: stri
   await page.getByRole("button", { name: "Sign in" }).click();
   await page.waitForURL(`${baseUrl}/`);
 }
+
+/**
+ * GOV.UK Frontend's buttons with data-prevent-double-click ignore a second click within a second, as they
+ * should; a person correcting a form takes longer than a test does, so a test that submits the same form
+ * again waits that second out.
+ */
+export async function pastDoubleClickGuard(page: Page) {
+  await page.waitForTimeout(1_050);
+}
