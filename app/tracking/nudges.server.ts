@@ -2,7 +2,7 @@ import { and, desc, eq, gte, inArray, isNull, sql } from "drizzle-orm";
 import { writeAudit, type RequestInfo } from "~/audit/audit.server";
 import type { CurrentUser } from "~/auth/session.server";
 import { formatDate, londonDate } from "~/lib/dates";
-import type { Mail, Mailer } from "~/mail/mailer.server";
+import { MAIL_CONNECTIONS, type Mail, type Mailer } from "~/mail/mailer.server";
 import { jsonValue, queryRows, type Db } from "~db/client.server";
 import { nudgeDeliveries, nudges, teams, users } from "~db/schema";
 import { requirementStatusQuery, STATUS_LABELS, type Status } from "./status.server";
@@ -50,7 +50,7 @@ function nudgeMail(to: string, sender: string, teamName: string, items: Outstand
 type MailJob = { nudgeId: string; mail: Mail };
 
 /** Sends each mail and records every try; one failure never stops the others. */
-export async function deliverMails(db: Db, mailer: Mailer | null, jobs: MailJob[], now: () => Date, concurrency = 4) {
+export async function deliverMails(db: Db, mailer: Mailer | null, jobs: MailJob[], now: () => Date, concurrency = MAIL_CONNECTIONS) {
   let sent = 0;
   let failed = 0;
   if (!mailer) {
