@@ -4,7 +4,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sql } from "drizzle-orm";
 import { hashPassword } from "~/auth/password.server";
-import { parseReportFilters, reportPage } from "~/reporting/report.server";
 import { runReminders } from "~/tracking/reminders.server";
 import { completionFigures, peopleStatus, personStatus } from "~/tracking/status.server";
 import { londonDate } from "~/lib/dates";
@@ -20,7 +19,7 @@ let TEAMS = 2_000;
 const PASSWORD = "bench-password-long-enough";
 
 /** Bulk history in SQL (generate_series), so 100,000 people take seconds, not hours. */
-async function seed(db: Db, today: string, passwordHash: string) {
+export async function seed(db: Db, today: string, passwordHash: string) {
   const [{ id: org }] = await queryRows<{ id: string }>(db, sql`insert into organisations (slug, name) values ('bench', 'Bench Council') returning id`);
   await db.execute(sql`insert into teams (organisation_id, name) select ${org}::uuid, 'Team ' || lpad(g::text, 4, '0') from generate_series(1, ${TEAMS}) g`);
   await db.execute(sql`
@@ -129,7 +128,6 @@ type Result = {
   teamPageQueries: { p50: number; p95: number };
   person: { p50: number; p95: number };
   council: { p50: number; p95: number; people: number; complete: number };
-  report: { council: { p50: number; p95: number }; asAt: { p50: number; p95: number }; team: { p50: number; p95: number } };
   reminders: { ms: number; reminders: number; escalations: number; sent: number; again: number };
 };
 
@@ -156,18 +154,6 @@ async function measure(label: string, database: Database, appEnv: Record<string,
   const council = await samples(5, async () => {
     councilFigures = await completionFigures(database.db, { organisationId: seeded.org }, clock);
   });
-  console.error(`${label}: HR's report (a page of rows and the totals), council-wide, as at 90 days ago, and for one team…`);
-  const filters = (query: string) => {
-    const parsed = parseReportFilters(new URLSearchParams(query), now);
-    if (!parsed.success) throw new Error(parsed.error.message);
-    return parsed.data;
-  };
-  const past = londonDate(new Date(now.getTime() - 90 * 86_400_000));
-  const hrReport = {
-    council: await samples(5, (i) => reportPage(database.db, seeded.org, filters(`page=${i + 1}`), now)),
-    asAt: await samples(5, (i) => reportPage(database.db, seeded.org, filters(`asAt=${past}&page=${i + 1}`), now)),
-    team: await samples(50, (i) => reportPage(database.db, seeded.org, filters(`team=${champions[i % champions.length].team_id}`), now)),
-  };
 
   // The page itself, over HTTP, as production serves it (one request at a time, so this is its own time).
   if (reopen) await database.close();
@@ -205,7 +191,6 @@ async function measure(label: string, database: Database, appEnv: Record<string,
     teamPageQueries,
     person,
     council: { ...council, people: councilFigures.people, complete: councilFigures.peopleComplete },
-    report: hrReport,
     reminders: { ms: remindersMs, reminders: report.reminders, escalations: report.escalations, sent: report.email.sent, again: againMs },
   };
 }
@@ -231,11 +216,11 @@ export async function benchTracking(options: { staff?: number } = {}) {
     rmSync(folder, { recursive: true, force: true });
   }
   const table = [
-    "| database | seeded (people / attempts / signatures) | champion team page over HTTP, p50 / p95 | its two status queries, p50 / p95 | one person's status, p50 / p95 | council-wide figures, p50 / p95 | HR report page: council / as at 90 days ago / one team, p95 | full reminders run (reminders, summaries, e-mails) | second run the same day |",
-    "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    "| database | seeded (people / attempts / signatures) | champion team page over HTTP, p50 / p95 | its two status queries, p50 / p95 | one person's status, p50 / p95 | council-wide figures, p50 / p95 | full reminders run (reminders, summaries, e-mails) | second run the same day |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ...results.map(
       (r) =>
-        `| ${r.database} | ${r.seeded.users.toLocaleString("en-GB")} / ${r.seeded.attempts.toLocaleString("en-GB")} / ${r.seeded.attestations.toLocaleString("en-GB")} in ${(r.seeded.ms / 1000).toFixed(1)} s | ${ms(r.teamPage.p50)} / ${ms(r.teamPage.p95)} | ${ms(r.teamPageQueries.p50)} / ${ms(r.teamPageQueries.p95)} | ${ms(r.person.p50)} / ${ms(r.person.p95)} | ${ms(r.council.p50)} / ${ms(r.council.p95)} | ${ms(r.report.council.p95)} / ${ms(r.report.asAt.p95)} / ${ms(r.report.team.p95)} | ${(r.reminders.ms / 1000).toFixed(1)} s (${r.reminders.reminders.toLocaleString("en-GB")}, ${r.reminders.escalations.toLocaleString("en-GB")}, ${r.reminders.sent.toLocaleString("en-GB")} sent) | ${(r.reminders.again / 1000).toFixed(1)} s |`,
+        `| ${r.database} | ${r.seeded.users.toLocaleString("en-GB")} / ${r.seeded.attempts.toLocaleString("en-GB")} / ${r.seeded.attestations.toLocaleString("en-GB")} in ${(r.seeded.ms / 1000).toFixed(1)} s | ${ms(r.teamPage.p50)} / ${ms(r.teamPage.p95)} | ${ms(r.teamPageQueries.p50)} / ${ms(r.teamPageQueries.p95)} | ${ms(r.person.p50)} / ${ms(r.person.p95)} | ${ms(r.council.p50)} / ${ms(r.council.p95)} | ${(r.reminders.ms / 1000).toFixed(1)} s (${r.reminders.reminders.toLocaleString("en-GB")}, ${r.reminders.escalations.toLocaleString("en-GB")}, ${r.reminders.sent.toLocaleString("en-GB")} sent) | ${(r.reminders.again / 1000).toFixed(1)} s |`,
     ),
   ].join("\n");
   writeSection(
@@ -246,7 +231,7 @@ Measured ${new Date().toISOString().slice(0, 10)} on ${machineLine()} with \`npm
 One council of ${STAFF.toLocaleString("en-GB")} staff in ${TEAMS.toLocaleString("en-GB")} teams (50 each; one in 40 has left, one in 25 moved team 60 days ago), three
 required modules and the code of conduct, with a year of history written in SQL: about three quarters passed each module at some point in the last 14 months
 (so some have expired), one in ten failed first, one in ten is part way through, six in ten signed. The team page is requested one at a time over HTTP from the
-production server (\`NODE_ENV=production\`, 10 champions' teams in turn, 300 requests); the status figures and HR's report (\`reportPage\`: a page of 50 rows and the totals of every row the filters select) call the domain functions directly. The reminders run
+production server (\`NODE_ENV=production\`, 10 champions' teams in turn, 300 requests); the status figures call the domain functions directly. HR's report at the same size: \`npm run bench -- report\`. The reminders run
 e-mails a real SMTP server on loopback (smtp-server, in the bench's own process) through the app's pooled transport, 8 e-mails at a time (\`MAIL_CONNECTIONS\`); each e-mail waits on several SMTP round trips, so the run's time is mostly the mail server's.
 
 ${table}
