@@ -16,6 +16,7 @@ import {
 import { useEffect, useRef, type ReactNode } from "react";
 import { getOptionalUser } from "~/auth/access.server";
 import { CsrfInput } from "~/components/csrf-input";
+import { NotificationBanner } from "~/components/notification-banner";
 import { useNonce } from "~/components/nonce";
 import { TimeoutWarning } from "~/components/timeout-warning";
 import { publicConfig } from "~/config.server";
@@ -51,32 +52,24 @@ export type RootLoaderData = Awaited<ReturnType<typeof loader>>;
 /** A champion's nudge, on every page until the person acts on it or dismisses it (GOV.UK notification banner). */
 function NudgeNotice({ notice, returnTo }: { notice: NonNullable<RootLoaderData["notice"]>; returnTo: string }) {
   return (
-    <div className="govuk-notification-banner" role="region" aria-labelledby="nudge-notice-title" data-module="govuk-notification-banner">
-      <div className="govuk-notification-banner__header">
-        <h2 className="govuk-notification-banner__title" id="nudge-notice-title">
-          Important
-        </h2>
-      </div>
-      <div className="govuk-notification-banner__content">
-        <p className="govuk-notification-banner__heading">
-          {notice.senderName ?? "Your social media champion"}
-          {notice.teamName ? `, social media champion for ${notice.teamName},` : ""} has asked you to complete your social media code of conduct training.
-        </p>
-        {notice.message ? <p className="govuk-body">“{notice.message}”</p> : null}
-        <p className="govuk-body">
-          <a className="govuk-notification-banner__link" href="/">
-            See what you need to do
-          </a>
-        </p>
-        <Form method="post" action={`/notices/${notice.id}/dismiss`}>
-          <CsrfInput />
-          <input type="hidden" name="returnTo" value={returnTo} />
-          <button type="submit" className="govuk-button govuk-button--secondary govuk-!-margin-bottom-0" data-module="govuk-button">
-            Dismiss this notice
-          </button>
-        </Form>
-      </div>
-    </div>
+    <NotificationBanner
+      id="nudge-notice"
+      heading={`${notice.senderName ?? "Your social media champion"}${notice.teamName ? `, social media champion for ${notice.teamName},` : ""} has asked you to complete your social media code of conduct training.`}
+    >
+      {notice.message ? <p className="govuk-body">“{notice.message}”</p> : null}
+      <p className="govuk-body">
+        <a className="govuk-notification-banner__link" href="/">
+          See what you need to do
+        </a>
+      </p>
+      <Form method="post" action={`/notices/${notice.id}/dismiss`}>
+        <CsrfInput />
+        <input type="hidden" name="returnTo" value={returnTo} />
+        <button type="submit" className="govuk-button govuk-button--secondary govuk-!-margin-bottom-0" data-module="govuk-button">
+          Dismiss this notice
+        </button>
+      </Form>
+    </NotificationBanner>
   );
 }
 

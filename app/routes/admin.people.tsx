@@ -6,6 +6,7 @@ import { passwordLinkUrl } from "~/auth/password-links.server";
 import { CsrfInput } from "~/components/csrf-input";
 import { ErrorSummary } from "~/components/error-summary";
 import { deactivatePerson, issuePasswordLink, listPeople } from "~/people/people.server";
+import { NotificationBanner } from "~/components/notification-banner";
 
 export const meta: MetaFunction = () => [{ title: "People – Social media code of conduct" }];
 
@@ -57,16 +58,7 @@ export default function People() {
         </div>
       ) : null}
       {actionData?.deactivated ? (
-        <div className="govuk-notification-banner govuk-notification-banner--success" role="alert" aria-labelledby="deactivated-title">
-          <div className="govuk-notification-banner__header">
-            <h2 className="govuk-notification-banner__title" id="deactivated-title">
-              Success
-            </h2>
-          </div>
-          <div className="govuk-notification-banner__content">
-            <p className="govuk-notification-banner__heading">{actionData.deactivated} can no longer sign in. Their records are kept.</p>
-          </div>
-        </div>
+        <NotificationBanner id="deactivated" success heading={`${actionData.deactivated} can no longer sign in. Their records are kept.`} />
       ) : null}
       <table className="govuk-table">
         <caption className="govuk-table__caption govuk-table__caption--m">

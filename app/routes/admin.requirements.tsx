@@ -6,6 +6,7 @@ import { ErrorSummary } from "~/components/error-summary";
 import { fieldErrors, type FieldErrors } from "~/components/form-errors";
 import { requirementSchema, trackingSettingsSchema } from "~/tracking/forms";
 import { changeRequirement, changeTrackingSettings, listRequirements, trackingSettings } from "~/tracking/requirements.server";
+import { NotificationBanner } from "~/components/notification-banner";
 
 export const meta: MetaFunction = () => [{ title: "Requirements and reminders – Social media code of conduct" }];
 
@@ -81,16 +82,7 @@ export default function Requirements() {
       <div className="govuk-grid-column-two-thirds">
         {actionData ? <ErrorSummary errors={actionData.errors} fieldIds={idsFor(actionData.target)} /> : null}
         {saved ? (
-          <div className="govuk-notification-banner govuk-notification-banner--success" role="alert" aria-labelledby="saved-title">
-            <div className="govuk-notification-banner__header">
-              <h2 className="govuk-notification-banner__title" id="saved-title">
-                Success
-              </h2>
-            </div>
-            <div className="govuk-notification-banner__content">
-              <p className="govuk-notification-banner__heading">Your change has been saved.</p>
-            </div>
-          </div>
+          <NotificationBanner id="saved" success heading="Your change has been saved." />
         ) : null}
         <h1 className="govuk-heading-l">Requirements and reminders</h1>
         <p className="govuk-body">

@@ -7,6 +7,7 @@ import { CsrfInput } from "~/components/csrf-input";
 import { ErrorSummary } from "~/components/error-summary";
 import { formatDate, formatDateTime } from "~/lib/dates";
 import { applyRoster, findRosterUpload, type PreviewRow, type RosterSummary } from "~/reporting/roster-import.server";
+import { NotificationBanner } from "~/components/notification-banner";
 
 export const meta: MetaFunction = () => [{ title: "Staff roster import – Social media code of conduct" }];
 
@@ -282,18 +283,10 @@ function Preview() {
   return (
     <>
       {summary.rechecked ? (
-        <div className="govuk-notification-banner" role="region" aria-labelledby="rechecked-title">
-          <div className="govuk-notification-banner__header">
-            <h2 className="govuk-notification-banner__title" id="rechecked-title">
-              Important
-            </h2>
-          </div>
-          <div className="govuk-notification-banner__content">
-            <p className="govuk-notification-banner__heading">
-              People’s records changed after you uploaded this file, so nothing was applied. These are the changes it would make now.
-            </p>
-          </div>
-        </div>
+        <NotificationBanner
+          id="rechecked"
+          heading="People’s records changed after you uploaded this file, so nothing was applied. These are the changes it would make now."
+        />
       ) : null}
       <h1 className="govuk-heading-l">Check the changes before you apply them</h1>
       <Details upload={upload} />

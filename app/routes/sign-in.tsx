@@ -9,6 +9,7 @@ import { ErrorSummary } from "~/components/error-summary";
 import { fieldErrors, type FieldErrors } from "~/components/form-errors";
 import { TextInput } from "~/components/text-input";
 import { useValidatedForm } from "~/components/validated-form";
+import { NotificationBanner } from "~/components/notification-banner";
 
 export const meta: MetaFunction<typeof loader, Record<string, unknown>> = ({ data }) => [
   { title: `${data && "hasErrors" in data ? "Error: " : ""}Sign in – Social media code of conduct` },
@@ -51,16 +52,7 @@ export default function SignIn() {
     <div className="govuk-grid-row">
       <div className="govuk-grid-column-two-thirds">
         {timedOut && !actionData ? (
-          <div className="govuk-notification-banner" role="region" aria-labelledby="timed-out-title" data-module="govuk-notification-banner">
-            <div className="govuk-notification-banner__header">
-              <h2 className="govuk-notification-banner__title" id="timed-out-title">
-                Important
-              </h2>
-            </div>
-            <div className="govuk-notification-banner__content">
-              <p className="govuk-notification-banner__heading">You were signed out because you had not done anything for a while.</p>
-            </div>
-          </div>
+          <NotificationBanner id="timed-out" heading="You were signed out because you had not done anything for a while." />
         ) : null}
         <ErrorSummary errors={errors} />
         <h1 className="govuk-heading-l">Sign in</h1>

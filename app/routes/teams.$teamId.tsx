@@ -4,6 +4,7 @@ import { requireTeamAccess, requireUser } from "~/auth/access.server";
 import { CompletionChart } from "~/components/completion-chart";
 import { ErrorSummary } from "~/components/error-summary";
 import { fieldErrors } from "~/components/form-errors";
+import { NotificationBanner } from "~/components/notification-banner";
 import { Pagination } from "~/components/pagination";
 import { StatusTag } from "~/components/status-tag";
 import { Table } from "~/components/table";
@@ -76,19 +77,13 @@ export default function Team() {
   return (
     <>
       {nudged ? (
-        <div className="govuk-notification-banner govuk-notification-banner--success" role="alert" aria-labelledby="nudged-title" data-module="govuk-notification-banner">
-          <div className="govuk-notification-banner__header">
-            <h2 className="govuk-notification-banner__title" id="nudged-title">
-              Success
-            </h2>
-          </div>
-          <div className="govuk-notification-banner__content">
-            <p className="govuk-notification-banner__heading">
-              {nudged.nudged === 1 ? "1 person was nudged." : `${nudged.nudged} people were nudged.`}
-              {nudged.already > 0 ? ` ${nudged.already === 1 ? "1 person had" : `${nudged.already} people had`} already been nudged today, so they were not nudged again.` : ""}
-            </p>
-          </div>
-        </div>
+        <NotificationBanner
+          id="nudged"
+          success
+          heading={`${nudged.nudged === 1 ? "1 person was nudged." : `${nudged.nudged} people were nudged.`}${
+            nudged.already > 0 ? ` ${nudged.already === 1 ? "1 person had" : `${nudged.already} people had`} already been nudged today, so they were not nudged again.` : ""
+          }`}
+        />
       ) : null}
       <span className="govuk-caption-l">Team</span>
       <h1 className="govuk-heading-l">{team.name}</h1>

@@ -8,6 +8,7 @@ import { Radios } from "~/components/radios";
 import { useValidatedForm } from "~/components/validated-form";
 import { answerQuestion, attemptState } from "~/training/attempts.server";
 import { answerSchema } from "~/training/forms";
+import { NotificationBanner } from "~/components/notification-banner";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
   { title: `${data ? `Question ${data.questionNumber}: ${data.module.title}` : "Training"} – Social media code of conduct` },
@@ -55,16 +56,7 @@ export default function Question() {
       <div className="govuk-grid-column-two-thirds">
         <ErrorSummary errors={errors} />
         {actionData?.notice ? (
-          <div className="govuk-notification-banner" role="region" aria-labelledby="notice-title" data-module="govuk-notification-banner">
-            <div className="govuk-notification-banner__header">
-              <h2 className="govuk-notification-banner__title" id="notice-title">
-                Important
-              </h2>
-            </div>
-            <div className="govuk-notification-banner__content">
-              <p className="govuk-notification-banner__heading">{actionData.notice}</p>
-            </div>
-          </div>
+          <NotificationBanner id="notice" heading={actionData.notice} />
         ) : null}
         <span className="govuk-caption-l">
           {state.module.title}: question {state.questionNumber}

@@ -5,6 +5,7 @@ import { verifyReference } from "~/attestation/ledger.server";
 import { ErrorSummary } from "~/components/error-summary";
 import { fieldErrors } from "~/components/form-errors";
 import { TextInput } from "~/components/text-input";
+import { NotificationBanner } from "~/components/notification-banner";
 
 export const meta: MetaFunction = () => [{ title: "Check a certificate – Social media code of conduct" }];
 
@@ -45,17 +46,9 @@ export default function Verify() {
               <div className="govuk-panel__body">Record {data.values.reference.toUpperCase()} exists in the ledger and has not been altered.</div>
             </div>
           ) : (
-            <div className="govuk-notification-banner" role="status" aria-labelledby="not-found-title">
-              <div className="govuk-notification-banner__header">
-                <h2 className="govuk-notification-banner__title" id="not-found-title">
-                  Not found
-                </h2>
-              </div>
-              <div className="govuk-notification-banner__content">
-                <p className="govuk-notification-banner__heading">No unaltered record matches that reference and hash.</p>
-                <p className="govuk-body">Check both against the certificate. If they match it, the certificate is not genuine or its record was changed.</p>
-              </div>
-            </div>
+            <NotificationBanner id="not-found" title="Not found" role="status" heading="No unaltered record matches that reference and hash.">
+              <p className="govuk-body">Check both against the certificate. If they match it, the certificate is not genuine or its record was changed.</p>
+            </NotificationBanner>
           )
         ) : null}
         <p className="govuk-body">Enter the reference and record hash printed on a certificate of attestation.</p>

@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { nudges } from "~db/schema";
+import { nudges, teams } from "~db/schema";
 import { freshDatabase } from "../support/database";
 import { aChampion, aPerson, aRequiredModule, aTeam, anAttempt, anOrganisation, TEST_PASSWORD } from "../support/factories";
 import { HttpClient, pageText } from "../support/http";
@@ -110,6 +110,23 @@ describe("a champion's team page", () => {
     expect(page).toContain("Nudge everyone outstanding (29)");
     const sent = await champion.post(`/teams/${team.id}/nudge?target=everyone`, { target: "everyone" });
     expect(sent.headers.get("location")).toBe(`/teams/${team.id}?nudged=28&already=1#people`);
+  });
+});
+
+describe("the teams list for HR", () => {
+  it("shows every team of the council, fifty to a page, with figures for the page's teams", async () => {
+    const [{ organisationId }] = await db.select({ organisationId: teams.organisationId }).from(teams).where(eq(teams.id, team.id));
+    for (let i = 0; i < 50; i++) await aTeam(db, organisationId, `Zz team ${String(i).padStart(2, "0")}`);
+    await aPerson(db, { organisationId, role: "hr", email: "hana-hr@example.test" });
+    const hr = new HttpClient(server.url);
+    await hr.signIn("hana-hr@example.test", TEST_PASSWORD);
+    const first = pageText(await (await hr.get("/teams")).text());
+    expect(first).toContain("51 teams, page 1 of 2");
+    expect(first).toMatch(/Complex and Contextual Safeguarding 30 1 \(3%\) 1 Charlie Champion/);
+    expect(first).not.toContain("Zz team 49");
+    const second = pageText(await (await hr.get("/teams?page=2")).text());
+    expect(second).toContain("51 teams, page 2 of 2");
+    expect(second).toMatch(/Zz team 49 0 0 0 None named/);
   });
 });
 
