@@ -18,5 +18,7 @@ export default defineConfig({
     minWorkers: 1,
     testTimeout: 30_000,
     hookTimeout: 120_000,
+    // expect.poll gives up after 1 s by default: too soon for a browser page's round trip on a busy 2-core machine.
+    expect: { poll: { timeout: 10_000 } },
   },
 });

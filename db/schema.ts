@@ -466,3 +466,64 @@ export const rosterUploads = pgTable(
   },
   (t) => [index("roster_uploads_organisation_idx").on(t.organisationId, t.createdAt)],
 );
+
+/**
+ * Where each person stands on each requirement today, kept so that HR's report over a whole council need not
+ * work it out from every attempt and signature on each request (docs/decisions/0010). It holds the dated facts
+ * the status is worked out from, not the status: that is computed when read, against the moment of the read.
+ * Rebuilt for an organisation on the first read of each London day; in between, triggers on the tables it is
+ * derived from note the people whose rows must be worked out again, or the whole organisation (standing_changes).
+ * Only ever derived: nothing here is evidence, and the report as at a past day, every export and every evidence
+ * pack read the records themselves.
+ */
+export const requirementStandings = pgTable(
+  "requirement_standings",
+  {
+    organisationId: uuid("organisation_id").notNull(),
+    userId: uuid("user_id").notNull(),
+    requirementId: uuid("requirement_id").notNull(),
+    name: text("name").notNull(),
+    employeeNumber: text("employee_number"),
+    teamId: uuid("team_id"),
+    teamName: text("team_name"),
+    kind: requirementKindEnum("kind").notNull(),
+    title: text("title").notNull(),
+    moduleSlug: text("module_slug"),
+    started: boolean("started").notNull(),
+    completedAt: timestamp("completed_at", { withTimezone: true }),
+    expiresAt: timestamp("expires_at", { withTimezone: true }),
+    expiresOn: date("expires_on"),
+    anchor: date("anchor").notNull(),
+    dueOn: date("due_on").notNull(),
+    attemptId: uuid("attempt_id"),
+    attestationReference: text("attestation_reference"),
+    policyVersionId: uuid("policy_version_id"),
+  },
+  (t) => [
+    primaryKey({ columns: [t.organisationId, t.userId, t.requirementId] }),
+    index("requirement_standings_team_idx").on(t.organisationId, t.teamId),
+    // The report's order (team, name, employee number, modules before the code of conduct, title), so a page is an index range.
+    index("requirement_standings_report_order_idx").on(t.organisationId, t.teamName, t.name, t.employeeNumber, sql`(${t.kind} = 'policy')`, t.title, t.requirementId),
+  ],
+);
+
+/** The London day an organisation's standings were last rebuilt for; null when something organisation-wide changed. */
+export const standingRefreshes = pgTable("standing_refreshes", {
+  organisationId: uuid("organisation_id")
+    .primaryKey()
+    .references(() => organisations.id),
+  computedFor: date("computed_for"),
+  computedAt: timestamp("computed_at", { withTimezone: true }),
+});
+
+/** People whose standings must be worked out again before they are next read, or the whole organisation: written by triggers. */
+export const standingChanges = pgTable(
+  "standing_changes",
+  {
+    organisationId: uuid("organisation_id").notNull(),
+    /** Null: something organisation-wide changed (a requirement, a policy version, a module's title). */
+    userId: uuid("user_id"),
+  },
+  // No unique key, on purpose: a writer never waits on a refresh that is deleting the same person's note.
+  (t) => [index("standing_changes_organisation_idx").on(t.organisationId)],
+);

@@ -1,12 +1,14 @@
 import { sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import { endOfLondonDay, londonDate } from "~/lib/dates";
-import { requirementStatusQuery, STATUSES, type Clock, type Status } from "~/tracking/status.server";
+import { keptStatusQuery, requirementStatusQuery, STATUSES, type Clock, type Status } from "~/tracking/status.server";
+import { refreshStandings } from "~/tracking/standings.server";
 import { jsonValue, queryRows, type Db } from "~db/client.server";
 
 /**
  * HR's report: every person and requirement of one organisation with their status, as now or as at the
- * end of a past day. Pages, exports and evidence packs all read these rows through reportRowsQuery.
+ * end of a past day. Pages, exports and evidence packs all read these rows through reportRowsQuery: the page
+ * as it stands now from the kept standings, everything else from the records themselves.
  */
 export const REPORT_PAGE_SIZE = 50;
 
@@ -58,9 +60,22 @@ export function parseReportFilters(params: URLSearchParams, now: Date) {
   const asAt = raw.asAt?.trim();
   const future: z.core.$ZodIssue[] =
     asAt && z.iso.date().safeParse(asAt).success && asAt > londonDate(now)
-      ? [{ code: "custom", path: ["asAt"], message: "The date must be today or in the past", input: asAt }]
+      ? [
+          {
+            code: "custom",
+            path: ["asAt"],
+            message: "The date must be today or in the past",
+            input: asAt,
+          },
+        ]
       : [];
-  if (!parsed.success) return future.length ? { success: false as const, error: new z.ZodError([...parsed.error.issues, ...future]) } : parsed;
+  if (!parsed.success)
+    return future.length
+      ? {
+          success: false as const,
+          error: new z.ZodError([...parsed.error.issues, ...future]),
+        }
+      : parsed;
   if (future.length) return { success: false as const, error: new z.ZodError(future) };
   return parsed;
 }
@@ -71,26 +86,38 @@ export function reportClock(filters: Pick<ReportFilters, "asAt">, now: Date): Cl
   return { now: endOfLondonDay(filters.asAt) };
 }
 
-/**
- * One row per person and requirement, with the columns HR exports: employee_number, name, email, team,
- * requirement, kind, status, since, due_on, completed_at, policy_version (label of the version signed),
- * attestation_reference, attempt_id, user_id, requirement_id, team_id. Ordered by team, name, requirement.
- */
-export function reportRowsQuery(organisationId: string, filters: Omit<ReportFilters, "page">, clock: Clock): SQL {
+/** Where the statuses come from: the records themselves (any moment), or the kept standings (now, just refreshed). */
+export type ReportSource = "records" | "kept";
+
+/** The status rows the filters select (the status query's columns), before they are joined for display. */
+function selectedStatuses(organisationId: string, filters: Omit<ReportFilters, "page">, clock: Clock, source: ReportSource, people?: string[]): SQL {
   const where: SQL[] = [sql`true`];
   if (filters.status.length > 0) where.push(sql`s.status = any(${`{${filters.status.join(",")}}`}::text[])`);
   if (filters.policyVersion) where.push(sql`s.policy_version_id = ${filters.policyVersion}::uuid`);
   if (filters.completedFrom) where.push(sql`(s.completed_at::timestamptz at time zone 'Europe/London')::date >= ${filters.completedFrom}::date`);
   if (filters.completedTo) where.push(sql`(s.completed_at::timestamptz at time zone 'Europe/London')::date <= ${filters.completedTo}::date`);
+  const scope = { organisationId, teamId: filters.team, userIds: people };
+  return sql`select s.* from (${source === "kept" ? keptStatusQuery(scope, clock) : requirementStatusQuery(scope, clock)}) s where ${sql.join(where, sql` and `)}`;
+}
+
+// The kept standings have an index in this order (requirement_standings_report_order_idx).
+const REPORT_ORDER = sql.raw(`s.team_name nulls last, s.name, s.employee_number, s.policy_last, s.title, s.requirement_id`);
+
+/**
+ * One row per person and requirement, with the columns HR exports: employee_number, name, email, team,
+ * requirement, kind, status, since, due_on, completed_at, policy_version (label of the version signed),
+ * attestation_reference, attempt_id, user_id, requirement_id, team_id. Ordered by team, name, requirement.
+ * `people` narrows it to those people (a page's).
+ */
+export function reportRowsQuery(organisationId: string, filters: Omit<ReportFilters, "page">, clock: Clock, source: ReportSource = "records", people?: string[]): SQL {
   return sql`
     select u.employee_number, s.name, u.email, t.name as team, s.title as requirement, s.kind, s.status, s.since, s.due_on,
       s.completed_at, pv.version_label as policy_version, s.attestation_reference, s.attempt_id, s.user_id, s.requirement_id, s.team_id
-    from (${requirementStatusQuery({ organisationId, teamId: filters.team }, clock)}) s
+    from (${selectedStatuses(organisationId, filters, clock, source, people)}) s
     join users u on u.id = s.user_id
     left join teams t on t.id = s.team_id
     left join policy_versions pv on pv.id = s.policy_version_id
-    where ${sql.join(where, sql` and `)}
-    order by t.name nulls last, s.name, u.employee_number, s.kind = 'policy', s.title, s.requirement_id
+    order by ${REPORT_ORDER}
   `;
 }
 
@@ -113,34 +140,61 @@ export type ReportRow = {
   team_id: string | null;
 };
 
-export type ReportTotals = { rows: number; people: number; byStatus: Record<Status, number> };
+export type ReportTotals = {
+  rows: number;
+  people: number;
+  byStatus: Record<Status, number>;
+};
 
 /** One page of the report and the totals of everything the filters select. */
 export async function reportPage(db: Db, organisationId: string, filters: ReportFilters, now: Date) {
   const clock = reportClock(filters, now);
-  const rowsQuery = reportRowsQuery(organisationId, filters, clock);
+  // As it stands now: from the kept standings, brought up to date first. As at a past day: from the records.
+  const source: ReportSource = clock.now === now ? "kept" : "records";
+  if (source === "kept") await refreshStandings(db, organisationId, clock);
   const offset = (filters.page - 1) * REPORT_PAGE_SIZE;
-  // One pass over the status rows for both the page and the totals: at 100,000 staff computing them is most of the cost.
-  const parts = await queryRows<{ part: "row" | "total"; data: Record<string, unknown> | string }>(
-    db,
-    sql`
-      with r as materialized (select q.*, row_number() over () as rn from (${rowsQuery}) q),
-      totals as (select status, count(*)::int as rows, count(distinct user_id)::int as people from r group by rollup (status))
-      select 'total' as part, 0::bigint as rn, to_jsonb(totals) as data from totals
-      union all
-      select 'row', r.rn, to_jsonb(r) - 'rn' from r where r.rn > ${offset} and r.rn <= ${offset + REPORT_PAGE_SIZE}
-      order by part, rn
+  // The totals and which rows the page holds, in one statement over the narrow status rows: from the kept
+  // standings each part reads the table (the page as a range of its index); from the records, they are worked out once.
+  // Then only the page's people are read in full, in the same snapshot.
+  const { pass, rows } = await db.transaction(
+    async (tx) => {
+      // Enough memory to count 100,000 people's rows without spilling to disk (the default is 4 MB).
+      await tx.execute(sql`set local work_mem = '64MB'`);
+      const [pass] = await queryRows<{ totals: Record<Status | "people", number | null> | string; page: { u: string; r: string }[] | string | null }>(
+        tx,
+        sql`
+      with s as ${source === "kept" ? sql`not materialized` : sql`materialized`} (
+        select user_id, requirement_id, status, name, employee_number, team_name, policy_last, title from (${selectedStatuses(organisationId, filters, clock, source)}) x
+      ),
+      page as (select s.user_id as u, s.requirement_id as r from s order by ${REPORT_ORDER} limit ${REPORT_PAGE_SIZE} offset ${offset}),
+      -- Each person's rows by status, then summed: one pass gives the rows by status and the people.
+      per_person as (
+        select count(*) filter (where status = 'complete') as complete, count(*) filter (where status = 'due_soon') as due_soon,
+          count(*) filter (where status = 'overdue') as overdue, count(*) filter (where status = 'expired') as expired,
+          count(*) filter (where status = 'in_progress') as in_progress, count(*) filter (where status = 'not_started') as not_started
+        from (select user_id, status from s offset 0) once_each -- offset 0: each row's status is worked out once, not once per count
+        group by user_id
+      )
+      select (select json_build_object('complete', sum(complete), 'due_soon', sum(due_soon), 'overdue', sum(overdue), 'expired', sum(expired),
+                'in_progress', sum(in_progress), 'not_started', sum(not_started), 'people', count(*)) from per_person) as totals,
+        (select json_agg(json_build_object('u', u, 'r', r)) from page) as page
     `,
+      );
+      const keys = jsonValue(pass.page ?? []);
+      const chosen = new Set(keys.map((k) => `${k.u} ${k.r}`));
+      const rows =
+        keys.length === 0
+          ? []
+          : (await queryRows<ReportRow>(tx, reportRowsQuery(organisationId, filters, clock, source, [...new Set(keys.map((k) => k.u))]))).filter((r) =>
+              chosen.has(`${r.user_id} ${r.requirement_id}`),
+            );
+      return { pass, rows };
+    },
+    { isolationLevel: "repeatable read", accessMode: "read only" },
   );
-  const rows = parts.filter((p) => p.part === "row").map((p) => jsonValue(p.data) as unknown as ReportRow);
-  const totals = parts.filter((p) => p.part === "total").map((p) => jsonValue(p.data) as unknown as { status: Status | null; rows: number; people: number });
-  const byStatus = Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<Status, number>;
-  let all = { rows: 0, people: 0 };
-  for (const t of totals) {
-    if (t.status === null) all = { rows: Number(t.rows), people: Number(t.people) };
-    else byStatus[t.status] = Number(t.rows);
-  }
-  const summary: ReportTotals = { ...all, byStatus };
+  const totals = jsonValue(pass.totals);
+  const byStatus = Object.fromEntries(STATUSES.map((s) => [s, Number(totals[s] ?? 0)])) as Record<Status, number>;
+  const summary: ReportTotals = { rows: Object.values(byStatus).reduce((x, y) => x + y, 0), people: Number(totals.people ?? 0), byStatus };
   return {
     rows,
     totals: summary,
@@ -164,7 +218,14 @@ export async function reportFilterOptions(db: Db, organisationId: string): Promi
       sql`select id, version_label as label, effective_date::text as effective_date from policy_versions where organisation_id = ${organisationId}::uuid order by effective_date desc, published_at desc`,
     ),
   ]);
-  return { teams: teamRows, policyVersions: versionRows.map((v) => ({ id: v.id, label: v.label, effectiveDate: v.effective_date })) };
+  return {
+    teams: teamRows,
+    policyVersions: versionRows.map((v) => ({
+      id: v.id,
+      label: v.label,
+      effectiveDate: v.effective_date,
+    })),
+  };
 }
 
 /** The filters as a query string (page left out), for pagination and for the export links of the same selection. */
@@ -180,7 +241,14 @@ export function reportQueryString(filters: Omit<ReportFilters, "page">): string 
 }
 
 export type ReportView =
-  | { ok: true; options: ReportFilterOptions; filters: ReportFilters; query: string; asAtDay: string | null; report: Awaited<ReturnType<typeof reportPage>> }
+  | {
+      ok: true;
+      options: ReportFilterOptions;
+      filters: ReportFilters;
+      query: string;
+      asAtDay: string | null;
+      report: Awaited<ReturnType<typeof reportPage>>;
+    }
   | { ok: false; options: ReportFilterOptions; errors: Record<string, string> };
 
 /**
@@ -200,7 +268,8 @@ export async function reportView(db: Db, organisationId: string, params: URLSear
     }
   } else {
     if (parsed.data.team && !options.teams.some((t) => t.id === parsed.data.team)) errors.team = "Choose a team from the list";
-    if (parsed.data.policyVersion && !options.policyVersions.some((v) => v.id === parsed.data.policyVersion)) errors.policyVersion = "Choose a policy version from the list";
+    if (parsed.data.policyVersion && !options.policyVersions.some((v) => v.id === parsed.data.policyVersion))
+      errors.policyVersion = "Choose a policy version from the list";
   }
   if (!parsed.success || Object.keys(errors).length > 0) return { ok: false, options, errors };
   const filters = parsed.data;

@@ -4,7 +4,8 @@ import type { Mail, Mailer } from "~/mail/mailer.server";
 import { jsonValue, queryRows, type Db } from "~db/client.server";
 import { organisations } from "~db/schema";
 import { deliverMails, itemLines } from "./nudges.server";
-import { requirementStatusQuery, STATUS_LABELS, type Status } from "./status.server";
+import { refreshStandings } from "./standings.server";
+import { keptStatusQuery, STATUS_LABELS, type Status } from "./status.server";
 
 /** A failed e-mail is tried again on later runs, this many times in all, for a week at most. */
 export const MAX_EMAIL_TRIES = 5;
@@ -100,7 +101,9 @@ export async function runReminders(db: Db, mailer: Mailer | null, clock: { now: 
   }
 
   for (const org of await db.select({ id: organisations.id, slug: organisations.slug, escalationOverdueDays: organisations.escalationOverdueDays }).from(organisations)) {
-    const status = requirementStatusQuery({ organisationId: org.id }, clock);
+    // The daily run also brings the day's standings up to date, so HR's first report of the day need not wait for them.
+    await refreshStandings(db, org.id, clock);
+    const status = keptStatusQuery({ organisationId: org.id }, clock);
     const created = await queryRows<{ id: string; email: string; name: string; details: { items: Item[] } | string }>(
       db,
       sql`

@@ -20,6 +20,7 @@ export type StatusScope = {
   /** Several teams at once (a champion's). */
   teamIds?: string[];
   userId?: string;
+  userIds?: string[];
 };
 
 export type RequirementStatusRow = {
@@ -44,33 +45,43 @@ export type RequirementStatusRow = {
 
 const iso = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
+/** The columns of the dated facts a status is worked out from, in the order of requirement_standings. */
+export const STANDING_COLUMNS = sql.raw(
+  "organisation_id, user_id, requirement_id, name, employee_number, team_id, team_name, kind, title, module_slug, started, completed_at, expires_at, expires_on, anchor, due_on, attempt_id, attestation_reference, policy_version_id",
+);
+
+function scopeFilters(scope: StatusScope, person: string, team: string): SQL {
+  const filters: SQL[] = [];
+  if (scope.teamId) filters.push(sql`and ${sql.raw(team)} = ${scope.teamId}::uuid`);
+  if (scope.teamIds) filters.push(sql`and ${sql.raw(team)} = any(${`{${scope.teamIds.join(",")}}`}::uuid[])`);
+  if (scope.userId) filters.push(sql`and ${sql.raw(person)} = ${scope.userId}::uuid`);
+  if (scope.userIds) filters.push(sql`and ${sql.raw(person)} = any(${`{${scope.userIds.join(",")}}`}::uuid[])`);
+  return sql.join(filters, sql` `);
+}
+
 /**
- * The query as an SQL fragment (one row per person and requirement), so that pages, reports and exports
- * wrap it rather than repeat it. Columns: user_id, name, team_id, requirement_id, kind, title, module_slug,
- * status, since, due_on, completed_at (dates as YYYY-MM-DD text, the completion as ISO 8601 text), and for a
- * complete requirement its evidence: attempt_id (the pass), or attestation_reference and policy_version_id.
+ * The dated facts of each person and requirement at a moment, computed from the records (STANDING_COLUMNS):
+ * who, their team on the day, whether they have started, the completion that stands (and its evidence), when it
+ * expires, and the day it became due. Only rows dated at or before the moment count. What a status is follows
+ * from these and the moment alone (statusOf), so the report's kept standings hold exactly these columns.
  */
-export function requirementStatusQuery(scope: StatusScope, clock: Clock): SQL {
+export function standingFactsQuery(scope: StatusScope, clock: Clock): SQL {
   const at = clock.now.toISOString();
   const today = londonDate(clock.now);
-  const filters: SQL[] = [];
-  if (scope.teamId) filters.push(sql`and m.team_id = ${scope.teamId}::uuid`);
-  if (scope.teamIds) filters.push(sql`and m.team_id = any(${`{${scope.teamIds.join(",")}}`}::uuid[])`);
-  if (scope.userId) filters.push(sql`and u.id = ${scope.userId}::uuid`);
   return sql`
     with params as (
-      select ${scope.organisationId}::uuid as org, ${at}::timestamptz as at, ${today}::date as today,
-        (select due_soon_days from organisations where id = ${scope.organisationId}::uuid) as due_soon_days
+      select ${scope.organisationId}::uuid as org, ${at}::timestamptz as at, ${today}::date as today
     ),
     people as (
-      select u.id as user_id, u.name, u.start_date, m.team_id
+      select u.id as user_id, u.name, u.employee_number, u.start_date, m.team_id, team.name as team_name
       from params, users u
       left join team_memberships m on m.user_id = u.id
         and m.started_on <= (select today from params) and (m.ended_on is null or m.ended_on > (select today from params))
+      left join teams team on team.id = m.team_id
       where u.organisation_id = params.org
         and u.start_date <= params.today
         and (u.leaving_date is null or u.leaving_date > params.today)
-        ${sql.join(filters, sql` `)}
+        ${scopeFilters(scope, "u.id", "m.team_id")}
     ),
     reqs as (
       select r.id, r.kind, r.module_id, r.policy_id, r.due_within_days, r.renewal_months, r.effective_from,
@@ -118,7 +129,7 @@ export function requirementStatusQuery(scope: StatusScope, clock: Clock): SQL {
       select user_id from module_progress group by user_id
     ),
     facts as (
-      select people.user_id, people.name, people.team_id, reqs.id as requirement_id, reqs.kind, reqs.title, reqs.module_slug,
+      select people.user_id, people.name, people.employee_number, people.team_id, people.team_name, reqs.id as requirement_id, reqs.kind, reqs.title, reqs.module_slug,
         reqs.due_within_days, reqs.renewal_months,
         case when reqs.kind = 'module' then mp.last_pass when s.acceptable then s.recorded_at end as completed_at,
         case when reqs.kind = 'module' then mp.pass_attempt_id end as attempt_id,
@@ -134,33 +145,69 @@ export function requirementStatusQuery(scope: StatusScope, clock: Clock): SQL {
       left join binding b on reqs.kind = 'policy' and b.policy_id = reqs.policy_id
       left join started st on st.user_id = people.user_id
       where reqs.kind = 'module' or b.policy_id is not null
-    ),
-    dated as (
-      select facts.*,
-        (anchor + due_within_days) as due_on,
-        ((completed_at + make_interval(months => renewal_months)) at time zone 'Europe/London')::date as expires_on,
-        completed_at + make_interval(months => renewal_months) > params.at as current
-      from params, facts
     )
-    select user_id, name, team_id, requirement_id, kind::text as kind, title, module_slug,
+    select params.org as organisation_id, user_id, requirement_id, name, employee_number, team_id, team_name, kind, title, module_slug, started, completed_at,
+      completed_at + make_interval(months => renewal_months) as expires_at,
+      ((completed_at + make_interval(months => renewal_months)) at time zone 'Europe/London')::date as expires_on,
+      anchor, (anchor + due_within_days) as due_on, attempt_id, attestation_reference, policy_version_id
+    from params, facts
+  `;
+}
+
+/** Each row's status at the moment, from dated facts (a subquery or table with STANDING_COLUMNS). */
+function statusOf(facts: SQL, organisationId: string, clock: Clock): SQL {
+  // The moment's values go in as constants rather than a joined row, so a read of the kept standings can walk
+  // their index in the report's order.
+  const current = sql`(f.expires_at > ${clock.now.toISOString()}::timestamptz)`;
+  const today = sql`${londonDate(clock.now)}::date`;
+  return sql`
+    select f.user_id, f.name, f.employee_number, f.team_id, f.team_name, f.requirement_id, f.kind::text as kind, f.kind = 'policy' as policy_last,
+      f.title, f.module_slug,
       case
-        when current then 'complete'
-        when completed_at is not null then 'expired'
-        when due_on < params.today then 'overdue'
-        when due_on <= params.today + params.due_soon_days then 'due_soon'
-        when started then 'in_progress'
+        when ${current} then 'complete'
+        when f.completed_at is not null then 'expired'
+        when f.due_on < ${today} then 'overdue'
+        when f.due_on <= ${today} + (select due_soon_days from organisations where id = ${organisationId}::uuid) then 'due_soon'
+        when f.started then 'in_progress'
         else 'not_started'
       end as status,
-      (case when current then (completed_at at time zone 'Europe/London')::date
-            when completed_at is not null then expires_on
-            else anchor end)::text as since,
-      (case when completed_at is not null then expires_on else due_on end)::text as due_on,
-      case when current then ${sql.raw(iso("completed_at"))} end as completed_at,
-      case when current then attempt_id end as attempt_id,
-      case when current then attestation_reference end as attestation_reference,
-      case when current then policy_version_id end as policy_version_id
-    from params, dated
+      (case when ${current} then (f.completed_at at time zone 'Europe/London')::date
+            when f.completed_at is not null then f.expires_on
+            else f.anchor end)::text as since,
+      (case when f.completed_at is not null then f.expires_on else f.due_on end)::text as due_on,
+      case when ${current} then ${sql.raw(iso("f.completed_at"))} end as completed_at,
+      case when ${current} then f.attempt_id end as attempt_id,
+      case when ${current} then f.attestation_reference end as attestation_reference,
+      case when ${current} then f.policy_version_id end as policy_version_id
+    from ${facts} f
   `;
+}
+
+/**
+ * The statuses as an SQL fragment (one row per person and requirement), worked out from the records, so that
+ * pages, reports and exports wrap it rather than repeat it. Columns: user_id, name, team_id, requirement_id,
+ * kind, title, module_slug, status, since, due_on, completed_at (dates as YYYY-MM-DD text, the completion as
+ * ISO 8601 text), and for a complete requirement its evidence: attempt_id (the pass), or attestation_reference
+ * and policy_version_id.
+ */
+export function requirementStatusQuery(scope: StatusScope, clock: Clock): SQL {
+  return statusOf(sql`(${standingFactsQuery(scope, clock)})`, scope.organisationId, clock);
+}
+
+/**
+ * The same statuses read from the kept standings (app/reporting/standings.server.ts), which the caller has just
+ * brought up to date for this moment's day: the same columns and, a test shows, the same rows.
+ */
+export function keptStatusQuery(scope: StatusScope, clock: Clock): SQL {
+  return statusOf(
+    sql`(select ${STANDING_COLUMNS} from requirement_standings k where k.organisation_id = ${scope.organisationId}::uuid ${scopeFilters(
+      scope,
+      "k.user_id",
+      "k.team_id",
+    )})`,
+    scope.organisationId,
+    clock,
+  );
 }
 
 type RawRow = {
@@ -218,12 +265,25 @@ export type Figures = {
   peopleComplete: number;
   /** People by their most urgent status. */
   peopleByStatus: StatusCounts;
-  requirements: { requirementId: string; title: string; kind: "module" | "policy"; total: number; counts: StatusCounts }[];
+  requirements: {
+    requirementId: string;
+    title: string;
+    kind: "module" | "policy";
+    total: number;
+    counts: StatusCounts;
+  }[];
 };
 
 /** Completion figures for a scope (a team, several, or the whole organisation): one aggregate query. */
 export async function completionFigures(db: Db, scope: StatusScope, clock: Clock): Promise<Figures> {
-  const rows = await queryRows<{ level: "requirement" | "person"; requirement_id: string | null; title: string | null; kind: "module" | "policy" | null; status: Status; n: number }>(
+  const rows = await queryRows<{
+    level: "requirement" | "person";
+    requirement_id: string | null;
+    title: string | null;
+    kind: "module" | "policy" | null;
+    status: Status;
+    n: number;
+  }>(
     db,
     sql`
       with s as (${requirementStatusQuery(scope, clock)}),
@@ -243,7 +303,13 @@ export async function completionFigures(db: Db, scope: StatusScope, clock: Clock
     }
     let entry = byRequirement.get(row.requirement_id!);
     if (!entry) {
-      entry = { requirementId: row.requirement_id!, title: row.title!, kind: row.kind!, total: 0, counts: zeroCounts() };
+      entry = {
+        requirementId: row.requirement_id!,
+        title: row.title!,
+        kind: row.kind!,
+        total: 0,
+        counts: zeroCounts(),
+      };
       byRequirement.set(row.requirement_id!, entry);
     }
     entry.counts[row.status] += Number(row.n);
@@ -292,7 +358,17 @@ const ORDER: Record<PeopleSort, string> = {
  * The people of a scope, one row each with their most urgent status and since when, filtered, sorted and
  * paginated in SQL. Only statuses and dates: never scores or answers.
  */
-export async function peopleStatus(db: Db, scope: StatusScope, query: PeopleQuery, clock: Clock): Promise<{ people: PersonSummary[]; total: number; page: number; pageCount: number }> {
+export async function peopleStatus(
+  db: Db,
+  scope: StatusScope,
+  query: PeopleQuery,
+  clock: Clock,
+): Promise<{
+  people: PersonSummary[];
+  total: number;
+  page: number;
+  pageCount: number;
+}> {
   const pageSize = query.pageSize ?? 25;
   const statuses = query.statuses && query.statuses.length > 0 ? query.statuses : OUTSTANDING;
   const today = londonDate(clock.now);
@@ -347,12 +423,21 @@ export async function peopleStatus(db: Db, scope: StatusScope, query: PeopleQuer
   };
 }
 
-export type TeamCompletion = { people: number; complete: number; overdue: number };
+export type TeamCompletion = {
+  people: number;
+  complete: number;
+  overdue: number;
+};
 
 /** For a list of teams, how many people each has, how many completed everything, and how many are overdue or expired: one query. */
 export async function teamsCompletion(db: Db, organisationId: string, teamIds: string[], clock: Clock): Promise<Map<string, TeamCompletion>> {
   if (teamIds.length === 0) return new Map();
-  const rows = await queryRows<{ team_id: string; people: number; complete: number; overdue: number }>(
+  const rows = await queryRows<{
+    team_id: string;
+    people: number;
+    complete: number;
+    overdue: number;
+  }>(
     db,
     sql`
       with s as (${requirementStatusQuery({ organisationId, teamIds }, clock)}),
@@ -362,5 +447,14 @@ export async function teamsCompletion(db: Db, organisationId: string, teamIds: s
       from per_person group by team_id
     `,
   );
-  return new Map(rows.map((r) => [r.team_id, { people: Number(r.people), complete: Number(r.complete), overdue: Number(r.overdue) }]));
+  return new Map(
+    rows.map((r) => [
+      r.team_id,
+      {
+        people: Number(r.people),
+        complete: Number(r.complete),
+        overdue: Number(r.overdue),
+      },
+    ]),
+  );
 }
