@@ -502,9 +502,33 @@ export const requirementStandings = pgTable(
   (t) => [
     primaryKey({ columns: [t.organisationId, t.userId, t.requirementId] }),
     index("requirement_standings_team_idx").on(t.organisationId, t.teamId),
+    // Completions that lapse during the day: the people whose figures change without anything being written.
+    index("requirement_standings_expiry_idx").on(t.organisationId, t.expiresAt),
     // The report's order (team, name, employee number, modules before the code of conduct, title), so a page is an index range.
     index("requirement_standings_report_order_idx").on(t.organisationId, t.teamName, t.name, t.employeeNumber, sql`(${t.kind} = 'policy')`, t.title, t.requirementId),
   ],
+);
+
+/**
+ * The report's totals, kept with the standings: per team and per set of statuses a person has (a bit per status,
+ * in the order of STATUSES), how many people and how many of their rows have each status, as at the last refresh.
+ * Totals for any team and any choice of statuses are sums over these rows.
+ */
+export const standingSummaries = pgTable(
+  "standing_summaries",
+  {
+    organisationId: uuid("organisation_id").notNull(),
+    teamId: uuid("team_id"),
+    statuses: integer("statuses").notNull(),
+    people: integer("people").notNull(),
+    notStarted: integer("not_started").notNull(),
+    inProgress: integer("in_progress").notNull(),
+    complete: integer("complete").notNull(),
+    dueSoon: integer("due_soon").notNull(),
+    overdue: integer("overdue").notNull(),
+    expired: integer("expired").notNull(),
+  },
+  (t) => [index("standing_summaries_team_idx").on(t.organisationId, t.teamId)],
 );
 
 /** The London day an organisation's standings were last rebuilt for; null when something organisation-wide changed. */

@@ -2,7 +2,7 @@ import { sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import { endOfLondonDay, londonDate } from "~/lib/dates";
 import { keptStatusQuery, requirementStatusQuery, STATUSES, type Clock, type Status } from "~/tracking/status.server";
-import { refreshStandings } from "~/tracking/standings.server";
+import { keptTotals, refreshStandings } from "~/tracking/standings.server";
 import { jsonValue, queryRows, type Db } from "~db/client.server";
 
 /**
@@ -153,14 +153,15 @@ export async function reportPage(db: Db, organisationId: string, filters: Report
   const source: ReportSource = clock.now === now ? "kept" : "records";
   if (source === "kept") await refreshStandings(db, organisationId, clock);
   const offset = (filters.page - 1) * REPORT_PAGE_SIZE;
-  // The totals and which rows the page holds, in one statement over the narrow status rows: from the kept
-  // standings each part reads the table (the page as a range of its index); from the records, they are worked out once.
-  // Then only the page's people are read in full, in the same snapshot.
-  const { pass, rows } = await db.transaction(
+  // Totals by team and status come from the kept summaries; other filters, and past days, count the rows.
+  const summarised = source === "kept" && !filters.policyVersion && !filters.completedFrom && !filters.completedTo;
+  const { summary, rows } = await db.transaction(
     async (tx) => {
       // Enough memory to count 100,000 people's rows without spilling to disk (the default is 4 MB).
       await tx.execute(sql`set local work_mem = '64MB'`);
-      const [pass] = await queryRows<{ totals: Record<Status | "people", number | null> | string; page: { u: string; r: string }[] | string | null }>(
+      // Which rows the page holds and, unless summarised, the totals: one statement over the narrow status rows
+      // (from the kept standings the page is a range of their index; from the records they are worked out once).
+      const [pass] = await queryRows<{ totals: Record<Status | "people", number | null> | string | null; page: { u: string; r: string }[] | string | null }>(
         tx,
         sql`
       with s as ${source === "kept" ? sql`not materialized` : sql`materialized`} (
@@ -169,17 +170,26 @@ export async function reportPage(db: Db, organisationId: string, filters: Report
       page as (select s.user_id as u, s.requirement_id as r from s order by ${REPORT_ORDER} limit ${REPORT_PAGE_SIZE} offset ${offset}),
       -- Each person's rows by status, then summed: one pass gives the rows by status and the people.
       per_person as (
-        select count(*) filter (where status = 'complete') as complete, count(*) filter (where status = 'due_soon') as due_soon,
-          count(*) filter (where status = 'overdue') as overdue, count(*) filter (where status = 'expired') as expired,
-          count(*) filter (where status = 'in_progress') as in_progress, count(*) filter (where status = 'not_started') as not_started
+        select ${sql.raw(STATUSES.map((st) => `count(*) filter (where status = '${st}') as ${st}`).join(", "))}
         from (select user_id, status from s offset 0) once_each -- offset 0: each row's status is worked out once, not once per count
         group by user_id
       )
-      select (select json_build_object('complete', sum(complete), 'due_soon', sum(due_soon), 'overdue', sum(overdue), 'expired', sum(expired),
-                'in_progress', sum(in_progress), 'not_started', sum(not_started), 'people', count(*)) from per_person) as totals,
+      select ${
+        summarised
+          ? sql`null`
+          : sql`(select json_build_object(${sql.raw(STATUSES.map((st) => `'${st}', sum(${st})`).join(", "))}, 'people', count(*)) from per_person)`
+      } as totals,
         (select json_agg(json_build_object('u', u, 'r', r)) from page) as page
     `,
       );
+      let summary: ReportTotals;
+      if (summarised) {
+        summary = await keptTotals(tx, organisationId, { teamId: filters.team, statuses: filters.status });
+      } else {
+        const totals = jsonValue(pass.totals ?? {}) as Record<Status | "people", number | null>;
+        const byStatus = Object.fromEntries(STATUSES.map((st) => [st, Number(totals[st] ?? 0)])) as Record<Status, number>;
+        summary = { rows: Object.values(byStatus).reduce((x, y) => x + y, 0), people: Number(totals.people ?? 0), byStatus };
+      }
       const keys = jsonValue(pass.page ?? []);
       const chosen = new Set(keys.map((k) => `${k.u} ${k.r}`));
       const rows =
@@ -188,13 +198,10 @@ export async function reportPage(db: Db, organisationId: string, filters: Report
           : (await queryRows<ReportRow>(tx, reportRowsQuery(organisationId, filters, clock, source, [...new Set(keys.map((k) => k.u))]))).filter((r) =>
               chosen.has(`${r.user_id} ${r.requirement_id}`),
             );
-      return { pass, rows };
+      return { summary, rows };
     },
     { isolationLevel: "repeatable read", accessMode: "read only" },
   );
-  const totals = jsonValue(pass.totals);
-  const byStatus = Object.fromEntries(STATUSES.map((s) => [s, Number(totals[s] ?? 0)])) as Record<Status, number>;
-  const summary: ReportTotals = { rows: Object.values(byStatus).reduce((x, y) => x + y, 0), people: Number(totals.people ?? 0), byStatus };
   return {
     rows,
     totals: summary,

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { withdrawAttestation } from "~/attestation/signing.server";
 import { deactivatePerson } from "~/people/people.server";
 import { setTeam } from "~/people/memberships.server";
-import { changeRequirement } from "./requirements.server";
+import { changeRequirement, changeTrackingSettings } from "./requirements.server";
 import { keptStatusQuery, requirementStatusQuery, type StatusScope } from "./status.server";
 import { queryRows } from "~db/client.server";
 import { attempts, users } from "~db/schema";
@@ -11,7 +11,8 @@ import { eq } from "drizzle-orm";
 import { freshDatabase } from "../../test/support/database";
 import { aPerson, aPolicyVersion, aRequiredModule, aSignature, aTeam, anAttempt, anOrganisation, asCurrentUser } from "../../test/support/factories";
 import { parseReportFilters, reportPage, reportRowsQuery, type ReportRow } from "~/reporting/report.server";
-import { refreshStandings } from "./standings.server";
+import { keptTotals, refreshStandings } from "./standings.server";
+import { STATUSES, type Status } from "./statuses";
 
 // The kept standings must give exactly the statuses worked out from the records, after every kind of change.
 const database = await freshDatabase();
@@ -40,6 +41,20 @@ async function agreeAt(now: Date) {
   expect(fromRecords.length).toBeGreaterThan(0);
   expect(await statuses(keptStatusQuery, now)).toEqual(fromRecords);
   expect(await statuses(keptStatusQuery, now, { teamId: red.id })).toEqual(await statuses(requirementStatusQuery, now, { teamId: red.id }));
+  const selections: { teamId?: string; statuses: Status[] }[] = [
+    { statuses: [] },
+    { teamId: red.id, statuses: [] },
+    { statuses: ["overdue"] },
+    { statuses: ["complete", "expired"] },
+    { teamId: blue.id, statuses: ["not_started", "in_progress", "due_soon"] },
+  ];
+  for (const selection of selections) {
+    const chosen = fromRecords.filter(
+      (r) => (!selection.teamId || r.team_id === selection.teamId) && (selection.statuses.length === 0 || selection.statuses.includes(r.status as Status)),
+    );
+    const byStatus = Object.fromEntries(STATUSES.map((st) => [st, chosen.filter((r) => r.status === st).length]));
+    expect(await keptTotals(db, org.id, selection)).toEqual({ rows: chosen.length, people: new Set(chosen.map((r) => r.user_id)).size, byStatus });
+  }
   return refresh;
 }
 
@@ -112,6 +127,9 @@ describe("the report's kept standings", () => {
     await changeRequirement(db, hr, { requirementId: module.requirement.id, dueWithinDays: 3, renewalMonths: 12 }, request);
     expect((await agreeAt(at("2026-05-01T13:00:00Z"))).rebuilt).toBe(true);
 
+    await changeTrackingSettings(db, hr, { dueSoonDays: 20, escalationOverdueDays: 14 }, request);
+    expect((await agreeAt(at("2026-05-01T13:10:00Z"))).rebuilt).toBe(true);
+
     await aPolicyVersion(db, org.id, { label: "2", effectiveDate: "2026-05-01", publishedAt: at("2026-05-01T13:30:00Z") });
     expect((await agreeAt(at("2026-05-01T14:00:00Z"))).rebuilt).toBe(true);
     expect(await statusOf(keptStatusQuery, at("2026-05-01T14:00:00Z"), ada.id)).not.toEqual(["complete", "complete"]);
@@ -122,10 +140,20 @@ describe("the report's kept standings", () => {
     expect(await agreeAt(at("2026-05-09T08:00:00Z"))).toEqual({ rebuilt: false, people: 0 });
   });
 
+  it("follow a completion that lapses during the day, with nothing written", async () => {
+    const fay = await aPerson(db, { organisationId: org.id, teamId: red.id, name: "Fay", startDate: "2025-01-01" });
+    await anAttempt(db, fay, module, { status: "passed", startedAt: at("2025-05-09T09:00:00Z"), completedAt: at("2025-05-09T10:00:00Z") });
+    expect(await agreeAt(at("2026-05-09T09:30:00Z"))).toEqual({ rebuilt: false, people: 1 });
+    expect(await statusOf(keptStatusQuery, at("2026-05-09T09:30:00Z"), fay.id)).toContain("complete");
+    // Renewal is due twelve months on, at 10:00: the totals follow at the next read.
+    expect(await agreeAt(at("2026-05-09T10:30:00Z"))).toEqual({ rebuilt: false, people: 1 });
+    expect(await statusOf(keptStatusQuery, at("2026-05-09T10:30:00Z"), fay.id)).toContain("expired");
+  });
+
   it("serve HR's report page with the same rows, in the same order, as the records", async () => {
-    const now = at("2026-05-09T09:00:00Z");
+    const now = at("2026-05-09T11:00:00Z");
     await aPerson(db, { organisationId: org.id, teamId: blue.id, name: "Eve", startDate: "2026-03-01" });
-    for (const query of ["", "status=overdue", `team=${red.id}`, `policyVersion=${v1.id}`]) {
+    for (const query of ["", "status=overdue", "status=complete&status=expired", `team=${red.id}`, `team=${blue.id}&status=not_started`, `policyVersion=${v1.id}`]) {
       const parsed = parseReportFilters(new URLSearchParams(query), now);
       if (!parsed.success) throw parsed.error;
       const page = await reportPage(db, org.id, parsed.data, now);
@@ -133,6 +161,7 @@ describe("the report's kept standings", () => {
       expect(page.rows).toEqual(fromRecords.slice(0, 50));
       expect(page.totals.rows).toBe(fromRecords.length);
       expect(page.totals.people).toBe(new Set(fromRecords.map((r) => r.user_id)).size);
+      expect(page.totals.byStatus.overdue).toBe(fromRecords.filter((r) => r.status === "overdue").length);
     }
   });
 });

@@ -1,6 +1,7 @@
-import { sql } from "drizzle-orm";
+import { sql, type SQL } from "drizzle-orm";
 import { londonDate } from "~/lib/dates";
-import { STANDING_COLUMNS, standingFactsQuery, type Clock } from "./status.server";
+import { keptStatusQuery, STANDING_COLUMNS, standingFactsQuery, type Clock } from "./status.server";
+import { STATUSES, type Status } from "./statuses";
 import { queryRows, type Db } from "~db/client.server";
 
 /** Past this many people changed since the last read, rebuilding the whole organisation is the quicker way. */
@@ -8,13 +9,34 @@ const REBUILD_OVER = 5_000;
 
 export type StandingsRefresh = { rebuilt: boolean; people: number };
 
+const bit = (status: Status) => 1 << STATUSES.indexOf(status);
+const STATUS_BITS = sql.raw(`case status ${STATUSES.map((s) => `when '${s}' then ${bit(s)}`).join(" ")} end`);
+const COUNT_COLUMNS = sql.raw(STATUSES.join(", "));
+
+/** Each person's rows by status, summed per team and set of statuses (standing_summaries), for some teams or all. */
+function summariesOf(organisationId: string, clock: Clock, teams: { ids: string[]; none: boolean } | "all"): SQL {
+  const only = teams === "all" ? sql`true` : sql`(team_id = any(${`{${teams.ids.join(",")}}`}::uuid[]) or (${teams.none} and team_id is null))`;
+  return sql`
+    insert into standing_summaries (organisation_id, team_id, statuses, people, ${COUNT_COLUMNS})
+    select ${organisationId}::uuid, team_id, statuses, count(*), ${sql.raw(STATUSES.map((s) => `sum(${s})`).join(", "))}
+    from (
+      select team_id, user_id, bit_or(${STATUS_BITS}) as statuses,
+        ${sql.raw(STATUSES.map((s) => `count(*) filter (where status = '${s}') as ${s}`).join(", "))}
+      from (select team_id, user_id, status from (${keptStatusQuery({ organisationId }, clock)}) k where ${only} offset 0) rows
+      group by team_id, user_id
+    ) people
+    group by team_id, statuses
+  `;
+}
+
 /**
- * Brings an organisation's kept standings (requirement_standings) up to date for a read at `clock`, in one
- * transaction: rebuilt from the records on the first read of a London day, after anything organisation-wide
- * changed, or when many people did; otherwise only the people the triggers noted since the last read are worked
- * out again. The notes are taken before the facts are read, so a change that commits in between is both read
- * and noted again: at worst a person is worked out twice, never missed. Readers of the same organisation wait for
- * each other here; writers never wait (they only append notes). docs/decisions/0010.
+ * Brings an organisation's kept standings (requirement_standings and standing_summaries) up to date for a read
+ * at \`clock\`, in one transaction: rebuilt from the records on the first read of a London day, after anything
+ * organisation-wide changed, or when many people did; otherwise only the people the triggers noted since the
+ * last refresh, and those whose completion lapsed since then, are worked out again (with their teams' totals).
+ * The notes are taken before the facts are read, so a change that commits in between is both read and noted
+ * again: at worst a person is worked out twice, never missed. Readers of the same organisation wait for each
+ * other here; writers never wait (they only append notes). docs/decisions/0010.
  */
 export async function refreshStandings(db: Db, organisationId: string, clock: Clock): Promise<StandingsRefresh> {
   const today = londonDate(clock.now);
@@ -22,35 +44,74 @@ export async function refreshStandings(db: Db, organisationId: string, clock: Cl
   const org = sql`${organisationId}::uuid`;
   return db.transaction(async (tx) => {
     await tx.execute(sql`insert into standing_refreshes (organisation_id) values (${org}) on conflict do nothing`);
-    const [state] = await queryRows<{
-      computed_for: string | null;
-      later: boolean;
-    }>(
+    const [state] = await queryRows<{ computed_for: string | null; computed_at: string | null; later: boolean }>(
       tx,
-      sql`select computed_for::text as computed_for, coalesce(computed_at > ${at}::timestamptz, false) as later
+      sql`select computed_for::text as computed_for, computed_at::text as computed_at, coalesce(computed_at > ${at}::timestamptz, false) as later
           from standing_refreshes where organisation_id = ${org} for update`,
     );
     const notes = await queryRows<{ user_id: string | null }>(tx, sql`delete from standing_changes where organisation_id = ${org} returning user_id`);
-    const people = [...new Set(notes.map((n) => n.user_id))];
     // A read for an earlier moment than the last refresh (a test's clock) cannot trust facts worked out later.
-    const rebuild = state.computed_for !== today || state.later || people.includes(null) || people.length > REBUILD_OVER;
+    let rebuild = state.computed_for !== today || state.later || notes.some((n) => n.user_id === null);
+    const people = new Set(notes.map((n) => n.user_id as string));
+    if (!rebuild && state.computed_at) {
+      const lapsed = await queryRows<{ user_id: string }>(
+        tx,
+        sql`select distinct user_id from requirement_standings
+            where organisation_id = ${org} and expires_at > ${state.computed_at}::timestamptz and expires_at <= ${at}::timestamptz`,
+      );
+      for (const row of lapsed) people.add(row.user_id);
+    }
+    rebuild ||= people.size > REBUILD_OVER;
     if (rebuild) {
       await tx.execute(sql`delete from requirement_standings where organisation_id = ${org}`);
       await tx.execute(sql`insert into requirement_standings (${STANDING_COLUMNS}) select ${STANDING_COLUMNS} from (${standingFactsQuery({ organisationId }, clock)}) f`);
+      await tx.execute(sql`delete from standing_summaries where organisation_id = ${org}`);
+      await tx.execute(summariesOf(organisationId, clock, "all"));
       // Fresh statistics, so the planner knows how many rows the report reads straight after the rebuild.
       await tx.execute(sql`analyze requirement_standings`);
-    } else if (people.length > 0) {
-      const userIds = people as string[];
-      await tx.execute(sql`delete from requirement_standings where organisation_id = ${org} and user_id = any(${`{${userIds.join(",")}}`}::uuid[])`);
-      await tx.execute(
-        sql`insert into requirement_standings (${STANDING_COLUMNS}) select ${STANDING_COLUMNS} from (${standingFactsQuery({ organisationId, userIds }, clock)}) f`,
+    } else if (people.size > 0) {
+      const userIds = sql`${`{${[...people].join(",")}}`}::uuid[]`;
+      const before = await queryRows<{ team_id: string | null }>(
+        tx,
+        sql`delete from requirement_standings where organisation_id = ${org} and user_id = any(${userIds}) returning team_id`,
       );
+      const after = await queryRows<{ team_id: string | null }>(
+        tx,
+        sql`insert into requirement_standings (${STANDING_COLUMNS}) select ${STANDING_COLUMNS} from (${standingFactsQuery({ organisationId, userIds: [...people] }, clock)}) f
+            returning team_id`,
+      );
+      const teams = new Set([...before, ...after].map((r) => r.team_id));
+      const affected = { ids: [...teams].filter((t): t is string => t !== null), none: teams.has(null) };
+      await tx.execute(
+        sql`delete from standing_summaries where organisation_id = ${org}
+            and (team_id = any(${`{${affected.ids.join(",")}}`}::uuid[]) or (${affected.none} and team_id is null))`,
+      );
+      await tx.execute(summariesOf(organisationId, clock, affected));
     }
     await tx.execute(
       sql`update standing_refreshes set computed_for = ${today}::date, computed_at = ${
         rebuild ? sql`${at}::timestamptz` : sql`greatest(computed_at, ${at}::timestamptz)`
       } where organisation_id = ${org}`,
     );
-    return { rebuilt: rebuild, people: rebuild ? 0 : people.length };
+    return { rebuilt: rebuild, people: rebuild ? 0 : people.size };
   });
+}
+
+export type KeptTotals = { rows: number; people: number; byStatus: Record<Status, number> };
+
+/**
+ * The report's totals for a team (or the whole organisation) and a choice of statuses (none: every status),
+ * summed from standing_summaries as at the last refresh: call refreshStandings first.
+ */
+export async function keptTotals(db: Db, organisationId: string, selection: { teamId?: string; statuses: Status[] }): Promise<KeptTotals> {
+  const chosen = selection.statuses.length > 0 ? selection.statuses : [...STATUSES];
+  const mask = chosen.reduce((m, s) => m | bit(s), 0);
+  const [row] = await queryRows<Record<Status | "people", number | null>>(
+    db,
+    sql`select sum(people)::int as people, ${sql.raw(chosen.map((s) => `sum(${s})::int as ${s}`).join(", "))}
+        from standing_summaries
+        where organisation_id = ${organisationId}::uuid and statuses & ${mask} <> 0 ${selection.teamId ? sql`and team_id = ${selection.teamId}::uuid` : sql``}`,
+  );
+  const byStatus = Object.fromEntries(STATUSES.map((s) => [s, chosen.includes(s) ? Number(row?.[s] ?? 0) : 0])) as Record<Status, number>;
+  return { rows: Object.values(byStatus).reduce((a, b) => a + b, 0), people: Number(row?.people ?? 0), byStatus };
 }

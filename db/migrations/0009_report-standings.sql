@@ -32,10 +32,25 @@ CREATE TABLE "standing_refreshes" (
 	"computed_at" timestamp with time zone
 );
 --> statement-breakpoint
+CREATE TABLE "standing_summaries" (
+	"organisation_id" uuid NOT NULL,
+	"team_id" uuid,
+	"statuses" integer NOT NULL,
+	"people" integer NOT NULL,
+	"not_started" integer NOT NULL,
+	"in_progress" integer NOT NULL,
+	"complete" integer NOT NULL,
+	"due_soon" integer NOT NULL,
+	"overdue" integer NOT NULL,
+	"expired" integer NOT NULL
+);
+--> statement-breakpoint
 ALTER TABLE "standing_refreshes" ADD CONSTRAINT "standing_refreshes_organisation_id_organisations_id_fk" FOREIGN KEY ("organisation_id") REFERENCES "public"."organisations"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "requirement_standings_team_idx" ON "requirement_standings" USING btree ("organisation_id","team_id");--> statement-breakpoint
+CREATE INDEX "requirement_standings_expiry_idx" ON "requirement_standings" USING btree ("organisation_id","expires_at");--> statement-breakpoint
 CREATE INDEX "requirement_standings_report_order_idx" ON "requirement_standings" USING btree ("organisation_id","team_name","name","employee_number",("kind" = 'policy'),"title","requirement_id");--> statement-breakpoint
 CREATE INDEX "standing_changes_organisation_idx" ON "standing_changes" USING btree ("organisation_id");--> statement-breakpoint
+CREATE INDEX "standing_summaries_team_idx" ON "standing_summaries" USING btree ("organisation_id","team_id");--> statement-breakpoint
 -- Notes of what changed, for the report's standings (docs/decisions/0010). Appends only: never waits on a refresh.
 CREATE FUNCTION note_standing_change(org uuid, person uuid) RETURNS void
 LANGUAGE sql AS $$
@@ -68,7 +83,11 @@ DECLARE
   subject record;
 BEGIN
   IF TG_OP = 'DELETE' THEN subject := OLD; ELSE subject := NEW; END IF;
-  PERFORM note_standing_change(subject.organisation_id, NULL);
+  IF TG_TABLE_NAME = 'organisations' THEN
+    PERFORM note_standing_change(subject.id, NULL);
+  ELSE
+    PERFORM note_standing_change(subject.organisation_id, NULL);
+  END IF;
   RETURN NULL;
 END;
 $$;
@@ -110,3 +129,6 @@ CREATE TRIGGER training_modules_standing AFTER UPDATE ON training_modules
 --> statement-breakpoint
 CREATE TRIGGER teams_standing AFTER UPDATE ON teams
   FOR EACH ROW WHEN (OLD.name IS DISTINCT FROM NEW.name) EXECUTE FUNCTION note_organisation_standing_change();
+--> statement-breakpoint
+CREATE TRIGGER organisations_standing AFTER UPDATE ON organisations
+  FOR EACH ROW WHEN (OLD.due_soon_days IS DISTINCT FROM NEW.due_soon_days) EXECUTE FUNCTION note_organisation_standing_change();
