@@ -73,11 +73,10 @@ export function standingFactsQuery(scope: StatusScope, clock: Clock): SQL {
       select ${scope.organisationId}::uuid as org, ${at}::timestamptz as at, ${today}::date as today
     ),
     people as (
-      select u.id as user_id, u.name, u.employee_number, u.start_date, m.team_id, team.name as team_name
+      select u.id as user_id, u.start_date, m.team_id
       from params, users u
       left join team_memberships m on m.user_id = u.id
         and m.started_on <= (select today from params) and (m.ended_on is null or m.ended_on > (select today from params))
-      left join teams team on team.id = m.team_id
       where u.organisation_id = params.org
         and u.start_date <= params.today
         and (u.leaving_date is null or u.leaving_date > params.today)
@@ -129,7 +128,7 @@ export function standingFactsQuery(scope: StatusScope, clock: Clock): SQL {
       select user_id from module_progress group by user_id
     ),
     facts as (
-      select people.user_id, people.name, people.employee_number, people.team_id, people.team_name, reqs.id as requirement_id, reqs.kind, reqs.title, reqs.module_slug,
+      select people.user_id, people.team_id, reqs.id as requirement_id, reqs.kind, reqs.title, reqs.module_slug,
         reqs.due_within_days, reqs.renewal_months,
         case when reqs.kind = 'module' then mp.last_pass when s.acceptable then s.recorded_at end as completed_at,
         case when reqs.kind = 'module' then mp.pass_attempt_id end as attempt_id,
@@ -146,11 +145,15 @@ export function standingFactsQuery(scope: StatusScope, clock: Clock): SQL {
       left join started st on st.user_id = people.user_id
       where reqs.kind = 'module' or b.policy_id is not null
     )
-    select params.org as organisation_id, user_id, requirement_id, name, employee_number, team_id, team_name, kind, title, module_slug, started, completed_at,
+    -- Names are joined last, so the wide columns do not travel through the joins above.
+    select params.org as organisation_id, facts.user_id, requirement_id, u.name, u.employee_number, facts.team_id, team.name as team_name, kind, title,
+      module_slug, started, completed_at,
       completed_at + make_interval(months => renewal_months) as expires_at,
       ((completed_at + make_interval(months => renewal_months)) at time zone 'Europe/London')::date as expires_on,
       anchor, (anchor + due_within_days) as due_on, attempt_id, attestation_reference, policy_version_id
     from params, facts
+    join users u on u.id = facts.user_id
+    left join teams team on team.id = facts.team_id
   `;
 }
 
