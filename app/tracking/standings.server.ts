@@ -31,7 +31,7 @@ function summariesOf(organisationId: string, clock: Clock, teams: { ids: string[
 
 /**
  * Brings an organisation's kept standings (requirement_standings and standing_summaries) up to date for a read
- * at \`clock\`, in one transaction: rebuilt from the records on the first read of a London day, after anything
+ * at `clock`, in one transaction: rebuilt from the records on the first read of a London day, after anything
  * organisation-wide changed, or when many people did; otherwise only the people the triggers noted since the
  * last refresh, and those whose completion lapsed since then, are worked out again (with their teams' totals).
  * The notes are taken before the facts are read, so a change that commits in between is both read and noted
