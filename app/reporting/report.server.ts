@@ -2,7 +2,7 @@ import { sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import { endOfLondonDay, londonDate } from "~/lib/dates";
 import { keptStatusQuery, requirementStatusQuery, STATUSES, type Clock, type Status } from "~/tracking/status.server";
-import { keptTotals, refreshStandings } from "~/tracking/standings.server";
+import { keptTotals, perPersonCounts, refreshStandings, sumsOf, totalsOf } from "~/tracking/standings.server";
 import { jsonValue, queryRows, type Db } from "~db/client.server";
 
 /**
@@ -60,30 +60,22 @@ export function parseReportFilters(params: URLSearchParams, now: Date) {
   const asAt = raw.asAt?.trim();
   const future: z.core.$ZodIssue[] =
     asAt && z.iso.date().safeParse(asAt).success && asAt > londonDate(now)
-      ? [
-          {
-            code: "custom",
-            path: ["asAt"],
-            message: "The date must be today or in the past",
-            input: asAt,
-          },
-        ]
+      ? [{ code: "custom", path: ["asAt"], message: "The date must be today or in the past", input: asAt }]
       : [];
-  if (!parsed.success)
-    return future.length
-      ? {
-          success: false as const,
-          error: new z.ZodError([...parsed.error.issues, ...future]),
-        }
-      : parsed;
+  if (!parsed.success) return future.length ? { success: false as const, error: new z.ZodError([...parsed.error.issues, ...future]) } : parsed;
   if (future.length) return { success: false as const, error: new z.ZodError(future) };
   return parsed;
 }
 
+/** The past London day a report is as at, or null for a report as it stands now (no date, or today's). */
+export function pastDay(filters: Pick<ReportFilters, "asAt">, now: Date): string | null {
+  return filters.asAt && filters.asAt < londonDate(now) ? filters.asAt : null;
+}
+
 /** The moment a report stands at: now, or the last instant of the chosen London day. */
 export function reportClock(filters: Pick<ReportFilters, "asAt">, now: Date): Clock {
-  if (!filters.asAt || filters.asAt >= londonDate(now)) return { now };
-  return { now: endOfLondonDay(filters.asAt) };
+  const day = pastDay(filters, now);
+  return day ? { now: endOfLondonDay(day) } : { now };
 }
 
 /** Where the statuses come from: the records themselves (any moment), or the kept standings (now, just refreshed). */
@@ -140,17 +132,12 @@ export type ReportRow = {
   team_id: string | null;
 };
 
-export type ReportTotals = {
-  rows: number;
-  people: number;
-  byStatus: Record<Status, number>;
-};
 
 /** One page of the report and the totals of everything the filters select. */
 export async function reportPage(db: Db, organisationId: string, filters: ReportFilters, now: Date) {
   const clock = reportClock(filters, now);
   // As it stands now: from the kept standings, brought up to date first. As at a past day: from the records.
-  const source: ReportSource = clock.now === now ? "kept" : "records";
+  const source: ReportSource = pastDay(filters, now) ? "records" : "kept";
   if (source === "kept") await refreshStandings(db, organisationId, clock);
   const offset = (filters.page - 1) * REPORT_PAGE_SIZE;
   // Totals by team and status come from the kept summaries; other filters, and past days, count the rows.
@@ -165,31 +152,17 @@ export async function reportPage(db: Db, organisationId: string, filters: Report
         tx,
         sql`
       with s as ${source === "kept" ? sql`not materialized` : sql`materialized`} (
-        select user_id, requirement_id, status, name, employee_number, team_name, policy_last, title from (${selectedStatuses(organisationId, filters, clock, source)}) x
+        select user_id, requirement_id, status, name, employee_number, team_id, team_name, policy_last, title
+        from (${selectedStatuses(organisationId, filters, clock, source)}) x
       ),
-      page as (select s.user_id as u, s.requirement_id as r from s order by ${REPORT_ORDER} limit ${REPORT_PAGE_SIZE} offset ${offset}),
-      -- Each person's rows by status, then summed: one pass gives the rows by status and the people.
-      per_person as (
-        select ${sql.raw(STATUSES.map((st) => `count(*) filter (where status = '${st}') as ${st}`).join(", "))}
-        from (select user_id, status from s offset 0) once_each -- offset 0: each row's status is worked out once, not once per count
-        group by user_id
-      )
-      select ${
-        summarised
-          ? sql`null`
-          : sql`(select json_build_object(${sql.raw(STATUSES.map((st) => `'${st}', sum(${st})`).join(", "))}, 'people', count(*)) from per_person)`
-      } as totals,
+      page as (select s.user_id as u, s.requirement_id as r from s order by ${REPORT_ORDER} limit ${REPORT_PAGE_SIZE} offset ${offset})
+      select ${summarised ? sql`null` : sql`(select row_to_json(t) from (${sumsOf(perPersonCounts(sql`select team_id, user_id, status from s`))}) t)`} as totals,
         (select json_agg(json_build_object('u', u, 'r', r)) from page) as page
     `,
       );
-      let summary: ReportTotals;
-      if (summarised) {
-        summary = await keptTotals(tx, organisationId, { teamId: filters.team, statuses: filters.status });
-      } else {
-        const totals = jsonValue(pass.totals ?? {}) as Record<Status | "people", number | null>;
-        const byStatus = Object.fromEntries(STATUSES.map((st) => [st, Number(totals[st] ?? 0)])) as Record<Status, number>;
-        summary = { rows: Object.values(byStatus).reduce((x, y) => x + y, 0), people: Number(totals.people ?? 0), byStatus };
-      }
+      const summary = summarised
+        ? await keptTotals(tx, organisationId, { teamId: filters.team, statuses: filters.status })
+        : totalsOf(jsonValue(pass.totals ?? {}));
       const keys = jsonValue(pass.page ?? []);
       const chosen = new Set(keys.map((k) => `${k.u} ${k.r}`));
       const rows =
@@ -225,14 +198,7 @@ export async function reportFilterOptions(db: Db, organisationId: string): Promi
       sql`select id, version_label as label, effective_date::text as effective_date from policy_versions where organisation_id = ${organisationId}::uuid order by effective_date desc, published_at desc`,
     ),
   ]);
-  return {
-    teams: teamRows,
-    policyVersions: versionRows.map((v) => ({
-      id: v.id,
-      label: v.label,
-      effectiveDate: v.effective_date,
-    })),
-  };
+  return { teams: teamRows, policyVersions: versionRows.map((v) => ({ id: v.id, label: v.label, effectiveDate: v.effective_date })) };
 }
 
 /** The filters as a query string (page left out), for pagination and for the export links of the same selection. */
@@ -248,14 +214,7 @@ export function reportQueryString(filters: Omit<ReportFilters, "page">): string 
 }
 
 export type ReportView =
-  | {
-      ok: true;
-      options: ReportFilterOptions;
-      filters: ReportFilters;
-      query: string;
-      asAtDay: string | null;
-      report: Awaited<ReturnType<typeof reportPage>>;
-    }
+  | { ok: true; options: ReportFilterOptions; filters: ReportFilters; query: string; asAtDay: string | null; report: Awaited<ReturnType<typeof reportPage>> }
   | { ok: false; options: ReportFilterOptions; errors: Record<string, string> };
 
 /**
@@ -275,8 +234,7 @@ export async function reportView(db: Db, organisationId: string, params: URLSear
     }
   } else {
     if (parsed.data.team && !options.teams.some((t) => t.id === parsed.data.team)) errors.team = "Choose a team from the list";
-    if (parsed.data.policyVersion && !options.policyVersions.some((v) => v.id === parsed.data.policyVersion))
-      errors.policyVersion = "Choose a policy version from the list";
+    if (parsed.data.policyVersion && !options.policyVersions.some((v) => v.id === parsed.data.policyVersion)) errors.policyVersion = "Choose a policy version from the list";
   }
   if (!parsed.success || Object.keys(errors).length > 0) return { ok: false, options, errors };
   const filters = parsed.data;
@@ -285,7 +243,7 @@ export async function reportView(db: Db, organisationId: string, params: URLSear
     options,
     filters,
     query: reportQueryString(filters),
-    asAtDay: filters.asAt && filters.asAt < londonDate(now) ? filters.asAt : null,
+    asAtDay: pastDay(filters, now),
     report: await reportPage(db, organisationId, filters, now),
   };
 }

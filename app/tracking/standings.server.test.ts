@@ -165,3 +165,35 @@ describe("the report's kept standings", () => {
     }
   });
 });
+
+describe.skipIf(database.kind === "pglite")("the kept standings on PostgreSQL, with other connections", () => {
+  it("never make a writer wait for a refresh, and miss nothing a writer commits during one", async () => {
+    const gus = await aPerson(db, { organisationId: org.id, teamId: red.id, name: "Gus", startDate: "2026-01-01" });
+    await refreshStandings(db, org.id, { now: at("2026-05-09T12:00:00Z") });
+    await db.update(users).set({ name: "Gus Grey" }).where(eq(users.id, gus.id)); // a note on Gus, for the refresh to take
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let tookNotes: () => void = () => {};
+    const notesTaken = new Promise<void>((resolve) => (tookNotes = resolve));
+    // A refresh in progress: the organisation's notes (Gus's among them) deleted by a transaction not yet committed.
+    const refreshing = db.transaction(async (tx) => {
+      await tx.execute(sql`delete from standing_changes where organisation_id = ${org.id}::uuid`);
+      tookNotes();
+      await held;
+    });
+    await notesTaken;
+    // Meanwhile Gus passes: his new note is written at once (with a unique key on the notes it would wait for the
+    // refresh, and the lock timeout would fail this after a second).
+    try {
+      await db.transaction(async (tx) => {
+        await tx.execute(sql`set local lock_timeout = '1s'`);
+        await anAttempt(tx, gus, module, { status: "passed", startedAt: at("2026-05-09T12:10:00Z"), completedAt: at("2026-05-09T12:20:00Z") });
+      });
+    } finally {
+      release();
+      await refreshing;
+    }
+    expect(await agreeAt(at("2026-05-09T12:30:00Z"))).toEqual({ rebuilt: false, people: 1 });
+    expect(await statusOf(keptStatusQuery, at("2026-05-09T12:30:00Z"), gus.id)).toContain("complete");
+  });
+});

@@ -12,19 +12,42 @@ export type StandingsRefresh = { rebuilt: boolean; people: number };
 const bit = (status: Status) => 1 << STATUSES.indexOf(status);
 const STATUS_BITS = sql.raw(`case status ${STATUSES.map((s) => `when '${s}' then ${bit(s)}`).join(" ")} end`);
 const COUNT_COLUMNS = sql.raw(STATUSES.join(", "));
+const SUMS = sql.raw(STATUSES.map((s) => `sum(${s})::int as ${s}`).join(", "));
+
+/**
+ * One row per person of status rows (columns team_id, user_id, status): the set of statuses they have (a bit per
+ * status, in the order of STATUSES) and how many of their rows have each.
+ */
+export function perPersonCounts(rows: SQL): SQL {
+  return sql`
+    select team_id, user_id, bit_or(${STATUS_BITS}) as statuses,
+      ${sql.raw(STATUSES.map((s) => `count(*) filter (where status = '${s}') as ${s}`).join(", "))}
+    from (${rows} offset 0) once_each -- offset 0: each row's status is worked out once, not once per count
+    group by team_id, user_id
+  `;
+}
+
+export type Totals = { rows: number; people: number; byStatus: Record<Status, number> };
+
+/** Totals from a row of sums (one column per status, and people), counting only the chosen statuses. */
+export function totalsOf(row: Partial<Record<Status | "people", number | null>> | undefined, chosen: readonly Status[] = STATUSES): Totals {
+  const byStatus = Object.fromEntries(STATUSES.map((s) => [s, chosen.includes(s) ? Number(row?.[s] ?? 0) : 0])) as Record<Status, number>;
+  return { rows: Object.values(byStatus).reduce((a, b) => a + b, 0), people: Number(row?.people ?? 0), byStatus };
+}
+
+/** Sums of people's counts (perPersonCounts), one column per status, and the number of people. */
+export function sumsOf(people: SQL): SQL {
+  return sql`select ${SUMS}, count(*)::int as people from (${people}) people`;
+}
 
 /** Each person's rows by status, summed per team and set of statuses (standing_summaries), for some teams or all. */
 function summariesOf(organisationId: string, clock: Clock, teams: { ids: string[]; none: boolean } | "all"): SQL {
   const only = teams === "all" ? sql`true` : sql`(team_id = any(${`{${teams.ids.join(",")}}`}::uuid[]) or (${teams.none} and team_id is null))`;
+  const rows = sql`select team_id, user_id, status from (${keptStatusQuery({ organisationId }, clock)}) k where ${only}`;
   return sql`
     insert into standing_summaries (organisation_id, team_id, statuses, people, ${COUNT_COLUMNS})
-    select ${organisationId}::uuid, team_id, statuses, count(*), ${sql.raw(STATUSES.map((s) => `sum(${s})`).join(", "))}
-    from (
-      select team_id, user_id, bit_or(${STATUS_BITS}) as statuses,
-        ${sql.raw(STATUSES.map((s) => `count(*) filter (where status = '${s}') as ${s}`).join(", "))}
-      from (select team_id, user_id, status from (${keptStatusQuery({ organisationId }, clock)}) k where ${only} offset 0) rows
-      group by team_id, user_id
-    ) people
+    select ${organisationId}::uuid, team_id, statuses, count(*), ${SUMS}
+    from (${perPersonCounts(rows)}) people
     group by team_id, statuses
   `;
 }
@@ -97,21 +120,18 @@ export async function refreshStandings(db: Db, organisationId: string, clock: Cl
   });
 }
 
-export type KeptTotals = { rows: number; people: number; byStatus: Record<Status, number> };
-
 /**
  * The report's totals for a team (or the whole organisation) and a choice of statuses (none: every status),
  * summed from standing_summaries as at the last refresh: call refreshStandings first.
  */
-export async function keptTotals(db: Db, organisationId: string, selection: { teamId?: string; statuses: Status[] }): Promise<KeptTotals> {
-  const chosen = selection.statuses.length > 0 ? selection.statuses : [...STATUSES];
-  const mask = chosen.reduce((m, s) => m | bit(s), 0);
+export async function keptTotals(db: Db, organisationId: string, selection: { teamId?: string; statuses: Status[] }): Promise<Totals> {
+  const chosen: readonly Status[] = selection.statuses.length > 0 ? selection.statuses : STATUSES;
+  const mask = chosen.reduce((m: number, s) => m | bit(s), 0);
   const [row] = await queryRows<Record<Status | "people", number | null>>(
     db,
-    sql`select sum(people)::int as people, ${sql.raw(chosen.map((s) => `sum(${s})::int as ${s}`).join(", "))}
+    sql`select sum(people)::int as people, ${SUMS}
         from standing_summaries
         where organisation_id = ${organisationId}::uuid and statuses & ${mask} <> 0 ${selection.teamId ? sql`and team_id = ${selection.teamId}::uuid` : sql``}`,
   );
-  const byStatus = Object.fromEntries(STATUSES.map((s) => [s, chosen.includes(s) ? Number(row?.[s] ?? 0) : 0])) as Record<Status, number>;
-  return { rows: Object.values(byStatus).reduce((a, b) => a + b, 0), people: Number(row?.people ?? 0), byStatus };
+  return totalsOf(row, chosen);
 }

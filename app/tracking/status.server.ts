@@ -1,6 +1,7 @@
-import { sql, type SQL } from "drizzle-orm";
+import { getTableColumns, sql, type SQL } from "drizzle-orm";
 import { londonDate } from "~/lib/dates";
 import { jsonValue, queryRows, type Db } from "~db/client.server";
+import { requirementStandings } from "~db/schema";
 import { OUTSTANDING, STATUSES, type Status } from "./statuses";
 
 /**
@@ -45,9 +46,11 @@ export type RequirementStatusRow = {
 
 const iso = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
-/** The columns of the dated facts a status is worked out from, in the order of requirement_standings. */
+/** The columns of the dated facts a status is worked out from: those of requirement_standings. */
 export const STANDING_COLUMNS = sql.raw(
-  "organisation_id, user_id, requirement_id, name, employee_number, team_id, team_name, kind, title, module_slug, started, completed_at, expires_at, expires_on, anchor, due_on, attempt_id, attestation_reference, policy_version_id",
+  Object.values(getTableColumns(requirementStandings))
+    .map((column) => column.name)
+    .join(", "),
 );
 
 function scopeFilters(scope: StatusScope, person: string, team: string): SQL {
@@ -198,19 +201,13 @@ export function requirementStatusQuery(scope: StatusScope, clock: Clock): SQL {
 }
 
 /**
- * The same statuses read from the kept standings (app/reporting/standings.server.ts), which the caller has just
+ * The same statuses read from the kept standings (app/tracking/standings.server.ts), which the caller has just
  * brought up to date for this moment's day: the same columns and, a test shows, the same rows.
  */
 export function keptStatusQuery(scope: StatusScope, clock: Clock): SQL {
-  return statusOf(
-    sql`(select ${STANDING_COLUMNS} from requirement_standings k where k.organisation_id = ${scope.organisationId}::uuid ${scopeFilters(
-      scope,
-      "k.user_id",
-      "k.team_id",
-    )})`,
-    scope.organisationId,
-    clock,
-  );
+  const kept = sql`(select ${STANDING_COLUMNS} from requirement_standings k
+    where k.organisation_id = ${scope.organisationId}::uuid ${scopeFilters(scope, "k.user_id", "k.team_id")})`;
+  return statusOf(kept, scope.organisationId, clock);
 }
 
 type RawRow = {
@@ -268,25 +265,12 @@ export type Figures = {
   peopleComplete: number;
   /** People by their most urgent status. */
   peopleByStatus: StatusCounts;
-  requirements: {
-    requirementId: string;
-    title: string;
-    kind: "module" | "policy";
-    total: number;
-    counts: StatusCounts;
-  }[];
+  requirements: { requirementId: string; title: string; kind: "module" | "policy"; total: number; counts: StatusCounts }[];
 };
 
 /** Completion figures for a scope (a team, several, or the whole organisation): one aggregate query. */
 export async function completionFigures(db: Db, scope: StatusScope, clock: Clock): Promise<Figures> {
-  const rows = await queryRows<{
-    level: "requirement" | "person";
-    requirement_id: string | null;
-    title: string | null;
-    kind: "module" | "policy" | null;
-    status: Status;
-    n: number;
-  }>(
+  const rows = await queryRows<{ level: "requirement" | "person"; requirement_id: string | null; title: string | null; kind: "module" | "policy" | null; status: Status; n: number }>(
     db,
     sql`
       with s as (${requirementStatusQuery(scope, clock)}),
@@ -306,13 +290,7 @@ export async function completionFigures(db: Db, scope: StatusScope, clock: Clock
     }
     let entry = byRequirement.get(row.requirement_id!);
     if (!entry) {
-      entry = {
-        requirementId: row.requirement_id!,
-        title: row.title!,
-        kind: row.kind!,
-        total: 0,
-        counts: zeroCounts(),
-      };
+      entry = { requirementId: row.requirement_id!, title: row.title!, kind: row.kind!, total: 0, counts: zeroCounts() };
       byRequirement.set(row.requirement_id!, entry);
     }
     entry.counts[row.status] += Number(row.n);
@@ -361,17 +339,7 @@ const ORDER: Record<PeopleSort, string> = {
  * The people of a scope, one row each with their most urgent status and since when, filtered, sorted and
  * paginated in SQL. Only statuses and dates: never scores or answers.
  */
-export async function peopleStatus(
-  db: Db,
-  scope: StatusScope,
-  query: PeopleQuery,
-  clock: Clock,
-): Promise<{
-  people: PersonSummary[];
-  total: number;
-  page: number;
-  pageCount: number;
-}> {
+export async function peopleStatus(db: Db, scope: StatusScope, query: PeopleQuery, clock: Clock): Promise<{ people: PersonSummary[]; total: number; page: number; pageCount: number }> {
   const pageSize = query.pageSize ?? 25;
   const statuses = query.statuses && query.statuses.length > 0 ? query.statuses : OUTSTANDING;
   const today = londonDate(clock.now);
@@ -426,21 +394,12 @@ export async function peopleStatus(
   };
 }
 
-export type TeamCompletion = {
-  people: number;
-  complete: number;
-  overdue: number;
-};
+export type TeamCompletion = { people: number; complete: number; overdue: number };
 
 /** For a list of teams, how many people each has, how many completed everything, and how many are overdue or expired: one query. */
 export async function teamsCompletion(db: Db, organisationId: string, teamIds: string[], clock: Clock): Promise<Map<string, TeamCompletion>> {
   if (teamIds.length === 0) return new Map();
-  const rows = await queryRows<{
-    team_id: string;
-    people: number;
-    complete: number;
-    overdue: number;
-  }>(
+  const rows = await queryRows<{ team_id: string; people: number; complete: number; overdue: number }>(
     db,
     sql`
       with s as (${requirementStatusQuery({ organisationId, teamIds }, clock)}),
@@ -450,14 +409,5 @@ export async function teamsCompletion(db: Db, organisationId: string, teamIds: s
       from per_person group by team_id
     `,
   );
-  return new Map(
-    rows.map((r) => [
-      r.team_id,
-      {
-        people: Number(r.people),
-        complete: Number(r.complete),
-        overdue: Number(r.overdue),
-      },
-    ]),
-  );
+  return new Map(rows.map((r) => [r.team_id, { people: Number(r.people), complete: Number(r.complete), overdue: Number(r.overdue) }]));
 }
