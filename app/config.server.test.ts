@@ -35,7 +35,9 @@ describe("loadConfig", () => {
   });
 
   it("takes a PostgreSQL URL as given", () => {
-    expect(loadConfig({ DATABASE_URL: "postgres://app@db.internal:5432/conduct" }).databaseUrl).toBe("postgres://app@db.internal:5432/conduct");
+    expect(loadConfig({ DATABASE_URL: "postgres://app@db.internal:5432/conduct" }).databaseUrl).toBe(
+      "postgres://app@db.internal:5432/conduct",
+    );
   });
 
   it("refuses a malformed DATABASE_URL with one line naming it", () => {
@@ -60,7 +62,14 @@ describe("publicConfig", () => {
   it("exposes only the service name, phase and idle timeout: no secret, no database URL", () => {
     const secret = "a-session-secret-that-is-long-enough-0123";
     const databaseUrl = "postgres://app:hunter2@db.internal:5432/conduct";
-    const exposed = publicConfig(loadConfig({ NODE_ENV: "production", SESSION_SECRET: secret, DATABASE_URL: databaseUrl, SMTP_URL: "smtp://u:p@mail:587" }));
+    const exposed = publicConfig(
+      loadConfig({
+        NODE_ENV: "production",
+        SESSION_SECRET: secret,
+        DATABASE_URL: databaseUrl,
+        SMTP_URL: "smtp://u:p@mail:587",
+      }),
+    );
     expect(Object.keys(exposed).sort()).toEqual(["phase", "serviceName", "sessionIdleMs"]);
     const json = JSON.stringify(exposed);
     expect(json).not.toContain(secret);

@@ -21,7 +21,10 @@ const envSchema = z
     SESSION_SECRET: z.string().min(32, "SESSION_SECRET must be at least 32 characters").optional(),
     TRUSTED_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
     SERVICE_URL: z.string().url().optional(),
-    SMTP_URL: z.string().optional().transform((v) => (v === "" ? undefined : v)),
+    SMTP_URL: z
+      .string()
+      .optional()
+      .transform((v) => (v === "" ? undefined : v)),
     MAIL_FROM: z.string().default("Social media code of conduct <no-reply@localhost>"),
     DEMO_PASSWORD: z.string().min(12).default("correct-horse-battery-staple"),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "silent"]).default("info"),
@@ -63,7 +66,9 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   if (!parsed.success) {
     const first = parsed.error.issues[0];
     const name = first.path.join(".") || "environment";
-    throw new ConfigError(`Configuration error: ${first.message.startsWith(name) ? first.message : `${name}: ${first.message}`}`);
+    throw new ConfigError(
+      `Configuration error: ${first.message.startsWith(name) ? first.message : `${name}: ${first.message}`}`,
+    );
   }
   const env = parsed.data;
   const isProduction = env.NODE_ENV === "production";

@@ -12,6 +12,7 @@ export function navigationFor(user: { role: Role; isChampion: boolean }): NavIte
   ];
   if (user.isChampion || user.role === "hr" || user.role === "admin") items.push({ href: "/teams", label: "Teams" });
   if (user.role === "hr") items.push({ href: "/hr", label: "HR" });
-  if (user.role === "admin") items.push({ href: "/admin/people", label: "People" }, { href: "/admin/requirements", label: "Requirements" });
+  if (user.role === "admin")
+    items.push({ href: "/admin/people", label: "People" }, { href: "/admin/requirements", label: "Requirements" });
   return items;
 }

@@ -65,7 +65,11 @@ function NudgeNotice({ notice, returnTo }: { notice: NonNullable<RootLoaderData[
       <Form method="post" action={`/notices/${notice.id}/dismiss`}>
         <CsrfInput />
         <input type="hidden" name="returnTo" value={returnTo} />
-        <button type="submit" className="govuk-button govuk-button--secondary govuk-!-margin-bottom-0" data-module="govuk-button">
+        <button
+          type="submit"
+          className="govuk-button govuk-button--secondary govuk-!-margin-bottom-0"
+          data-module="govuk-button"
+        >
           Dismiss this notice
         </button>
       </Form>
@@ -125,7 +129,12 @@ function Document({ children, title }: { children: ReactNode; title?: string }) 
               </span>
               {nav.length > 0 ? (
                 <nav aria-label="Menu" className="govuk-service-navigation__wrapper">
-                  <button type="button" className="govuk-service-navigation__toggle govuk-js-service-navigation-toggle" aria-controls="navigation" hidden>
+                  <button
+                    type="button"
+                    className="govuk-service-navigation__toggle govuk-js-service-navigation-toggle"
+                    aria-controls="navigation"
+                    hidden
+                  >
                     Menu
                   </button>
                   <ul className="govuk-service-navigation__list" id="navigation">
@@ -146,7 +155,9 @@ function Document({ children, title }: { children: ReactNode; title?: string }) 
           <div className="govuk-phase-banner">
             <p className="govuk-phase-banner__content">
               <strong className="govuk-tag govuk-phase-banner__content__tag">Beta</strong>
-              <span className="govuk-phase-banner__text">This is a new service. Your team’s social media champion can pass on your feedback.</span>
+              <span className="govuk-phase-banner__text">
+                This is a new service. Your team’s social media champion can pass on your feedback.
+              </span>
             </p>
           </div>
           {user ? (
@@ -163,7 +174,9 @@ function Document({ children, title }: { children: ReactNode; title?: string }) 
             </div>
           ) : null}
           <main className="govuk-main-wrapper" id="main-content">
-            {data?.notice && location.pathname !== "/signed-out" ? <NudgeNotice notice={data.notice} returnTo={location.pathname + location.search} /> : null}
+            {data?.notice && location.pathname !== "/signed-out" ? (
+              <NudgeNotice notice={data.notice} returnTo={location.pathname + location.search} />
+            ) : null}
             {children}
           </main>
         </div>

@@ -19,7 +19,9 @@ const entries = () => db.select().from(auditLog).orderBy(auditLog.id);
 describe(`the audit log on ${database.kind}`, () => {
   it("refuses UPDATE and keeps the row as it was", async () => {
     const before = await entries();
-    const message = await databaseError(db.update(auditLog).set({ action: "test.rewritten" }).where(eq(auditLog.action, "test.first")));
+    const message = await databaseError(
+      db.update(auditLog).set({ action: "test.rewritten" }).where(eq(auditLog.action, "test.first")),
+    );
     expect(message).toMatch(/UPDATE on audit_log is not allowed: the table is append-only/);
     expect(await entries()).toEqual(before);
   });
@@ -40,7 +42,11 @@ describe(`the audit log on ${database.kind}`, () => {
 
   it("still accepts an INSERT", async () => {
     const [{ n: before }] = await db.select({ n: count() }).from(auditLog);
-    await writeAudit(db, { action: "test.second", organisationId, details: { ok: true } }, { ip: "192.0.2.1", requestId: "r-1" });
+    await writeAudit(
+      db,
+      { action: "test.second", organisationId, details: { ok: true } },
+      { ip: "192.0.2.1", requestId: "r-1" },
+    );
     const [{ n: after }] = await db.select({ n: count() }).from(auditLog);
     expect(after).toBe(before + 1);
     const [row] = await db.select().from(auditLog).where(eq(auditLog.action, "test.second"));

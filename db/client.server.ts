@@ -26,10 +26,7 @@ export type Database = {
 
 export const migrationsFolder = resolve(dirname(fileURLToPath(import.meta.url)), "migrations");
 
-export type OpenOptions =
-  | { url: string; maxConnections?: number }
-  | { pgliteDir: string }
-  | { pglite: PGlite };
+export type OpenOptions = { url: string; maxConnections?: number } | { pgliteDir: string } | { pglite: PGlite };
 
 /** The client factory: PostgreSQL through postgres.js when a URL is given, PGlite otherwise. */
 export async function openDatabase(options: OpenOptions): Promise<Database> {
@@ -52,7 +49,10 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
     };
   }
   // Loaded only when used: PGlite costs ~45 MB of memory in every process that imports it, PostgreSQL's included.
-  const [{ drizzle: drizzlePglite }, { migrate: migratePglite }] = await Promise.all([import("drizzle-orm/pglite"), import("drizzle-orm/pglite/migrator")]);
+  const [{ drizzle: drizzlePglite }, { migrate: migratePglite }] = await Promise.all([
+    import("drizzle-orm/pglite"),
+    import("drizzle-orm/pglite/migrator"),
+  ]);
   let client: PGlite;
   if ("pglite" in options) {
     client = options.pglite;

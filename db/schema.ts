@@ -109,7 +109,9 @@ export const teamMemberships = pgTable(
   (t) => [
     index("team_memberships_team_idx").on(t.teamId, t.startedOn),
     index("team_memberships_user_idx").on(t.userId, t.startedOn),
-    uniqueIndex("team_memberships_one_open_key").on(t.userId).where(sql`ended_on is null`),
+    uniqueIndex("team_memberships_one_open_key")
+      .on(t.userId)
+      .where(sql`ended_on is null`),
     check("team_memberships_dates_check", sql`${t.endedOn} is null or ${t.endedOn} >= ${t.startedOn}`),
   ],
 );
@@ -143,7 +145,10 @@ export const authAttempts = pgTable(
     succeeded: boolean("succeeded").notNull(),
     at: timestamp("at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index("auth_attempts_email_idx").on(t.kind, t.email, t.at), index("auth_attempts_ip_idx").on(t.kind, t.ip, t.at)],
+  (t) => [
+    index("auth_attempts_email_idx").on(t.kind, t.email, t.at),
+    index("auth_attempts_ip_idx").on(t.kind, t.ip, t.at),
+  ],
 );
 
 /** One-time links to set or reset a password: single use, expiring, stored hashed. */
@@ -242,7 +247,9 @@ export const attempts = pgTable(
   (t) => [
     index("attempts_user_module_idx").on(t.userId, t.moduleId),
     // At most one attempt in progress per person and module, so two tabs cannot start two.
-    uniqueIndex("attempts_one_in_progress_key").on(t.userId, t.moduleId).where(sql`status = 'in_progress'`),
+    uniqueIndex("attempts_one_in_progress_key")
+      .on(t.userId, t.moduleId)
+      .where(sql`status = 'in_progress'`),
   ],
 );
 
@@ -505,7 +512,15 @@ export const requirementStandings = pgTable(
     // Completions that lapse during the day: the people whose figures change without anything being written.
     index("requirement_standings_expiry_idx").on(t.organisationId, t.expiresAt),
     // The report's order (team, name, employee number, modules before the code of conduct, title), so a page is an index range.
-    index("requirement_standings_report_order_idx").on(t.organisationId, t.teamName, t.name, t.employeeNumber, sql`(${t.kind} = 'policy')`, t.title, t.requirementId),
+    index("requirement_standings_report_order_idx").on(
+      t.organisationId,
+      t.teamName,
+      t.name,
+      t.employeeNumber,
+      sql`(${t.kind} = 'policy')`,
+      t.title,
+      t.requirementId,
+    ),
   ],
 );
 

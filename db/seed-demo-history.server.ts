@@ -28,7 +28,13 @@ function planFor(index: number): Plan {
   return "untouched";
 }
 
-async function takeModule(db: Db, person: CurrentUser, module: TrainingModule, at: Date, outcome: "pass" | "fail" | "half") {
+async function takeModule(
+  db: Db,
+  person: CurrentUser,
+  module: TrainingModule,
+  at: Date,
+  outcome: "pass" | "fail" | "half",
+) {
   const attemptId = await startOrResumeAttempt(db, person, module.id, at);
   if (!attemptId) throw new Error(`No module ${module.id} for ${person.organisationSlug}`);
   let clock = at.getTime();
@@ -41,7 +47,14 @@ async function takeModule(db: Db, person: CurrentUser, module: TrainingModule, a
     const wrong = scenario.choices.find((c) => !c.correct)!;
     const choice = outcome === "fail" && question < 4 ? wrong : right;
     clock += 40_000 + ((question * 7919) % 50_000);
-    await answerQuestion(db, person, module.id, attemptId, { scenarioId: scenario.id, choiceId: choice.id, step: state.step }, new Date(clock));
+    await answerQuestion(
+      db,
+      person,
+      module.id,
+      attemptId,
+      { scenarioId: scenario.id, choiceId: choice.id, step: state.step },
+      new Date(clock),
+    );
   }
 }
 
@@ -51,7 +64,14 @@ async function sign(db: Db, person: CurrentUser, at: Date) {
   const result = await signCodeOfConduct(
     db,
     person,
-    { policyVersionId: version.id, declarationRead: "yes", declarationFollow: "yes", declarationConsequences: "yes", typedName: person.name, password: "demo" },
+    {
+      policyVersionId: version.id,
+      declarationRead: "yes",
+      declarationFollow: "yes",
+      declarationConsequences: "yes",
+      typedName: person.name,
+      password: "demo",
+    },
     { ip: "192.0.2.10", requestId: "demo-seed", userAgent: "Demo data", now: at },
     // Demo people have no password to re-enter: the seed signs for them through the same function.
     { checkPassword: async () => true },
@@ -64,9 +84,13 @@ async function sign(db: Db, person: CurrentUser, at: Date) {
  * pages use (attempts, answers, signatures, nudges), at past moments, so the ledger verifies and the
  * champions' pages show the product at work on first start.
  */
-export async function seedDemoHistory(db: Db, options: { today: Date; modules: TrainingModule[]; demoEmails: Set<string> }) {
+export async function seedDemoHistory(
+  db: Db,
+  options: { today: Date; modules: TrainingModule[]; demoEmails: Set<string> },
+) {
   const today = options.today;
-  const daysAgo = (days: number, hour = 10) => new Date(Math.floor(today.getTime() / DAY) * DAY - days * DAY + hour * 3_600_000);
+  const daysAgo = (days: number, hour = 10) =>
+    new Date(Math.floor(today.getTime() / DAY) * DAY - days * DAY + hour * 3_600_000);
   let people = 0;
   for (const org of await db.select().from(organisations)) {
     const modules = options.modules.filter((m) => m.organisation === org.slug);
@@ -103,19 +127,29 @@ export async function seedDemoHistory(db: Db, options: { today: Date; modules: T
         if (plan === "due-soon" || plan === "in-progress") {
           // New starters: due within the fortnight, or started and not yet due soon.
           const started = plan === "due-soon" ? 20 + (index % 4) : 3 + (index % 4);
-          await db.update(users).set({ startDate: daysAgo(started).toISOString().slice(0, 10) }).where(eq(users.id, person.id));
-          await db.execute(sql`update team_memberships set started_on = ${daysAgo(started).toISOString().slice(0, 10)}::date where user_id = ${person.id}::uuid`);
+          await db
+            .update(users)
+            .set({ startDate: daysAgo(started).toISOString().slice(0, 10) })
+            .where(eq(users.id, person.id));
+          await db.execute(
+            sql`update team_memberships set started_on = ${daysAgo(started).toISOString().slice(0, 10)}::date where user_id = ${person.id}::uuid`,
+          );
           if (plan === "in-progress") await takeModule(db, person, modules[0], daysAgo(1), "half");
           if (plan === "due-soon" && index % 2 === 0) await takeModule(db, person, modules[0], daysAgo(2), "pass");
         } else if (plan === "complete") {
           const at = daysAgo(10 + spread);
           for (const m of modules) await takeModule(db, person, m, at, "pass");
-          await sign(db, person, new Date(Math.max(at.getTime() + 3_600_000, policyFrom.getTime() + spread * 3_600_000)));
+          await sign(
+            db,
+            person,
+            new Date(Math.max(at.getTime() + 3_600_000, policyFrom.getTime() + spread * 3_600_000)),
+          );
         } else if (plan === "expired") {
           // Trained more than a year ago and signed when the code took effect: the training has lapsed.
           const at = daysAgo(380 + (index % 20));
           for (const m of modules) await takeModule(db, person, m, at, "pass");
-          if (policyFrom < today && addMonths(at, 12) > policyFrom) await sign(db, person, new Date(policyFrom.getTime() + index * 3_600_000));
+          if (policyFrom < today && addMonths(at, 12) > policyFrom)
+            await sign(db, person, new Date(policyFrom.getTime() + index * 3_600_000));
         } else if (plan === "failed") {
           await takeModule(db, person, modules[0], daysAgo(30 + spread), "fail");
         }
@@ -130,7 +164,12 @@ export async function seedDemoHistory(db: Db, options: { today: Date; modules: T
       .where(and(eq(users.organisationId, org.id), eq(users.role, "staff"), isNotNull(users.passwordHash)))
       .limit(1);
     if (champion) {
-      const [team] = await db.select().from(teamChampions).innerJoin(teams, eq(teams.id, teamChampions.teamId)).where(eq(teamChampions.userId, champion.user.id)).limit(1);
+      const [team] = await db
+        .select()
+        .from(teamChampions)
+        .innerJoin(teams, eq(teams.id, teamChampions.teamId))
+        .where(eq(teamChampions.userId, champion.user.id))
+        .limit(1);
       const sender: CurrentUser = {
         id: champion.user.id,
         name: champion.user.name,
@@ -142,12 +181,19 @@ export async function seedDemoHistory(db: Db, options: { today: Date; modules: T
         teamId: champion.user.teamId,
         championTeamIds: [team.teams.id],
       };
-      await nudgeTeam(db, null, sender, team.teams, { target: "everyone", message: "Please finish your social media training this month. I can help: ask me." }, {
-        ip: null,
-        requestId: "demo-seed",
-        now: daysAgo(2, 9),
-        serviceUrl: "http://localhost:3000",
-      });
+      await nudgeTeam(
+        db,
+        null,
+        sender,
+        team.teams,
+        { target: "everyone", message: "Please finish your social media training this month. I can help: ask me." },
+        {
+          ip: null,
+          requestId: "demo-seed",
+          now: daysAgo(2, 9),
+          serviceUrl: "http://localhost:3000",
+        },
+      );
     }
   }
   return { people };

@@ -24,7 +24,11 @@ describe("the demo data", () => {
       .where(eq(users.email, "champion@wirral.example"));
     expect(championed).toHaveLength(2);
     for (const team of championed) {
-      const figures = await completionFigures(db, { organisationId: team.organisationId, teamId: team.teamId }, { now: today });
+      const figures = await completionFigures(
+        db,
+        { organisationId: team.organisationId, teamId: team.teamId },
+        { now: today },
+      );
       for (const status of ["complete", "in_progress", "due_soon", "overdue", "expired"] as const) {
         expect(figures.peopleByStatus[status], status).toBeGreaterThan(0);
       }

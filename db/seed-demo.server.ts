@@ -21,16 +21,100 @@ export const DEMO_ORGANISATIONS = ["hertfordshire", "wirral"] as const;
 export const STAFF_PER_TEAM = 30;
 
 const FIRST_NAMES = [
-  "Aisha", "Amelia", "Ben", "Bethany", "Callum", "Chloe", "Daniel", "Deborah", "Eleanor", "Emeka", "Fatima", "Gareth",
-  "Grace", "Hannah", "Harpreet", "Imran", "Isla", "Jack", "Jasmine", "Joanne", "Kieran", "Laura", "Liam", "Lucy",
-  "Mohammed", "Megan", "Nadia", "Niamh", "Oliver", "Priya", "Rachel", "Rhys", "Samuel", "Sarah", "Siobhan", "Thomas",
-  "Tomasz", "Uzma", "Victoria", "Wendy", "Yusuf", "Zoe", "Andrew", "Catherine", "Declan", "Esther", "Femi", "Gemma",
+  "Aisha",
+  "Amelia",
+  "Ben",
+  "Bethany",
+  "Callum",
+  "Chloe",
+  "Daniel",
+  "Deborah",
+  "Eleanor",
+  "Emeka",
+  "Fatima",
+  "Gareth",
+  "Grace",
+  "Hannah",
+  "Harpreet",
+  "Imran",
+  "Isla",
+  "Jack",
+  "Jasmine",
+  "Joanne",
+  "Kieran",
+  "Laura",
+  "Liam",
+  "Lucy",
+  "Mohammed",
+  "Megan",
+  "Nadia",
+  "Niamh",
+  "Oliver",
+  "Priya",
+  "Rachel",
+  "Rhys",
+  "Samuel",
+  "Sarah",
+  "Siobhan",
+  "Thomas",
+  "Tomasz",
+  "Uzma",
+  "Victoria",
+  "Wendy",
+  "Yusuf",
+  "Zoe",
+  "Andrew",
+  "Catherine",
+  "Declan",
+  "Esther",
+  "Femi",
+  "Gemma",
 ];
 const LAST_NAMES = [
-  "Adeyemi", "Ahmed", "Bailey", "Begum", "Campbell", "Chen", "Clarke", "Davies", "Doherty", "Evans", "Fitzgerald",
-  "Green", "Hall", "Hughes", "Iqbal", "Jackson", "Jones", "Kaur", "Kowalski", "Lewis", "McDonald", "Morgan", "Murphy",
-  "Nowak", "O'Brien", "Okafor", "Patel", "Price", "Roberts", "Robinson", "Shah", "Singh", "Smith", "Taylor", "Thomas",
-  "Turner", "Walker", "Ward", "Watson", "White", "Williams", "Wilson", "Wright", "Young",
+  "Adeyemi",
+  "Ahmed",
+  "Bailey",
+  "Begum",
+  "Campbell",
+  "Chen",
+  "Clarke",
+  "Davies",
+  "Doherty",
+  "Evans",
+  "Fitzgerald",
+  "Green",
+  "Hall",
+  "Hughes",
+  "Iqbal",
+  "Jackson",
+  "Jones",
+  "Kaur",
+  "Kowalski",
+  "Lewis",
+  "McDonald",
+  "Morgan",
+  "Murphy",
+  "Nowak",
+  "O'Brien",
+  "Okafor",
+  "Patel",
+  "Price",
+  "Roberts",
+  "Robinson",
+  "Shah",
+  "Singh",
+  "Smith",
+  "Taylor",
+  "Thomas",
+  "Turner",
+  "Walker",
+  "Ward",
+  "Watson",
+  "White",
+  "Williams",
+  "Wilson",
+  "Wright",
+  "Young",
 ];
 
 /** A small deterministic generator, so every fresh machine gets the same demo people. */
@@ -57,7 +141,10 @@ export async function isSeeded(db: Db): Promise<boolean> {
 }
 
 /** Demo organisations, teams, about 30 people a team, and the four fixed demo accounts per council. */
-export async function seedDemo(db: Db, options: SeedOptions): Promise<{ organisations: number; people: number; withHistory: number }> {
+export async function seedDemo(
+  db: Db,
+  options: SeedOptions,
+): Promise<{ organisations: number; people: number; withHistory: number }> {
   const contentDir = options.contentDir ?? "content";
   const demoHash = await hashPassword(options.demoPassword);
   const today = options.today ?? new Date();
@@ -101,7 +188,8 @@ export async function seedDemo(db: Db, options: SeedOptions): Promise<{ organisa
           const last = LAST_NAMES[Math.floor(random() * LAST_NAMES.length)];
           let local = `${first}.${last}`.toLowerCase().replace(/[^a-z.]/g, "");
           let n = 1;
-          while (usedEmails.has(`${local}@${file.demoEmailDomain}`)) local = `${first}.${last}${++n}`.toLowerCase().replace(/[^a-z0-9.]/g, "");
+          while (usedEmails.has(`${local}@${file.demoEmailDomain}`))
+            local = `${first}.${last}${++n}`.toLowerCase().replace(/[^a-z0-9.]/g, "");
           const email = `${local}@${file.demoEmailDomain}`;
           usedEmails.add(email);
           rows.push({
@@ -116,8 +204,13 @@ export async function seedDemo(db: Db, options: SeedOptions): Promise<{ organisa
           });
         }
       }
-      const inserted = await tx.insert(users).values(rows).returning({ id: users.id, email: users.email, teamId: users.teamId, startDate: users.startDate });
-      await tx.insert(teamMemberships).values(inserted.map((u) => ({ userId: u.id, teamId: u.teamId!, startedOn: u.startDate })));
+      const inserted = await tx
+        .insert(users)
+        .values(rows)
+        .returning({ id: users.id, email: users.email, teamId: users.teamId, startDate: users.startDate });
+      await tx
+        .insert(teamMemberships)
+        .values(inserted.map((u) => ({ userId: u.id, teamId: u.teamId!, startedOn: u.startDate })));
       people += inserted.length;
       const champion = inserted.find((u) => u.email === `champion@${file.demoEmailDomain}`)!;
       // The demo champion is named for two teams; each other team gets one of its own members.
@@ -134,10 +227,16 @@ export async function seedDemo(db: Db, options: SeedOptions): Promise<{ organisa
   });
   // The policy and modules as the councils adopted them, then a year of people training and signing.
   const adopted = new Date(today.getTime() - 450 * 86_400_000);
-  await syncPolicyContent(db, contentDir, { now: (effectiveDate) => new Date(Math.min(today.getTime(), Date.parse(`${effectiveDate}T00:00:00Z`))) });
+  await syncPolicyContent(db, contentDir, {
+    now: (effectiveDate) => new Date(Math.min(today.getTime(), Date.parse(`${effectiveDate}T00:00:00Z`))),
+  });
   const { modules } = await loadModules(contentDir);
   await syncTrainingModules(db, modules, adopted);
-  const demoEmails = new Set(DEMO_ORGANISATIONS.flatMap((slug) => ["staff", "champion", "hr", "admin"].map((l) => `${l}@${readOrganisationFile(contentDir, slug).demoEmailDomain}`)));
+  const demoEmails = new Set(
+    DEMO_ORGANISATIONS.flatMap((slug) =>
+      ["staff", "champion", "hr", "admin"].map((l) => `${l}@${readOrganisationFile(contentDir, slug).demoEmailDomain}`),
+    ),
+  );
   const history = await seedDemoHistory(db, { today, modules, demoEmails });
   return { organisations: DEMO_ORGANISATIONS.length, people, withHistory: history.people };
 }

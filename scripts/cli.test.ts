@@ -9,22 +9,37 @@ const tsx = join(root, "node_modules/.bin/tsx");
 const pgliteParent = mkdtempSync(join(tmpdir(), "smcoc-cli-"));
 afterAll(() => rmSync(pgliteParent, { recursive: true, force: true }));
 
-type Outcome = { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; stderrLines: string[] };
+type Outcome = {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  stderrLines: string[];
+};
 
 /** Runs a script as the command line would, with only the configuration the test gives it. */
 function run(script: string, env: Record<string, string>): Promise<Outcome> {
   const childEnv: NodeJS.ProcessEnv = { ...process.env };
   // Vitest sets NODE_ENV=test, and the PostgreSQL run sets DATABASE_URL: the child sees neither unless the test says so.
-  for (const name of ["DATABASE_URL", "NODE_ENV", "SESSION_SECRET", "PGLITE_DIR", "PORT", "SMTP_URL"]) delete childEnv[name];
+  for (const name of ["DATABASE_URL", "NODE_ENV", "SESSION_SECRET", "PGLITE_DIR", "PORT", "SMTP_URL"])
+    delete childEnv[name];
   Object.assign(childEnv, { PGLITE_DIR: join(pgliteParent, "pglite"), NO_COLOR: "1", ...env });
   return new Promise((done, fail) => {
-    const child = spawn(tsx, [script], { cwd: root, env: childEnv, stdio: ["ignore", "pipe", "pipe"], timeout: 20_000, killSignal: "SIGKILL" });
+    const child = spawn(tsx, [script], {
+      cwd: root,
+      env: childEnv,
+      stdio: ["ignore", "pipe", "pipe"],
+      timeout: 20_000,
+      killSignal: "SIGKILL",
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
     child.on("error", fail);
-    child.on("close", (code, signal) => done({ code, signal, stdout, stderr, stderrLines: stderr.split("\n").filter((line) => line.trim() !== "") }));
+    child.on("close", (code, signal) =>
+      done({ code, signal, stdout, stderr, stderrLines: stderr.split("\n").filter((line) => line.trim() !== "") }),
+    );
   });
 }
 

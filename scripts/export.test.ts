@@ -19,7 +19,11 @@ function runExport(args: string[], env: Record<string, string>): Promise<{ code:
   for (const name of ["DATABASE_URL", "NODE_ENV", "SESSION_SECRET", "PGLITE_DIR", "SERVICE_URL"]) delete childEnv[name];
   Object.assign(childEnv, { PGLITE_DIR: join(dir, "pglite"), ...env });
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, ["--max-semi-space-size=2", "--import", "tsx", "scripts/export.ts", ...args], { cwd: root, env: childEnv, stdio: ["ignore", "ignore", "pipe"], timeout: 30_000, killSignal: "SIGKILL" });
+    const child = spawn(
+      process.execPath,
+      ["--max-semi-space-size=2", "--import", "tsx", "scripts/export.ts", ...args],
+      { cwd: root, env: childEnv, stdio: ["ignore", "ignore", "pipe"], timeout: 30_000, killSignal: "SIGKILL" },
+    );
     let stderr = "";
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
     child.on("error", fail);
@@ -35,18 +39,35 @@ describe("npm run export", () => {
     expect(result.stderr).not.toContain("    at ");
   });
 
-  it.runIf(database.kind === "postgres")("writes the CSV to a file with a progress line on standard error, and audits it as the command line's", async () => {
-    const council = await aCouncil(database.db);
-    await aRequiredModule(database.db, council.organisation.id);
-    const out = join(dir, "report.csv");
-    const result = await runExport(["--organisation", council.organisation.slug, "--format", "csv", "--team", "Team A", "--out", out], { DATABASE_URL: database.url! });
-    expect(result.code, result.stderr).toBe(0);
-    expect(result.stderr.trim().split("\n").at(-1)).toMatch(/report\.csv: 2 rows in \d+\.\d s \([\d,]+ rows\/s\)$/);
-    const bytes = readFileSync(out);
-    expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
-    expect(bytes.toString("utf8").split("\r\n").filter(Boolean)).toHaveLength(3);
-    const [entry] = await database.db.select().from(auditLog).where(eq(auditLog.action, "report.exported")).orderBy(sql`${auditLog.id} desc`).limit(1);
-    expect(entry).toMatchObject({ organisationId: council.organisation.id, actorUserId: null });
-    expect(entry.details).toMatchObject({ format: "csv", filters: { team: council.teamA.id }, rows: 2, outcome: "completed", via: "command line" });
-  });
+  it.runIf(database.kind === "postgres")(
+    "writes the CSV to a file with a progress line on standard error, and audits it as the command line's",
+    async () => {
+      const council = await aCouncil(database.db);
+      await aRequiredModule(database.db, council.organisation.id);
+      const out = join(dir, "report.csv");
+      const result = await runExport(
+        ["--organisation", council.organisation.slug, "--format", "csv", "--team", "Team A", "--out", out],
+        { DATABASE_URL: database.url! },
+      );
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stderr.trim().split("\n").at(-1)).toMatch(/report\.csv: 2 rows in \d+\.\d s \([\d,]+ rows\/s\)$/);
+      const bytes = readFileSync(out);
+      expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+      expect(bytes.toString("utf8").split("\r\n").filter(Boolean)).toHaveLength(3);
+      const [entry] = await database.db
+        .select()
+        .from(auditLog)
+        .where(eq(auditLog.action, "report.exported"))
+        .orderBy(sql`${auditLog.id} desc`)
+        .limit(1);
+      expect(entry).toMatchObject({ organisationId: council.organisation.id, actorUserId: null });
+      expect(entry.details).toMatchObject({
+        format: "csv",
+        filters: { team: council.teamA.id },
+        rows: 2,
+        outcome: "completed",
+        via: "command line",
+      });
+    },
+  );
 });

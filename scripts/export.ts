@@ -14,7 +14,17 @@ const USAGE = `npm run export -- --organisation SLUG --format csv|xlsx|xapi|evid
   [--completed-from YYYY-MM-DD] [--completed-to YYYY-MM-DD] [--as-at YYYY-MM-DD]
 Writes the same file as the HR exports page (to standard output without --out), with progress on standard error.`;
 
-const VALUE_OPTIONS = ["organisation", "format", "out", "team", "status", "policy-version", "completed-from", "completed-to", "as-at"];
+const VALUE_OPTIONS = [
+  "organisation",
+  "format",
+  "out",
+  "team",
+  "status",
+  "policy-version",
+  "completed-from",
+  "completed-to",
+  "as-at",
+];
 
 function parseArgs(argv: string[]) {
   const options = new Map<string, string[]>();
@@ -45,7 +55,12 @@ async function policyVersionId(db: Db, organisationId: string, value: string) {
   const [version] = await db
     .select({ id: policyVersions.id })
     .from(policyVersions)
-    .where(and(eq(policyVersions.organisationId, organisationId), isUuid(value) ? eq(policyVersions.id, value) : eq(policyVersions.versionLabel, value)));
+    .where(
+      and(
+        eq(policyVersions.organisationId, organisationId),
+        isUuid(value) ? eq(policyVersions.id, value) : eq(policyVersions.versionLabel, value),
+      ),
+    );
   if (!version) throw new FatalError(`No version "${value}" of the code of conduct in this organisation`);
   return version.id;
 }
@@ -69,7 +84,8 @@ await runCli(async (config) => {
   const options = parseArgs(process.argv.slice(2));
   const one = (name: string) => options.get(name)?.at(-1);
   const format = one("format");
-  if (!format || ![...EXPORT_FORMATS, "evidence-pack"].includes(format)) throw new FatalError(`--format must be one of ${[...EXPORT_FORMATS, "evidence-pack"].join(", ")}\n${USAGE}`);
+  if (!format || ![...EXPORT_FORMATS, "evidence-pack"].includes(format))
+    throw new FatalError(`--format must be one of ${[...EXPORT_FORMATS, "evidence-pack"].join(", ")}\n${USAGE}`);
   const slug = one("organisation");
   if (!slug) throw new FatalError(`--organisation is needed\n${USAGE}`);
   const database = await openConfiguredDatabase(config);
@@ -89,16 +105,36 @@ await runCli(async (config) => {
     if (one("as-at")) params.set("asAt", one("as-at")!);
     const now = new Date();
     const filters = parseReportFilters(params, now);
-    if (!filters.success) throw new FatalError(filters.error.issues.map((i) => `--${String(i.path[0]).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: ${i.message}`).join("\n"));
+    if (!filters.success)
+      throw new FatalError(
+        filters.error.issues
+          .map((i) => `--${String(i.path[0]).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: ${i.message}`)
+          .join("\n"),
+      );
     const serviceUrl = config.serviceUrl ?? `http://localhost:${config.port}`;
     if (!config.serviceUrl && (format === "xapi" || format === "evidence-pack")) {
-      process.stderr.write(`SERVICE_URL is not set: xAPI identifiers use ${serviceUrl}. Set it to the service's public address so they match the app's.\n`);
+      process.stderr.write(
+        `SERVICE_URL is not set: xAPI identifiers use ${serviceUrl}. Set it to the service's public address so they match the app's.\n`,
+      );
     }
-    const job = { organisationId: org.id, filters: filters.data, now, serviceUrl, actor: { userId: null, via: "command line" as const, operator: userInfo().username }, request: { ip: null, requestId: null } };
+    const job = {
+      organisationId: org.id,
+      filters: filters.data,
+      now,
+      serviceUrl,
+      actor: { userId: null, via: "command line" as const, operator: userInfo().username },
+      request: { ip: null, requestId: null },
+    };
     // The evidence pack (with pdfkit and yazl) is loaded only when asked for, to keep the other exports small.
-    const started = format === "evidence-pack" ? await (await import("~/reporting/evidence-pack.server")).startEvidencePack(db, job) : await startExport(db, format as ExportFormat, job);
+    const started =
+      format === "evidence-pack"
+        ? await (await import("~/reporting/evidence-pack.server")).startEvidencePack(db, job)
+        : await startExport(db, format as ExportFormat, job);
     if (!started.ok) {
-      if (started.reason === "too-many-rows") throw new FatalError(`This selection has ${started.rows.toLocaleString("en-GB")} rows: an XLSX export holds at most ${started.max.toLocaleString("en-GB")}. Use --format csv, or narrow the selection.`);
+      if (started.reason === "too-many-rows")
+        throw new FatalError(
+          `This selection has ${started.rows.toLocaleString("en-GB")} rows: an XLSX export holds at most ${started.max.toLocaleString("en-GB")}. Use --format csv, or narrow the selection.`,
+        );
       throw new FatalError("The team or policy version is not this organisation's");
     }
     const out: Writable = one("out") ? createWriteStream(one("out")!) : process.stdout;

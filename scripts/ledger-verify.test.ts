@@ -57,8 +57,13 @@ afterAll(() => {
 
 function run(...args: string[]) {
   const childEnv: Record<string, string> = {};
-  for (const [k, v] of Object.entries({ ...process.env, LOG_LEVEL: "silent", ...env })) if (v !== undefined) childEnv[k] = v;
-  const result = spawnSync(process.execPath, ["--import", "tsx", "scripts/ledger-verify.ts", ...args], { env: childEnv as NodeJS.ProcessEnv, encoding: "utf8", timeout: 60_000 });
+  for (const [k, v] of Object.entries({ ...process.env, LOG_LEVEL: "silent", ...env }))
+    if (v !== undefined) childEnv[k] = v;
+  const result = spawnSync(process.execPath, ["--import", "tsx", "scripts/ledger-verify.ts", ...args], {
+    env: childEnv as NodeJS.ProcessEnv,
+    encoding: "utf8",
+    timeout: 60_000,
+  });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -94,7 +99,9 @@ describe("npm run ledger:verify", () => {
     expect(run().code).toBe(0);
     const result = run("--expect-head", `${references[2].reference}:${references[2].hash}`);
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain(`the expected head ${references[2].reference} is gone: records were cut from the end`);
+    expect(result.stderr).toContain(
+      `the expected head ${references[2].reference} is gone: records were cut from the end`,
+    );
   });
   it("exits 1 naming the first altered record", async () => {
     await tamper(sql`update attestations set typed_name = 'Forged' where reference = ${references[1].reference}`);
@@ -102,5 +109,4 @@ describe("npm run ledger:verify", () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(`at ${references[1].reference} (record 2): its contents do not match its hash`);
   });
-
 });

@@ -8,7 +8,8 @@ function expectedHeads(args: string[]): ChainHead[] {
   for (let i = 0; i < args.length; i++) {
     if (args[i] !== "--expect-head") continue;
     const [reference, hash] = (args[++i] ?? "").split(":");
-    if (!reference || !/^[0-9a-f]{64}$/.test(hash ?? "")) throw new FatalError("--expect-head takes REFERENCE:HASH, the hash being 64 hex characters");
+    if (!reference || !/^[0-9a-f]{64}$/.test(hash ?? ""))
+      throw new FatalError("--expect-head takes REFERENCE:HASH, the hash being 64 hex characters");
     heads.push({ reference, hash });
   }
   return heads;
@@ -22,14 +23,20 @@ await runCli(async (config) => {
     const report = await verifyLedger(database.db, { expectHeads });
     const seconds = ((performance.now() - started) / 1000).toFixed(2);
     for (const chain of report.chains) {
-      console.log(`${chain.organisation}: ${chain.records} records, head ${chain.head ? `${chain.head.reference}:${chain.head.hash}` : "(empty)"}`);
+      console.log(
+        `${chain.organisation}: ${chain.records} records, head ${chain.head ? `${chain.head.reference}:${chain.head.hash}` : "(empty)"}`,
+      );
     }
     if (!report.ok && report.problem) {
       const p = report.problem;
-      console.error(`Ledger BROKEN${p.organisation ? ` in ${p.organisation}` : ""}${p.reference ? ` at ${p.reference}` : ""}${p.seq ? ` (record ${p.seq})` : ""}: ${p.reason}`);
+      console.error(
+        `Ledger BROKEN${p.organisation ? ` in ${p.organisation}` : ""}${p.reference ? ` at ${p.reference}` : ""}${p.seq ? ` (record ${p.seq})` : ""}: ${p.reason}`,
+      );
       return 1;
     }
-    console.log(`Ledger intact: ${report.records} records in ${report.chains.length} chains verified in ${seconds} s${expectHeads.length ? `; ${expectHeads.length} expected head(s) present and unchanged` : ""}.`);
+    console.log(
+      `Ledger intact: ${report.records} records in ${report.chains.length} chains verified in ${seconds} s${expectHeads.length ? `; ${expectHeads.length} expected head(s) present and unchanged` : ""}.`,
+    );
   } finally {
     await database.close();
   }

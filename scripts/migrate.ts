@@ -4,7 +4,9 @@ await runCli(async (config) => {
   const database = await openConfiguredDatabase(config);
   try {
     await database.migrate();
-    console.log(`Migrated the ${database.kind === "pglite" ? `embedded database in ${config.pgliteDir}` : "PostgreSQL database"}.`);
+    console.log(
+      `Migrated the ${database.kind === "pglite" ? `embedded database in ${config.pgliteDir}` : "PostgreSQL database"}.`,
+    );
   } finally {
     await database.close();
   }

@@ -14,20 +14,29 @@ const option = (name: string) => {
 await runCli(async (config) => {
   const slug = option("organisation");
   const file = option("file");
-  if (!slug || !file) throw new FatalError("Usage: npm run policy:publish -- --organisation SLUG --file PATH --label LABEL --effective YYYY-MM-DD [--no-reattestation]");
+  if (!slug || !file)
+    throw new FatalError(
+      "Usage: npm run policy:publish -- --organisation SLUG --file PATH --label LABEL --effective YYYY-MM-DD [--no-reattestation]",
+    );
   const parsed = publishSchema.safeParse({
     versionLabel: option("label") ?? "",
     effectiveDate: option("effective") ?? "",
     requiresReattestation: !args.includes("--no-reattestation"),
     body: readFileSync(file).toString("utf8"),
   });
-  if (!parsed.success) throw new FatalError(parsed.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`).join("; "));
+  if (!parsed.success)
+    throw new FatalError(parsed.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`).join("; "));
   const database = await openConfiguredDatabase(config);
   try {
     const [org] = await database.db.select().from(organisations).where(eq(organisations.slug, slug));
     if (!org) throw new FatalError(`No organisation "${slug}"`);
-    const version = await publishPolicyVersion(database.db, org.id, parsed.data, { userId: null, request: { ip: null, requestId: "cli" } });
-    console.log(`Published version ${version.versionLabel} of ${org.name}'s code of conduct (sha256 ${version.sha256}), in force from ${version.effectiveDate}.`);
+    const version = await publishPolicyVersion(database.db, org.id, parsed.data, {
+      userId: null,
+      request: { ip: null, requestId: "cli" },
+    });
+    console.log(
+      `Published version ${version.versionLabel} of ${org.name}'s code of conduct (sha256 ${version.sha256}), in force from ${version.effectiveDate}.`,
+    );
   } finally {
     await database.close();
   }

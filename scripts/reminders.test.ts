@@ -29,7 +29,13 @@ beforeAll(async () => {
   const org = await anOrganisation(database.db);
   await aRequiredModule(database.db, org.id, { title: "Personal use of social media" });
   const team = await aTeam(database.db, org.id);
-  await aPerson(database.db, { organisationId: org.id, teamId: team.id, name: "Olu Overdue", email: "olu@example.test", startDate: "2025-01-06" });
+  await aPerson(database.db, {
+    organisationId: org.id,
+    teamId: team.id,
+    name: "Olu Overdue",
+    email: "olu@example.test",
+    startDate: "2025-01-06",
+  });
   // PGlite allows one process at a time on a folder: the command opens it after this closes it.
   if (folder) await database.close();
 });
@@ -40,9 +46,20 @@ afterAll(async () => {
 
 function run(extra: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const childEnv: Record<string, string> = {};
-  for (const [k, v] of Object.entries({ ...process.env, NODE_ENV: "development", LOG_LEVEL: "silent", ...env, ...extra })) if (v !== undefined) childEnv[k] = v;
+  for (const [k, v] of Object.entries({
+    ...process.env,
+    NODE_ENV: "development",
+    LOG_LEVEL: "silent",
+    ...env,
+    ...extra,
+  }))
+    if (v !== undefined) childEnv[k] = v;
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "scripts/reminders.ts"], { env: childEnv as NodeJS.ProcessEnv, stdio: ["ignore", "pipe", "pipe"], timeout: 60_000 });
+    const child = spawn(process.execPath, ["--import", "tsx", "scripts/reminders.ts"], {
+      env: childEnv as NodeJS.ProcessEnv,
+      stdio: ["ignore", "pipe", "pipe"],
+      timeout: 60_000,
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (c: Buffer) => (stdout += c.toString("utf8")));
@@ -54,7 +71,11 @@ function run(extra: Record<string, string> = {}): Promise<{ code: number | null;
 
 describe("npm run reminders", () => {
   it("e-mails each overdue person once, however often cron runs it", async () => {
-    const smtpEnv = { SMTP_URL: `smtp://127.0.0.1:${smtp.port}`, MAIL_FROM: "service@example.test", SERVICE_URL: "https://smcoc.example" };
+    const smtpEnv = {
+      SMTP_URL: `smtp://127.0.0.1:${smtp.port}`,
+      MAIL_FROM: "service@example.test",
+      SERVICE_URL: "https://smcoc.example",
+    };
     const first = await run(smtpEnv);
     expect(first.code, first.stderr).toBe(0);
     expect(first.stdout).toContain("1 reminder(s) and 0 champion summary(ies) recorded; e-mails: 1 sent, 0 failed");

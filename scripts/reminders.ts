@@ -9,10 +9,15 @@ await runCli(async (config) => {
   const mailer = createMailer(config);
   try {
     if (!mailer) console.error("SMTP_URL is not set: reminders are recorded but not e-mailed.");
-    const report = await runReminders(database.db, mailer, { now: new Date() }, {
-      serviceUrl: config.serviceUrl ?? `http://localhost:${config.port}`,
-      log: (line) => console.error(line),
-    });
+    const report = await runReminders(
+      database.db,
+      mailer,
+      { now: new Date() },
+      {
+        serviceUrl: config.serviceUrl ?? `http://localhost:${config.port}`,
+        log: (line) => console.error(line),
+      },
+    );
     console.log(
       `${report.reminders} reminder(s) and ${report.escalations} champion summary(ies) recorded; e-mails: ${report.email.sent} sent, ${report.email.failed} failed, ${report.email.skipped} not sent (no SMTP); ${report.retried} earlier failure(s) retried.`,
     );

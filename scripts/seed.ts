@@ -4,7 +4,8 @@ import { isSeeded, seedDemo } from "~db/seed-demo.server";
 import { FatalError, openConfiguredDatabase, runCli } from "./lib/runtime";
 
 await runCli(async (config) => {
-  if (config.isProduction) throw new FatalError("Refusing to seed demo data: NODE_ENV is production, where demo accounts must not exist.");
+  if (config.isProduction)
+    throw new FatalError("Refusing to seed demo data: NODE_ENV is production, where demo accounts must not exist.");
   const database = await openConfiguredDatabase(config);
   try {
     await database.migrate();
@@ -13,7 +14,9 @@ await runCli(async (config) => {
       return;
     }
     const result = await seedDemo(database.db, { demoPassword: config.demoPassword });
-    console.log(`Seeded ${result.organisations} demo organisations with ${result.people} people, ${result.withHistory} of them with a year of training and signing history.`);
+    console.log(
+      `Seeded ${result.organisations} demo organisations with ${result.people} people, ${result.withHistory} of them with a year of training and signing history.`,
+    );
     await syncPolicyContent(database.db, "content");
     const content = await syncTrainingContent(database.db, "content", new Date());
     console.log(`Recorded ${content.newVersions} training module version(s).`);

@@ -32,7 +32,9 @@ await runCli(async (config) => {
   await database.migrate();
   if (!config.isProduction && !(await isSeeded(database.db))) {
     const result = await seedDemo(database.db, { demoPassword: config.demoPassword });
-    logger.info(`Seeded ${result.organisations} demo organisations with ${result.people} people, ${result.withHistory} of them with a year of training and signing history`);
+    logger.info(
+      `Seeded ${result.organisations} demo organisations with ${result.people} people, ${result.withHistory} of them with a year of training and signing history`,
+    );
   }
   await syncPolicyContent(database.db, "content");
   const content = await syncTrainingContent(database.db, "content", new Date());
@@ -43,7 +45,9 @@ await runCli(async (config) => {
   const mailer = createMailer(config);
   const app = createHttpApp({ database, config, build, logger, mailer });
   const server = app.listen(config.port, () => {
-    logger.info(`Serving on http://localhost:${config.port} (${database.kind === "pglite" ? "embedded PGlite" : "PostgreSQL"})`);
+    logger.info(
+      `Serving on http://localhost:${config.port} (${database.kind === "pglite" ? "embedded PGlite" : "PostgreSQL"})`,
+    );
   });
   const shutdown = () => {
     mailer?.close();

@@ -5,7 +5,10 @@ import { z } from "zod";
 /** The declarations a person ticks; the exact text shown is stored in their record. */
 export const DECLARATIONS = [
   { name: "declarationRead", text: "I have read and understood this code of conduct." },
-  { name: "declarationFollow", text: "I will follow this code of conduct in my personal and professional use of social media." },
+  {
+    name: "declarationFollow",
+    text: "I will follow this code of conduct in my personal and professional use of social media.",
+  },
   {
     name: "declarationConsequences",
     text: "I understand that a breach of this code of conduct may lead to disciplinary action and may be reported to my professional regulator.",
@@ -26,5 +29,9 @@ export type SignInput = z.infer<typeof signSchema>;
 
 export const withdrawSchema = z.object({
   reference: z.string().trim().min(1, "Enter the record's reference").max(40),
-  reason: z.string().trim().min(10, "Give the reason for withdrawing the record, in a sentence or more").max(2000, "The reason must be 2,000 characters or fewer"),
+  reason: z
+    .string()
+    .trim()
+    .min(10, "Give the reason for withdrawing the record, in a sentence or more")
+    .max(2000, "The reason must be 2,000 characters or fewer"),
 });

@@ -4,7 +4,18 @@ import { attestations } from "~db/schema";
 import { freshDatabase } from "../../test/support/database";
 import { aCouncil, aPolicyVersion, databaseError } from "../../test/support/factories";
 import { queryRows } from "~db/client.server";
-import { appendRecord, CANONICAL_SQL, canonicalJson, canonicalRecord, GENESIS_HASH, hashedFields, recordHash, verifyLedger, verifyReference, type NewRecord } from "./ledger.server";
+import {
+  appendRecord,
+  CANONICAL_SQL,
+  canonicalJson,
+  canonicalRecord,
+  GENESIS_HASH,
+  hashedFields,
+  recordHash,
+  verifyLedger,
+  verifyReference,
+  type NewRecord,
+} from "./ledger.server";
 
 const database = await freshDatabase({ maxConnections: 20 });
 const db = database.db;
@@ -46,7 +57,12 @@ describe("the attestation ledger", () => {
   it("hashes the RFC 8785 form of the record: the fast writer agrees with the general one", async () => {
     const { rows } = await aChain(1);
     const row = rows[0];
-    const tricky = { ...row, typedName: 'Zoë "Jo" O\u2019Brien\n\u0007', userAgent: null, qualifyingAttemptIds: ["b", "a"] };
+    const tricky = {
+      ...row,
+      typedName: 'Zoë "Jo" O\u2019Brien\n\u0007',
+      userAgent: null,
+      qualifyingAttemptIds: ["b", "a"],
+    };
     expect(canonicalRecord(tricky)).toBe(canonicalJson(hashedFields(tricky)));
     expect(recordHash(row)).toBe(row.hash);
   });
@@ -71,7 +87,10 @@ describe("the attestation ledger", () => {
       actorUserId: null,
       reason: awkward,
     });
-    const [fromDatabase] = await queryRows<{ canonical: string }>(db, sql`select ${CANONICAL_SQL} as canonical from attestations a where a.reference = ${record.reference}`);
+    const [fromDatabase] = await queryRows<{ canonical: string }>(
+      db,
+      sql`select ${CANONICAL_SQL} as canonical from attestations a where a.reference = ${record.reference}`,
+    );
     expect(fromDatabase.canonical).toBe(canonicalRecord(record));
     // The database computed the stored hash; Node computes the same one from the row.
     expect(record.hash).toBe(recordHash(record));
@@ -110,15 +129,24 @@ describe("the attestation ledger", () => {
     const { council, record } = await aChain(0);
     const results = await Promise.all(Array.from({ length: 50 }, (_, i) => appendRecord(db, record(i))));
     expect(results.every((r) => r.created)).toBe(true);
-    const rows = await db.select().from(attestations).where(eq(attestations.organisationId, council.organisation.id)).orderBy(attestations.seq);
+    const rows = await db
+      .select()
+      .from(attestations)
+      .where(eq(attestations.organisationId, council.organisation.id))
+      .orderBy(attestations.seq);
     expect(rows.map((r) => r.seq)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
     expect(new Set(rows.map((r) => r.previousHash)).size).toBe(50);
-    expect(await verifyLedger(db, { organisationId: council.organisation.id })).toMatchObject({ ok: true, records: 50 });
+    expect(await verifyLedger(db, { organisationId: council.organisation.id })).toMatchObject({
+      ok: true,
+      records: 50,
+    });
   });
 
   it("refuses UPDATE, DELETE and TRUNCATE in the database", async () => {
     await aChain(1);
-    expect(await databaseError(db.execute(sql`update attestations set typed_name = 'someone else'`))).toMatch(/append-only/);
+    expect(await databaseError(db.execute(sql`update attestations set typed_name = 'someone else'`))).toMatch(
+      /append-only/,
+    );
     expect(await databaseError(db.execute(sql`delete from attestations`))).toMatch(/append-only/);
     expect(await databaseError(db.execute(sql`truncate attestations cascade`))).toMatch(/append-only/);
   });
@@ -146,7 +174,9 @@ describe("the attestation ledger", () => {
     const { rows, council, record } = await aChain(3);
     // Rewrite record 2 as a forger would: new contents and a correct hash for them.
     const forged = { ...record(99), seq: 2, reference: rows[1].reference, previousHash: rows[0].hash };
-    await withTriggersOff(sql`update attestations set typed_name = ${forged.typedName}, recorded_at = ${forged.recordedAt.toISOString()}, hash = ${recordHash(forged)} where reference = ${rows[1].reference}`);
+    await withTriggersOff(
+      sql`update attestations set typed_name = ${forged.typedName}, recorded_at = ${forged.recordedAt.toISOString()}, hash = ${recordHash(forged)} where reference = ${rows[1].reference}`,
+    );
     const report = await verifyLedger(db, { organisationId: council.organisation.id });
     expect(report.problem).toMatchObject({ reference: rows[2].reference, seq: 3 });
     expect(report.problem?.reason).toMatch(/previous hash/);

@@ -54,7 +54,9 @@ export function hashedFields(record: Hashable) {
   };
 }
 
-const FIELD_ORDER = Object.keys(hashedFields({ recordedAt: new Date(0), qualifyingAttemptIds: [] } as unknown as Hashable)).sort();
+const FIELD_ORDER = Object.keys(
+  hashedFields({ recordedAt: new Date(0), qualifyingAttemptIds: [] } as unknown as Hashable),
+).sort();
 
 /**
  * RFC 8785 for this one shape, written directly: the keys are known and already sorted, every value is a
@@ -108,7 +110,9 @@ export async function appendRecord(
 ): Promise<{ record: AttestationRow; created: boolean }> {
   const reference = newReference();
   const lock = boundSql(sql`select pg_advisory_xact_lock(7201, hashtext(${record.organisationId}))`);
-  const append = boundSql<{ created: boolean; row: Record<string, unknown> }>(appendStatement(record, reference, guard));
+  const append = boundSql<{ created: boolean; row: Record<string, unknown> }>(
+    appendStatement(record, reference, guard),
+  );
   const created = sql`exists (select 1 from ${attestations} where reference = ${reference})`;
   const after = alsoWhenAppended ? [boundSql(alsoWhenAppended({ reference, created }))] : [];
   const [, rows] = await pipelined(db, [lock, append, ...after], { transaction: true });
@@ -241,9 +245,15 @@ async function firstBreakIn(db: Db, organisationId: string, from: number, to: nu
 /** Splits a long chain in two so both cores hash at once (PGlite, with one connection, simply runs them in turn). */
 async function firstBreak(db: Db, organisationId: string, records: number): Promise<FirstBreak | null> {
   if (records === 0) return null;
-  const [{ last }] = await db.select({ last: sql<number>`max(${attestations.seq})::int` }).from(attestations).where(eq(attestations.organisationId, organisationId));
+  const [{ last }] = await db
+    .select({ last: sql<number>`max(${attestations.seq})::int` })
+    .from(attestations)
+    .where(eq(attestations.organisationId, organisationId));
   const middle = Math.floor(last / 2);
-  const parts = last < 20_000 ? [firstBreakIn(db, organisationId, 1, last)] : [firstBreakIn(db, organisationId, 1, middle), firstBreakIn(db, organisationId, middle + 1, last)];
+  const parts =
+    last < 20_000
+      ? [firstBreakIn(db, organisationId, 1, last)]
+      : [firstBreakIn(db, organisationId, 1, middle), firstBreakIn(db, organisationId, middle + 1, last)];
   const found = (await Promise.all(parts)).filter((b): b is FirstBreak => b !== null);
   // A chain whose first record is missing starts above 1: the first range starts at 1, so it reports the gap.
   return found.sort((a, b) => a.seq - b.seq)[0] ?? null;
@@ -255,7 +265,10 @@ async function firstBreak(db: Db, organisationId: string, records: number): Prom
  * seconds. A chain alone cannot show that records were cut from its end: give `expectHeads` (heads kept
  * outside the database) for that.
  */
-export async function verifyLedger(db: Db, options: { expectHeads?: ChainHead[]; organisationId?: string } = {}): Promise<LedgerReport> {
+export async function verifyLedger(
+  db: Db,
+  options: { expectHeads?: ChainHead[]; organisationId?: string } = {},
+): Promise<LedgerReport> {
   const orgs = await db
     .select({ id: organisations.id, name: organisations.name })
     .from(organisations)
@@ -266,7 +279,10 @@ export async function verifyLedger(db: Db, options: { expectHeads?: ChainHead[];
   let problem: LedgerProblem | null = null;
   for (const org of orgs) {
     const [[{ records }], [head]] = await Promise.all([
-      db.select({ records: sql<number>`count(*)::int` }).from(attestations).where(eq(attestations.organisationId, org.id)),
+      db
+        .select({ records: sql<number>`count(*)::int` })
+        .from(attestations)
+        .where(eq(attestations.organisationId, org.id)),
       db
         .select({ reference: attestations.reference, hash: attestations.hash })
         .from(attestations)
@@ -275,7 +291,15 @@ export async function verifyLedger(db: Db, options: { expectHeads?: ChainHead[];
         .limit(1),
     ]);
     const broken = await firstBreak(db, org.id, records);
-    const check = { records, head_reference: head?.reference ?? null, head_hash: head?.hash ?? null, bad_seq: broken?.seq ?? null, bad_reference: broken?.reference ?? null, bad_kind: broken?.kind ?? null, gap_from: broken?.prior_seq ?? null };
+    const check = {
+      records,
+      head_reference: head?.reference ?? null,
+      head_hash: head?.hash ?? null,
+      bad_seq: broken?.seq ?? null,
+      bad_reference: broken?.reference ?? null,
+      bad_kind: broken?.kind ?? null,
+      gap_from: broken?.prior_seq ?? null,
+    };
     total += check.records;
     chains.push({
       organisationId: org.id,
@@ -290,16 +314,34 @@ export async function verifyLedger(db: Db, options: { expectHeads?: ChainHead[];
         link: "its previous hash does not match the record before it: a record was inserted, removed or altered before it",
         altered: "its contents do not match its hash: the record was altered",
       };
-      problem = { organisation: org.name, reference: check.bad_reference, seq: check.bad_seq, reason: reasons[check.bad_kind] };
+      problem = {
+        organisation: org.name,
+        reference: check.bad_reference,
+        seq: check.bad_seq,
+        reason: reasons[check.bad_kind],
+      };
     }
   }
   for (const expected of options.expectHeads ?? []) {
     if (problem) break;
-    const [stored] = await db.select({ hash: attestations.hash }).from(attestations).where(eq(attestations.reference, expected.reference));
+    const [stored] = await db
+      .select({ hash: attestations.hash })
+      .from(attestations)
+      .where(eq(attestations.reference, expected.reference));
     if (!stored) {
-      problem = { organisation: "", reference: expected.reference, seq: null, reason: `the expected head ${expected.reference} is gone: records were cut from the end of the chain` };
+      problem = {
+        organisation: "",
+        reference: expected.reference,
+        seq: null,
+        reason: `the expected head ${expected.reference} is gone: records were cut from the end of the chain`,
+      };
     } else if (stored.hash !== expected.hash) {
-      problem = { organisation: "", reference: expected.reference, seq: null, reason: `the expected head ${expected.reference} has a different hash: the record was changed or replaced` };
+      problem = {
+        organisation: "",
+        reference: expected.reference,
+        seq: null,
+        reason: `the expected head ${expected.reference} has a different hash: the record was changed or replaced`,
+      };
     }
   }
   return { ok: problem === null, records: total, chains, problem };
@@ -307,10 +349,12 @@ export async function verifyLedger(db: Db, options: { expectHeads?: ChainHead[];
 
 /** Whether a record with this reference and hash exists, unaltered, in the ledger (and nothing else about it). */
 export async function verifyReference(db: Db, reference: string, hash: string): Promise<boolean> {
-  const [row] = await db.select().from(attestations).where(and(eq(attestations.reference, reference), eq(attestations.hash, hash)));
+  const [row] = await db
+    .select()
+    .from(attestations)
+    .where(and(eq(attestations.reference, reference), eq(attestations.hash, hash)));
   return Boolean(row && rowIsIntact(row));
 }
-
 
 /** The newest record of one organisation's chain (one index read): what an evidence pack names as its head. */
 export async function chainHead(db: Db, organisationId: string): Promise<(ChainHead & { seq: number }) | null> {

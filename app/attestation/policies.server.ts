@@ -22,7 +22,11 @@ const policyMetadata = z.object({
 });
 
 export const publishSchema = z.object({
-  versionLabel: z.string().trim().min(1, "Enter a version label").max(40, "Version label must be 40 characters or fewer"),
+  versionLabel: z
+    .string()
+    .trim()
+    .min(1, "Enter a version label")
+    .max(40, "Version label must be 40 characters or fewer"),
   effectiveDate: z.iso.date("Enter the date the version takes effect, like 2027-01-31"),
   requiresReattestation: z.boolean(),
   body: z.string().min(1, "The policy text is empty"),
@@ -32,10 +36,24 @@ export type PublishInput = z.infer<typeof publishSchema>;
 
 /** The organisation's code of conduct, created with its signing requirement on first publication. */
 async function ensurePolicy(db: Db, organisationId: string, title: string, now: Date) {
-  const [existing] = await db.select().from(policies).where(and(eq(policies.organisationId, organisationId), eq(policies.slug, POLICY_SLUG)));
+  const [existing] = await db
+    .select()
+    .from(policies)
+    .where(and(eq(policies.organisationId, organisationId), eq(policies.slug, POLICY_SLUG)));
   if (existing) return existing;
-  const [created] = await db.insert(policies).values({ organisationId, slug: POLICY_SLUG, title }).onConflictDoNothing().returning();
-  const policy = created ?? (await db.select().from(policies).where(and(eq(policies.organisationId, organisationId), eq(policies.slug, POLICY_SLUG))))[0];
+  const [created] = await db
+    .insert(policies)
+    .values({ organisationId, slug: POLICY_SLUG, title })
+    .onConflictDoNothing()
+    .returning();
+  const policy =
+    created ??
+    (
+      await db
+        .select()
+        .from(policies)
+        .where(and(eq(policies.organisationId, organisationId), eq(policies.slug, POLICY_SLUG)))
+    )[0];
   await ensurePolicyRequirement(db, organisationId, policy.id, now);
   return policy;
 }
@@ -78,7 +96,11 @@ export async function publishPolicyVersion(
       actorUserId: actor.userId,
       subjectType: "policy_version",
       subjectId: version.id,
-      details: { versionLabel: version.versionLabel, sha256: version.sha256, requiresReattestation: version.requiresReattestation },
+      details: {
+        versionLabel: version.versionLabel,
+        sha256: version.sha256,
+        requiresReattestation: version.requiresReattestation,
+      },
     },
     actor.request,
   );
@@ -86,18 +108,31 @@ export async function publishPolicyVersion(
 }
 
 /** Loads each organisation's policy text from content/<slug>/policy.txt as version 1, once. The running product never reads ../shared. */
-export async function syncPolicyContent(db: Db, contentDir: string, options: { now?: (effectiveDate: string) => Date } = {}) {
+export async function syncPolicyContent(
+  db: Db,
+  contentDir: string,
+  options: { now?: (effectiveDate: string) => Date } = {},
+) {
   let published = 0;
   for (const org of await db.select().from(organisations)) {
     const textFile = join(contentDir, org.slug, "policy.txt");
     const metaFile = join(contentDir, org.slug, "policy.json");
     if (!existsSync(textFile) || !existsSync(metaFile)) continue;
     const meta = policyMetadata.parse(JSON.parse(readFileSync(metaFile, "utf8")));
-    const [anyVersion] = await db.select({ id: policyVersions.id }).from(policyVersions).where(eq(policyVersions.organisationId, org.id)).limit(1);
+    const [anyVersion] = await db
+      .select({ id: policyVersions.id })
+      .from(policyVersions)
+      .where(eq(policyVersions.organisationId, org.id))
+      .limit(1);
     if (anyVersion) continue;
     // The exact bytes, decoded as UTF-8: the hash is of what the council wrote, not a normalised copy.
     const body = readFileSync(textFile).toString("utf8");
-    await publishPolicyVersion(db, org.id, { ...meta, body }, { userId: null, request: { ip: null, requestId: null }, now: options.now?.(meta.effectiveDate) });
+    await publishPolicyVersion(
+      db,
+      org.id,
+      { ...meta, body },
+      { userId: null, request: { ip: null, requestId: null }, now: options.now?.(meta.effectiveDate) },
+    );
     published++;
   }
   return { published };
@@ -115,6 +150,9 @@ export async function currentPolicyVersion(db: Db, organisationId: string, today
 }
 
 export async function policyVersionById(db: Db, organisationId: string, id: string) {
-  const [version] = await db.select().from(policyVersions).where(and(eq(policyVersions.id, id), eq(policyVersions.organisationId, organisationId)));
+  const [version] = await db
+    .select()
+    .from(policyVersions)
+    .where(and(eq(policyVersions.id, id), eq(policyVersions.organisationId, organisationId)));
   return version ?? null;
 }

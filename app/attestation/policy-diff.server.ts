@@ -1,7 +1,8 @@
 import { diffLines, diffWords } from "diff";
 
 export type DiffPart = { text: string; change: "added" | "removed" | null };
-export type DiffRow = { kind: "context"; text: string } | { kind: "gap"; lines: number } | { kind: "change"; parts: DiffPart[] };
+export type DiffRow =
+  { kind: "context"; text: string } | { kind: "gap"; lines: number } | { kind: "change"; parts: DiffPart[] };
 
 const CONTEXT = 1;
 
@@ -26,7 +27,9 @@ export function policyDiff(before: string, after: string): DiffRow[] {
     }
     const next = chunks[i + 1];
     if (chunk.removed && next?.added) {
-      const parts = diffWords(chunk.value, next.value).map((p) => ({ text: p.value, change: p.added ? "added" : p.removed ? "removed" : null }) as DiffPart);
+      const parts = diffWords(chunk.value, next.value).map(
+        (p) => ({ text: p.value, change: p.added ? "added" : p.removed ? "removed" : null }) as DiffPart,
+      );
       rows.push({ kind: "change", parts });
       i++;
     } else {

@@ -36,7 +36,8 @@ export function parseInline(source: string): Inline[] {
 
 function looksLikeHeading(line: string): boolean {
   const text = line.trim();
-  if (text.length === 0 || text.length > 110 || /[.;:,?!]$/.test(text) || text.includes("**") || BULLET.test(text)) return false;
+  if (text.length === 0 || text.length > 110 || /[.;:,?!]$/.test(text) || text.includes("**") || BULLET.test(text))
+    return false;
   if (/www\.|:\/\//.test(text)) return false;
   if (SECTION_HEADING.test(text)) return true;
   return /^[A-Z]/.test(text) && text.length <= 80 && text !== text.toUpperCase();

@@ -3,7 +3,17 @@ import PDFDocument from "pdfkit";
 import type { CurrentUser } from "~/auth/session.server";
 import { formatDateTime } from "~/lib/dates";
 import type { Db } from "~db/client.server";
-import { attemptEvents, attempts, attestations, certificates, moduleVersions, organisations, policyVersions, trainingModules, users } from "~db/schema";
+import {
+  attemptEvents,
+  attempts,
+  attestations,
+  certificates,
+  moduleVersions,
+  organisations,
+  policyVersions,
+  trainingModules,
+  users,
+} from "~db/schema";
 import { rowIsIntact, type AttestationRow } from "./ledger.server";
 import { sha256OfBytes } from "./policies.server";
 
@@ -15,7 +25,9 @@ export async function recordsOf(db: Db, userId: string) {
     .innerJoin(policyVersions, eq(policyVersions.id, attestations.policyVersionId))
     .where(eq(attestations.userId, userId))
     .orderBy(desc(attestations.recordedAt), desc(attestations.seq));
-  const withdrawals = new Map(rows.filter((r) => r.record.kind === "withdrawn").map((r) => [r.record.subjectReference, r.record]));
+  const withdrawals = new Map(
+    rows.filter((r) => r.record.kind === "withdrawn").map((r) => [r.record.subjectReference, r.record]),
+  );
   return rows
     .filter((r) => r.record.kind === "signed")
     .map((r) => ({
@@ -23,7 +35,10 @@ export async function recordsOf(db: Db, userId: string) {
       versionLabel: r.versionLabel,
       recordedAt: r.record.recordedAt.toISOString(),
       withdrawn: withdrawals.has(r.record.reference)
-        ? { at: withdrawals.get(r.record.reference)!.recordedAt.toISOString(), reason: withdrawals.get(r.record.reference)!.reason ?? "" }
+        ? {
+            at: withdrawals.get(r.record.reference)!.recordedAt.toISOString(),
+            reason: withdrawals.get(r.record.reference)!.reason ?? "",
+          }
         : null,
     }));
 }
@@ -57,7 +72,13 @@ export async function recordForViewer(db: Db, viewer: CurrentUser, reference: st
     .from(attestations)
     .innerJoin(policyVersions, eq(policyVersions.id, attestations.policyVersionId))
     .innerJoin(organisations, eq(organisations.id, attestations.organisationId))
-    .where(and(eq(attestations.reference, reference.toUpperCase()), eq(attestations.kind, "signed"), eq(attestations.organisationId, viewer.organisationId)));
+    .where(
+      and(
+        eq(attestations.reference, reference.toUpperCase()),
+        eq(attestations.kind, "signed"),
+        eq(attestations.organisationId, viewer.organisationId),
+      ),
+    );
   if (!row) return null;
   const mayView = row.record.userId === viewer.id || viewer.role === "hr" || viewer.role === "admin";
   if (!mayView) return null;
@@ -68,7 +89,10 @@ export async function recordForViewer(db: Db, viewer: CurrentUser, reference: st
   return { ...row, withdrawal: withdrawal ?? null, intact: rowIsIntact(row.record) };
 }
 
-function renderCertificate(record: AttestationRow, details: { organisationName: string; versionLabel: string; policySha256: string }): Promise<Buffer> {
+function renderCertificate(
+  record: AttestationRow,
+  details: { organisationName: string; versionLabel: string; policySha256: string },
+): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const title = `Certificate of attestation ${record.reference}`;
     const doc = new PDFDocument({
@@ -78,7 +102,12 @@ function renderCertificate(record: AttestationRow, details: { organisationName: 
       lang: "en-GB",
       displayTitle: true,
       pdfVersion: "1.7",
-      info: { Title: title, Author: details.organisationName, Subject: "Social media code of conduct", CreationDate: record.recordedAt },
+      info: {
+        Title: title,
+        Author: details.organisationName,
+        Subject: "Social media code of conduct",
+        CreationDate: record.recordedAt,
+      },
     });
     const chunks: Buffer[] = [];
     doc.on("data", (c: Buffer) => chunks.push(c));
@@ -98,7 +127,9 @@ function renderCertificate(record: AttestationRow, details: { organisationName: 
       }),
     );
     para(details.organisationName, 14, "Helvetica-Bold");
-    para(`${record.typedName ?? ""} signed the social media code of conduct, version ${details.versionLabel}, on ${formatDateTime(record.recordedAt)} (UK time).`);
+    para(
+      `${record.typedName ?? ""} signed the social media code of conduct, version ${details.versionLabel}, on ${formatDateTime(record.recordedAt)} (UK time).`,
+    );
     para("They declared:");
     for (const line of record.declarationText.split("\n")) para(`• ${line}`);
     body.add(
@@ -109,19 +140,29 @@ function renderCertificate(record: AttestationRow, details: { organisationName: 
     para(`Record reference: ${record.reference}`);
     para(`Record hash (SHA-256): ${record.hash}`, 10, "Courier");
     para(`Text of the code of conduct (SHA-256): ${details.policySha256}`, 10, "Courier");
-    para("Anyone with the reference and the record hash can check on this service's verification page that the record exists in the ledger, unaltered.", 11);
+    para(
+      "Anyone with the reference and the record hash can check on this service's verification page that the record exists in the ledger, unaltered.",
+      11,
+    );
     body.end();
     doc.end();
   });
 }
 
 /** The certificate PDF: rendered from the ledger record at first issue, its sha256 recorded, the same bytes for ever after. */
-export async function certificateFor(db: Db, record: AttestationRow, details: { organisationName: string; versionLabel: string; policySha256: string }) {
+export async function certificateFor(
+  db: Db,
+  record: AttestationRow,
+  details: { organisationName: string; versionLabel: string; policySha256: string },
+) {
   const [issued] = await db.select().from(certificates).where(eq(certificates.attestationId, record.id));
   if (issued) return { pdf: Buffer.from(issued.pdf, "base64"), sha256: issued.sha256 };
   const pdf = await renderCertificate(record, details);
   const sha256 = sha256OfBytes(pdf);
-  await db.insert(certificates).values({ attestationId: record.id, pdf: pdf.toString("base64"), sha256 }).onConflictDoNothing();
+  await db
+    .insert(certificates)
+    .values({ attestationId: record.id, pdf: pdf.toString("base64"), sha256 })
+    .onConflictDoNothing();
   // Whoever issued first wins; every later download gives those bytes.
   const [stored] = await db.select().from(certificates).where(eq(certificates.attestationId, record.id));
   return { pdf: Buffer.from(stored.pdf, "base64"), sha256: stored.sha256 };
@@ -148,7 +189,12 @@ export async function personalData(db: Db, userId: string) {
     ? await db
         .select()
         .from(attemptEvents)
-        .where(inArray(attemptEvents.attemptId, myAttempts.map((a) => a.id)))
+        .where(
+          inArray(
+            attemptEvents.attemptId,
+            myAttempts.map((a) => a.id),
+          ),
+        )
         .orderBy(asc(attemptEvents.attemptId), asc(attemptEvents.step))
     : [];
   const ledger = await db
@@ -160,7 +206,9 @@ export async function personalData(db: Db, userId: string) {
     profile,
     attempts: myAttempts.map((a) => ({
       ...a,
-      answers: events.filter((e) => e.attemptId === a.id).map((e) => ({ step: e.step, scenarioId: e.scenarioId, choiceId: e.choiceId, correct: e.correct, at: e.at })),
+      answers: events
+        .filter((e) => e.attemptId === a.id)
+        .map((e) => ({ step: e.step, scenarioId: e.scenarioId, choiceId: e.choiceId, correct: e.correct, at: e.at })),
     })),
     attestations: ledger.map((r) => ({
       reference: r.reference,

@@ -6,7 +6,14 @@ import type { TrainingModule } from "~/training/content-schema";
 import { syncTrainingModules } from "~/training/content-sync.server";
 import { attestations, auditLog } from "~db/schema";
 import { freshDatabase } from "../../test/support/database";
-import { aCouncil, aModuleContent, aPerson, aPolicyVersion, asCurrentUser, TEST_PASSWORD } from "../../test/support/factories";
+import {
+  aCouncil,
+  aModuleContent,
+  aPerson,
+  aPolicyVersion,
+  asCurrentUser,
+  TEST_PASSWORD,
+} from "../../test/support/factories";
 import { verifyLedger } from "./ledger.server";
 import type { SignInput } from "./forms";
 import { namesMatch, signCodeOfConduct, signingStatus, withdrawAttestation } from "./signing.server";
@@ -25,9 +32,13 @@ beforeAll(async () => {
 });
 
 async function aPersonWhoPassed(name = "Jo Bloggs"): Promise<CurrentUser> {
-  const person = asCurrentUser(await aPerson(db, { organisationId: council.organisation.id, teamId: council.teamA.id, name }), council.organisation);
+  const person = asCurrentUser(
+    await aPerson(db, { organisationId: council.organisation.id, teamId: council.teamA.id, name }),
+    council.organisation,
+  );
   const attemptId = (await startOrResumeAttempt(db, person, "test-module", now))!;
-  for (const [step, scenarioId] of ["q1", "q2", "q3"].entries()) await answerQuestion(db, person, "test-module", attemptId, { scenarioId, choiceId: "a", step }, now);
+  for (const [step, scenarioId] of ["q1", "q2", "q3"].entries())
+    await answerQuestion(db, person, "test-module", attemptId, { scenarioId, choiceId: "a", step }, now);
   return person;
 }
 
@@ -88,12 +99,22 @@ describe("signing the code of conduct", () => {
     // The audit entry is written with the record, in its transaction: one, however many submits.
     const [record] = await recordsOf(person.id);
     expect(await auditOf(record.reference)).toEqual([
-      expect.objectContaining({ action: "attestation.signed", organisationId: council.organisation.id, actorUserId: person.id, subjectType: "attestation", ip: "192.0.2.10", requestId: "test" }),
+      expect.objectContaining({
+        action: "attestation.signed",
+        organisationId: council.organisation.id,
+        actorUserId: person.id,
+        subjectType: "attestation",
+        ip: "192.0.2.10",
+        requestId: "test",
+      }),
     ]);
   });
 
   it("refuses someone who has not passed the required modules, naming them, and writes nothing", async () => {
-    const person = asCurrentUser(await aPerson(db, { organisationId: council.organisation.id, name: "Not Yet" }), council.organisation);
+    const person = asCurrentUser(
+      await aPerson(db, { organisationId: council.organisation.id, name: "Not Yet" }),
+      council.organisation,
+    );
     const result = await signCodeOfConduct(db, person, input(person), request);
     expect(result).toMatchObject({ ok: false, errors: { form: expect.stringContaining("Test module") } });
     expect(await recordsOf(person.id)).toHaveLength(0);
@@ -102,18 +123,30 @@ describe("signing the code of conduct", () => {
 
   it("refuses a name that does not match and a wrong password, and writes nothing", async () => {
     const person = await aPersonWhoPassed("Pat Smith");
-    expect(await signCodeOfConduct(db, person, input(person, { typedName: "Someone Else" }), request)).toMatchObject({ ok: false, errors: { typedName: expect.any(String) } });
-    expect(await signCodeOfConduct(db, person, input(person, { password: "not-my-password" }), request)).toMatchObject({ ok: false, errors: { password: "Your password is not correct" } });
+    expect(await signCodeOfConduct(db, person, input(person, { typedName: "Someone Else" }), request)).toMatchObject({
+      ok: false,
+      errors: { typedName: expect.any(String) },
+    });
+    expect(await signCodeOfConduct(db, person, input(person, { password: "not-my-password" }), request)).toMatchObject({
+      ok: false,
+      errors: { password: "Your password is not correct" },
+    });
     expect(await recordsOf(person.id)).toHaveLength(0);
   });
 
   it("refuses a version that is not current, and another council's version", async () => {
     const person = await aPersonWhoPassed("Al Current");
     const future = await aPolicyVersion(db, council.organisation.id, { label: "future", effectiveDate: "2099-01-01" });
-    expect(await signCodeOfConduct(db, person, input(person, { policyVersionId: future.id }), request)).toMatchObject({ ok: false, status: 409 });
+    expect(await signCodeOfConduct(db, person, input(person, { policyVersionId: future.id }), request)).toMatchObject({
+      ok: false,
+      status: 409,
+    });
     const elsewhere = await aCouncil(db);
     const theirs = await aPolicyVersion(db, elsewhere.organisation.id);
-    expect(await signCodeOfConduct(db, person, input(person, { policyVersionId: theirs.id }), request)).toMatchObject({ ok: false, status: 404 });
+    expect(await signCodeOfConduct(db, person, input(person, { policyVersionId: theirs.id }), request)).toMatchObject({
+      ok: false,
+      status: 404,
+    });
     expect(await recordsOf(person.id)).toHaveLength(0);
   });
 
@@ -122,15 +155,31 @@ describe("signing the code of conduct", () => {
     const signed = await signCodeOfConduct(db, person, input(person), request);
     if (!signed.ok) throw new Error("expected a signature");
     const hr = asCurrentUser(council.hr, council.organisation);
-    const withdrawal = await withdrawAttestation(db, hr, { reference: signed.record.reference, reason: "Signed on the wrong person's screen." }, request);
-    expect(withdrawal).toMatchObject({ ok: true, created: true, record: { kind: "withdrawn", subjectReference: signed.record.reference, actorUserId: hr.id } });
+    const withdrawal = await withdrawAttestation(
+      db,
+      hr,
+      { reference: signed.record.reference, reason: "Signed on the wrong person's screen." },
+      request,
+    );
+    expect(withdrawal).toMatchObject({
+      ok: true,
+      created: true,
+      record: { kind: "withdrawn", subjectReference: signed.record.reference, actorUserId: hr.id },
+    });
     const [original] = await db.select().from(attestations).where(eq(attestations.reference, signed.record.reference));
     expect(original).toEqual(signed.record);
     expect((await signingStatus(db, person, now))?.signature).toBeNull();
     // Withdrawing twice gives the same withdrawal, and one audit entry naming it.
-    expect(await withdrawAttestation(db, hr, { reference: signed.record.reference, reason: "Again, by mistake." }, request)).toMatchObject({ ok: true, created: false });
+    expect(
+      await withdrawAttestation(db, hr, { reference: signed.record.reference, reason: "Again, by mistake." }, request),
+    ).toMatchObject({ ok: true, created: false });
     const withdrawn = (await auditOf(signed.record.reference)).filter((a) => a.action === "attestation.withdrawn");
-    expect(withdrawn).toEqual([expect.objectContaining({ actorUserId: hr.id, details: { withdrawal: withdrawal.ok ? withdrawal.record.reference : null } })]);
+    expect(withdrawn).toEqual([
+      expect.objectContaining({
+        actorUserId: hr.id,
+        details: { withdrawal: withdrawal.ok ? withdrawal.record.reference : null },
+      }),
+    ]);
   });
 
   it("does not let HR of another council withdraw the record", async () => {
@@ -139,7 +188,14 @@ describe("signing the code of conduct", () => {
     if (!signed.ok) throw new Error("expected a signature");
     const elsewhere = await aCouncil(db);
     const theirHr = asCurrentUser(elsewhere.hr, elsewhere.organisation);
-    expect(await withdrawAttestation(db, theirHr, { reference: signed.record.reference, reason: "Not mine to withdraw." }, request)).toMatchObject({ ok: false, status: 404 });
+    expect(
+      await withdrawAttestation(
+        db,
+        theirHr,
+        { reference: signed.record.reference, reason: "Not mine to withdraw." },
+        request,
+      ),
+    ).toMatchObject({ ok: false, status: 404 });
   });
 
   it("expires a signature after the renewal period", async () => {
@@ -155,17 +211,35 @@ describe("a new version", () => {
   it("that requires re-attestation makes signers outstanding and shows what changed; one that does not, does not", async () => {
     const org = await aCouncil(db);
     await syncTrainingModules(db, [aModuleContent(org.organisation.slug) as unknown as TrainingModule], now);
-    const v1 = await aPolicyVersion(db, org.organisation.id, { label: "1", effectiveDate: "2026-01-01", body: "Old text.\n" });
-    const person = asCurrentUser(await aPerson(db, { organisationId: org.organisation.id, name: "Re Sign" }), org.organisation);
+    const v1 = await aPolicyVersion(db, org.organisation.id, {
+      label: "1",
+      effectiveDate: "2026-01-01",
+      body: "Old text.\n",
+    });
+    const person = asCurrentUser(
+      await aPerson(db, { organisationId: org.organisation.id, name: "Re Sign" }),
+      org.organisation,
+    );
     const attemptId = (await startOrResumeAttempt(db, person, "test-module", now))!;
-    for (const [step, scenarioId] of ["q1", "q2", "q3"].entries()) await answerQuestion(db, person, "test-module", attemptId, { scenarioId, choiceId: "a", step }, now);
+    for (const [step, scenarioId] of ["q1", "q2", "q3"].entries())
+      await answerQuestion(db, person, "test-module", attemptId, { scenarioId, choiceId: "a", step }, now);
     const signed = await signCodeOfConduct(db, person, { ...input(person), policyVersionId: v1.id }, request);
     expect(signed.ok).toBe(true);
 
-    await aPolicyVersion(db, org.organisation.id, { label: "1.1", effectiveDate: "2026-05-01", body: "Old text, tidied.\n", requiresReattestation: false });
+    await aPolicyVersion(db, org.organisation.id, {
+      label: "1.1",
+      effectiveDate: "2026-05-01",
+      body: "Old text, tidied.\n",
+      requiresReattestation: false,
+    });
     expect((await signingStatus(db, person, now))?.signature).not.toBeNull();
 
-    await aPolicyVersion(db, org.organisation.id, { label: "2", effectiveDate: "2026-05-15", body: "New text.\n", requiresReattestation: true });
+    await aPolicyVersion(db, org.organisation.id, {
+      label: "2",
+      effectiveDate: "2026-05-15",
+      body: "New text.\n",
+      requiresReattestation: true,
+    });
     const status = await signingStatus(db, person, now);
     expect(status?.signature).toBeNull();
     expect(status?.version.versionLabel).toBe("2");

@@ -30,9 +30,19 @@ async function withdrawnReferences(db: Db, userId: string) {
   return new Set(rows.map((r) => r.subject));
 }
 
-const passwordHashOf = preparedSql<{ password_hash: string | null }>("password_hash_of", sql`select password_hash from ${users} where id = ${sql.placeholder("userId")}`);
+const passwordHashOf = preparedSql<{ password_hash: string | null }>(
+  "password_hash_of",
+  sql`select password_hash from ${users} where id = ${sql.placeholder("userId")}`,
+);
 
-type VersionFacts = { id: string; policy_id: string; sha256: string; effective_date: string; requires_reattestation: boolean; renewal_months: number };
+type VersionFacts = {
+  id: string;
+  policy_id: string;
+  sha256: string;
+  effective_date: string;
+  requires_reattestation: boolean;
+  renewal_months: number;
+};
 
 // Every version of the organisation's code of conduct, newest first, with its policy's renewal period: enough
 // to find the version asked for, the version in force and which signatures satisfy it, in one read.
@@ -63,7 +73,11 @@ function rulesFor(versions: VersionFacts[], version: { id: string; policyId: str
   return { versionIds: [...acceptable], signedAfter: addMonths(now, -months) };
 }
 
-async function signatureRules(db: Db, version: { id: string; policyId: string; organisationId: string }, now: Date): Promise<SignatureRules> {
+async function signatureRules(
+  db: Db,
+  version: { id: string; policyId: string; organisationId: string },
+  now: Date,
+): Promise<SignatureRules> {
   return rulesFor(await versionFacts.run(db, { organisationId: version.organisationId }), version, now);
 }
 
@@ -90,7 +104,12 @@ async function acceptedSignature(db: Db, userId: string, rules: SignatureRules):
 }
 
 /** The person's signature that satisfies the version in force, if any (not withdrawn, not expired). */
-export async function validSignature(db: Db, userId: string, version: typeof policyVersions.$inferSelect, now: Date): Promise<AttestationRow | null> {
+export async function validSignature(
+  db: Db,
+  userId: string,
+  version: typeof policyVersions.$inferSelect,
+  now: Date,
+): Promise<AttestationRow | null> {
   return acceptedSignature(db, userId, await signatureRules(db, version, now));
 }
 
@@ -104,17 +123,24 @@ export async function signingStatus(db: Db, user: CurrentUser, now: Date) {
   const withdrawn = await withdrawnReferences(db, user.id);
   const [lastSigned] = (
     await db
-      .select({ reference: attestations.reference, versionId: attestations.policyVersionId, body: policyVersions.body, label: policyVersions.versionLabel })
+      .select({
+        reference: attestations.reference,
+        versionId: attestations.policyVersionId,
+        body: policyVersions.body,
+        label: policyVersions.versionLabel,
+      })
       .from(attestations)
       .innerJoin(policyVersions, eq(policyVersions.id, attestations.policyVersionId))
       .where(and(eq(attestations.userId, user.id), eq(attestations.kind, "signed")))
       .orderBy(desc(attestations.recordedAt))
   ).filter((r) => !withdrawn.has(r.reference));
-  const previous = lastSigned && lastSigned.versionId !== version.id ? { label: lastSigned.label, body: lastSigned.body } : null;
+  const previous =
+    lastSigned && lastSigned.versionId !== version.id ? { label: lastSigned.label, body: lastSigned.body } : null;
   return { version, remaining, signature, previous };
 }
 
-export type SignResult = { ok: true; record: AttestationRow; created: boolean } | { ok: false; errors: FieldErrors; status: number };
+export type SignResult =
+  { ok: true; record: AttestationRow; created: boolean } | { ok: false; errors: FieldErrors; status: number };
 
 /**
  * Signs the version in force. A signature is the act of a freshly authenticated person who has passed
@@ -140,21 +166,34 @@ export async function signCodeOfConduct(
   const modules = standingsFrom(standings, request.now);
   const throttled = throttledBy("sign-in", throttleCounts, request.ip);
   const version = versions.find((v) => v.id === input.policyVersionId);
-  if (!version) return { ok: false, status: 404, errors: { form: "This version of the code of conduct cannot be signed" } };
+  if (!version)
+    return { ok: false, status: 404, errors: { form: "This version of the code of conduct cannot be signed" } };
   const today = londonDate(request.now);
   const current = versions.find((v) => v.effective_date <= today);
   if (!current || current.id !== version.id) {
-    return { ok: false, status: 409, errors: { form: "This is not the current version of the code of conduct. Sign the current version instead." } };
+    return {
+      ok: false,
+      status: 409,
+      errors: { form: "This is not the current version of the code of conduct. Sign the current version instead." },
+    };
   }
   const remaining = modules.filter((m) => m.status !== "passed");
   if (remaining.length > 0) {
-    return { ok: false, status: 409, errors: { form: `Pass ${remaining.map((m) => m.title).join(", ")} before you sign` } };
+    return {
+      ok: false,
+      status: 409,
+      errors: { form: `Pass ${remaining.map((m) => m.title).join(", ")} before you sign` },
+    };
   }
   if (!namesMatch(input.typedName, user.name)) {
     return { ok: false, status: 400, errors: { typedName: "Enter your full name as it appears on your account" } };
   }
   if (throttled) {
-    return { ok: false, status: 429, errors: { password: "There have been too many wrong passwords. Wait 15 minutes and try again." } };
+    return {
+      ok: false,
+      status: 429,
+      errors: { password: "There have been too many wrong passwords. Wait 15 minutes and try again." },
+    };
   }
   if (!(await (options.checkPassword ?? verifyPassword)(input.password, account?.password_hash))) {
     await recordAttempt(db, "sign-in", email, request.ip, false, request.now);
@@ -182,7 +221,17 @@ export async function signCodeOfConduct(
     },
     acceptedSignatureQuery(user.id, rules),
     ({ reference, created }) =>
-      auditStatement({ action: "attestation.signed", organisationId: user.organisationId, actorUserId: user.id, subjectType: "attestation", subjectId: reference }, request, created),
+      auditStatement(
+        {
+          action: "attestation.signed",
+          organisationId: user.organisationId,
+          actorUserId: user.id,
+          subjectType: "attestation",
+          subjectId: reference,
+        },
+        request,
+        created,
+      ),
   );
   return { ok: true, record: result.record, created: result.created };
 }
@@ -193,12 +242,25 @@ export async function withdrawAttestation(
   hr: CurrentUser,
   input: z.infer<typeof withdrawSchema>,
   request: RequestInfo & { now: Date },
-): Promise<{ ok: true; record: AttestationRow; created: boolean } | { ok: false; errors: FieldErrors; status: number }> {
+): Promise<
+  { ok: true; record: AttestationRow; created: boolean } | { ok: false; errors: FieldErrors; status: number }
+> {
   const [original] = await db
     .select()
     .from(attestations)
-    .where(and(eq(attestations.reference, input.reference.toUpperCase()), eq(attestations.organisationId, hr.organisationId), eq(attestations.kind, "signed")));
-  if (!original) return { ok: false, status: 404, errors: { reference: "There is no signed record with that reference in your organisation" } };
+    .where(
+      and(
+        eq(attestations.reference, input.reference.toUpperCase()),
+        eq(attestations.organisationId, hr.organisationId),
+        eq(attestations.kind, "signed"),
+      ),
+    );
+  if (!original)
+    return {
+      ok: false,
+      status: 404,
+      errors: { reference: "There is no signed record with that reference in your organisation" },
+    };
   const result = await appendRecord(
     db,
     {
@@ -224,7 +286,14 @@ export async function withdrawAttestation(
       .limit(1),
     ({ reference, created }) =>
       auditStatement(
-        { action: "attestation.withdrawn", organisationId: hr.organisationId, actorUserId: hr.id, subjectType: "attestation", subjectId: original.reference, details: { withdrawal: reference } },
+        {
+          action: "attestation.withdrawn",
+          organisationId: hr.organisationId,
+          actorUserId: hr.id,
+          subjectType: "attestation",
+          subjectId: original.reference,
+          details: { withdrawal: reference },
+        },
         request,
         created,
       ),

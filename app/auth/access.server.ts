@@ -47,7 +47,11 @@ export async function requireUser(request: Request, context: AppLoadContext): Pr
   return (await requireSession(request, context)).user;
 }
 
-export async function requireRole(request: Request, context: AppLoadContext, roles: readonly Role[]): Promise<CurrentUser> {
+export async function requireRole(
+  request: Request,
+  context: AppLoadContext,
+  roles: readonly Role[],
+): Promise<CurrentUser> {
   const user = await requireUser(request, context);
   if (!roles.includes(user.role)) throw notFound();
   return user;

@@ -6,7 +6,13 @@ const cache = new WeakMap<Config, ReturnType<typeof build>>();
 function build(config: Config) {
   // The __Host- prefix binds a cookie to this exact origin over HTTPS; it cannot be used without Secure.
   const prefix = config.secureCookies ? "__Host-" : "";
-  const common = { httpOnly: true, sameSite: "lax" as const, secure: config.secureCookies, path: "/", secrets: [config.sessionSecret] };
+  const common = {
+    httpOnly: true,
+    sameSite: "lax" as const,
+    secure: config.secureCookies,
+    path: "/",
+    secrets: [config.sessionSecret],
+  };
   return {
     session: createCookie(`${prefix}session`, { ...common, maxAge: Math.floor(config.sessionMaxMs / 1000) }),
     csrf: createCookie(`${prefix}csrf`, common),

@@ -12,7 +12,12 @@ export const signInSchema = z.object({
 export type SignInInput = z.infer<typeof signInSchema>;
 
 export const forgotPasswordSchema = z.object({
-  email: z.string().trim().min(1, "Enter your email address").max(320, "Email address must be 320 characters or fewer").email("Enter an email address in the correct format, like name@example.com"),
+  email: z
+    .string()
+    .trim()
+    .min(1, "Enter your email address")
+    .max(320, "Email address must be 320 characters or fewer")
+    .email("Enter an email address in the correct format, like name@example.com"),
 });
 
 export const setPasswordSchema = z

@@ -27,7 +27,8 @@ let nextAddress = 1;
 const anAddress = () => `203.0.113.${nextAddress++}`;
 const request = (now: Date, ip = anAddress()) => ({ ip, requestId: null, userAgent: "vitest", now });
 const aSignedUpPerson = () => aPerson(db, { organisationId });
-const storedHash = async (userId: string) => (await db.select({ h: users.passwordHash }).from(users).where(eq(users.id, userId)))[0].h;
+const storedHash = async (userId: string) =>
+  (await db.select({ h: users.passwordHash }).from(users).where(eq(users.id, userId)))[0].h;
 
 beforeAll(async () => {
   organisationId = (await anOrganisation(db)).id;
@@ -54,7 +55,9 @@ function bodyText(raw: string): string {
   const headers = raw.slice(0, split);
   const body = raw.slice(split + 4);
   if (!/content-transfer-encoding:\s*quoted-printable/i.test(headers)) return body;
-  const bytes = body.replace(/=\r?\n/g, "").replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+  const bytes = body
+    .replace(/=\r?\n/g, "")
+    .replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
   return Buffer.from(bytes, "latin1").toString("utf8");
 }
 
@@ -88,8 +91,13 @@ describe("createPasswordLink", () => {
     const person = await aSignedUpPerson();
     const first = await createPasswordLink(db, person.id, "set", T0);
     const second = await createPasswordLink(db, person.id, "set", at(MINUTE));
-    expect(await setPasswordWithLink(db, { token: first, password: NEW_PASSWORD }, request(at(2 * MINUTE)))).toEqual({ ok: false });
-    expect(await setPasswordWithLink(db, { token: second, password: NEW_PASSWORD }, request(at(3 * MINUTE)))).toEqual({ ok: true, userId: person.id });
+    expect(await setPasswordWithLink(db, { token: first, password: NEW_PASSWORD }, request(at(2 * MINUTE)))).toEqual({
+      ok: false,
+    });
+    expect(await setPasswordWithLink(db, { token: second, password: NEW_PASSWORD }, request(at(3 * MINUTE)))).toEqual({
+      ok: true,
+      userId: person.id,
+    });
   });
 });
 
@@ -97,7 +105,10 @@ describe("setPasswordWithLink", () => {
   it("sets the password the link was used with", async () => {
     const person = await aSignedUpPerson();
     const token = await createPasswordLink(db, person.id, "reset", T0);
-    expect(await setPasswordWithLink(db, { token, password: NEW_PASSWORD }, request(at(MINUTE)))).toEqual({ ok: true, userId: person.id });
+    expect(await setPasswordWithLink(db, { token, password: NEW_PASSWORD }, request(at(MINUTE)))).toEqual({
+      ok: true,
+      userId: person.id,
+    });
     const hash = await storedHash(person.id);
     expect(await verifyPassword(NEW_PASSWORD, hash)).toBe(true);
     expect(await verifyPassword(TEST_PASSWORD, hash)).toBe(false);
@@ -109,7 +120,9 @@ describe("setPasswordWithLink", () => {
     await setPasswordWithLink(db, { token, password: NEW_PASSWORD }, request(at(MINUTE)));
     const hashAfterFirstUse = await storedHash(person.id);
     const before = await rowCounts();
-    expect(await setPasswordWithLink(db, { token, password: "another password entirely" }, request(at(2 * MINUTE)))).toEqual({ ok: false });
+    expect(
+      await setPasswordWithLink(db, { token, password: "another password entirely" }, request(at(2 * MINUTE))),
+    ).toEqual({ ok: false });
     expect(await storedHash(person.id)).toBe(hashAfterFirstUse);
     expect(await rowCounts()).toEqual(before);
   });
@@ -153,8 +166,13 @@ describe("requestPasswordReset with a real SMTP server", () => {
     const person = await aSignedUpPerson();
     await requestPasswordReset(db, mailer, { email: person.email }, BASE_URL, request(T0));
     const token = linkToken(bodyText(received[0].raw));
-    expect(await setPasswordWithLink(db, { token, password: NEW_PASSWORD }, request(at(MINUTE)))).toEqual({ ok: true, userId: person.id });
-    expect(await setPasswordWithLink(db, { token, password: "another password entirely" }, request(at(2 * MINUTE)))).toEqual({ ok: false });
+    expect(await setPasswordWithLink(db, { token, password: NEW_PASSWORD }, request(at(MINUTE)))).toEqual({
+      ok: true,
+      userId: person.id,
+    });
+    expect(
+      await setPasswordWithLink(db, { token, password: "another password entirely" }, request(at(2 * MINUTE))),
+    ).toEqual({ ok: false });
     expect(await verifyPassword(NEW_PASSWORD, await storedHash(person.id))).toBe(true);
   });
 

@@ -56,7 +56,17 @@ export async function requestPasswordReset(
     .where(and(eq(sql`lower(${users.email})`, email), eq(users.active, true)));
   if (!user || !mailer) return;
   const token = await createPasswordLink(db, user.id, "reset", request.now);
-  await writeAudit(db, { action: "auth.password-link-sent", organisationId: user.organisationId, subjectType: "user", subjectId: user.id, details: { purpose: "reset" } }, request);
+  await writeAudit(
+    db,
+    {
+      action: "auth.password-link-sent",
+      organisationId: user.organisationId,
+      subjectType: "user",
+      subjectId: user.id,
+      details: { purpose: "reset" },
+    },
+    request,
+  );
   await mailer.send({
     to: user.email,
     subject: "Reset your password",
@@ -76,10 +86,22 @@ export async function requestPasswordReset(
 export async function findUsableLink(db: Db, token: string, now: Date) {
   if (!token) return null;
   const [row] = await db
-    .select({ id: passwordTokens.id, userId: passwordTokens.userId, purpose: passwordTokens.purpose, email: users.email })
+    .select({
+      id: passwordTokens.id,
+      userId: passwordTokens.userId,
+      purpose: passwordTokens.purpose,
+      email: users.email,
+    })
     .from(passwordTokens)
     .innerJoin(users, eq(users.id, passwordTokens.userId))
-    .where(and(eq(passwordTokens.tokenHash, sha256Hex(token)), isNull(passwordTokens.usedAt), gt(passwordTokens.expiresAt, now), eq(users.active, true)));
+    .where(
+      and(
+        eq(passwordTokens.tokenHash, sha256Hex(token)),
+        isNull(passwordTokens.usedAt),
+        gt(passwordTokens.expiresAt, now),
+        eq(users.active, true),
+      ),
+    );
   return row ?? null;
 }
 
@@ -94,7 +116,13 @@ export async function setPasswordWithLink(
     const [claimed] = await tx
       .update(passwordTokens)
       .set({ usedAt: request.now })
-      .where(and(eq(passwordTokens.tokenHash, sha256Hex(input.token)), isNull(passwordTokens.usedAt), gt(passwordTokens.expiresAt, request.now)))
+      .where(
+        and(
+          eq(passwordTokens.tokenHash, sha256Hex(input.token)),
+          isNull(passwordTokens.usedAt),
+          gt(passwordTokens.expiresAt, request.now),
+        ),
+      )
       .returning({ userId: passwordTokens.userId, purpose: passwordTokens.purpose });
     if (!claimed) return { ok: false as const };
     const [user] = await tx
@@ -106,7 +134,18 @@ export async function setPasswordWithLink(
     const txDb = tx as unknown as Db;
     await revokeAllSessions(txDb, user.id, request.now);
     await recordAttempt(txDb, "sign-in", normaliseEmail(user.email), request.ip, true, request.now);
-    await writeAudit(txDb, { action: "auth.password-set", organisationId: user.organisationId, actorUserId: user.id, subjectType: "user", subjectId: user.id, details: { purpose: claimed.purpose } }, request);
+    await writeAudit(
+      txDb,
+      {
+        action: "auth.password-set",
+        organisationId: user.organisationId,
+        actorUserId: user.id,
+        subjectType: "user",
+        subjectId: user.id,
+        details: { purpose: claimed.purpose },
+      },
+      request,
+    );
     return { ok: true as const, userId: user.id };
   });
 }

@@ -56,7 +56,9 @@ const sessionById = preparedPerDatabase((db) =>
         teamId: users.teamId,
       },
       organisation: { name: organisations.name, slug: organisations.slug },
-      championTeamIds: sql<string[]>`coalesce((select array_agg(${teamChampions.teamId}::text order by ${teamChampions.teamId}) from ${teamChampions} where ${teamChampions.userId} = ${users.id}), '{}')`,
+      championTeamIds: sql<
+        string[]
+      >`coalesce((select array_agg(${teamChampions.teamId}::text order by ${teamChampions.teamId}) from ${teamChampions} where ${teamChampions.userId} = ${users.id}), '{}')`,
     })
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
@@ -66,7 +68,12 @@ const sessionById = preparedPerDatabase((db) =>
 );
 
 /** The session behind a cookie token, or null when it is unknown, revoked, idle too long, too old or its user is inactive. */
-export async function findActiveSession(db: Db, token: string, policy: SessionPolicy, now: Date): Promise<ActiveSession | null> {
+export async function findActiveSession(
+  db: Db,
+  token: string,
+  policy: SessionPolicy,
+  now: Date,
+): Promise<ActiveSession | null> {
   const id = sha256Hex(token);
   const [row] = await sessionById(db).execute({ id });
   if (!row) return null;
@@ -93,13 +100,22 @@ export async function findActiveSession(db: Db, token: string, policy: SessionPo
 
 /** Keeps an idle session alive (the timeout warning's "stay signed in"). */
 export async function touchSession(db: Db, sessionId: string, now: Date): Promise<void> {
-  await db.update(sessions).set({ lastSeenAt: now }).where(and(eq(sessions.id, sessionId), isNull(sessions.revokedAt)));
+  await db
+    .update(sessions)
+    .set({ lastSeenAt: now })
+    .where(and(eq(sessions.id, sessionId), isNull(sessions.revokedAt)));
 }
 
 export async function revokeSession(db: Db, sessionId: string, now: Date): Promise<void> {
-  await db.update(sessions).set({ revokedAt: now }).where(and(eq(sessions.id, sessionId), isNull(sessions.revokedAt)));
+  await db
+    .update(sessions)
+    .set({ revokedAt: now })
+    .where(and(eq(sessions.id, sessionId), isNull(sessions.revokedAt)));
 }
 
 export async function revokeAllSessions(db: Db, userId: string, now: Date): Promise<void> {
-  await db.update(sessions).set({ revokedAt: now }).where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt)));
+  await db
+    .update(sessions)
+    .set({ revokedAt: now })
+    .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt)));
 }

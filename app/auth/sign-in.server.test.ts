@@ -45,8 +45,18 @@ describe("signIn", () => {
     const person = await aSignedUpPerson();
     const leaver = await aPerson(db, { organisationId: council.organisation.id, active: false });
     const ip = anAddress();
-    const wrongPassword = await signIn(db, { email: person.email, password: "not-the-password" }, POLICY, request(ip, T0));
-    const unknown = await signIn(db, { email: "nobody-here@example.test", password: TEST_PASSWORD }, POLICY, request(ip, T0));
+    const wrongPassword = await signIn(
+      db,
+      { email: person.email, password: "not-the-password" },
+      POLICY,
+      request(ip, T0),
+    );
+    const unknown = await signIn(
+      db,
+      { email: "nobody-here@example.test", password: TEST_PASSWORD },
+      POLICY,
+      request(ip, T0),
+    );
     const inactive = await signIn(db, { email: leaver.email, password: TEST_PASSWORD }, POLICY, request(ip, T0));
     expect(wrongPassword).toEqual({ ok: false, reason: "invalid" });
     expect(unknown).toEqual(wrongPassword);
@@ -55,7 +65,12 @@ describe("signIn", () => {
 
   it("accepts the e-mail address in any case and with surrounding spaces", async () => {
     const person = await aSignedUpPerson();
-    const result = await signIn(db, { email: `  ${person.email.toUpperCase()} `, password: TEST_PASSWORD }, POLICY, request(anAddress(), T0));
+    const result = await signIn(
+      db,
+      { email: `  ${person.email.toUpperCase()} `, password: TEST_PASSWORD },
+      POLICY,
+      request(anAddress(), T0),
+    );
     expect(result).toMatchObject({ ok: true, userId: person.id });
   });
 });
@@ -71,7 +86,8 @@ describe("the per-account throttle", () => {
   it("starts at the fifth failure within 15 minutes, not before", async () => {
     const person = await aSignedUpPerson();
     const ip = anAddress();
-    for (let i = 0; i < 4; i++) await signIn(db, { email: person.email, password: "not-the-password" }, POLICY, request(ip, at(i * MINUTE)));
+    for (let i = 0; i < 4; i++)
+      await signIn(db, { email: person.email, password: "not-the-password" }, POLICY, request(ip, at(i * MINUTE)));
     expect(await isThrottled(db, "sign-in", person.email, ip, at(4 * MINUTE))).toBe(false);
     await signIn(db, { email: person.email, password: "not-the-password" }, POLICY, request(ip, at(4 * MINUTE)));
     expect(await isThrottled(db, "sign-in", person.email, ip, at(5 * MINUTE))).toBe(true);
@@ -81,14 +97,24 @@ describe("the per-account throttle", () => {
     const person = await aSignedUpPerson();
     const ip = anAddress();
     await failFiveTimes(person.email, ip);
-    const result = await signIn(db, { email: person.email, password: TEST_PASSWORD }, POLICY, request(ip, at(6 * MINUTE)));
+    const result = await signIn(
+      db,
+      { email: person.email, password: TEST_PASSWORD },
+      POLICY,
+      request(ip, at(6 * MINUTE)),
+    );
     expect(result).toEqual({ ok: false, reason: "throttled" });
   });
 
   it("throttles the account from any other address too", async () => {
     const person = await aSignedUpPerson();
     await failFiveTimes(person.email, anAddress());
-    const result = await signIn(db, { email: person.email, password: TEST_PASSWORD }, POLICY, request(anAddress(), at(6 * MINUTE)));
+    const result = await signIn(
+      db,
+      { email: person.email, password: TEST_PASSWORD },
+      POLICY,
+      request(anAddress(), at(6 * MINUTE)),
+    );
     expect(result).toEqual({ ok: false, reason: "throttled" });
   });
 
@@ -97,7 +123,12 @@ describe("the per-account throttle", () => {
     const ip = anAddress();
     await failFiveTimes(person.email, ip);
     // The last failure was at 4 minutes: at 19 minutes and a second it is out of the window.
-    const result = await signIn(db, { email: person.email, password: TEST_PASSWORD }, POLICY, request(ip, at(19 * MINUTE + 1000)));
+    const result = await signIn(
+      db,
+      { email: person.email, password: TEST_PASSWORD },
+      POLICY,
+      request(ip, at(19 * MINUTE + 1000)),
+    );
     expect(result).toMatchObject({ ok: true, userId: person.id });
   });
 
@@ -108,7 +139,12 @@ describe("the per-account throttle", () => {
     const token = await createPasswordLink(db, person.id, "reset", at(5 * MINUTE));
     const set = await setPasswordWithLink(db, { token, password: "a brand new password" }, request(ip, at(6 * MINUTE)));
     expect(set).toEqual({ ok: true, userId: person.id });
-    const result = await signIn(db, { email: person.email, password: "a brand new password" }, POLICY, request(ip, at(7 * MINUTE)));
+    const result = await signIn(
+      db,
+      { email: person.email, password: "a brand new password" },
+      POLICY,
+      request(ip, at(7 * MINUTE)),
+    );
     expect(result).toMatchObject({ ok: true, userId: person.id });
   });
 });
@@ -119,7 +155,14 @@ describe("the per-address throttle", () => {
     const person = await aSignedUpPerson();
     const ip = anAddress();
     await Promise.all(
-      Array.from({ length: 49 }, (_, i) => signIn(db, { email: `guess-${i}@example.test`, password: "not-the-password" }, POLICY, request(ip, at(i * 1000)))),
+      Array.from({ length: 49 }, (_, i) =>
+        signIn(
+          db,
+          { email: `guess-${i}@example.test`, password: "not-the-password" },
+          POLICY,
+          request(ip, at(i * 1000)),
+        ),
+      ),
     );
     expect(await isThrottled(db, "sign-in", person.email, ip, at(50_000))).toBe(false);
     await signIn(db, { email: "guess-49@example.test", password: "not-the-password" }, POLICY, request(ip, at(50_000)));
@@ -184,7 +227,10 @@ describe("deactivatePerson", () => {
     await deactivatePerson(db, asCurrentUser(council.admin, council.organisation), person.id, request(ip, at(MINUTE)));
     expect(await findActiveSession(db, first.token, POLICY, at(2 * MINUTE))).toBeNull();
     expect(await findActiveSession(db, second.token, POLICY, at(2 * MINUTE))).toBeNull();
-    const rows = await db.select({ revokedAt: sessions.revokedAt }).from(sessions).where(eq(sessions.userId, person.id));
+    const rows = await db
+      .select({ revokedAt: sessions.revokedAt })
+      .from(sessions)
+      .where(eq(sessions.userId, person.id));
     expect(rows.map((r) => r.revokedAt)).toEqual([at(MINUTE), at(MINUTE)]);
   });
 
@@ -202,12 +248,18 @@ describe("safeReturnTo", () => {
     expect(safeReturnTo("/training/module?step=2")).toBe("/training/module?step=2");
   });
 
-  it.each(["//evil.example", "https://evil.example", "/\\evil", "evil.example", "", undefined, 42])("sends %j to the home page instead", (value) => {
-    expect(safeReturnTo(value)).toBe("/");
-  });
+  it.each(["//evil.example", "https://evil.example", "/\\evil", "evil.example", "", undefined, 42])(
+    "sends %j to the home page instead",
+    (value) => {
+      expect(safeReturnTo(value)).toBe("/");
+    },
+  );
 
   // Browsers drop tabs and newlines from a URL before parsing it, so "/<tab>/evil.example" means "//evil.example".
-  it.each(["/\t/evil.example", "/\n/evil.example", "/\r\\evil.example"])("sends %j, a protocol-relative URL once the browser strips it, home", (value) => {
-    expect(safeReturnTo(value)).toBe("/");
-  });
+  it.each(["/\t/evil.example", "/\n/evil.example", "/\r\\evil.example"])(
+    "sends %j, a protocol-relative URL once the browser strips it, home",
+    (value) => {
+      expect(safeReturnTo(value)).toBe("/");
+    },
+  );
 });

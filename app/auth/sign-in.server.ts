@@ -9,9 +9,7 @@ import { verifyPassword } from "./password.server";
 import { createSession, revokeSession, type SessionPolicy } from "./session.server";
 import { isThrottled, normaliseEmail, recordAttempt } from "./throttle.server";
 
-export type SignInResult =
-  | { ok: true; token: string; userId: string }
-  | { ok: false; reason: "invalid" | "throttled" };
+export type SignInResult = { ok: true; token: string; userId: string } | { ok: false; reason: "invalid" | "throttled" };
 
 export async function signIn(
   db: Db,
@@ -25,7 +23,12 @@ export async function signIn(
     return { ok: false, reason: "throttled" };
   }
   const [user] = await db
-    .select({ id: users.id, passwordHash: users.passwordHash, active: users.active, organisationId: users.organisationId })
+    .select({
+      id: users.id,
+      passwordHash: users.passwordHash,
+      active: users.active,
+      organisationId: users.organisationId,
+    })
     .from(users)
     .where(eq(sql`lower(${users.email})`, email));
   // verifyPassword runs even when there is no such user, so timing does not reveal who has an account.
@@ -35,8 +38,22 @@ export async function signIn(
     return { ok: false, reason: "invalid" };
   }
   await recordAttempt(db, "sign-in", email, request.ip, true, request.now);
-  const token = await createSession(db, user.id, policy, { ip: request.ip, userAgent: request.userAgent ?? null, now: request.now });
-  await writeAudit(db, { action: "auth.signed-in", organisationId: user.organisationId, actorUserId: user.id, subjectType: "user", subjectId: user.id }, request);
+  const token = await createSession(db, user.id, policy, {
+    ip: request.ip,
+    userAgent: request.userAgent ?? null,
+    now: request.now,
+  });
+  await writeAudit(
+    db,
+    {
+      action: "auth.signed-in",
+      organisationId: user.organisationId,
+      actorUserId: user.id,
+      subjectType: "user",
+      subjectId: user.id,
+    },
+    request,
+  );
   return { ok: true, token, userId: user.id };
 }
 
@@ -48,14 +65,21 @@ export async function signOut(
   await revokeSession(db, session.id, request.now);
   await writeAudit(
     db,
-    { action: "auth.signed-out", organisationId: session.user.organisationId, actorUserId: session.user.id, subjectType: "user", subjectId: session.user.id },
+    {
+      action: "auth.signed-out",
+      organisationId: session.user.organisationId,
+      actorUserId: session.user.id,
+      subjectType: "user",
+      subjectId: session.user.id,
+    },
     request,
   );
 }
 
 /** Only same-site paths: an open redirect would let a phishing link borrow our sign-in page. */
 export function safeReturnTo(value: unknown): string {
-  if (typeof value !== "string" || !value.startsWith("/") || value.startsWith("//") || value.startsWith("/\\")) return "/";
+  if (typeof value !== "string" || !value.startsWith("/") || value.startsWith("//") || value.startsWith("/\\"))
+    return "/";
   // Browsers drop tabs and newlines from a URL before parsing it ("/\t/evil.example" is "//evil.example"): refuse control characters.
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(value)) return "/";

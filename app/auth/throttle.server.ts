@@ -44,17 +44,35 @@ const throttleValues = (kind: AttemptKind, email: string, ip: string | null, now
 });
 
 /** The read behind isThrottled, to send with others (`pipelined`); `throttledBy` reads its row. */
-export const throttleQuery = (kind: AttemptKind, email: string, ip: string | null, now: Date) => throttleCounts.bind(throttleValues(kind, email, ip, now));
+export const throttleQuery = (kind: AttemptKind, email: string, ip: string | null, now: Date) =>
+  throttleCounts.bind(throttleValues(kind, email, ip, now));
 
-export function throttledBy(kind: AttemptKind, [counts]: { by_email: number; by_ip: number }[], ip: string | null): boolean {
+export function throttledBy(
+  kind: AttemptKind,
+  [counts]: { by_email: number; by_ip: number }[],
+  ip: string | null,
+): boolean {
   const rule = THROTTLE_RULES[kind];
   return counts.by_email >= rule.perEmail || (ip !== null && counts.by_ip >= rule.perIp);
 }
 
-export async function isThrottled(db: Db, kind: AttemptKind, email: string, ip: string | null, now: Date): Promise<boolean> {
+export async function isThrottled(
+  db: Db,
+  kind: AttemptKind,
+  email: string,
+  ip: string | null,
+  now: Date,
+): Promise<boolean> {
   return throttledBy(kind, await throttleCounts.run(db, throttleValues(kind, email, ip, now)), ip);
 }
 
-export async function recordAttempt(db: Db, kind: AttemptKind, email: string, ip: string | null, succeeded: boolean, now: Date) {
+export async function recordAttempt(
+  db: Db,
+  kind: AttemptKind,
+  email: string,
+  ip: string | null,
+  succeeded: boolean,
+  now: Date,
+) {
   await db.insert(authAttempts).values({ kind, email, ip, succeeded, at: now });
 }

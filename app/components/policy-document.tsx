@@ -4,7 +4,13 @@ function Inlines({ inlines }: { inlines: Inline[] }) {
   return (
     <>
       {inlines.map((inline, i) =>
-        inline.strong ? <strong key={i}>{inline.text}</strong> : inline.em ? <em key={i}>{inline.text}</em> : <span key={i}>{inline.text}</span>,
+        inline.strong ? (
+          <strong key={i}>{inline.text}</strong>
+        ) : inline.em ? (
+          <em key={i}>{inline.text}</em>
+        ) : (
+          <span key={i}>{inline.text}</span>
+        ),
       )}
     </>
   );

@@ -10,12 +10,18 @@ type Props = Omit<InputHTMLAttributes<HTMLInputElement>, "type"> & {
 };
 
 /** GOV.UK radios in a fieldset; the first radio's id is the field's id so the error summary can link to it. */
-export const Radios = forwardRef<HTMLInputElement, Props>(function Radios({ name, legend, legendIsPageHeading, hint, error, options, ...input }, ref) {
-  const describedBy = [hint ? `${name}-hint` : null, error ? `${name}-error` : null].filter(Boolean).join(" ") || undefined;
+export const Radios = forwardRef<HTMLInputElement, Props>(function Radios(
+  { name, legend, legendIsPageHeading, hint, error, options, ...input },
+  ref,
+) {
+  const describedBy =
+    [hint ? `${name}-hint` : null, error ? `${name}-error` : null].filter(Boolean).join(" ") || undefined;
   return (
     <div className={`govuk-form-group${error ? " govuk-form-group--error" : ""}`}>
       <fieldset className="govuk-fieldset" aria-describedby={describedBy}>
-        <legend className={`govuk-fieldset__legend ${legendIsPageHeading ? "govuk-fieldset__legend--l" : "govuk-fieldset__legend--m"}`}>
+        <legend
+          className={`govuk-fieldset__legend ${legendIsPageHeading ? "govuk-fieldset__legend--l" : "govuk-fieldset__legend--m"}`}
+        >
           {legendIsPageHeading ? <h1 className="govuk-fieldset__heading">{legend}</h1> : legend}
         </legend>
         {hint ? (
@@ -33,7 +39,15 @@ export const Radios = forwardRef<HTMLInputElement, Props>(function Radios({ name
             const id = index === 0 ? name : `${name}-${index + 1}`;
             return (
               <div className="govuk-radios__item" key={option.value}>
-                <input ref={ref} className="govuk-radios__input" id={id} name={name} type="radio" value={option.value} {...input} />
+                <input
+                  ref={ref}
+                  className="govuk-radios__input"
+                  id={id}
+                  name={name}
+                  type="radio"
+                  value={option.value}
+                  {...input}
+                />
                 <label className="govuk-label govuk-radios__label" htmlFor={id}>
                   {option.label}
                 </label>

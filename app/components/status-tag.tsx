@@ -11,5 +11,9 @@ const TAG_CLASSES: Record<Status, string> = {
 
 /** A requirement's status as a GOV.UK tag: its words say it, the colour only repeats them. */
 export function StatusTag({ status, label }: { status: Status; label?: string }) {
-  return <strong className={`govuk-tag ${TAG_CLASSES[status] ?? "govuk-tag--grey"}`}>{label ?? STATUS_LABELS[status]}</strong>;
+  return (
+    <strong className={`govuk-tag ${TAG_CLASSES[status] ?? "govuk-tag--grey"}`}>
+      {label ?? STATUS_LABELS[status]}
+    </strong>
+  );
 }

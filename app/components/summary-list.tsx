@@ -1,7 +1,13 @@
 import type { ReactNode } from "react";
 
 /** A GOV.UK summary list: key and value pairs, read as a description list. */
-export function SummaryList({ rows, noBorder = false }: { rows: { key: ReactNode; value: ReactNode }[]; noBorder?: boolean }) {
+export function SummaryList({
+  rows,
+  noBorder = false,
+}: {
+  rows: { key: ReactNode; value: ReactNode }[];
+  noBorder?: boolean;
+}) {
   return (
     <dl className={`govuk-summary-list${noBorder ? " govuk-summary-list--no-border" : ""}`}>
       {rows.map((row, i) => (

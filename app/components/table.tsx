@@ -31,7 +31,11 @@ export function Table<Row>({
       <thead className="govuk-table__head">
         <tr className="govuk-table__row">
           {columns.map((column, i) => (
-            <th key={i} scope="col" className={`govuk-table__header${column.numeric ? " govuk-table__header--numeric" : ""}`}>
+            <th
+              key={i}
+              scope="col"
+              className={`govuk-table__header${column.numeric ? " govuk-table__header--numeric" : ""}`}
+            >
               {column.header}
             </th>
           ))}
@@ -42,7 +46,11 @@ export function Table<Row>({
           <tr key={rowKey(row, r)} className="govuk-table__row">
             {columns.map((column, i) =>
               column.rowHeader ? (
-                <th key={i} scope="row" className={`govuk-table__header${column.numeric ? " govuk-table__header--numeric" : ""}`}>
+                <th
+                  key={i}
+                  scope="row"
+                  className={`govuk-table__header${column.numeric ? " govuk-table__header--numeric" : ""}`}
+                >
                   {column.cell(row)}
                 </th>
               ) : (

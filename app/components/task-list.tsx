@@ -18,7 +18,13 @@ const LABELS: Record<TaskStatus | RequirementTaskStatus, Label> = {
   expired: { text: "Expired", tag: "govuk-tag--red" },
 };
 
-export type TaskItem = { id: string; href: string; title: string; hint?: string; status: TaskStatus | RequirementTaskStatus };
+export type TaskItem = {
+  id: string;
+  href: string;
+  title: string;
+  hint?: string;
+  status: TaskStatus | RequirementTaskStatus;
+};
 
 /** The GOV.UK task list pattern: one row per task, its status in words (never colour alone). */
 export function TaskList({ items }: { items: TaskItem[] }) {
@@ -29,7 +35,11 @@ export function TaskList({ items }: { items: TaskItem[] }) {
         return (
           <li key={item.id} className="govuk-task-list__item govuk-task-list__item--with-link">
             <div className="govuk-task-list__name-and-hint">
-              <Link className="govuk-link govuk-task-list__link" to={item.href} aria-describedby={`${item.id}-hint ${item.id}-status`}>
+              <Link
+                className="govuk-link govuk-task-list__link"
+                to={item.href}
+                aria-describedby={`${item.id}-hint ${item.id}-status`}
+              >
                 {item.title}
               </Link>
               {item.hint ? (

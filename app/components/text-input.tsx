@@ -14,7 +14,8 @@ export const TextInput = forwardRef<HTMLInputElement, Props>(function TextInput(
   ref,
 ) {
   const inputId = id ?? name;
-  const describedBy = [hint ? `${inputId}-hint` : null, error ? `${inputId}-error` : null].filter(Boolean).join(" ") || undefined;
+  const describedBy =
+    [hint ? `${inputId}-hint` : null, error ? `${inputId}-error` : null].filter(Boolean).join(" ") || undefined;
   return (
     <div className={`govuk-form-group${error ? " govuk-form-group--error" : ""}`}>
       <label className="govuk-label" htmlFor={inputId}>

@@ -36,7 +36,12 @@ export function TimeoutWarning({ idleMs }: { idleMs: number }) {
 
   const staySignedIn = useCallback(async () => {
     const body = new URLSearchParams({ csrf });
-    const response = await fetch("/session/keep-alive", { method: "POST", body, credentials: "same-origin", redirect: "manual" });
+    const response = await fetch("/session/keep-alive", {
+      method: "POST",
+      body,
+      credentials: "same-origin",
+      redirect: "manual",
+    });
     if (response.ok) {
       dialog.current?.close();
       setDeadline(Date.now() + idleMs);
@@ -46,12 +51,18 @@ export function TimeoutWarning({ idleMs }: { idleMs: number }) {
   }, [csrf, idleMs]);
 
   return (
-    <dialog ref={dialog} className="app-timeout-dialog" aria-labelledby="timeout-heading" aria-describedby="timeout-message">
+    <dialog
+      ref={dialog}
+      className="app-timeout-dialog"
+      aria-labelledby="timeout-heading"
+      aria-describedby="timeout-message"
+    >
       <h2 className="govuk-heading-m" id="timeout-heading">
         You’re about to be signed out
       </h2>
       <p className="govuk-body" id="timeout-message" aria-live="polite">
-        For your security, we will sign you out in {minutesLeft} {minutesLeft === 1 ? "minute" : "minutes"} unless you choose to stay signed in.
+        For your security, we will sign you out in {minutesLeft} {minutesLeft === 1 ? "minute" : "minutes"} unless you
+        choose to stay signed in.
       </p>
       <div className="govuk-button-group">
         <button type="button" className="govuk-button" onClick={() => void staySignedIn()}>

@@ -43,12 +43,22 @@ function errorPage(title: string, body: string): string {
 
 async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(req.headers["content-length"] ?? "0");
-  if (declared > limit) throw new HttpError(413, "The file or form is too large", "What you sent was larger than this service accepts. Go back and try again with less.");
+  if (declared > limit)
+    throw new HttpError(
+      413,
+      "The file or form is too large",
+      "What you sent was larger than this service accepts. Go back and try again with less.",
+    );
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > limit) throw new HttpError(413, "The file or form is too large", "What you sent was larger than this service accepts. Go back and try again with less.");
+    if (size > limit)
+      throw new HttpError(
+        413,
+        "The file or form is too large",
+        "What you sent was larger than this service accepts. Go back and try again with less.",
+      );
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);
@@ -245,7 +255,12 @@ export function createHttpApp(deps: ServerDeps) {
       };
       const controller = new AbortController();
       res.on("close", () => controller.abort());
-      const request = new Request(url, { method: req.method, headers, body: body ? new Uint8Array(body) : undefined, signal: controller.signal });
+      const request = new Request(url, {
+        method: req.method,
+        headers,
+        body: body ? new Uint8Array(body) : undefined,
+        signal: controller.signal,
+      });
       const response = await handleRemix(request, context);
 
       res.status(response.status);

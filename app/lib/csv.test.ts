@@ -7,7 +7,7 @@ describe("CSV", () => {
   });
 
   it("neutralises cells that a spreadsheet would run as formulas", () => {
-    expect(csvLine(["=HYPERLINK(\"http://x\")", "+1", "-2", "@SUM(A1)", "\tx", "\rx", "safe"])).toBe(
+    expect(csvLine(['=HYPERLINK("http://x")', "+1", "-2", "@SUM(A1)", "\tx", "\rx", "safe"])).toBe(
       '"\'=HYPERLINK(""http://x"")",\'+1,\'-2,\'@SUM(A1),\'\tx,"\'\rx",safe\r\n',
     );
   });

@@ -1,5 +1,10 @@
 // Built once: constructing a DateTimeFormat costs about 0.1 ms.
-const isoLondonDate = new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/London", year: "numeric", month: "2-digit", day: "2-digit" });
+const isoLondonDate = new Intl.DateTimeFormat("en-CA", {
+  timeZone: "Europe/London",
+  year: "numeric",
+  month: "2-digit",
+  day: "2-digit",
+});
 
 // London is always a whole number of hours from UTC, so its date is the same for every moment of a UTC hour.
 let memo = { hour: NaN, date: "" };
@@ -22,10 +27,20 @@ export function addMonths(at: Date, months: number): Date {
   return result;
 }
 
-const longDate = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "long", year: "numeric", timeZone: "Europe/London" });
-const longDateTime = new Intl.DateTimeFormat("en-GB", { dateStyle: "long", timeStyle: "short", timeZone: "Europe/London" });
+const longDate = new Intl.DateTimeFormat("en-GB", {
+  day: "numeric",
+  month: "long",
+  year: "numeric",
+  timeZone: "Europe/London",
+});
+const longDateTime = new Intl.DateTimeFormat("en-GB", {
+  dateStyle: "long",
+  timeStyle: "short",
+  timeZone: "Europe/London",
+});
 
-export const formatDate = (value: string | Date) => longDate.format(typeof value === "string" && value.length === 10 ? new Date(`${value}T12:00:00Z`) : new Date(value));
+export const formatDate = (value: string | Date) =>
+  longDate.format(typeof value === "string" && value.length === 10 ? new Date(`${value}T12:00:00Z`) : new Date(value));
 export const formatDateTime = (value: string | Date) => longDateTime.format(new Date(value));
 
 /** The last millisecond of a calendar day in Europe/London (23:59:59.999 local, whether GMT or BST). */
@@ -35,6 +50,7 @@ export function endOfLondonDay(day: string): Date {
   const nextDay = next.toISOString().slice(0, 10);
   // London's midnight is 00:00 UTC in winter and 23:00 UTC the evening before in summer.
   const candidates = [new Date(`${day}T23:00:00Z`), new Date(`${nextDay}T00:00:00Z`)];
-  const midnight = candidates.find((c) => londonDate(c) === nextDay && londonDate(new Date(c.getTime() - 1)) === day) ?? candidates[1];
+  const midnight =
+    candidates.find((c) => londonDate(c) === nextDay && londonDate(new Date(c.getTime() - 1)) === day) ?? candidates[1];
   return new Date(midnight.getTime() - 1);
 }

@@ -44,8 +44,11 @@ export function preparedSql<Row>(name: string, statement: SQL) {
   const query = dialect.sqlToQuery(statement);
   const prepared = preparedPerDatabase((db) => db._.session.prepareQuery(query, undefined, name, false));
   return {
-    run: async (db: Db, values: Record<string, unknown>): Promise<Row[]> => rowsOf<Row>(await prepared(db).execute(values)),
-    bind: (values: Record<string, unknown>): BoundStatement<Row> => ({ query: { sql: query.sql, params: fillPlaceholders(query.params, values) } }),
+    run: async (db: Db, values: Record<string, unknown>): Promise<Row[]> =>
+      rowsOf<Row>(await prepared(db).execute(values)),
+    bind: (values: Record<string, unknown>): BoundStatement<Row> => ({
+      query: { sql: query.sql, params: fillPlaceholders(query.params, values) },
+    }),
   };
 }
 
@@ -60,7 +63,9 @@ function postgresClient(db: Db): { reserve(): Promise<Connection> } | null {
   return typeof client?.reserve === "function" ? (client as { reserve(): Promise<Connection> }) : null;
 }
 
-type RowsOfAll<T extends readonly BoundStatement<unknown>[]> = { [K in keyof T]: T[K] extends BoundStatement<infer Row> ? Row[] : never };
+type RowsOfAll<T extends readonly BoundStatement<unknown>[]> = {
+  [K in keyof T]: T[K] extends BoundStatement<infer Row> ? Row[] : never;
+};
 
 function runOn(db: Db, statement: BoundStatement<unknown>) {
   return db._.session.prepareQuery(statement.query, undefined, undefined, false).execute();
@@ -73,7 +78,11 @@ function runOn(db: Db, statement: BoundStatement<unknown>) {
  * (each statement with its own snapshot, taken when it starts), and when one fails none of them takes effect.
  * On PGlite, or on a transaction handle, they simply run one after another.
  */
-export async function pipelined<const T extends readonly BoundStatement<unknown>[]>(db: Db, statements: T, options: { transaction?: boolean } = {}): Promise<RowsOfAll<T>> {
+export async function pipelined<const T extends readonly BoundStatement<unknown>[]>(
+  db: Db,
+  statements: T,
+  options: { transaction?: boolean } = {},
+): Promise<RowsOfAll<T>> {
   const client = postgresClient(db);
   if (!client) {
     const runAll = async (handle: Db) => {
@@ -87,7 +96,9 @@ export async function pipelined<const T extends readonly BoundStatement<unknown>
   try {
     const sent = statements.map((s) => connection.unsafe(s.query.sql, s.query.params, { prepare: true }));
     // After a failed statement PostgreSQL refuses the rest of the transaction, and its COMMIT rolls back.
-    const all = options.transaction ? [connection.unsafe("begin isolation level read committed"), ...sent, connection.unsafe("commit")] : sent;
+    const all = options.transaction
+      ? [connection.unsafe("begin isolation level read committed"), ...sent, connection.unsafe("commit")]
+      : sent;
     const results = await Promise.allSettled(all);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
     if (failed) {

@@ -19,14 +19,20 @@ export async function setTeam(db: Db, userId: string, teamId: string | null, on:
       const endedOn = on < open.startedOn ? open.startedOn : on;
       await tx.update(teamMemberships).set({ endedOn }).where(eq(teamMemberships.id, open.id));
     }
-    if (teamId) await tx.insert(teamMemberships).values({ userId, teamId, startedOn: open && on < open.startedOn ? open.startedOn : on });
+    if (teamId)
+      await tx
+        .insert(teamMemberships)
+        .values({ userId, teamId, startedOn: open && on < open.startedOn ? open.startedOn : on });
     await tx.update(users).set({ teamId }).where(eq(users.id, userId));
   });
 }
 
 /** A leaver's open membership ends on their leaving date; the history stays. */
 export async function endMembership(db: Db, userId: string, on: string): Promise<void> {
-  const [open] = await db.select().from(teamMemberships).where(and(eq(teamMemberships.userId, userId), isNull(teamMemberships.endedOn)));
+  const [open] = await db
+    .select()
+    .from(teamMemberships)
+    .where(and(eq(teamMemberships.userId, userId), isNull(teamMemberships.endedOn)));
   if (!open) return;
   await db
     .update(teamMemberships)

@@ -72,16 +72,36 @@ async function personInOrganisation(db: Db, admin: CurrentUser, personId: string
 }
 
 /** For an admin to pass on when e-mail is not configured: a one-time link shown once, never stored in the clear. */
-export async function issuePasswordLink(db: Db, admin: CurrentUser, personId: string, request: RequestInfo & { now: Date }) {
+export async function issuePasswordLink(
+  db: Db,
+  admin: CurrentUser,
+  personId: string,
+  request: RequestInfo & { now: Date },
+) {
   const person = await personInOrganisation(db, admin, personId);
   if (!person || !person.active) return null;
   const token = await createPasswordLink(db, person.id, "set", request.now);
-  await writeAudit(db, { action: "people.password-link-issued", organisationId: admin.organisationId, actorUserId: admin.id, subjectType: "user", subjectId: person.id }, request);
+  await writeAudit(
+    db,
+    {
+      action: "people.password-link-issued",
+      organisationId: admin.organisationId,
+      actorUserId: admin.id,
+      subjectType: "user",
+      subjectId: person.id,
+    },
+    request,
+  );
   return { person, token };
 }
 
 /** A leaver keeps every record; they can no longer sign in and their sessions end now. */
-export async function deactivatePerson(db: Db, admin: CurrentUser, personId: string, request: RequestInfo & { now: Date }) {
+export async function deactivatePerson(
+  db: Db,
+  admin: CurrentUser,
+  personId: string,
+  request: RequestInfo & { now: Date },
+) {
   const person = await personInOrganisation(db, admin, personId);
   if (!person) return null;
   if (!person.active) return person;
@@ -90,12 +110,26 @@ export async function deactivatePerson(db: Db, admin: CurrentUser, personId: str
     const today = londonDate(request.now);
     const [left] = await tx
       .update(users)
-      .set({ active: false, leavingDate: sql`least(coalesce(${users.leavingDate}, ${today}::date), ${today}::date)`, updatedAt: request.now })
+      .set({
+        active: false,
+        leavingDate: sql`least(coalesce(${users.leavingDate}, ${today}::date), ${today}::date)`,
+        updatedAt: request.now,
+      })
       .where(eq(users.id, person.id))
       .returning({ leavingDate: users.leavingDate });
     await endMembership(tx, person.id, left.leavingDate ?? today);
     await revokeAllSessions(tx, person.id, request.now);
-    await writeAudit(tx, { action: "people.deactivated", organisationId: admin.organisationId, actorUserId: admin.id, subjectType: "user", subjectId: person.id }, request);
+    await writeAudit(
+      tx,
+      {
+        action: "people.deactivated",
+        organisationId: admin.organisationId,
+        actorUserId: admin.id,
+        subjectType: "user",
+        subjectId: person.id,
+      },
+      request,
+    );
   });
   return { ...person, active: false };
 }

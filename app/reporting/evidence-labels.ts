@@ -5,12 +5,22 @@ export const ROLE_LABELS = { staff: "Staff", hr: "HR", admin: "Administrator" } 
 
 export const ATTEMPT_STATUS_LABELS = { in_progress: "Not finished", passed: "Passed", failed: "Not passed" } as const;
 
-export const NUDGE_KIND_LABELS = { nudge: "Nudge from a champion", reminder: "Automatic reminder", escalation: "Escalation" } as const;
+export const NUDGE_KIND_LABELS = {
+  nudge: "Nudge from a champion",
+  reminder: "Automatic reminder",
+  escalation: "Escalation",
+} as const;
 
-export const DELIVERY_STATUS_LABELS = { delivered: "shown", sent: "sent", failed: "failed", skipped: "not sent (no e-mail set up)" } as const;
+export const DELIVERY_STATUS_LABELS = {
+  delivered: "shown",
+  sent: "sent",
+  failed: "failed",
+  skipped: "not sent (no e-mail set up)",
+} as const;
 
 export function verificationSentence(v: { hashMatches: boolean; linked: boolean; intact: boolean }): string {
-  if (v.intact) return "Verified: the record's contents still match its hash, and it links to the record before it in the ledger.";
+  if (v.intact)
+    return "Verified: the record's contents still match its hash, and it links to the record before it in the ledger.";
   const problems = [
     v.hashMatches ? null : "its contents no longer match its hash (it was altered)",
     v.linked ? null : "it does not link to the record before it (a record was inserted, removed or altered)",
@@ -20,5 +30,7 @@ export function verificationSentence(v: { hashMatches: boolean; linked: boolean;
 
 /** Why no requirement is listed: a leaver is no longer required to do anything, and their evidence is still kept. */
 export function nothingRequired(leavingDate: string | null): string {
-  return leavingDate ? `Nothing is required of them now: they left on ${formatDate(leavingDate)}. Their records are kept.` : "Their council requires nothing of them at the moment.";
+  return leavingDate
+    ? `Nothing is required of them now: they left on ${formatDate(leavingDate)}. Their records are kept.`
+    : "Their council requires nothing of them at the moment.";
 }

@@ -7,7 +7,16 @@ import { certificateFor } from "~/attestation/records.server";
 import { withdrawAttestation } from "~/attestation/signing.server";
 import { attestations, auditLog } from "~db/schema";
 import { freshDatabase } from "../../test/support/database";
-import { aPerson, aPolicyVersion, aRequiredModule, aSignature, aTeam, anAttempt, anOrganisation, asCurrentUser } from "../../test/support/factories";
+import {
+  aPerson,
+  aPolicyVersion,
+  aRequiredModule,
+  aSignature,
+  aTeam,
+  anAttempt,
+  anOrganisation,
+  asCurrentUser,
+} from "../../test/support/factories";
 import { MANIFEST_FORMAT, startEvidencePack } from "./evidence-pack.server";
 import { startExport, type ExportJob } from "./export.server";
 import { parseReportFilters } from "./report.server";
@@ -24,7 +33,14 @@ const references: Record<string, string> = {};
 const job = (query = ""): ExportJob => {
   const parsed = parseReportFilters(new URLSearchParams(query), now);
   if (!parsed.success) throw new Error(JSON.stringify(parsed.error.issues));
-  return { organisationId: org.id, filters: parsed.data, now, serviceUrl: "https://smcoc.example", actor: { userId: hr.id, via: "web" }, request: { ip: null, requestId: null } };
+  return {
+    organisationId: org.id,
+    filters: parsed.data,
+    now,
+    serviceUrl: "https://smcoc.example",
+    actor: { userId: hr.id, via: "web" },
+    request: { ip: null, requestId: null },
+  };
 };
 
 async function collect(chunks: AsyncIterable<Buffer>) {
@@ -66,7 +82,15 @@ async function pack(query = "") {
 type Manifest = {
   format: string;
   ledger: { chainHead: { seq: number; reference: string; hash: string } | null; records: number };
-  files: { path: string; sha256: string; bytes: number; rows?: number; reference?: string; recordHash?: string; withdrawn?: boolean }[];
+  files: {
+    path: string;
+    sha256: string;
+    bytes: number;
+    rows?: number;
+    reference?: string;
+    recordHash?: string;
+    withdrawn?: boolean;
+  }[];
   filters: Record<string, unknown>;
 };
 
@@ -74,15 +98,36 @@ beforeAll(async () => {
   org = await anOrganisation(db);
   red = await aTeam(db, org.id, "Red");
   const blue = await aTeam(db, org.id, "Blue");
-  hr = await aPerson(db, { organisationId: org.id, teamId: blue.id, role: "hr", name: "Harriet", startDate: "2026-01-05" });
+  hr = await aPerson(db, {
+    organisationId: org.id,
+    teamId: blue.id,
+    role: "hr",
+    name: "Harriet",
+    startDate: "2026-01-05",
+  });
   const required = await aRequiredModule(db, org.id, { title: "Personal use" });
   const v1 = await aPolicyVersion(db, org.id, { label: "1", effectiveDate: "2026-01-01" });
-  for (const [name, team] of [["Ada", red], ["Ben", red], ["Cai", blue]] as const) {
+  for (const [name, team] of [
+    ["Ada", red],
+    ["Ben", red],
+    ["Cai", blue],
+  ] as const) {
     const person = await aPerson(db, { organisationId: org.id, teamId: team.id, name, startDate: "2026-01-05" });
-    await anAttempt(db, person, required, { status: "passed", startedAt: new Date("2026-02-01T09:00:00Z"), completedAt: new Date("2026-02-01T09:20:00Z") });
-    references[name] = (await aSignature(db, person, v1, new Date(`2026-02-0${name.length + Object.keys(references).length}T10:00:00Z`))).reference;
+    await anAttempt(db, person, required, {
+      status: "passed",
+      startedAt: new Date("2026-02-01T09:00:00Z"),
+      completedAt: new Date("2026-02-01T09:20:00Z"),
+    });
+    references[name] = (
+      await aSignature(db, person, v1, new Date(`2026-02-0${name.length + Object.keys(references).length}T10:00:00Z`))
+    ).reference;
   }
-  const withdrawn = await withdrawAttestation(db, asCurrentUser(hr, org), { reference: references.Ben, reason: "Signed by mistake" }, { ip: null, requestId: null, now: new Date("2026-03-01T10:00:00Z") });
+  const withdrawn = await withdrawAttestation(
+    db,
+    asCurrentUser(hr, org),
+    { reference: references.Ben, reason: "Signed by mistake" },
+    { ip: null, requestId: null, now: new Date("2026-03-01T10:00:00Z") },
+  );
   if (!withdrawn.ok) throw new Error("could not withdraw");
 });
 
@@ -95,9 +140,18 @@ describe("the evidence pack", () => {
     expect(manifest.format).toBe(MANIFEST_FORMAT);
     expect(manifest.filters).toEqual({ team: red.id });
     expect([...files.keys()].sort()).toEqual(
-      ["README.txt", "manifest.json", "report.csv", "statements.jsonl", `certificates/${references.Ada}.pdf`, `certificates/${references.Ben}.pdf`].sort(),
+      [
+        "README.txt",
+        "manifest.json",
+        "report.csv",
+        "statements.jsonl",
+        `certificates/${references.Ada}.pdf`,
+        `certificates/${references.Ben}.pdf`,
+      ].sort(),
     );
-    expect(manifest.files.map((f) => f.path).sort()).toEqual([...files.keys()].filter((p) => p !== "manifest.json").sort());
+    expect(manifest.files.map((f) => f.path).sort()).toEqual(
+      [...files.keys()].filter((p) => p !== "manifest.json").sort(),
+    );
     for (const entry of manifest.files) {
       const bytes = files.get(entry.path)!;
       expect(createHash("sha256").update(bytes).digest("hex"), entry.path).toBe(entry.sha256);
@@ -125,13 +179,22 @@ describe("the evidence pack", () => {
     expect(files.get("report.csv")!.equals(await collect(csv.chunks))).toBe(true);
     expect(files.get("statements.jsonl")!.equals(await collect(statements.chunks))).toBe(true);
     const [record] = await db.select().from(attestations).where(eq(attestations.reference, references.Cai));
-    const certificate = await certificateFor(db, record, { organisationName: org.name, versionLabel: "1", policySha256: record.policySha256 });
+    const certificate = await certificateFor(db, record, {
+      organisationName: org.name,
+      versionLabel: "1",
+      policySha256: record.policySha256,
+    });
     expect(files.get(`certificates/${references.Cai}.pdf`)!.equals(certificate.pdf)).toBe(true);
   });
 
   it("is written to the audit log with its filters, counts and the manifest's own hash", async () => {
     const { files } = await pack(`team=${red.id}`);
-    const [entry] = await db.select().from(auditLog).where(eq(auditLog.action, "evidence-pack.exported")).orderBy(sql`${auditLog.id} desc`).limit(1);
+    const [entry] = await db
+      .select()
+      .from(auditLog)
+      .where(eq(auditLog.action, "evidence-pack.exported"))
+      .orderBy(sql`${auditLog.id} desc`)
+      .limit(1);
     expect(entry).toMatchObject({ organisationId: org.id, actorUserId: hr.id });
     expect(entry.details).toMatchObject({
       format: "evidence-pack",

@@ -20,15 +20,25 @@ import { reportClock, reportRowsQuery } from "./report.server";
  */
 export const MANIFEST_FORMAT = "evidence-pack/1";
 
-type ManifestFile = { path: string; sha256: string; bytes: number; rows?: number; reference?: string; recordHash?: string; withdrawn?: boolean };
+type ManifestFile = {
+  path: string;
+  sha256: string;
+  bytes: number;
+  rows?: number;
+  reference?: string;
+  recordHash?: string;
+  withdrawn?: boolean;
+};
 
 /** Signed records of the people whose code of conduct rows the report selects, in the period, up to the chain head. */
 function certificateRecordsQuery(job: ExportJob, headSeq: number) {
   const clock = reportClock(job.filters, job.now);
   const at = clock.now.toISOString();
   const period = [sql`t.recorded_at <= ${at}::timestamptz`];
-  if (job.filters.completedFrom) period.push(sql`(t.recorded_at at time zone 'Europe/London')::date >= ${job.filters.completedFrom}::date`);
-  if (job.filters.completedTo) period.push(sql`(t.recorded_at at time zone 'Europe/London')::date <= ${job.filters.completedTo}::date`);
+  if (job.filters.completedFrom)
+    period.push(sql`(t.recorded_at at time zone 'Europe/London')::date >= ${job.filters.completedFrom}::date`);
+  if (job.filters.completedTo)
+    period.push(sql`(t.recorded_at at time zone 'Europe/London')::date <= ${job.filters.completedTo}::date`);
   return sql`
     with sel as (select distinct r.user_id from (${reportRowsQuery(job.organisationId, job.filters, clock)}) r where r.kind = 'policy')
     select t.id::text as id, exists (
@@ -53,15 +63,24 @@ The service's operators can confirm with \`npm run ledger:verify -- --expect-hea
 chain is intact and still contains that head, so no record up to it was removed or changed.
 `;
 
-export type EvidencePackStart = { ok: true; filename: string; contentType: string; chunks: AsyncGenerator<Buffer>; progress: ExportCounter } | { ok: false; reason: "not-found" };
+export type EvidencePackStart =
+  | { ok: true; filename: string; contentType: string; chunks: AsyncGenerator<Buffer>; progress: ExportCounter }
+  | { ok: false; reason: "not-found" };
 
 export async function startEvidencePack(db: Db, job: ExportJob): Promise<EvidencePackStart> {
   if (!(await filtersBelongTo(db, job.organisationId, job.filters))) return { ok: false, reason: "not-found" };
-  const [org] = await db.select({ id: organisations.id, name: organisations.name, slug: organisations.slug }).from(organisations).where(eq(organisations.id, job.organisationId));
+  const [org] = await db
+    .select({ id: organisations.id, name: organisations.name, slug: organisations.slug })
+    .from(organisations)
+    .where(eq(organisations.id, job.organisationId));
   if (!org) return { ok: false, reason: "not-found" };
   const clock = reportClock(job.filters, job.now);
   const counter: ExportCounter = { rows: 0 };
-  const details: Record<string, unknown> = { format: "evidence-pack", filters: chosenFilters(job.filters), asAt: clock.now.toISOString() };
+  const details: Record<string, unknown> = {
+    format: "evidence-pack",
+    filters: chosenFilters(job.filters),
+    asAt: clock.now.toISOString(),
+  };
   const chunks = audited(db, packChunks(db, job, org, counter, details), counter, {
     action: "evidence-pack.exported",
     organisationId: job.organisationId,
@@ -70,7 +89,13 @@ export async function startEvidencePack(db: Db, job: ExportJob): Promise<Evidenc
     details,
   });
   const day = job.filters.asAt ?? clock.now.toISOString().slice(0, 10);
-  return { ok: true, filename: `${org.slug}-evidence-pack-${day}.zip`, contentType: "application/zip", chunks, progress: counter };
+  return {
+    ok: true,
+    filename: `${org.slug}-evidence-pack-${day}.zip`,
+    contentType: "application/zip",
+    chunks,
+    progress: counter,
+  };
 }
 
 async function* packChunks(
@@ -88,7 +113,12 @@ async function* packChunks(
   const entry: { current: Readable | null } = { current: null };
 
   /** Adds one entry from chunks, hashing them on the way in; resolves once the zip has taken all of it. */
-  const addEntry = async (path: string, source: AsyncIterable<Buffer> | Iterable<Buffer>, extra: Partial<ManifestFile> = {}, compress = true) => {
+  const addEntry = async (
+    path: string,
+    source: AsyncIterable<Buffer> | Iterable<Buffer>,
+    extra: Partial<ManifestFile> = {},
+    compress = true,
+  ) => {
     const hash = createHash("sha256");
     let bytes = 0;
     const stream = Readable.from(
@@ -117,25 +147,45 @@ async function* packChunks(
     files[files.length - 1].rows = statements.rows;
     let certificates = 0;
     if (head) {
-      for await (const batch of streamRows<{ id: string; withdrawn: boolean }>(db, certificateRecordsQuery(job, head.seq), 100)) {
+      for await (const batch of streamRows<{ id: string; withdrawn: boolean }>(
+        db,
+        certificateRecordsQuery(job, head.seq),
+        100,
+      )) {
         if (stopped) return;
         const rows = await db
           .select({ record: attestations, versionLabel: policyVersions.versionLabel })
           .from(attestations)
           .innerJoin(policyVersions, eq(policyVersions.id, attestations.policyVersionId))
-          .where(inArray(attestations.id, batch.map((b) => Number(b.id))))
+          .where(
+            inArray(
+              attestations.id,
+              batch.map((b) => Number(b.id)),
+            ),
+          )
           .orderBy(attestations.seq);
         const withdrawn = new Map(batch.map((b) => [Number(b.id), b.withdrawn]));
         for (const { record, versionLabel } of rows) {
           if (stopped) return;
-          const { pdf } = await certificateFor(db, record, { organisationName: org.name, versionLabel, policySha256: record.policySha256 });
+          const { pdf } = await certificateFor(db, record, {
+            organisationName: org.name,
+            versionLabel,
+            policySha256: record.policySha256,
+          });
           // PDFs are compressed already.
-          await addEntry(`certificates/${record.reference}.pdf`, [pdf], { reference: record.reference, recordHash: record.hash, withdrawn: withdrawn.get(record.id) ?? false }, false);
+          await addEntry(
+            `certificates/${record.reference}.pdf`,
+            [pdf],
+            { reference: record.reference, recordHash: record.hash, withdrawn: withdrawn.get(record.id) ?? false },
+            false,
+          );
           certificates++;
         }
       }
     }
-    const headLine = head ? `sequence ${head.seq}, reference ${head.reference}, hash ${head.hash}` : "the ledger had no records";
+    const headLine = head
+      ? `sequence ${head.seq}, reference ${head.reference}, hash ${head.hash}`
+      : "the ledger had no records";
     await addEntry("README.txt", [Buffer.from(README(headLine), "utf8")]);
     const manifest = {
       format: MANIFEST_FORMAT,

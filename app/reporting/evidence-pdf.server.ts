@@ -2,7 +2,14 @@ import PDFDocument from "pdfkit";
 import { formatDate, formatDateTime } from "~/lib/dates";
 import { STATUS_LABELS } from "~/tracking/status.server";
 import type { PersonEvidence } from "./evidence.server";
-import { ATTEMPT_STATUS_LABELS, DELIVERY_STATUS_LABELS, NUDGE_KIND_LABELS, nothingRequired, ROLE_LABELS, verificationSentence } from "./evidence-labels";
+import {
+  ATTEMPT_STATUS_LABELS,
+  DELIVERY_STATUS_LABELS,
+  NUDGE_KIND_LABELS,
+  nothingRequired,
+  ROLE_LABELS,
+  verificationSentence,
+} from "./evidence-labels";
 
 type Doc = PDFKit.PDFDocument;
 type Struct = PDFKit.PDFStructureElement;
@@ -29,7 +36,12 @@ export function renderEvidencePdf(evidence: PersonEvidence): Promise<Buffer> {
       displayTitle: true,
       pdfVersion: "1.7",
       bufferPages: true,
-      info: { Title: title, Author: evidence.organisation.name, Subject: "Social media code of conduct: evidence held about one person", CreationDate: producedAt },
+      info: {
+        Title: title,
+        Author: evidence.organisation.name,
+        Subject: "Social media code of conduct: evidence held about one person",
+        CreationDate: producedAt,
+      },
     });
     const chunks: Buffer[] = [];
     doc.on("data", (c: Buffer) => chunks.push(c));
@@ -41,26 +53,35 @@ export function renderEvidencePdf(evidence: PersonEvidence): Promise<Buffer> {
     const writer = new Writer(doc, body);
 
     writer.heading("H1", title, 18);
-    writer.para(`${evidence.organisation.name}. Produced on ${formatDateTime(producedAt)} (UK time) by this service from its records as they stood at that moment.`);
+    writer.para(
+      `${evidence.organisation.name}. Produced on ${formatDateTime(producedAt)} (UK time) by this service from its records as they stood at that moment.`,
+    );
 
     writer.heading("H2", "Person");
-    writer.table([
-      [th("Name", "Row"), person.name],
-      [th("Employee number", "Row"), person.employeeNumber],
-      [th("Email", "Row"), person.email],
-      [th("Role", "Row"), ROLE_LABELS[person.role]],
-      [th("Team now", "Row"), person.team ?? "No team"],
-      [th("Start date", "Row"), formatDate(person.startDate)],
-      [th("Leaving date", "Row"), person.leavingDate ? formatDate(person.leavingDate) : "None"],
-      [th("Account", "Row"), person.active ? "Active" : "Deactivated"],
-    ], [140, "*"]);
+    writer.table(
+      [
+        [th("Name", "Row"), person.name],
+        [th("Employee number", "Row"), person.employeeNumber],
+        [th("Email", "Row"), person.email],
+        [th("Role", "Row"), ROLE_LABELS[person.role]],
+        [th("Team now", "Row"), person.team ?? "No team"],
+        [th("Start date", "Row"), formatDate(person.startDate)],
+        [th("Leaving date", "Row"), person.leavingDate ? formatDate(person.leavingDate) : "None"],
+        [th("Account", "Row"), person.active ? "Active" : "Deactivated"],
+      ],
+      [140, "*"],
+    );
 
     writer.heading("H2", "Team memberships");
     if (evidence.memberships.length === 0) writer.para("No team memberships are recorded.");
     else
       writer.table([
         [th("Team"), th("From"), th("Until")],
-        ...evidence.memberships.map((m) => [m.team, formatDate(m.startedOn), m.endedOn ? formatDate(m.endedOn) : "Now"]),
+        ...evidence.memberships.map((m) => [
+          m.team,
+          formatDate(m.startedOn),
+          m.endedOn ? formatDate(m.endedOn) : "Now",
+        ]),
       ]);
 
     writer.heading("H2", "Where they stand now");
@@ -68,31 +89,47 @@ export function renderEvidencePdf(evidence: PersonEvidence): Promise<Buffer> {
     else
       writer.table([
         [th("Requirement"), th("Status"), th("Since"), th("Due or renewal")],
-        ...evidence.requirements.map((r) => [r.title, STATUS_LABELS[r.status], formatDate(r.since), formatDate(r.dueOn)]),
+        ...evidence.requirements.map((r) => [
+          r.title,
+          STATUS_LABELS[r.status],
+          formatDate(r.since),
+          formatDate(r.dueOn),
+        ]),
       ]);
 
     writer.heading("H2", `Training attempts (${evidence.attempts.length})`);
     if (evidence.attempts.length === 0) writer.para("No training attempts are recorded.");
     for (const attempt of evidence.attempts) {
       writer.heading("H3", `${attempt.moduleTitle}: attempt started ${formatDateTime(attempt.startedAt)}`);
-      writer.table([
-        [th("Result", "Row"), ATTEMPT_STATUS_LABELS[attempt.status]],
-        [th("Score", "Row"), attempt.scorePercent === null ? "No answers" : `${attempt.scorePercent}% (${attempt.score} of ${attempt.answered} answered well first time; pass mark ${attempt.passMarkPercent}%)`],
-        [th("Finished", "Row"), attempt.completedAt ? formatDateTime(attempt.completedAt) : "Not finished"],
-        [th("Module version", "Row"), `${attempt.moduleVersionId} (content SHA-256 ${attempt.contentHash})`],
-        [th("Attempt", "Row"), attempt.id],
-      ], [140, "*"]);
+      writer.table(
+        [
+          [th("Result", "Row"), ATTEMPT_STATUS_LABELS[attempt.status]],
+          [
+            th("Score", "Row"),
+            attempt.scorePercent === null
+              ? "No answers"
+              : `${attempt.scorePercent}% (${attempt.score} of ${attempt.answered} answered well first time; pass mark ${attempt.passMarkPercent}%)`,
+          ],
+          [th("Finished", "Row"), attempt.completedAt ? formatDateTime(attempt.completedAt) : "Not finished"],
+          [th("Module version", "Row"), `${attempt.moduleVersionId} (content SHA-256 ${attempt.contentHash})`],
+          [th("Attempt", "Row"), attempt.id],
+        ],
+        [140, "*"],
+      );
       if (attempt.answers.length > 0)
-        writer.table([
-          [th("Step"), th("Question"), th("Answer given"), th("Right?"), th("At")],
-          ...attempt.answers.map((a) => [
-            String(a.step),
-            a.question ?? `Scenario ${a.scenarioId}`,
-            a.choiceText ?? `Choice ${a.choiceId}`,
-            a.correct ? "Yes" : "No",
-            formatDateTime(a.at),
-          ]),
-        ], [32, "*", "*", 40, 90]);
+        writer.table(
+          [
+            [th("Step"), th("Question"), th("Answer given"), th("Right?"), th("At")],
+            ...attempt.answers.map((a) => [
+              String(a.step),
+              a.question ?? `Scenario ${a.scenarioId}`,
+              a.choiceText ?? `Choice ${a.choiceId}`,
+              a.correct ? "Yes" : "No",
+              formatDateTime(a.at),
+            ]),
+          ],
+          [32, "*", "*", 40, 90],
+        );
     }
 
     writer.heading("H2", `Ledger records (${evidence.attestations.length})`);
@@ -109,7 +146,11 @@ export function renderEvidencePdf(evidence: PersonEvidence): Promise<Buffer> {
         rows.push([th("Qualifying attempts", "Row"), record.qualifyingAttemptIds.join(", ") || "None"]);
         rows.push([th("Withdrawn", "Row"), record.withdrawnBy ? `Yes, by record ${record.withdrawnBy}` : "No"]);
       } else {
-        rows.push([th("Withdraws", "Row"), record.subjectReference ?? ""], [th("Withdrawn by", "Row"), record.actorName ?? "Unknown"], [th("Reason", "Row"), record.reason ?? ""]);
+        rows.push(
+          [th("Withdraws", "Row"), record.subjectReference ?? ""],
+          [th("Withdrawn by", "Row"), record.actorName ?? "Unknown"],
+          [th("Reason", "Row"), record.reason ?? ""],
+        );
       }
       rows.push(
         [th("Address and browser", "Row"), `${record.ip ?? "Not recorded"}; ${record.userAgent ?? "not recorded"}`],
@@ -129,16 +170,24 @@ export function renderEvidencePdf(evidence: PersonEvidence): Promise<Buffer> {
     writer.heading("H2", `Nudges and reminders (${evidence.nudges.length})`);
     if (evidence.nudges.length === 0) writer.para("No nudges, reminders or escalations are recorded.");
     else
-      writer.table([
-        [th("Sent"), th("Kind"), th("From"), th("Message"), th("Delivery")],
-        ...evidence.nudges.map((n) => [
-          formatDateTime(n.createdAt),
-          NUDGE_KIND_LABELS[n.kind],
-          n.senderName ?? "The service",
-          n.message ?? "",
-          n.deliveries.map((d) => `${d.channel === "email" ? "E-mail" : "In the app"}: ${DELIVERY_STATUS_LABELS[d.status]}${d.error ? ` (${d.error})` : ""}`).join("; ") || "None recorded",
-        ]),
-      ], [80, 60, 80, "*", 110]);
+      writer.table(
+        [
+          [th("Sent"), th("Kind"), th("From"), th("Message"), th("Delivery")],
+          ...evidence.nudges.map((n) => [
+            formatDateTime(n.createdAt),
+            NUDGE_KIND_LABELS[n.kind],
+            n.senderName ?? "The service",
+            n.message ?? "",
+            n.deliveries
+              .map(
+                (d) =>
+                  `${d.channel === "email" ? "E-mail" : "In the app"}: ${DELIVERY_STATUS_LABELS[d.status]}${d.error ? ` (${d.error})` : ""}`,
+              )
+              .join("; ") || "None recorded",
+          ]),
+        ],
+        [80, 60, 80, "*", 110],
+      );
 
     body.end();
     footers(doc, `${title}. Produced ${formatDateTime(producedAt)}.`);
@@ -186,7 +235,9 @@ class Writer {
       structParent: this.body,
       columnStyles: columnWidths ? columnWidths.map((width) => ({ width })) : undefined,
       defaultStyle: { border: 0.5, borderColor: "#b1b4b6", padding: 3 },
-      data: rows.map((row) => row.map((cell) => (typeof cell === "string" ? { text: cell } : { ...cell, font: { src: "Helvetica-Bold" } }))),
+      data: rows.map((row) =>
+        row.map((cell) => (typeof cell === "string" ? { text: cell } : { ...cell, font: { src: "Helvetica-Bold" } })),
+      ),
     };
     this.doc.table(options as unknown as PDFKit.Mixins.TableOptionsWithData);
     this.doc.moveDown(0.5);
@@ -205,7 +256,10 @@ function footers(doc: Doc, text: string) {
       .font("Helvetica")
       .fontSize(8)
       .fillColor("#505a5f")
-      .text(`${text} Page ${i + 1} of ${range.count}.`, MARGIN, doc.page.height - MARGIN / 2 - 8, { width: doc.page.width - MARGIN * 2, lineBreak: false });
+      .text(`${text} Page ${i + 1} of ${range.count}.`, MARGIN, doc.page.height - MARGIN / 2 - 8, {
+        width: doc.page.width - MARGIN * 2,
+        lineBreak: false,
+      });
     doc.endMarkedContent();
     doc.fillColor("black");
     doc.page.margins.bottom = bottom;

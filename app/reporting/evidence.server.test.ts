@@ -7,7 +7,15 @@ import type { TrainingModule } from "~/training/content-schema";
 import { syncTrainingModules } from "~/training/content-sync.server";
 import { attestations, auditLog } from "~db/schema";
 import { freshDatabase } from "../../test/support/database";
-import { aCouncil, aModuleContent, aNudge, aPerson, aPolicyVersion, aSignature, asCurrentUser } from "../../test/support/factories";
+import {
+  aCouncil,
+  aModuleContent,
+  aNudge,
+  aPerson,
+  aPolicyVersion,
+  aSignature,
+  asCurrentUser,
+} from "../../test/support/factories";
 import { pdfText } from "../../test/support/pdf";
 import { renderEvidencePdf } from "./evidence-pdf.server";
 import { openEvidence, personEvidence } from "./evidence.server";
@@ -28,7 +36,11 @@ let otherPersonsRecord: typeof attestations.$inferSelect;
 beforeAll(async () => {
   one = await aCouncil(db);
   two = await aCouncil(db);
-  await syncTrainingModules(db, [aModuleContent(one.organisation.slug) as unknown as TrainingModule], new Date("2026-01-01T00:00:00Z"));
+  await syncTrainingModules(
+    db,
+    [aModuleContent(one.organisation.slug) as unknown as TrainingModule],
+    new Date("2026-01-01T00:00:00Z"),
+  );
   const staff = asCurrentUser(one.staff, one.organisation);
   attemptId = (await startOrResumeAttempt(db, staff, "test-module", new Date("2026-02-02T10:00:00Z")))!;
   // A wrong first answer leads to the follow-up question; the rest are right.
@@ -39,13 +51,25 @@ beforeAll(async () => {
     ["q3", "a"],
   ];
   for (const [step, [scenarioId, choiceId]] of answers.entries()) {
-    const outcome = await answerQuestion(db, staff, "test-module", attemptId, { scenarioId, choiceId, step }, new Date(`2026-02-02T10:0${step + 1}:00Z`));
+    const outcome = await answerQuestion(
+      db,
+      staff,
+      "test-module",
+      attemptId,
+      { scenarioId, choiceId, step },
+      new Date(`2026-02-02T10:0${step + 1}:00Z`),
+    );
     expect(outcome).toMatchObject({ outcome: "recorded" });
   }
   const version = await aPolicyVersion(db, one.organisation.id, { label: "1" });
   firstSignature = await aSignature(db, one.staff, version, new Date("2026-02-03T09:00:00Z"));
   const hr = asCurrentUser(one.hr, one.organisation);
-  const withdrawn = await withdrawAttestation(db, hr, { reference: firstSignature.reference, reason: "Signed at a shared desk by mistake." }, { ...request, now: new Date("2026-02-04T09:00:00Z") });
+  const withdrawn = await withdrawAttestation(
+    db,
+    hr,
+    { reference: firstSignature.reference, reason: "Signed at a shared desk by mistake." },
+    { ...request, now: new Date("2026-02-04T09:00:00Z") },
+  );
   if (!withdrawn.ok) throw new Error("could not withdraw");
   withdrawalReference = withdrawn.record.reference;
   secondSignature = await aSignature(db, one.staff, version, new Date("2026-02-05T09:00:00Z"));
@@ -63,7 +87,14 @@ beforeAll(async () => {
       { channel: "email", status: "failed", error: "550 mailbox unavailable" },
     ],
   });
-  await aNudge(db, { organisationId: one.organisation.id, recipientUserId: one.staff.id, kind: "reminder", day: "2026-02-01", createdAt: new Date("2026-02-01T10:00:00Z"), deliveries: [{ channel: "email", status: "skipped" }] });
+  await aNudge(db, {
+    organisationId: one.organisation.id,
+    recipientUserId: one.staff.id,
+    kind: "reminder",
+    day: "2026-02-01",
+    createdAt: new Date("2026-02-01T10:00:00Z"),
+    deliveries: [{ channel: "email", status: "skipped" }],
+  });
   // Another council's nudge and record never appear.
   await aNudge(db, { organisationId: two.organisation.id, recipientUserId: two.staff.id, day: "2026-02-01" });
 });
@@ -73,7 +104,15 @@ describe("a person's evidence", () => {
     const evidence = await personEvidence(db, one.organisation.id, one.staff.id, now);
     expect(evidence?.attempts).toHaveLength(1);
     const [attempt] = evidence!.attempts;
-    expect(attempt).toMatchObject({ id: attemptId, moduleTitle: "Test module", moduleSlug: "test-module", answered: 4, score: 3, status: "failed", scorePercent: 75 });
+    expect(attempt).toMatchObject({
+      id: attemptId,
+      moduleTitle: "Test module",
+      moduleSlug: "test-module",
+      answered: 4,
+      score: 3,
+      status: "failed",
+      scorePercent: 75,
+    });
     expect(attempt.contentHash).toMatch(/^[0-9a-f]{64}$/);
     expect(attempt.answers.map((a) => [a.step, a.question, a.choiceText, a.correct])).toEqual([
       [1, "What do you do first?", "Answer b", false],
@@ -90,11 +129,22 @@ describe("a person's evidence", () => {
       [withdrawalReference, "withdrawn", null, firstSignature.reference],
       [secondSignature.reference, "signed", null, null],
     ]);
-    expect(evidence.attestations[1]).toMatchObject({ actorName: one.hr.name, reason: "Signed at a shared desk by mistake." });
+    expect(evidence.attestations[1]).toMatchObject({
+      actorName: one.hr.name,
+      reason: "Signed at a shared desk by mistake.",
+    });
     expect(evidence.attestations.every((r) => r.verification.intact)).toBe(true);
-    expect(evidence.attestations[2]).toMatchObject({ hash: secondSignature.hash, previousHash: secondSignature.previousHash, policyVersionLabel: "1" });
+    expect(evidence.attestations[2]).toMatchObject({
+      hash: secondSignature.hash,
+      previousHash: secondSignature.previousHash,
+      policyVersionLabel: "1",
+    });
     // The head is the organisation's newest record, whoever it belongs to.
-    expect(evidence.chainHead).toMatchObject({ reference: otherPersonsRecord.reference, hash: otherPersonsRecord.hash, seq: otherPersonsRecord.seq });
+    expect(evidence.chainHead).toMatchObject({
+      reference: otherPersonsRecord.reference,
+      hash: otherPersonsRecord.hash,
+      seq: otherPersonsRecord.seq,
+    });
     expect(evidence.producedAt).toBe(now.toISOString());
   });
 
@@ -116,16 +166,31 @@ describe("a person's evidence", () => {
       { team: "Team A", startedOn: one.staff.startDate, endedOn: "2026-03-01" },
       { team: "Team B", startedOn: "2026-03-01", endedOn: null },
     ]);
-    expect(evidence.person).toMatchObject({ name: one.staff.name, team: "Team B", employeeNumber: one.staff.employeeNumber });
-    expect(evidence.requirements.find((r) => r.kind === "policy")).toMatchObject({ status: "complete", attestationReference: secondSignature.reference });
+    expect(evidence.person).toMatchObject({
+      name: one.staff.name,
+      team: "Team B",
+      employeeNumber: one.staff.employeeNumber,
+    });
+    expect(evidence.requirements.find((r) => r.kind === "policy")).toMatchObject({
+      status: "complete",
+      attestationReference: secondSignature.reference,
+    });
   });
 
   it("keeps a leaver's evidence, saying they left", async () => {
-    const leaver = await aPerson(db, { organisationId: one.organisation.id, teamId: one.teamA.id, startDate: "2025-01-06", leavingDate: "2026-03-31", active: false });
+    const leaver = await aPerson(db, {
+      organisationId: one.organisation.id,
+      teamId: one.teamA.id,
+      startDate: "2025-01-06",
+      leavingDate: "2026-03-31",
+      active: false,
+    });
     const evidence = (await personEvidence(db, one.organisation.id, leaver.id, now))!;
     expect(evidence.person).toMatchObject({ active: false, leavingDate: "2026-03-31" });
     expect(evidence.requirements).toEqual([]);
-    expect(pdfText(await renderEvidencePdf(evidence))).toContain("Nothing is required of them now: they left on 31 March 2026.");
+    expect(pdfText(await renderEvidencePdf(evidence))).toContain(
+      "Nothing is required of them now: they left on 31 March 2026.",
+    );
   });
 
   it("gives nothing about another council's person, or about no one", async () => {
@@ -143,7 +208,10 @@ describe("a person's evidence", () => {
     await db.transaction(async (tx) => {
       await tx.execute(sql`alter table attestations disable trigger user`);
       await tx.update(attestations).set({ typedName: "Someone Else" }).where(eq(attestations.id, first.id));
-      await tx.update(attestations).set({ hash: "f".repeat(64) }).where(eq(attestations.id, second.id));
+      await tx
+        .update(attestations)
+        .set({ hash: "f".repeat(64) })
+        .where(eq(attestations.id, second.id));
       await tx.execute(sql`alter table attestations enable trigger user`);
     });
     const evidence = (await personEvidence(db, council.organisation.id, council.staff.id, now))!;

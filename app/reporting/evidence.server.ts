@@ -91,7 +91,12 @@ export type EvidenceNudge = {
   senderName: string | null;
   teamName: string | null;
   message: string | null;
-  deliveries: { channel: "in-app" | "email"; status: "delivered" | "sent" | "failed" | "skipped"; error: string | null; at: string }[];
+  deliveries: {
+    channel: "in-app" | "email";
+    status: "delivered" | "sent" | "failed" | "skipped";
+    error: string | null;
+    at: string;
+  }[];
 };
 
 export type ChainHeadAtProduction = { seq: number; reference: string; hash: string; recordedAt: string };
@@ -127,7 +132,11 @@ type ModuleContent = {
 function answerText(content: unknown, scenarioId: string, choiceId: string) {
   const scenario = (content as ModuleContent | null)?.scenarios?.find((s) => s.id === scenarioId);
   const choice = scenario?.choices?.find((c) => c.id === choiceId);
-  return { scenarioTitle: scenario?.title ?? null, question: scenario?.question ?? null, choiceText: choice?.text ?? null };
+  return {
+    scenarioTitle: scenario?.title ?? null,
+    question: scenario?.question ?? null,
+    choiceText: choice?.text ?? null,
+  };
 }
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
@@ -136,9 +145,17 @@ const iso = (d: Date | null) => (d ? d.toISOString() : null);
  * The evidence held about one person of an organisation, as it stands at `now`; null for anyone else's person.
  * Read in one REPEATABLE READ snapshot, so the chain head given is the one the records shown were part of.
  */
-export async function personEvidence(db: Db, organisationId: string, userId: string, now: Date): Promise<PersonEvidence | null> {
+export async function personEvidence(
+  db: Db,
+  organisationId: string,
+  userId: string,
+  now: Date,
+): Promise<PersonEvidence | null> {
   if (!isUuid(userId)) return null;
-  return db.transaction((tx) => readEvidence(tx, organisationId, userId, now), { isolationLevel: "repeatable read", accessMode: "read only" });
+  return db.transaction((tx) => readEvidence(tx, organisationId, userId, now), {
+    isolationLevel: "repeatable read",
+    accessMode: "read only",
+  });
 }
 
 async function readEvidence(db: Db, organisationId: string, userId: string, now: Date): Promise<PersonEvidence | null> {
@@ -187,9 +204,18 @@ async function readEvidence(db: Db, organisationId: string, userId: string, now:
       })
       .from(attestations)
       .innerJoin(policyVersions, eq(policyVersions.id, attestations.policyVersionId))
-      .leftJoin(predecessor, and(eq(predecessor.organisationId, attestations.organisationId), eq(predecessor.seq, sql`${attestations.seq} - 1`)))
+      .leftJoin(
+        predecessor,
+        and(
+          eq(predecessor.organisationId, attestations.organisationId),
+          eq(predecessor.seq, sql`${attestations.seq} - 1`),
+        ),
+      )
       .leftJoin(actor, eq(actor.id, attestations.actorUserId))
-      .leftJoin(withdrawal, and(eq(withdrawal.subjectReference, attestations.reference), eq(withdrawal.kind, "withdrawn")))
+      .leftJoin(
+        withdrawal,
+        and(eq(withdrawal.subjectReference, attestations.reference), eq(withdrawal.kind, "withdrawn")),
+      )
       .where(and(eq(attestations.userId, userId), eq(attestations.organisationId, organisationId)))
       .orderBy(asc(attestations.seq)),
     db
@@ -200,7 +226,12 @@ async function readEvidence(db: Db, organisationId: string, userId: string, now:
       .where(and(eq(nudges.recipientUserId, userId), eq(nudges.organisationId, organisationId)))
       .orderBy(asc(nudges.createdAt), asc(nudges.id)),
     db
-      .select({ seq: attestations.seq, reference: attestations.reference, hash: attestations.hash, recordedAt: attestations.recordedAt })
+      .select({
+        seq: attestations.seq,
+        reference: attestations.reference,
+        hash: attestations.hash,
+        recordedAt: attestations.recordedAt,
+      })
       .from(attestations)
       .where(eq(attestations.organisationId, organisationId))
       .orderBy(desc(attestations.seq))
@@ -211,10 +242,18 @@ async function readEvidence(db: Db, organisationId: string, userId: string, now:
   const nudgeIds = nudgeRows.map((r) => r.nudge.id);
   const [events, deliveries] = await Promise.all([
     attemptIds.length
-      ? db.select().from(attemptEvents).where(inArray(attemptEvents.attemptId, attemptIds)).orderBy(asc(attemptEvents.attemptId), asc(attemptEvents.step))
+      ? db
+          .select()
+          .from(attemptEvents)
+          .where(inArray(attemptEvents.attemptId, attemptIds))
+          .orderBy(asc(attemptEvents.attemptId), asc(attemptEvents.step))
       : [],
     nudgeIds.length
-      ? db.select().from(nudgeDeliveries).where(inArray(nudgeDeliveries.nudgeId, nudgeIds)).orderBy(asc(nudgeDeliveries.at), asc(nudgeDeliveries.id))
+      ? db
+          .select()
+          .from(nudgeDeliveries)
+          .where(inArray(nudgeDeliveries.nudgeId, nudgeIds))
+          .orderBy(asc(nudgeDeliveries.at), asc(nudgeDeliveries.id))
       : [],
   ]);
 
@@ -250,11 +289,21 @@ async function readEvidence(db: Db, organisationId: string, userId: string, now:
       completedAt: iso(attempt.completedAt),
       answers: events
         .filter((e) => e.attemptId === attempt.id)
-        .map((e) => ({ step: e.step, scenarioId: e.scenarioId, choiceId: e.choiceId, correct: e.correct, at: e.at.toISOString(), ...answerText(content, e.scenarioId, e.choiceId) })),
+        .map((e) => ({
+          step: e.step,
+          scenarioId: e.scenarioId,
+          choiceId: e.choiceId,
+          correct: e.correct,
+          at: e.at.toISOString(),
+          ...answerText(content, e.scenarioId, e.choiceId),
+        })),
     })),
     attestations: ledgerRows.map(({ record, versionLabel, predecessorHash, actorName, withdrawnBy }) => {
       const hashMatches = rowIsIntact(record);
-      const linked = record.seq === 1 ? record.previousHash === GENESIS_HASH : predecessorHash !== null && predecessorHash === record.previousHash;
+      const linked =
+        record.seq === 1
+          ? record.previousHash === GENESIS_HASH
+          : predecessorHash !== null && predecessorHash === record.previousHash;
       return {
         seq: record.seq,
         reference: record.reference,
@@ -288,7 +337,9 @@ async function readEvidence(db: Db, organisationId: string, userId: string, now:
         .filter((d) => d.nudgeId === nudge.id)
         .map((d) => ({ channel: d.channel, status: d.status, error: d.error, at: d.at.toISOString() })),
     })),
-    chainHead: head ? { seq: head.seq, reference: head.reference, hash: head.hash, recordedAt: head.recordedAt.toISOString() } : null,
+    chainHead: head
+      ? { seq: head.seq, reference: head.reference, hash: head.hash, recordedAt: head.recordedAt.toISOString() }
+      : null,
   };
 }
 
@@ -299,7 +350,14 @@ export type EvidencePurpose = "viewed" | "downloaded";
  * page, `evidence.downloaded` for the PDF). Another organisation's person, or no such person, gives null and
  * writes nothing. The entry is written before anything is shown, so no opening goes unrecorded.
  */
-export async function openEvidence(db: Db, viewer: CurrentUser, userId: string, purpose: EvidencePurpose, request: RequestInfo, now: Date) {
+export async function openEvidence(
+  db: Db,
+  viewer: CurrentUser,
+  userId: string,
+  purpose: EvidencePurpose,
+  request: RequestInfo,
+  now: Date,
+) {
   const evidence = await personEvidence(db, viewer.organisationId, userId, now);
   if (!evidence) return null;
   await writeAudit(
@@ -310,7 +368,11 @@ export async function openEvidence(db: Db, viewer: CurrentUser, userId: string, 
       actorUserId: viewer.id,
       subjectType: "user",
       subjectId: evidence.person.id,
-      details: { producedAt: evidence.producedAt, chainHead: evidence.chainHead?.reference ?? null, records: evidence.attestations.length },
+      details: {
+        producedAt: evidence.producedAt,
+        chainHead: evidence.chainHead?.reference ?? null,
+        records: evidence.attestations.length,
+      },
     },
     request,
   );

@@ -43,20 +43,39 @@ export function neutralisedSql(expression: SQL): SQL {
 }
 
 const labelSql = (column: string, labels: Record<string, string>) =>
-  sql.raw(`case ${column} ${Object.entries(labels).map(([k, v]) => `when '${k}' then '${v.replace(/'/g, "''")}'`).join(" ")} else ${column} end`);
+  sql.raw(
+    `case ${column} ${Object.entries(labels)
+      .map(([k, v]) => `when '${k}' then '${v.replace(/'/g, "''")}'`)
+      .join(" ")} else ${column} end`,
+  );
 
 /**
  * Cells the service writes itself and that cannot start with a formula character: uuids, ISO dates and
  * times, and the fixed labels. Every other cell (names, e-mails, employee numbers, team and requirement
  * titles, version labels, references) is neutralised.
  */
-const GENERATED_COLUMNS = new Set(["kind", "status", "since", "due_on", "completed_at", "attempt_id", "user_id", "requirement_id", "team_id"]);
+const GENERATED_COLUMNS = new Set([
+  "kind",
+  "status",
+  "since",
+  "due_on",
+  "completed_at",
+  "attempt_id",
+  "user_id",
+  "requirement_id",
+  "team_id",
+]);
 
 /** The report rows as text cells ready for CSV: labels for status and kind, free text neutralised. */
 export function csvCellsQuery(rowsQuery: SQL): SQL {
   const statusLabels = Object.fromEntries(STATUSES.map((s) => [s, STATUS_LABELS[s]]));
   const cells = REPORT_COLUMNS.map(([column]) => {
-    const text = column === "status" ? labelSql("r.status", statusLabels) : column === "kind" ? labelSql("r.kind", KIND_LABELS) : sql.raw(`r.${column}::text`);
+    const text =
+      column === "status"
+        ? labelSql("r.status", statusLabels)
+        : column === "kind"
+          ? labelSql("r.kind", KIND_LABELS)
+          : sql.raw(`r.${column}::text`);
     return sql`${GENERATED_COLUMNS.has(column) ? text : neutralisedSql(text)} as ${sql.identifier(column)}`;
   });
   return sql`select ${sql.join(cells, sql`, `)} from (${rowsQuery}) r`;
@@ -142,7 +161,12 @@ export async function* crlfRecords(source: AsyncIterable<Buffer>, counter: Expor
 export type CsvPath = "copy" | "cursor";
 
 /** The whole CSV document as chunks: COPY on PostgreSQL unless told otherwise, a cursor on PGlite. */
-export async function* csvChunks(db: Db, rowsQuery: SQL, counter: ExportCounter, path: CsvPath = databaseKind(db) === "postgres" ? "copy" : "cursor"): AsyncGenerator<Buffer> {
+export async function* csvChunks(
+  db: Db,
+  rowsQuery: SQL,
+  counter: ExportCounter,
+  path: CsvPath = databaseKind(db) === "postgres" ? "copy" : "cursor",
+): AsyncGenerator<Buffer> {
   yield csvHeader();
   const cells = csvCellsQuery(rowsQuery);
   if (path === "copy") {

@@ -14,7 +14,10 @@ type PgliteClient = {
   query<T>(text: string, params?: unknown[]): Promise<{ rows: T[] }>;
 };
 type PostgresClient = {
-  unsafe(text: string, params?: unknown[]): PromiseLike<unknown> & {
+  unsafe(
+    text: string,
+    params?: unknown[],
+  ): PromiseLike<unknown> & {
     cursor(rows: number): AsyncIterable<Record<string, unknown>[]>;
     readable(): Promise<Readable>;
   };
@@ -101,7 +104,9 @@ export function inlineParameters(query: SQL): string {
 export async function copyCsvStream(db: Db, query: SQL): Promise<{ stream: Readable; abandon(): void }> {
   const target = clientOf(db);
   if (target.kind !== "postgres") throw new Error("COPY TO STDOUT is streamed on PostgreSQL only");
-  const copy = target.client.unsafe(`copy (${inlineParameters(query)}) to stdout (format csv)`) as ReturnType<PostgresClient["unsafe"]> & { cancel(): void };
+  const copy = target.client.unsafe(`copy (${inlineParameters(query)}) to stdout (format csv)`) as ReturnType<
+    PostgresClient["unsafe"]
+  > & { cancel(): void };
   const stream = await copy.readable();
   return {
     stream,

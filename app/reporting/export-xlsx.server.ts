@@ -18,7 +18,9 @@ const BACKLOG_LIMIT = 1 << 20;
  * internals (StreamBuf.buffers and .pipes); if they move, this reads 0 and the row cap still bounds memory.
  */
 function sheetBacklog(sheet: ExcelJS.Worksheet): number {
-  const stream = (sheet as unknown as { stream?: { buffers?: { length: number }[]; pipes?: { writableLength?: number }[] } }).stream;
+  const stream = (
+    sheet as unknown as { stream?: { buffers?: { length: number }[]; pipes?: { writableLength?: number }[] } }
+  ).stream;
   if (!stream) return 0;
   let bytes = 0;
   for (const b of stream.buffers ?? []) bytes += b.length;

@@ -5,7 +5,15 @@ import { STATUS_LABELS } from "~/tracking/status.server";
 import { queryRows } from "~db/client.server";
 import { auditLog, users } from "~db/schema";
 import { freshDatabase } from "../../test/support/database";
-import { aPerson, aPolicyVersion, aRequiredModule, aSignature, aTeam, anAttempt, anOrganisation } from "../../test/support/factories";
+import {
+  aPerson,
+  aPolicyVersion,
+  aRequiredModule,
+  aSignature,
+  aTeam,
+  anAttempt,
+  anOrganisation,
+} from "../../test/support/factories";
 import { KIND_LABELS, REPORT_COLUMNS } from "./export-csv.server";
 import { copyCsvStream, databaseKind, inlineParameters, sqlLiteral } from "./export-rows.server";
 import { exportPage, startExport, type ExportFormat, type ExportJob } from "./export.server";
@@ -17,7 +25,17 @@ const now = new Date("2026-05-01T12:00:00Z");
 const onPostgres = databaseKind(db) === "postgres";
 
 /** Names a spreadsheet would run as formulas, and cells RFC 4180 must quote. */
-const HOSTILE = ['=HYPERLINK("http://attacker.example","click")', "+44 7700 900123", "-2+3", "@SUM(A1:A9)", "\tTabbed", "\rReturned", "Comma, Person", 'Quote "Q" Person', "New\nLine"];
+const HOSTILE = [
+  '=HYPERLINK("http://attacker.example","click")',
+  "+44 7700 900123",
+  "-2+3",
+  "@SUM(A1:A9)",
+  "\tTabbed",
+  "\rReturned",
+  "Comma, Person",
+  'Quote "Q" Person',
+  "New\nLine",
+];
 
 let org: Awaited<ReturnType<typeof anOrganisation>>;
 let other: Awaited<ReturnType<typeof anOrganisation>>;
@@ -88,14 +106,24 @@ beforeAll(async () => {
   other = await anOrganisation(db);
   team = await aTeam(db, org.id, "@Red team");
   otherTeam = await aTeam(db, other.id, "Other");
-  hr = await aPerson(db, { organisationId: org.id, teamId: team.id, role: "hr", name: "Harriet HR", startDate: "2026-01-05" });
+  hr = await aPerson(db, {
+    organisationId: org.id,
+    teamId: team.id,
+    role: "hr",
+    name: "Harriet HR",
+    startDate: "2026-01-05",
+  });
   const required = await aRequiredModule(db, org.id, { title: "Personal use" });
   const v1 = await aPolicyVersion(db, org.id, { label: "1", effectiveDate: "2026-01-01" });
   for (const [i, name] of HOSTILE.entries()) {
     const person = await aPerson(db, { organisationId: org.id, teamId: team.id, name, startDate: "2026-01-05" });
     if (i === 1) await db.update(users).set({ employeeNumber: "=1+1" }).where(eq(users.id, person.id));
     if (i % 2 === 0) {
-      await anAttempt(db, person, required, { status: "passed", startedAt: new Date("2026-02-01T09:00:00Z"), completedAt: new Date("2026-02-01T09:20:00Z") });
+      await anAttempt(db, person, required, {
+        status: "passed",
+        startedAt: new Date("2026-02-01T09:00:00Z"),
+        completedAt: new Date("2026-02-01T09:20:00Z"),
+      });
       await aSignature(db, person, v1, new Date("2026-02-02T10:00:00Z"));
     }
   }
@@ -117,7 +145,18 @@ describe("CSV export", () => {
     const records = parseCsv((await exported("csv")).bytes.subarray(3).toString("utf8"));
     const names = records.slice(1).map((r) => r[1]);
     expect(new Set(names)).toEqual(
-      new Set(["Harriet HR", `'=HYPERLINK("http://attacker.example","click")`, "'+44 7700 900123", "'-2+3", "'@SUM(A1:A9)", "'\tTabbed", "'\rReturned", "Comma, Person", 'Quote "Q" Person', "New\nLine"]),
+      new Set([
+        "Harriet HR",
+        `'=HYPERLINK("http://attacker.example","click")`,
+        "'+44 7700 900123",
+        "'-2+3",
+        "'@SUM(A1:A9)",
+        "'\tTabbed",
+        "'\rReturned",
+        "Comma, Person",
+        'Quote "Q" Person',
+        "New\nLine",
+      ]),
     );
     for (const record of records.slice(1)) {
       expect(record).toHaveLength(REPORT_COLUMNS.length);
@@ -142,8 +181,17 @@ describe("CSV export", () => {
     const expected =
       `\uFEFF${REPORT_COLUMNS.map(([, l]) => l).join(",")}\r\n` +
       page.rows
-        .map((r) =>
-          REPORT_COLUMNS.map(([c]) => cell(c === "status" ? STATUS_LABELS[r.status] : c === "kind" ? KIND_LABELS[r.kind] : (r as Record<string, unknown>)[c])).join(",") + "\r\n",
+        .map(
+          (r) =>
+            REPORT_COLUMNS.map(([c]) =>
+              cell(
+                c === "status"
+                  ? STATUS_LABELS[r.status]
+                  : c === "kind"
+                    ? KIND_LABELS[r.kind]
+                    : (r as Record<string, unknown>)[c],
+              ),
+            ).join(",") + "\r\n",
         )
         .join("");
     const viaDefault = await exported("csv");
@@ -163,9 +211,26 @@ describe("CSV export", () => {
 
   it("writes the audit log once the download ends: who, the filters, the format and the row count", async () => {
     await exported("csv", `team=${team.id}&status=overdue`);
-    const [entry] = await db.select().from(auditLog).where(eq(auditLog.action, "report.exported")).orderBy(sql`${auditLog.id} desc`).limit(1);
-    expect(entry).toMatchObject({ organisationId: org.id, actorUserId: hr.id, subjectType: "organisation", ip: "192.0.2.7", requestId: "test-request" });
-    expect(entry.details).toMatchObject({ format: "csv", filters: { team: team.id, status: ["overdue"] }, rows: HOSTILE.length + 1, outcome: "completed", via: "web" });
+    const [entry] = await db
+      .select()
+      .from(auditLog)
+      .where(eq(auditLog.action, "report.exported"))
+      .orderBy(sql`${auditLog.id} desc`)
+      .limit(1);
+    expect(entry).toMatchObject({
+      organisationId: org.id,
+      actorUserId: hr.id,
+      subjectType: "organisation",
+      ip: "192.0.2.7",
+      requestId: "test-request",
+    });
+    expect(entry.details).toMatchObject({
+      format: "csv",
+      filters: { team: team.id, status: ["overdue"] },
+      rows: HOSTILE.length + 1,
+      outcome: "completed",
+      via: "web",
+    });
   });
 
   it("records an abandoned download as cancelled, with the rows sent so far", async () => {
@@ -173,14 +238,22 @@ describe("CSV export", () => {
     if (!started.ok) throw new Error("refused");
     await started.chunks.next();
     await started.chunks.return(undefined);
-    const [entry] = await db.select().from(auditLog).where(eq(auditLog.action, "report.exported")).orderBy(sql`${auditLog.id} desc`).limit(1);
+    const [entry] = await db
+      .select()
+      .from(auditLog)
+      .where(eq(auditLog.action, "report.exported"))
+      .orderBy(sql`${auditLog.id} desc`)
+      .limit(1);
     expect(entry.details).toMatchObject({ outcome: "cancelled", format: "csv" });
   });
 
   it("answers not found for a team or policy version of another organisation", async () => {
     expect(await startExport(db, "csv", job(`team=${otherTeam.id}`))).toEqual({ ok: false, reason: "not-found" });
     const otherVersion = await aPolicyVersion(db, other.id, { label: "9" });
-    expect(await startExport(db, "xapi", job(`policyVersion=${otherVersion.id}`))).toEqual({ ok: false, reason: "not-found" });
+    expect(await startExport(db, "xapi", job(`policyVersion=${otherVersion.id}`))).toEqual({
+      ok: false,
+      reason: "not-found",
+    });
   });
 });
 
@@ -202,11 +275,21 @@ describe("XLSX export", () => {
     });
     // XML reads a carriage return back as a line feed (XML 1.0, end-of-line handling): the text is otherwise exact.
     expect(names).toEqual(new Set(["Harriet HR", ...HOSTILE.map((n) => n.replace(/\r/g, "\n"))]));
-    const [entry] = await db.select().from(auditLog).where(eq(auditLog.action, "report.exported")).orderBy(sql`${auditLog.id} desc`).limit(1);
+    const [entry] = await db
+      .select()
+      .from(auditLog)
+      .where(eq(auditLog.action, "report.exported"))
+      .orderBy(sql`${auditLog.id} desc`)
+      .limit(1);
     expect(entry.details).toMatchObject({ format: "xlsx", rows: HOSTILE.length * 2 + 2, outcome: "completed" });
   });
   it("refuses a workbook larger than the writer holds, and the exports page says why and what to do", async () => {
-    expect(await startExport(db, "xlsx", job(), { xlsxMaxRows: 5 })).toEqual({ ok: false, reason: "too-many-rows", rows: HOSTILE.length * 2 + 2, max: 5 });
+    expect(await startExport(db, "xlsx", job(), { xlsxMaxRows: 5 })).toEqual({
+      ok: false,
+      reason: "too-many-rows",
+      rows: HOSTILE.length * 2 + 2,
+      max: 5,
+    });
     const page = await exportPage(db, org.id, new URLSearchParams("format=xlsx&problem=xlsx-too-large"), now, 5);
     expect(page.errors.format).toBe(
       `This selection has ${HOSTILE.length * 2 + 2} rows: an Excel download holds at most 5. Choose CSV (Excel opens it), or choose a team, status or dates to select fewer rows.`,
@@ -220,7 +303,9 @@ describe("COPY with inlined parameters", () => {
       const [row] = await queryRows<{ v: string }>(db, sql.raw(`select ${sqlLiteral(value)}::text as v`));
       expect(row.v).toBe(value);
     }
-    expect(inlineParameters(sql`select ${"a"}::text, ${2}::int, ${"b"}::text`)).toBe("select $v$a$v$::text, 2::int, $v$b$v$::text");
+    expect(inlineParameters(sql`select ${"a"}::text, ${2}::int, ${"b"}::text`)).toBe(
+      "select $v$a$v$::text, 2::int, $v$b$v$::text",
+    );
   });
 
   it.runIf(onPostgres)("frees the connection when a COPY is abandoned part-way", async () => {

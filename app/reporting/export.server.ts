@@ -61,9 +61,17 @@ export type ExportStart =
 /** A team or policy version named in the filters must be the organisation's own; anything else is "not found". */
 export async function filtersBelongTo(db: Db, organisationId: string, filters: ExportFilters): Promise<boolean> {
   const [team, version] = await Promise.all([
-    filters.team ? db.select({ id: teams.id }).from(teams).where(and(eq(teams.id, filters.team), eq(teams.organisationId, organisationId))) : [{ id: "" }],
+    filters.team
+      ? db
+          .select({ id: teams.id })
+          .from(teams)
+          .where(and(eq(teams.id, filters.team), eq(teams.organisationId, organisationId)))
+      : [{ id: "" }],
     filters.policyVersion
-      ? db.select({ id: policyVersions.id }).from(policyVersions).where(and(eq(policyVersions.id, filters.policyVersion), eq(policyVersions.organisationId, organisationId)))
+      ? db
+          .select({ id: policyVersions.id })
+          .from(policyVersions)
+          .where(and(eq(policyVersions.id, filters.policyVersion), eq(policyVersions.organisationId, organisationId)))
       : [{ id: "" }],
   ]);
   return team.length > 0 && version.length > 0;
@@ -79,13 +87,24 @@ export function chosenFilters(filters: ExportFilters): Record<string, unknown> {
   return chosen;
 }
 
-export async function countReportRows(db: Db, organisationId: string, filters: ExportFilters, now: Date): Promise<number> {
-  const [{ rows }] = await queryRows<{ rows: number }>(db, sql`select count(*)::int as rows from (${reportRowsQuery(organisationId, filters, reportClock(filters, now))}) r`);
+export async function countReportRows(
+  db: Db,
+  organisationId: string,
+  filters: ExportFilters,
+  now: Date,
+): Promise<number> {
+  const [{ rows }] = await queryRows<{ rows: number }>(
+    db,
+    sql`select count(*)::int as rows from (${reportRowsQuery(organisationId, filters, reportClock(filters, now))}) r`,
+  );
   return Number(rows);
 }
 
 async function fileStem(db: Db, organisationId: string, filters: ExportFilters, now: Date): Promise<string> {
-  const [org] = await db.select({ slug: organisations.slug }).from(organisations).where(eq(organisations.id, organisationId));
+  const [org] = await db
+    .select({ slug: organisations.slug })
+    .from(organisations)
+    .where(eq(organisations.id, organisationId));
   const day = filters.asAt ?? londonDate(now);
   return `${org?.slug ?? "organisation"}-report-${day}`;
 }
@@ -98,7 +117,13 @@ export async function* audited(
   db: Db,
   chunks: AsyncGenerator<Buffer>,
   counter: ExportCounter,
-  entry: { action: string; organisationId: string; actor: ExportActor; request: RequestInfo; details: Record<string, unknown> },
+  entry: {
+    action: string;
+    organisationId: string;
+    actor: ExportActor;
+    request: RequestInfo;
+    details: Record<string, unknown>;
+  },
 ): AsyncGenerator<Buffer> {
   const started = Date.now();
   let bytes = 0;
@@ -140,12 +165,23 @@ export async function* audited(
 }
 
 /** The report rows themselves, in batches, for formats written in Node. */
-export function reportRowBatches(db: Db, organisationId: string, filters: ExportFilters, now: Date): AsyncGenerator<ReportRow[]> {
+export function reportRowBatches(
+  db: Db,
+  organisationId: string,
+  filters: ExportFilters,
+  now: Date,
+): AsyncGenerator<ReportRow[]> {
   return streamRows<ReportRow>(db, reportRowsQuery(organisationId, filters, reportClock(filters, now)), 2000);
 }
 
 /** The unaudited chunks of one format (the evidence pack puts them into its ZIP). */
-export function formatChunks(db: Db, format: ExportFormat, job: Pick<ExportJob, "organisationId" | "filters" | "now" | "serviceUrl">, counter: ExportCounter, options: { csvPath?: CsvPath } = {}): AsyncGenerator<Buffer> {
+export function formatChunks(
+  db: Db,
+  format: ExportFormat,
+  job: Pick<ExportJob, "organisationId" | "filters" | "now" | "serviceUrl">,
+  counter: ExportCounter,
+  options: { csvPath?: CsvPath } = {},
+): AsyncGenerator<Buffer> {
   const clock = reportClock(job.filters, job.now);
   const rowsQuery = reportRowsQuery(job.organisationId, job.filters, clock);
   if (format === "csv") return csvChunks(db, rowsQuery, counter, options.csvPath);
@@ -163,7 +199,12 @@ async function* lazyXlsxChunks(batches: AsyncGenerator<ReportRow[]>, counter: Ex
  * Starts an export: checks the filters belong to the organisation, refuses an XLSX larger than the writer can
  * hold, and returns the file's name and type with its audited chunks. Nothing is read until they are pulled.
  */
-export async function startExport(db: Db, format: ExportFormat, job: ExportJob, options: { csvPath?: CsvPath; xlsxMaxRows?: number } = {}): Promise<ExportStart> {
+export async function startExport(
+  db: Db,
+  format: ExportFormat,
+  job: ExportJob,
+  options: { csvPath?: CsvPath; xlsxMaxRows?: number } = {},
+): Promise<ExportStart> {
   if (!(await filtersBelongTo(db, job.organisationId, job.filters))) return { ok: false, reason: "not-found" };
   if (format === "xlsx") {
     const max = options.xlsxMaxRows ?? XLSX_MAX_ROWS;
@@ -179,7 +220,13 @@ export async function startExport(db: Db, format: ExportFormat, job: ExportJob, 
     request: job.request,
     details: { format, filters: chosenFilters(job.filters), asAt: reportClock(job.filters, job.now).now.toISOString() },
   });
-  return { ok: true, filename: `${await fileStem(db, job.organisationId, job.filters, job.now)}.${format === "xapi" ? "xapi." : ""}${file.extension}`, contentType: file.contentType, chunks, progress: counter };
+  return {
+    ok: true,
+    filename: `${await fileStem(db, job.organisationId, job.filters, job.now)}.${format === "xapi" ? "xapi." : ""}${file.extension}`,
+    contentType: file.contentType,
+    chunks,
+    progress: counter,
+  };
 }
 
 /** Chunks as a web stream for a Response body: read only as the client takes them; a cancel ends the export. */
@@ -203,9 +250,18 @@ export function toWebStream(chunks: AsyncGenerator<Uint8Array>): ReadableStream<
 /** What the exports page offers: the organisation's teams and policy versions. */
 export async function exportChoices(db: Db, organisationId: string) {
   const [teamRows, versions] = await Promise.all([
-    db.select({ id: teams.id, name: teams.name }).from(teams).where(eq(teams.organisationId, organisationId)).orderBy(asc(teams.name)),
     db
-      .select({ id: policyVersions.id, label: policyVersions.versionLabel, title: policies.title, effectiveDate: policyVersions.effectiveDate })
+      .select({ id: teams.id, name: teams.name })
+      .from(teams)
+      .where(eq(teams.organisationId, organisationId))
+      .orderBy(asc(teams.name)),
+    db
+      .select({
+        id: policyVersions.id,
+        label: policyVersions.versionLabel,
+        title: policies.title,
+        effectiveDate: policyVersions.effectiveDate,
+      })
       .from(policyVersions)
       .innerJoin(policies, eq(policies.id, policyVersions.policyId))
       .where(eq(policyVersions.organisationId, organisationId))
@@ -234,7 +290,13 @@ export type ExportFormValues = {
  * the problems with it when a download sent someone back here: bad filters, no format, or an XLSX larger
  * than a workbook download holds.
  */
-export async function exportPage(db: Db, organisationId: string, params: URLSearchParams, now: Date, xlsxMaxRows = XLSX_MAX_ROWS) {
+export async function exportPage(
+  db: Db,
+  organisationId: string,
+  params: URLSearchParams,
+  now: Date,
+  xlsxMaxRows = XLSX_MAX_ROWS,
+) {
   const choices = await exportChoices(db, organisationId);
   const values: ExportFormValues = {
     format: params.get("format") ?? "",
@@ -252,7 +314,8 @@ export async function exportPage(db: Db, organisationId: string, params: URLSear
     if (!filters.success) {
       for (const issue of filters.error.issues) errors[String(issue.path[0] ?? "form")] ??= issue.message;
     }
-    if (problem === "format" && !(EXPORT_FORMATS as readonly string[]).includes(values.format)) errors.format = "Choose a format";
+    if (problem === "format" && !(EXPORT_FORMATS as readonly string[]).includes(values.format))
+      errors.format = "Choose a format";
     if (problem === "xlsx-too-large" && filters.success) {
       const rows = await countReportRows(db, organisationId, filters.data, now);
       if (rows > xlsxMaxRows) {

@@ -35,22 +35,41 @@ describe("the report page's data", () => {
   });
 
   it("refuses a team or policy version of another organisation, as it would a nonsense value", async () => {
-    const view = await reportView(db, org.id, new URLSearchParams(`team=${otherTeam.id}&policyVersion=${otherVersion.id}`), now);
-    expect(view).toMatchObject({ ok: false, errors: { team: "Choose a team from the list", policyVersion: "Choose a policy version from the list" } });
+    const view = await reportView(
+      db,
+      org.id,
+      new URLSearchParams(`team=${otherTeam.id}&policyVersion=${otherVersion.id}`),
+      now,
+    );
+    expect(view).toMatchObject({
+      ok: false,
+      errors: { team: "Choose a team from the list", policyVersion: "Choose a policy version from the list" },
+    });
   });
 
   it("lists every problem at once, a future 'as at' date among them", () => {
     const parsed = parseReportFilters(new URLSearchParams("status=lost&asAt=2030-01-01"), now);
-    expect(parsed.success ? [] : parsed.error.issues.map((i) => i.message)).toEqual(["Choose a status from the list", "The date must be today or in the past"]);
+    expect(parsed.success ? [] : parsed.error.issues.map((i) => i.message)).toEqual([
+      "Choose a status from the list",
+      "The date must be today or in the past",
+    ]);
   });
 
   it("turns a bad page number into a message for the whole form", async () => {
     const view = await reportView(db, org.id, new URLSearchParams("page=0"), now);
-    expect(view).toMatchObject({ ok: false, errors: { form: "There is no such page of the report: go back to the first page" } });
+    expect(view).toMatchObject({
+      ok: false,
+      errors: { form: "There is no such page of the report: go back to the first page" },
+    });
   });
 
   it("gives the page, the filters as a query string for the download links, and whether it is as at a past day", async () => {
-    const view = await reportView(db, org.id, new URLSearchParams(`team=${red.id}&status=overdue&status=not_started&asAt=2026-04-01&page=1`), now);
+    const view = await reportView(
+      db,
+      org.id,
+      new URLSearchParams(`team=${red.id}&status=overdue&status=not_started&asAt=2026-04-01&page=1`),
+      now,
+    );
     if (!view.ok) throw new Error(JSON.stringify(view.errors));
     expect(view.query).toBe(`team=${red.id}&status=overdue&status=not_started&asAt=2026-04-01`);
     expect(view.asAtDay).toBe("2026-04-01");
@@ -61,8 +80,13 @@ describe("the report page's data", () => {
 
   it("writes a query string only for the filters that are set", () => {
     expect(reportQueryString({ status: [], team: undefined })).toBe("");
-    expect(reportQueryString({ status: ["complete"], policyVersion: v1.id, completedFrom: "2026-04-01", completedTo: "2026-04-30" })).toBe(
-      `status=complete&policyVersion=${v1.id}&completedFrom=2026-04-01&completedTo=2026-04-30`,
-    );
+    expect(
+      reportQueryString({
+        status: ["complete"],
+        policyVersion: v1.id,
+        completedFrom: "2026-04-01",
+        completedTo: "2026-04-30",
+      }),
+    ).toBe(`status=complete&policyVersion=${v1.id}&completedFrom=2026-04-01&completedTo=2026-04-30`);
   });
 });

@@ -2,7 +2,15 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { endOfLondonDay } from "~/lib/dates";
 import { setTeam } from "~/people/memberships.server";
 import { freshDatabase } from "../../test/support/database";
-import { aPerson, aPolicyVersion, aRequiredModule, aSignature, aTeam, anAttempt, anOrganisation } from "../../test/support/factories";
+import {
+  aPerson,
+  aPolicyVersion,
+  aRequiredModule,
+  aSignature,
+  aTeam,
+  anAttempt,
+  anOrganisation,
+} from "../../test/support/factories";
 import { parseReportFilters, reportPage } from "./report.server";
 
 const database = await freshDatabase();
@@ -27,7 +35,11 @@ beforeAll(async () => {
   v1 = await aPolicyVersion(db, org.id, { label: "1", effectiveDate: "2026-01-01" });
   const ada = await aPerson(db, { organisationId: org.id, teamId: red.id, name: "Ada", startDate: "2026-01-05" });
   const ben = await aPerson(db, { organisationId: org.id, teamId: red.id, name: "Ben", startDate: "2026-01-05" });
-  await anAttempt(db, ada, required, { status: "passed", startedAt: new Date("2026-01-10T10:00:00Z"), completedAt: new Date("2026-01-10T10:30:00Z") });
+  await anAttempt(db, ada, required, {
+    status: "passed",
+    startedAt: new Date("2026-01-10T10:00:00Z"),
+    completedAt: new Date("2026-01-10T10:30:00Z"),
+  });
   await aSignature(db, ada, v1, new Date("2026-03-31T23:30:00Z")); // 00:30 on 1 April in London (BST)
   await setTeam(db, ben.id, blue.id, "2026-04-15");
   // Someone of another council never appears.
@@ -50,8 +62,12 @@ describe("the HR report", () => {
 
   it("filters by team, status, policy version and completion dates in London time", async () => {
     expect((await reportPage(db, org.id, filters(`team=${red.id}`), now)).totals.rows).toBe(2);
-    expect((await reportPage(db, org.id, filters("status=overdue&status=expired"), now)).rows.map((r) => r.name)).toEqual(["Ben", "Ben"]);
-    expect((await reportPage(db, org.id, filters(`policyVersion=${v1.id}`), now)).rows.map((r) => r.requirement)).toEqual(["Social media code of conduct"]);
+    expect(
+      (await reportPage(db, org.id, filters("status=overdue&status=expired"), now)).rows.map((r) => r.name),
+    ).toEqual(["Ben", "Ben"]);
+    expect(
+      (await reportPage(db, org.id, filters(`policyVersion=${v1.id}`), now)).rows.map((r) => r.requirement),
+    ).toEqual(["Social media code of conduct"]);
     const april = await reportPage(db, org.id, filters("completedFrom=2026-04-01&completedTo=2026-04-30"), now);
     expect(april.rows.map((r) => [r.name, r.requirement])).toEqual([["Ada", "Social media code of conduct"]]);
   });
@@ -68,12 +84,17 @@ describe("the HR report", () => {
   });
 
   it("refuses filters that make no sense, with a message for each", () => {
-    const bad = parseReportFilters(new URLSearchParams("team=nope&status=lost&completedFrom=2026-05-01&completedTo=2026-04-01"), now);
+    const bad = parseReportFilters(
+      new URLSearchParams("team=nope&status=lost&completedFrom=2026-05-01&completedTo=2026-04-01"),
+      now,
+    );
     expect(bad.success).toBe(false);
     const paths = bad.success ? [] : bad.error.issues.map((i) => i.path.join("."));
     expect(paths).toEqual(expect.arrayContaining(["team", "status.0"]));
     const future = parseReportFilters(new URLSearchParams("asAt=2026-05-02"), now);
-    expect(future.success ? [] : future.error.issues.map((i) => i.message)).toEqual(["The date must be today or in the past"]);
+    expect(future.success ? [] : future.error.issues.map((i) => i.message)).toEqual([
+      "The date must be today or in the past",
+    ]);
     const backwards = parseReportFilters(new URLSearchParams("completedFrom=2026-05-01&completedTo=2026-04-01"), now);
     expect(backwards.success ? [] : backwards.error.issues.map((i) => i.path.join("."))).toEqual(["completedTo"]);
   });

@@ -62,7 +62,10 @@ export function parseReportFilters(params: URLSearchParams, now: Date) {
     asAt && z.iso.date().safeParse(asAt).success && asAt > londonDate(now)
       ? [{ code: "custom", path: ["asAt"], message: "The date must be today or in the past", input: asAt }]
       : [];
-  if (!parsed.success) return future.length ? { success: false as const, error: new z.ZodError([...parsed.error.issues, ...future]) } : parsed;
+  if (!parsed.success)
+    return future.length
+      ? { success: false as const, error: new z.ZodError([...parsed.error.issues, ...future]) }
+      : parsed;
   if (future.length) return { success: false as const, error: new z.ZodError(future) };
   return parsed;
 }
@@ -82,18 +85,28 @@ export function reportClock(filters: Pick<ReportFilters, "asAt">, now: Date): Cl
 export type ReportSource = "records" | "kept";
 
 /** The status rows the filters select (the status query's columns), before they are joined for display. */
-function selectedStatuses(organisationId: string, filters: Omit<ReportFilters, "page">, clock: Clock, source: ReportSource, people?: string[]): SQL {
+function selectedStatuses(
+  organisationId: string,
+  filters: Omit<ReportFilters, "page">,
+  clock: Clock,
+  source: ReportSource,
+  people?: string[],
+): SQL {
   const where: SQL[] = [sql`true`];
   if (filters.status.length > 0) where.push(sql`s.status = any(${`{${filters.status.join(",")}}`}::text[])`);
   if (filters.policyVersion) where.push(sql`s.policy_version_id = ${filters.policyVersion}::uuid`);
-  if (filters.completedFrom) where.push(sql`(s.completed_at::timestamptz at time zone 'Europe/London')::date >= ${filters.completedFrom}::date`);
-  if (filters.completedTo) where.push(sql`(s.completed_at::timestamptz at time zone 'Europe/London')::date <= ${filters.completedTo}::date`);
+  if (filters.completedFrom)
+    where.push(sql`(s.completed_at::timestamptz at time zone 'Europe/London')::date >= ${filters.completedFrom}::date`);
+  if (filters.completedTo)
+    where.push(sql`(s.completed_at::timestamptz at time zone 'Europe/London')::date <= ${filters.completedTo}::date`);
   const scope = { organisationId, teamId: filters.team, userIds: people };
   return sql`select s.* from (${source === "kept" ? keptStatusQuery(scope, clock) : requirementStatusQuery(scope, clock)}) s where ${sql.join(where, sql` and `)}`;
 }
 
 // The kept standings have an index in this order (requirement_standings_report_order_idx).
-const REPORT_ORDER = sql.raw(`s.team_name nulls last, s.name, s.employee_number, s.policy_last, s.title, s.requirement_id`);
+const REPORT_ORDER = sql.raw(
+  `s.team_name nulls last, s.name, s.employee_number, s.policy_last, s.title, s.requirement_id`,
+);
 
 /**
  * One row per person and requirement, with the columns HR exports: employee_number, name, email, team,
@@ -101,7 +114,13 @@ const REPORT_ORDER = sql.raw(`s.team_name nulls last, s.name, s.employee_number,
  * attestation_reference, attempt_id, user_id, requirement_id, team_id. Ordered by team, name, requirement.
  * `people` narrows it to those people (a page's).
  */
-export function reportRowsQuery(organisationId: string, filters: Omit<ReportFilters, "page">, clock: Clock, source: ReportSource = "records", people?: string[]): SQL {
+export function reportRowsQuery(
+  organisationId: string,
+  filters: Omit<ReportFilters, "page">,
+  clock: Clock,
+  source: ReportSource = "records",
+  people?: string[],
+): SQL {
   return sql`
     select u.employee_number, s.name, u.email, t.name as team, s.title as requirement, s.kind, s.status, s.since, s.due_on,
       s.completed_at, pv.version_label as policy_version, s.attestation_reference, s.attempt_id, s.user_id, s.requirement_id, s.team_id
@@ -132,7 +151,6 @@ export type ReportRow = {
   team_id: string | null;
 };
 
-
 /** One page of the report and the totals of everything the filters select. */
 export async function reportPage(db: Db, organisationId: string, filters: ReportFilters, now: Date) {
   const clock = reportClock(filters, now);
@@ -148,7 +166,10 @@ export async function reportPage(db: Db, organisationId: string, filters: Report
       await tx.execute(sql`set local work_mem = '64MB'`);
       // Which rows the page holds and, unless summarised, the totals: one statement over the narrow status rows
       // (from the kept standings the page is a range of their index; from the records they are worked out once).
-      const [pass] = await queryRows<{ totals: Record<Status | "people", number | null> | string | null; page: { u: string; r: string }[] | string | null }>(
+      const [pass] = await queryRows<{
+        totals: Record<Status | "people", number | null> | string | null;
+        page: { u: string; r: string }[] | string | null;
+      }>(
         tx,
         sql`
       with s as ${source === "kept" ? sql`not materialized` : sql`materialized`} (
@@ -168,9 +189,12 @@ export async function reportPage(db: Db, organisationId: string, filters: Report
       const rows =
         keys.length === 0
           ? []
-          : (await queryRows<ReportRow>(tx, reportRowsQuery(organisationId, filters, clock, source, [...new Set(keys.map((k) => k.u))]))).filter((r) =>
-              chosen.has(`${r.user_id} ${r.requirement_id}`),
-            );
+          : (
+              await queryRows<ReportRow>(
+                tx,
+                reportRowsQuery(organisationId, filters, clock, source, [...new Set(keys.map((k) => k.u))]),
+              )
+            ).filter((r) => chosen.has(`${r.user_id} ${r.requirement_id}`));
       return { summary, rows };
     },
     { isolationLevel: "repeatable read", accessMode: "read only" },
@@ -192,13 +216,19 @@ export type ReportFilterOptions = {
 /** What the report's team and policy version lists offer: the organisation's own, nothing else. */
 export async function reportFilterOptions(db: Db, organisationId: string): Promise<ReportFilterOptions> {
   const [teamRows, versionRows] = await Promise.all([
-    queryRows<{ id: string; name: string }>(db, sql`select id, name from teams where organisation_id = ${organisationId}::uuid order by name, id`),
+    queryRows<{ id: string; name: string }>(
+      db,
+      sql`select id, name from teams where organisation_id = ${organisationId}::uuid order by name, id`,
+    ),
     queryRows<{ id: string; label: string; effective_date: string }>(
       db,
       sql`select id, version_label as label, effective_date::text as effective_date from policy_versions where organisation_id = ${organisationId}::uuid order by effective_date desc, published_at desc`,
     ),
   ]);
-  return { teams: teamRows, policyVersions: versionRows.map((v) => ({ id: v.id, label: v.label, effectiveDate: v.effective_date })) };
+  return {
+    teams: teamRows,
+    policyVersions: versionRows.map((v) => ({ id: v.id, label: v.label, effectiveDate: v.effective_date })),
+  };
 }
 
 /** The filters as a query string (page left out), for pagination and for the export links of the same selection. */
@@ -214,14 +244,26 @@ export function reportQueryString(filters: Omit<ReportFilters, "page">): string 
 }
 
 export type ReportView =
-  | { ok: true; options: ReportFilterOptions; filters: ReportFilters; query: string; asAtDay: string | null; report: Awaited<ReturnType<typeof reportPage>> }
+  | {
+      ok: true;
+      options: ReportFilterOptions;
+      filters: ReportFilters;
+      query: string;
+      asAtDay: string | null;
+      report: Awaited<ReturnType<typeof reportPage>>;
+    }
   | { ok: false; options: ReportFilterOptions; errors: Record<string, string> };
 
 /**
  * The report page's data from its query string: the filter lists, and either the page of rows with its totals
  * or a message per bad filter (a team or policy version not of this organisation counts as bad).
  */
-export async function reportView(db: Db, organisationId: string, params: URLSearchParams, now: Date): Promise<ReportView> {
+export async function reportView(
+  db: Db,
+  organisationId: string,
+  params: URLSearchParams,
+  now: Date,
+): Promise<ReportView> {
   const options = await reportFilterOptions(db, organisationId);
   const parsed = parseReportFilters(params, now);
   const errors: Record<string, string> = {};
@@ -233,8 +275,10 @@ export async function reportView(db: Db, organisationId: string, params: URLSear
       else errors[field] ??= issue.message;
     }
   } else {
-    if (parsed.data.team && !options.teams.some((t) => t.id === parsed.data.team)) errors.team = "Choose a team from the list";
-    if (parsed.data.policyVersion && !options.policyVersions.some((v) => v.id === parsed.data.policyVersion)) errors.policyVersion = "Choose a policy version from the list";
+    if (parsed.data.team && !options.teams.some((t) => t.id === parsed.data.team))
+      errors.team = "Choose a team from the list";
+    if (parsed.data.policyVersion && !options.policyVersions.some((v) => v.id === parsed.data.policyVersion))
+      errors.policyVersion = "Choose a policy version from the list";
   }
   if (!parsed.success || Object.keys(errors).length > 0) return { ok: false, options, errors };
   const filters = parsed.data;

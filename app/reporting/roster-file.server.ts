@@ -8,7 +8,12 @@ export const ROSTER_MAX_BYTES = 20 * 1024 * 1024;
 export const ROSTER_MAX_MEGABYTES = ROSTER_MAX_BYTES / (1024 * 1024);
 
 export const ROSTER_COLUMNS = [
-  { key: "employeeNumber", label: "Employee number", required: true, names: ["employeenumber", "employeeno", "employeeid", "staffnumber"] },
+  {
+    key: "employeeNumber",
+    label: "Employee number",
+    required: true,
+    names: ["employeenumber", "employeeno", "employeeid", "staffnumber"],
+  },
   { key: "name", label: "Name", required: true, names: ["name", "fullname"] },
   { key: "email", label: "Email", required: true, names: ["email", "emailaddress"] },
   { key: "team", label: "Team", required: true, names: ["team", "teamname"] },
@@ -17,17 +22,31 @@ export const ROSTER_COLUMNS = [
 ] as const;
 
 export type ColumnKey = (typeof ROSTER_COLUMNS)[number]["key"];
-export const COLUMN_LABELS = Object.fromEntries(ROSTER_COLUMNS.map((c) => [c.key, c.label])) as Record<ColumnKey, string>;
+export const COLUMN_LABELS = Object.fromEntries(ROSTER_COLUMNS.map((c) => [c.key, c.label])) as Record<
+  ColumnKey,
+  string
+>;
 
 /** One staff line of the file as written, every cell a string ("" when absent). */
 export type RosterRecord = { line: number; cells: Record<ColumnKey, string>; extraCells: number };
 
-export type FileErrorCode = "empty" | "too-large" | "spreadsheet" | "not-text" | "utf-16" | "not-utf-8" | "malformed" | "separator" | "columns" | "no-rows";
+export type FileErrorCode =
+  | "empty"
+  | "too-large"
+  | "spreadsheet"
+  | "not-text"
+  | "utf-16"
+  | "not-utf-8"
+  | "malformed"
+  | "separator"
+  | "columns"
+  | "no-rows";
 /** `howToSave`: the page shows how to save as CSV UTF-8 in each spreadsheet program. */
 export type FileError = { code: FileErrorCode; message: string; howToSave: boolean };
 
 /** How to fix an encoding or format problem, in the words of the program HR most likely used; the page lists the others. */
-export const SAVE_AS_CSV_UTF8 = "Save it as “CSV UTF-8” and upload it again (in Excel: File, Save a Copy, then “CSV UTF-8 (Comma delimited) (*.csv)”).";
+export const SAVE_AS_CSV_UTF8 =
+  "Save it as “CSV UTF-8” and upload it again (in Excel: File, Save a Copy, then “CSV UTF-8 (Comma delimited) (*.csv)”).";
 
 const expectedColumns = `The first line must name the columns ${ROSTER_COLUMNS.filter((c) => c.required)
   .map((c) => c.label)
@@ -36,7 +55,10 @@ const expectedColumns = `The first line must name the columns ${ROSTER_COLUMNS.f
   .join(", ")}, in any order.`;
 
 const SAVE_AGAIN: FileErrorCode[] = ["spreadsheet", "not-text", "utf-16", "not-utf-8", "malformed", "separator"];
-const fail = (code: FileErrorCode, message: string) => ({ ok: false as const, error: { code, message, howToSave: SAVE_AGAIN.includes(code) } });
+const fail = (code: FileErrorCode, message: string) => ({
+  ok: false as const,
+  error: { code, message, howToSave: SAVE_AGAIN.includes(code) },
+});
 
 function startsWith(bytes: Uint8Array, prefix: number[]): boolean {
   return prefix.every((b, i) => bytes[i] === b);
@@ -56,14 +78,20 @@ function lineBreaks(text: string, from = 0, to = text.length): number {
 /** The file's text, or why it is not a UTF-8 text file. */
 export function decodeRoster(bytes: Uint8Array): { ok: true; text: string } | { ok: false; error: FileError } {
   if (bytes.length > ROSTER_MAX_BYTES) {
-    return fail("too-large", `The file is larger than ${ROSTER_MAX_MEGABYTES} MB. Split it into smaller files and upload each one.`);
+    return fail(
+      "too-large",
+      `The file is larger than ${ROSTER_MAX_MEGABYTES} MB. Split it into smaller files and upload each one.`,
+    );
   }
   if (bytes.length === 0) return fail("empty", "The file is empty. Choose the file with your staff in it.");
   if (startsWith(bytes, [0x50, 0x4b, 0x03, 0x04]) || startsWith(bytes, [0xd0, 0xcf, 0x11, 0xe0])) {
     return fail("spreadsheet", `The file is a spreadsheet workbook, not a CSV file. ${SAVE_AS_CSV_UTF8}`);
   }
   if (startsWith(bytes, [0xff, 0xfe]) || startsWith(bytes, [0xfe, 0xff])) {
-    return fail("utf-16", `The file is saved as UTF-16 (“Unicode text”), which this service cannot read. ${SAVE_AS_CSV_UTF8}`);
+    return fail(
+      "utf-16",
+      `The file is saved as UTF-16 (“Unicode text”), which this service cannot read. ${SAVE_AS_CSV_UTF8}`,
+    );
   }
   const sample = bytes.subarray(0, 4096);
   const zeros = [0, 0];
@@ -74,7 +102,11 @@ export function decodeRoster(bytes: Uint8Array): { ok: true; text: string } | { 
     // UTF-16 without a byte order mark has a zero byte beside almost every Latin letter, always on the same side.
     const half = sample.length / 2;
     const utf16 = Math.max(...zeros) >= half * 0.3 && Math.min(...zeros) <= half * 0.05;
-    if (utf16) return fail("utf-16", `The file is saved as UTF-16 (“Unicode text”), which this service cannot read. ${SAVE_AS_CSV_UTF8}`);
+    if (utf16)
+      return fail(
+        "utf-16",
+        `The file is saved as UTF-16 (“Unicode text”), which this service cannot read. ${SAVE_AS_CSV_UTF8}`,
+      );
     return fail("not-text", `The file is not a CSV file: it holds data that is not text. ${SAVE_AS_CSV_UTF8}`);
   }
   const body = startsWith(bytes, [0xef, 0xbb, 0xbf]) ? bytes.subarray(3) : bytes;
@@ -92,7 +124,11 @@ export function decodeRoster(bytes: Uint8Array): { ok: true; text: string } | { 
   // Control characters other than tab and line breaks mean a binary file that happens to be valid UTF-8.
   // eslint-disable-next-line no-control-regex -- finding control characters is the point
   const control = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/.exec(text);
-  if (control) return fail("not-text", `The file is not a CSV file: line ${lineBreaks(text, 0, control.index) + 1} holds data that is not text. ${SAVE_AS_CSV_UTF8}`);
+  if (control)
+    return fail(
+      "not-text",
+      `The file is not a CSV file: line ${lineBreaks(text, 0, control.index) + 1} holds data that is not text. ${SAVE_AS_CSV_UTF8}`,
+    );
   if (text.trim() === "") return fail("empty", "The file is empty. Choose the file with your staff in it.");
   return { ok: true, text };
 }
@@ -117,7 +153,10 @@ export function parseCsv(text: string): { ok: true; records: CsvRecord[] } | { o
         for (;;) {
           const quote = text.indexOf('"', i);
           if (quote === -1) {
-            return fail("malformed", `The file is not a valid CSV file: a quoted value that starts on line ${opened} is never closed with a quote mark. ${SAVE_AS_CSV_UTF8}`);
+            return fail(
+              "malformed",
+              `The file is not a valid CSV file: a quoted value that starts on line ${opened} is never closed with a quote mark. ${SAVE_AS_CSV_UTF8}`,
+            );
           }
           line += lineBreaks(text, i, quote);
           value += text.slice(i, quote);
@@ -131,7 +170,10 @@ export function parseCsv(text: string): { ok: true; records: CsvRecord[] } | { o
         }
         const next = text.charCodeAt(i);
         if (i < n && next !== 44 && next !== 10 && next !== 13) {
-          return fail("malformed", `The file is not a valid CSV file: on line ${line} there is text straight after a closing quote mark. ${SAVE_AS_CSV_UTF8}`);
+          return fail(
+            "malformed",
+            `The file is not a valid CSV file: on line ${line} there is text straight after a closing quote mark. ${SAVE_AS_CSV_UTF8}`,
+          );
         }
         cell = value;
       } else {
@@ -164,7 +206,9 @@ const normaliseHeader = (cell: string) => cell.toLowerCase().replace(/[^a-z0-9]/
 const isBlank = (cells: string[]) => cells.every((c) => c.trim() === "");
 
 /** The staff records of a roster file, or the one reason the whole file is refused. */
-export function readRosterFile(bytes: Uint8Array): { ok: true; records: RosterRecord[] } | { ok: false; error: FileError } {
+export function readRosterFile(
+  bytes: Uint8Array,
+): { ok: true; records: RosterRecord[] } | { ok: false; error: FileError } {
   const decoded = decodeRoster(bytes);
   if (!decoded.ok) return decoded;
   const parsed = parseCsv(decoded.text);
@@ -174,7 +218,8 @@ export function readRosterFile(bytes: Uint8Array): { ok: true; records: RosterRe
   if (header.cells.length === 1) {
     const only = header.cells[0];
     const separator = only.includes(";") ? "semicolons" : only.includes("\t") ? "tabs" : null;
-    if (separator) return fail("separator", `The file’s values are separated by ${separator}, not commas. ${SAVE_AS_CSV_UTF8}`);
+    if (separator)
+      return fail("separator", `The file’s values are separated by ${separator}, not commas. ${SAVE_AS_CSV_UTF8}`);
   }
 
   const positions = new Map<ColumnKey, number>();
@@ -192,9 +237,13 @@ export function readRosterFile(bytes: Uint8Array): { ok: true; records: RosterRe
   if (missing.length > 0 || unknown.length > 0 || repeated.length > 0) {
     const parts = [
       missing.length > 0 ? `It has no ${missing.join(", ")} column${missing.length > 1 ? "s" : ""}.` : null,
-      unknown.length > 0 ? `It has column${unknown.length > 1 ? "s" : ""} this service does not use: ${unknown.join(", ")}.` : null,
+      unknown.length > 0
+        ? `It has column${unknown.length > 1 ? "s" : ""} this service does not use: ${unknown.join(", ")}.`
+        : null,
       repeated.length > 0 ? `It names ${repeated.join(", ")} more than once.` : null,
-      unknown.some((u) => normaliseHeader(u) === "role") ? "Remove the Role column: an import never gives or takes away a role; an administrator does." : null,
+      unknown.some((u) => normaliseHeader(u) === "role")
+        ? "Remove the Role column: an import never gives or takes away a role; an administrator does."
+        : null,
     ].filter(Boolean);
     return fail("columns", `The file does not have the right columns. ${parts.join(" ")} ${expectedColumns}`);
   }

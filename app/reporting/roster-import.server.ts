@@ -8,7 +8,13 @@ import { londonDate } from "~/lib/dates";
 import type { Mailer } from "~/mail/mailer.server";
 import { queryRows, type Db } from "~db/client.server";
 import { rosterUploads, teams, users, type Role } from "~db/schema";
-import { COLUMN_LABELS, readRosterFile, ROSTER_MAX_BYTES, ROSTER_MAX_MEGABYTES, type RosterRecord } from "./roster-file.server";
+import {
+  COLUMN_LABELS,
+  readRosterFile,
+  ROSTER_MAX_BYTES,
+  ROSTER_MAX_MEGABYTES,
+  type RosterRecord,
+} from "./roster-file.server";
 import { emailKey, sortProblems, validateRosterRows, type RosterRow, type RowProblem } from "./roster-rows.server";
 
 /**
@@ -60,7 +66,13 @@ export type RosterSummary = {
   problemRows: number;
   problemsByColumn: Record<string, number>;
   problems: RowProblem[];
-  first: { added: PreviewRow[]; changed: PreviewRow[]; deactivated: PreviewRow[]; alreadyLeft: PreviewRow[]; notAdded: PreviewRow[] };
+  first: {
+    added: PreviewRow[];
+    changed: PreviewRow[];
+    deactivated: PreviewRow[];
+    alreadyLeft: PreviewRow[];
+    notAdded: PreviewRow[];
+  };
   newTeams: string[];
   /** People whose address changes and who have not set a password: links sent to the old address stop working and they need a new one. */
   relinked: number;
@@ -84,7 +96,14 @@ type Person = {
   hasPassword: boolean;
 };
 
-type Update = { person: Person; row: RosterRow; teamKey: string; changes: RosterChange[]; move: boolean; deactivate: boolean };
+type Update = {
+  person: Person;
+  row: RosterRow;
+  teamKey: string;
+  changes: RosterChange[];
+  move: boolean;
+  deactivate: boolean;
+};
 
 type Plan = {
   today: string;
@@ -106,7 +125,11 @@ const teamKey = (name: string) => name.trim().replace(/\s+/g, " ").toLowerCase()
 const json = (value: unknown) => sql`${JSON.stringify(value)}::jsonb`;
 
 async function organisationTeams(db: Db, organisationId: string) {
-  const rows = await db.select({ id: teams.id, name: teams.name }).from(teams).where(eq(teams.organisationId, organisationId)).orderBy(teams.createdAt, teams.id);
+  const rows = await db
+    .select({ id: teams.id, name: teams.name })
+    .from(teams)
+    .where(eq(teams.organisationId, organisationId))
+    .orderBy(teams.createdAt, teams.id);
   const ids = new Map<string, string>();
   const names = new Map<string, string>();
   for (const team of rows) {
@@ -142,7 +165,13 @@ async function planRoster(db: Db, hr: CurrentUser, records: RosterRecord[], now:
     .where(eq(users.organisationId, hr.organisationId));
   const byEmployee = new Map(people.map((p) => [p.employeeNumber, p]));
   // Whoever holds each address anywhere in the service (users_email_key is unique on lower(email)).
-  const owners = await queryRows<{ id: string; organisation_id: string; employee_number: string; active: boolean; key: string }>(
+  const owners = await queryRows<{
+    id: string;
+    organisation_id: string;
+    employee_number: string;
+    active: boolean;
+    key: string;
+  }>(
     db,
     sql`select u.id, u.organisation_id, u.employee_number, u.active, lower(u.email) as key from users u
         where lower(u.email) in (select jsonb_array_elements_text(${json(rows.map((r) => emailKey(r.email)))}))`,
@@ -150,7 +179,19 @@ async function planRoster(db: Db, hr: CurrentUser, records: RosterRecord[], now:
   const ownerOf = new Map(owners.map((o) => [o.key, o]));
   const fileEmailOf = new Map(rows.map((r) => [r.employeeNumber, emailKey(r.email)]));
 
-  const plan: Plan = { today, rows: records.length, problems, teamNames, teamIds, newTeams: new Map(), added: [], notAdded: [], alreadyLeft: [], updates: [], unchanged: 0 };
+  const plan: Plan = {
+    today,
+    rows: records.length,
+    problems,
+    teamNames,
+    teamIds,
+    newTeams: new Map(),
+    added: [],
+    notAdded: [],
+    alreadyLeft: [],
+    updates: [],
+    unchanged: 0,
+  };
   const teamFor = (row: RosterRow) => {
     const key = teamKey(row.team);
     if (!teamIds.has(key) && !plan.newTeams.has(key)) plan.newTeams.set(key, row.team.trim().replace(/\s+/g, " "));
@@ -164,7 +205,11 @@ async function planRoster(db: Db, hr: CurrentUser, records: RosterRecord[], now:
     if (owner && owner.id !== person?.id) {
       const ownerRow = owner.organisation_id === hr.organisationId ? byEmployee.get(owner.employee_number) : undefined;
       // An address is free when its holder is in this file, still works here, and is given another address.
-      const freed = ownerRow !== undefined && ownerRow.active && fileEmailOf.has(ownerRow.employeeNumber) && fileEmailOf.get(ownerRow.employeeNumber) !== email;
+      const freed =
+        ownerRow !== undefined &&
+        ownerRow.active &&
+        fileEmailOf.has(ownerRow.employeeNumber) &&
+        fileEmailOf.get(ownerRow.employeeNumber) !== email;
       if (!freed) {
         const message =
           owner.organisation_id !== hr.organisationId
@@ -191,7 +236,8 @@ async function planRoster(db: Db, hr: CurrentUser, records: RosterRecord[], now:
     compare("Email", person.email, row.email);
     const key = teamKey(row.team);
     const move = !leaves && (person.teamId === null || teamIds.get(key) !== person.teamId);
-    if (move) compare("Team", person.teamId ? (teamNameById.get(person.teamId) ?? null) : null, teamNames.get(key) ?? row.team);
+    if (move)
+      compare("Team", person.teamId ? (teamNameById.get(person.teamId) ?? null) : null, teamNames.get(key) ?? row.team);
     compare("Start date", person.startDate, row.startDate);
     compare("Leaving date", person.leavingDate, row.leavingDate);
     if (emailKey(person.email) !== emailKey(row.email) && person.role !== "staff") {
@@ -202,7 +248,11 @@ async function planRoster(db: Db, hr: CurrentUser, records: RosterRecord[], now:
       });
     }
     if (leaves && person.id === hr.id) {
-      problems.push({ line: row.line, column: COLUMN_LABELS.leavingDate, message: "This is you: an import cannot mark the person importing it as a leaver" });
+      problems.push({
+        line: row.line,
+        column: COLUMN_LABELS.leavingDate,
+        message: "This is you: an import cannot mark the person importing it as a leaver",
+      });
     }
     if (changes.length === 0) {
       plan.unchanged++;
@@ -242,8 +292,20 @@ function countsOf(plan: Plan): RosterCounts {
 function planDigest(plan: Plan): string {
   const hash = createHash("sha256");
   hash.update(JSON.stringify([plan.today, [...plan.newTeams.keys()]]));
-  for (const { row, teamKey } of plan.added) hash.update(JSON.stringify([row.employeeNumber, row.name, row.email, teamKey, row.startDate, row.leavingDate]));
-  for (const u of plan.updates) hash.update(JSON.stringify([u.person.id, u.row.name, u.row.email, u.move ? u.teamKey : null, u.row.startDate, u.row.leavingDate, u.deactivate]));
+  for (const { row, teamKey } of plan.added)
+    hash.update(JSON.stringify([row.employeeNumber, row.name, row.email, teamKey, row.startDate, row.leavingDate]));
+  for (const u of plan.updates)
+    hash.update(
+      JSON.stringify([
+        u.person.id,
+        u.row.name,
+        u.row.email,
+        u.move ? u.teamKey : null,
+        u.row.startDate,
+        u.row.leavingDate,
+        u.deactivate,
+      ]),
+    );
   return hash.digest("hex");
 }
 
@@ -282,22 +344,43 @@ function cleanFileName(name: string): string {
   return base.replace(/[\u0000-\u001F\u007F]/g, "").slice(0, 255) || "roster.csv";
 }
 
-export type UploadResult = { ok: true; uploadId: string; summary: RosterSummary } | { ok: false; error: string; howToSave: boolean };
+export type UploadResult =
+  { ok: true; uploadId: string; summary: RosterSummary } | { ok: false; error: string; howToSave: boolean };
 
 /**
  * Reads and checks an uploaded file and keeps it for its preview. A file refused as a whole (not CSV, empty,
  * wrong columns, not UTF-8, too large) is not kept: only its audit entry is written.
  */
-export async function uploadRoster(db: Db, hr: CurrentUser, file: { name: string; bytes: Uint8Array }, request: RequestInfo & { now: Date }): Promise<UploadResult> {
+export async function uploadRoster(
+  db: Db,
+  hr: CurrentUser,
+  file: { name: string; bytes: Uint8Array },
+  request: RequestInfo & { now: Date },
+): Promise<UploadResult> {
   const fileName = cleanFileName(file.name);
   const sha256 = createHash("sha256").update(file.bytes).digest("hex");
   const audit = { organisationId: hr.organisationId, actorUserId: hr.id, subjectType: "roster-upload" };
   const read =
     file.bytes.length > ROSTER_MAX_BYTES
-      ? { ok: false as const, error: { code: "too-large", message: `The file is larger than ${ROSTER_MAX_MEGABYTES} MB. Split it into smaller files and upload each one.`, howToSave: false } }
+      ? {
+          ok: false as const,
+          error: {
+            code: "too-large",
+            message: `The file is larger than ${ROSTER_MAX_MEGABYTES} MB. Split it into smaller files and upload each one.`,
+            howToSave: false,
+          },
+        }
       : readRosterFile(file.bytes);
   if (!read.ok) {
-    await writeAudit(db, { ...audit, action: "roster.refused", details: { fileName, sha256, byteSize: file.bytes.length, reason: read.error.code } }, request);
+    await writeAudit(
+      db,
+      {
+        ...audit,
+        action: "roster.refused",
+        details: { fileName, sha256, byteSize: file.bytes.length, reason: read.error.code },
+      },
+      request,
+    );
     return { ok: false, error: read.error.message, howToSave: read.error.howToSave };
   }
   const plan = await planRoster(db, hr, read.records, request.now);
@@ -317,7 +400,19 @@ export async function uploadRoster(db: Db, hr: CurrentUser, file: { name: string
     .returning({ id: rosterUploads.id });
   await writeAudit(
     db,
-    { ...audit, action: "roster.uploaded", subjectId: upload.id, details: { fileName, sha256, byteSize: file.bytes.length, status: summary.status, problems: summary.problemCount, counts: summary.counts } },
+    {
+      ...audit,
+      action: "roster.uploaded",
+      subjectId: upload.id,
+      details: {
+        fileName,
+        sha256,
+        byteSize: file.bytes.length,
+        status: summary.status,
+        problems: summary.problemCount,
+        counts: summary.counts,
+      },
+    },
     request,
   );
   return { ok: true, uploadId: upload.id, summary };
@@ -339,14 +434,26 @@ export async function findRosterUpload(db: Db, hr: CurrentUser, uploadId: string
       summary: rosterUploads.summary,
     })
     .from(rosterUploads)
-    .where(and(eq(rosterUploads.id, uploadId), eq(rosterUploads.organisationId, hr.organisationId), eq(rosterUploads.uploadedBy, hr.id)));
+    .where(
+      and(
+        eq(rosterUploads.id, uploadId),
+        eq(rosterUploads.organisationId, hr.organisationId),
+        eq(rosterUploads.uploadedBy, hr.id),
+      ),
+    );
   return upload ? { ...upload, summary: upload.summary as RosterSummary } : null;
 }
 
 /** This HR officer's latest uploads, for the upload page. */
 export async function recentRosterUploads(db: Db, hr: CurrentUser, limit = 10) {
   const rows = await db
-    .select({ id: rosterUploads.id, fileName: rosterUploads.fileName, createdAt: rosterUploads.createdAt, appliedAt: rosterUploads.appliedAt, status: sql<string>`${rosterUploads.summary}->>'status'` })
+    .select({
+      id: rosterUploads.id,
+      fileName: rosterUploads.fileName,
+      createdAt: rosterUploads.createdAt,
+      appliedAt: rosterUploads.appliedAt,
+      status: sql<string>`${rosterUploads.summary}->>'status'`,
+    })
     .from(rosterUploads)
     .where(and(eq(rosterUploads.organisationId, hr.organisationId), eq(rosterUploads.uploadedBy, hr.id)))
     .orderBy(desc(rosterUploads.createdAt))
@@ -365,7 +472,12 @@ export type ApplyOutcome =
   | { outcome: "applied"; counts: RosterCounts; linkRecipients: LinkRecipient[] };
 
 /** Writes a checked plan: every statement set-based, so 50,000 rows take a handful of statements. */
-async function writePlan(tx: Db, hr: CurrentUser, plan: Plan, options: { withLinks: boolean; now: Date }): Promise<LinkRecipient[]> {
+async function writePlan(
+  tx: Db,
+  hr: CurrentUser,
+  plan: Plan,
+  options: { withLinks: boolean; now: Date },
+): Promise<LinkRecipient[]> {
   const { today } = plan;
   const now = options.now.toISOString();
   const teamIds = new Map(plan.teamIds);
@@ -403,7 +515,13 @@ async function writePlan(tx: Db, hr: CurrentUser, plan: Plan, options: { withLin
           )
           select id, employee_number, name, email from added`,
     );
-    newPeople = inserted.map((p) => ({ id: p.id, employeeNumber: p.employee_number, name: p.name, email: p.email, token: null }));
+    newPeople = inserted.map((p) => ({
+      id: p.id,
+      employeeNumber: p.employee_number,
+      name: p.name,
+      email: p.email,
+      token: null,
+    }));
   }
 
   if (plan.updates.length > 0) {
@@ -438,7 +556,9 @@ async function writePlan(tx: Db, hr: CurrentUser, plan: Plan, options: { withLin
     }
 
     // Movers, as setTeam does it: the open membership ends on the day (never before it began) and the new one starts then.
-    const movers = plan.updates.filter((u) => u.move).map((u) => ({ id: u.person.id, team_id: teamIds.get(u.teamKey) }));
+    const movers = plan.updates
+      .filter((u) => u.move)
+      .map((u) => ({ id: u.person.id, team_id: teamIds.get(u.teamKey) }));
     if (movers.length > 0) {
       const closed = await queryRows<{ user_id: string; ended_on: string }>(
         tx,
@@ -450,11 +570,15 @@ async function writePlan(tx: Db, hr: CurrentUser, plan: Plan, options: { withLin
       await tx.execute(sql`insert into team_memberships (user_id, team_id, started_on, created_at)
                            select r.id, r.team_id, r.started_on, ${now}::timestamptz
                            from jsonb_to_recordset(${json(movers.map((m) => ({ ...m, started_on: startsOn.get(m.id) ?? today })))}) as r(id uuid, team_id uuid, started_on date)`);
-      await tx.execute(sql`update users u set team_id = r.team_id from jsonb_to_recordset(${json(movers)}) as r(id uuid, team_id uuid) where u.id = r.id`);
+      await tx.execute(
+        sql`update users u set team_id = r.team_id from jsonb_to_recordset(${json(movers)}) as r(id uuid, team_id uuid) where u.id = r.id`,
+      );
     }
 
     // Leavers, as deactivatePerson does it: their membership ends on their leaving date and their sessions end now.
-    const leavers = plan.updates.filter((u) => u.deactivate).map((u) => ({ id: u.person.id, leaving_date: u.row.leavingDate }));
+    const leavers = plan.updates
+      .filter((u) => u.deactivate)
+      .map((u) => ({ id: u.person.id, leaving_date: u.row.leavingDate }));
     if (leavers.length > 0) {
       await tx.execute(sql`update team_memberships m set ended_on = greatest(r.leaving_date, m.started_on)
                            from jsonb_to_recordset(${json(leavers)}) as r(id uuid, leaving_date date)
@@ -466,7 +590,13 @@ async function writePlan(tx: Db, hr: CurrentUser, plan: Plan, options: { withLin
 
   let recipients: LinkRecipient[] = [
     ...newPeople,
-    ...plan.updates.filter(needsNewLink).map((u) => ({ id: u.person.id, employeeNumber: u.row.employeeNumber, name: u.row.name, email: u.row.email, token: null })),
+    ...plan.updates.filter(needsNewLink).map((u) => ({
+      id: u.person.id,
+      employeeNumber: u.row.employeeNumber,
+      name: u.row.name,
+      email: u.row.email,
+      token: null,
+    })),
   ];
   if (options.withLinks && recipients.length > 0) {
     // The same links createPasswordLink makes ("set", 7 days, stored hashed); any earlier unused link was retired above.
@@ -497,9 +627,22 @@ export async function applyRosterUpload(
     const tx = transaction as unknown as Db;
     await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`roster-import:${hr.organisationId}`}))`);
     const [upload] = await tx
-      .select({ id: rosterUploads.id, appliedAt: rosterUploads.appliedAt, content: rosterUploads.content, fileName: rosterUploads.fileName, sha256: rosterUploads.sha256, summary: rosterUploads.summary })
+      .select({
+        id: rosterUploads.id,
+        appliedAt: rosterUploads.appliedAt,
+        content: rosterUploads.content,
+        fileName: rosterUploads.fileName,
+        sha256: rosterUploads.sha256,
+        summary: rosterUploads.summary,
+      })
       .from(rosterUploads)
-      .where(and(eq(rosterUploads.id, uploadId), eq(rosterUploads.organisationId, hr.organisationId), eq(rosterUploads.uploadedBy, hr.id)))
+      .where(
+        and(
+          eq(rosterUploads.id, uploadId),
+          eq(rosterUploads.organisationId, hr.organisationId),
+          eq(rosterUploads.uploadedBy, hr.id),
+        ),
+      )
       .for("update");
     if (!upload) return { outcome: "not-found" as const };
     if (upload.appliedAt) return { outcome: "already-applied" as const };
@@ -507,16 +650,36 @@ export async function applyRosterUpload(
     if (!read.ok) return { outcome: "invalid" as const };
     const plan = await planRoster(tx, hr, read.records, request.now);
     const summary = summarise(plan);
-    const audit = { organisationId: hr.organisationId, actorUserId: hr.id, subjectType: "roster-upload", subjectId: upload.id };
+    const audit = {
+      organisationId: hr.organisationId,
+      actorUserId: hr.id,
+      subjectType: "roster-upload",
+      subjectId: upload.id,
+    };
     const details = { fileName: upload.fileName, sha256: upload.sha256, counts: summary.counts };
     if (summary.status === "invalid" || summary.planDigest !== input.planDigest) {
       // Someone changed the organisation's people since the preview (or the day turned): show the new preview, write nothing else.
-      await tx.update(rosterUploads).set({ summary: { ...summary, rechecked: true } }).where(eq(rosterUploads.id, upload.id));
-      await writeAudit(tx, { ...audit, action: "roster.rechecked", details: { ...details, status: summary.status, problems: summary.problemCount } }, request);
+      await tx
+        .update(rosterUploads)
+        .set({ summary: { ...summary, rechecked: true } })
+        .where(eq(rosterUploads.id, upload.id));
+      await writeAudit(
+        tx,
+        {
+          ...audit,
+          action: "roster.rechecked",
+          details: { ...details, status: summary.status, problems: summary.problemCount },
+        },
+        request,
+      );
       return { outcome: summary.status === "invalid" ? ("invalid" as const) : ("rechecked" as const) };
     }
     const linkRecipients = await writePlan(tx, hr, plan, { withLinks: options.withLinks, now: request.now });
-    const applied: RosterSummary = { ...summary, status: "applied", applied: { at: request.now.toISOString(), counts: summary.counts } };
+    const applied: RosterSummary = {
+      ...summary,
+      status: "applied",
+      applied: { at: request.now.toISOString(), counts: summary.counts },
+    };
     const claimed = await tx
       .update(rosterUploads)
       .set({ appliedAt: request.now, summary: applied })
@@ -531,7 +694,15 @@ export async function applyRosterUpload(
 const MAIL_CONCURRENCY = 4;
 
 /** E-mails each new person their one-time link, after the import has committed: a failed e-mail never undoes it. */
-async function emailLinks(db: Db, mailer: Mailer, hr: CurrentUser, uploadId: string, people: LinkRecipient[], baseUrl: string, request: RequestInfo & { now: Date }) {
+async function emailLinks(
+  db: Db,
+  mailer: Mailer,
+  hr: CurrentUser,
+  uploadId: string,
+  people: LinkRecipient[],
+  baseUrl: string,
+  request: RequestInfo & { now: Date },
+) {
   const failed: { employeeNumber: string; name: string; email: string }[] = [];
   let next = 0;
   await Promise.all(
@@ -573,7 +744,11 @@ async function emailLinks(db: Db, mailer: Mailer, hr: CurrentUser, uploadId: str
       action: "roster.links-emailed",
       subjectType: "roster-upload",
       subjectId: uploadId,
-      details: { sent: links.sent, failed: failed.length, failedEmployeeNumbers: failed.slice(0, STORED_PROBLEMS).map((f) => f.employeeNumber) },
+      details: {
+        sent: links.sent,
+        failed: failed.length,
+        failedEmployeeNumbers: failed.slice(0, STORED_PROBLEMS).map((f) => f.employeeNumber),
+      },
     },
     request,
   );

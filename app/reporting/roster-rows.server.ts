@@ -30,18 +30,20 @@ export function parseRosterDate(value: string): { ok: true; date: string } | { o
     return { ok: false, message: "Enter a date like 2026-04-01 or 01/04/2026" };
   }
   const date = new Date(Date.UTC(year, month - 1, day));
-  if (year < 1900 || year > 2200 || date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) {
+  if (
+    year < 1900 ||
+    year > 2200 ||
+    date.getUTCFullYear() !== year ||
+    date.getUTCMonth() !== month - 1 ||
+    date.getUTCDate() !== day
+  ) {
     return { ok: false, message: `${value} is not a real date` };
   }
   return { ok: true, date: date.toISOString().slice(0, 10) };
 }
 
 const required = (what: string, max: number) =>
-  z
-    .string()
-    .trim()
-    .min(1, `Enter the ${what}`)
-    .max(max, `The ${what} must be ${max} characters or fewer`);
+  z.string().trim().min(1, `Enter the ${what}`).max(max, `The ${what} must be ${max} characters or fewer`);
 
 const dateCell = z.string().transform((value, ctx) => {
   const parsed = parseRosterDate(value);
@@ -51,17 +53,22 @@ const dateCell = z.string().transform((value, ctx) => {
 });
 
 export const rosterRowSchema = z.object({
-    employeeNumber: required("employee number", 50).regex(/^[\p{L}\p{N}][\p{L}\p{N} ._/-]*$/u, "The employee number can only have letters, numbers, spaces, hyphens, full stops, slashes and underscores"),
-    name: required("name", 200),
-    email: required("email address", 254).pipe(z.email("Enter an email address in the correct format, like name@example.gov.uk")),
-    team: required("team", 100).transform((t) => t.replace(/\s+/g, " ")),
-    startDate: z.string().trim().min(1, "Enter the start date").pipe(dateCell),
-    leavingDate: z
-      .string()
-      .trim()
-      .transform((v) => (v === "" ? null : v))
-      .pipe(dateCell.nullable()),
-  });
+  employeeNumber: required("employee number", 50).regex(
+    /^[\p{L}\p{N}][\p{L}\p{N} ._/-]*$/u,
+    "The employee number can only have letters, numbers, spaces, hyphens, full stops, slashes and underscores",
+  ),
+  name: required("name", 200),
+  email: required("email address", 254).pipe(
+    z.email("Enter an email address in the correct format, like name@example.gov.uk"),
+  ),
+  team: required("team", 100).transform((t) => t.replace(/\s+/g, " ")),
+  startDate: z.string().trim().min(1, "Enter the start date").pipe(dateCell),
+  leavingDate: z
+    .string()
+    .trim()
+    .transform((v) => (v === "" ? null : v))
+    .pipe(dateCell.nullable()),
+});
 
 const START_AFTER_LEAVING = "The leaving date must be the same as or after the start date";
 
@@ -86,7 +93,11 @@ export function validateRosterRows(records: RosterRecord[]): { rows: RosterRow[]
   const emailLines = new Map<string, number>();
   for (const record of records) {
     if (record.extraCells > 0) {
-      problems.push({ line: record.line, column: "Whole row", message: "This row has more values than the header line has columns" });
+      problems.push({
+        line: record.line,
+        column: "Whole row",
+        message: "This row has more values than the header line has columns",
+      });
     }
     const parsed = rosterRowSchema.safeParse(record.cells);
     if (!parsed.success) {
@@ -99,17 +110,28 @@ export function validateRosterRows(records: RosterRecord[]): { rows: RosterRow[]
       }
     }
     const datesReversed = startsAfterLeaving(record.cells);
-    if (datesReversed) problems.push({ line: record.line, column: COLUMN_LABELS.leavingDate, message: START_AFTER_LEAVING });
+    if (datesReversed)
+      problems.push({ line: record.line, column: COLUMN_LABELS.leavingDate, message: START_AFTER_LEAVING });
     const employeeNumber = record.cells.employeeNumber.trim();
     const email = emailKey(record.cells.email.trim());
     if (employeeNumber !== "") {
       const first = employeeLines.get(employeeNumber);
-      if (first !== undefined) problems.push({ line: record.line, column: COLUMN_LABELS.employeeNumber, message: `Employee number ${employeeNumber} is also on line ${first}` });
+      if (first !== undefined)
+        problems.push({
+          line: record.line,
+          column: COLUMN_LABELS.employeeNumber,
+          message: `Employee number ${employeeNumber} is also on line ${first}`,
+        });
       else employeeLines.set(employeeNumber, record.line);
     }
     if (email !== "") {
       const first = emailLines.get(email);
-      if (first !== undefined) problems.push({ line: record.line, column: COLUMN_LABELS.email, message: `This email address is also on line ${first}` });
+      if (first !== undefined)
+        problems.push({
+          line: record.line,
+          column: COLUMN_LABELS.email,
+          message: `This email address is also on line ${first}`,
+        });
       else emailLines.set(email, record.line);
     }
     if (parsed.success && !datesReversed && record.extraCells === 0) rows.push({ line: record.line, ...parsed.data });

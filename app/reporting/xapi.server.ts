@@ -46,7 +46,8 @@ export function xapiVocabulary(serviceUrl: string) {
     attested: `${base}/xapi/verbs/attested`,
     withdrew: `${base}/xapi/verbs/withdrew`,
     module: (slug: string) => `${base}/training/${encodeURIComponent(slug)}`,
-    scenario: (slug: string, scenarioId: string) => `${base}/training/${encodeURIComponent(slug)}/scenarios/${encodeURIComponent(scenarioId)}`,
+    scenario: (slug: string, scenarioId: string) =>
+      `${base}/training/${encodeURIComponent(slug)}/scenarios/${encodeURIComponent(scenarioId)}`,
     policyVersion: (id: string) => `${base}/code-of-conduct/versions/${id}`,
     extension: (name: string) => `${base}/xapi/extensions/${name}`,
   };
@@ -87,10 +88,16 @@ const iso = (column: string) => sql.raw(`to_char(${column} at time zone 'UTC', '
  * The source rows for the people and requirements the report rows select, up to the report's moment and, when
  * completion dates are given, within them (London days). One row per attempt, answer and ledger record.
  */
-export function statementSourcesQuery(rowsQuery: SQL, filters: Pick<ReportFilters, "completedFrom" | "completedTo">, at: Date): SQL {
+export function statementSourcesQuery(
+  rowsQuery: SQL,
+  filters: Pick<ReportFilters, "completedFrom" | "completedTo">,
+  at: Date,
+): SQL {
   const period: SQL[] = [sql`src.at_ts <= ${at.toISOString()}::timestamptz`];
-  if (filters.completedFrom) period.push(sql`(src.at_ts at time zone 'Europe/London')::date >= ${filters.completedFrom}::date`);
-  if (filters.completedTo) period.push(sql`(src.at_ts at time zone 'Europe/London')::date <= ${filters.completedTo}::date`);
+  if (filters.completedFrom)
+    period.push(sql`(src.at_ts at time zone 'Europe/London')::date >= ${filters.completedFrom}::date`);
+  if (filters.completedTo)
+    period.push(sql`(src.at_ts at time zone 'Europe/London')::date <= ${filters.completedTo}::date`);
   return sql`
     with sel as (select distinct r.user_id, r.requirement_id from (${rowsQuery}) r),
     wanted as (
@@ -163,7 +170,13 @@ export function statementsFor(row: StatementSource, v: Vocabulary): Record<strin
           verb: verb(v.withdrew, "withdrew"),
           object: { objectType: "StatementRef", id: uuidV5(`attestation/${row.subject_reference}`) },
           ...(row.reason ? { result: { response: row.reason } } : {}),
-          context: { language: LANGUAGE, extensions: { [v.extension("ledger-reference")]: row.reference, [v.extension("ledger-record-hash")]: row.record_hash } },
+          context: {
+            language: LANGUAGE,
+            extensions: {
+              [v.extension("ledger-reference")]: row.reference,
+              [v.extension("ledger-record-hash")]: row.record_hash,
+            },
+          },
           timestamp: row.at,
         },
       ];

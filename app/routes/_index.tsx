@@ -9,13 +9,22 @@ export const meta: MetaFunction = () => [{ title: "Home – Social media code of
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const user = await requireUser(request, context);
-  const [summary, tasks] = await Promise.all([homeSummary(context.db, user), staffTasks(context.db, user, context.now())]);
+  const [summary, tasks] = await Promise.all([
+    homeSummary(context.db, user),
+    staffTasks(context.db, user, context.now()),
+  ]);
   return { user: { name: user.name, role: user.role, organisationName: user.organisationName }, tasks, ...summary };
 }
 
 const ROLE_NAMES = { staff: "Staff", hr: "HR", admin: "Administrator" } as const;
 
-function TeamTable({ caption, teams }: { caption: string; teams: { id: string; name: string; members: number; champions: string[] }[] }) {
+function TeamTable({
+  caption,
+  teams,
+}: {
+  caption: string;
+  teams: { id: string; name: string; members: number; champions: string[] }[];
+}) {
   return (
     <table className="govuk-table">
       <caption className="govuk-table__caption govuk-table__caption--m">{caption}</caption>
@@ -74,11 +83,18 @@ export default function Home() {
       </dl>
       <h2 className="govuk-heading-m">Your training and code of conduct</h2>
       <p className="govuk-body">
-        Take short scenario-based modules on {user.organisationName}’s social media policy, then sign its code of conduct.
+        Take short scenario-based modules on {user.organisationName}’s social media policy, then sign its code of
+        conduct.
       </p>
-      {tasks.length > 0 ? <TaskList items={tasks} /> : <p className="govuk-body">Your council has not set any training yet.</p>}
+      {tasks.length > 0 ? (
+        <TaskList items={tasks} />
+      ) : (
+        <p className="govuk-body">Your council has not set any training yet.</p>
+      )}
       {championed.length > 0 ? <TeamTable caption="Teams you champion" teams={championed} /> : null}
-      {organisationTeams.length > 0 ? <TeamTable caption={`Teams in ${user.organisationName}`} teams={organisationTeams} /> : null}
+      {organisationTeams.length > 0 ? (
+        <TeamTable caption={`Teams in ${user.organisationName}`} teams={organisationTeams} />
+      ) : null}
       {user.role === "admin" ? (
         <p className="govuk-body">
           <Link className="govuk-link" to="/admin/people">

@@ -28,13 +28,16 @@ type ActionData = { error?: string; link?: { name: string; url: string }; deacti
 export async function action({ request, context }: ActionFunctionArgs) {
   const admin = await requireRole(request, context, ["admin"]);
   const parsed = actionSchema.safeParse(Object.fromEntries(await request.formData()));
-  if (!parsed.success) return Response.json({ error: "Choose a person from the list" } satisfies ActionData, { status: 400 });
+  if (!parsed.success)
+    return Response.json({ error: "Choose a person from the list" } satisfies ActionData, { status: 400 });
   const info = { ...requestInfo(context), now: context.now() };
   if (parsed.data.intent === "password-link") {
     const issued = await issuePasswordLink(context.db, admin, parsed.data.personId, info);
     if (!issued) throw notFound();
     const baseUrl = context.config.serviceUrl ?? new URL(request.url).origin;
-    return Response.json({ link: { name: issued.person.name, url: passwordLinkUrl(baseUrl, issued.token) } } satisfies ActionData);
+    return Response.json({
+      link: { name: issued.person.name, url: passwordLinkUrl(baseUrl, issued.token) },
+    } satisfies ActionData);
   }
   const person = await deactivatePerson(context.db, admin, parsed.data.personId, info);
   if (!person) throw notFound();
@@ -58,7 +61,11 @@ export default function People() {
         </div>
       ) : null}
       {actionData?.deactivated ? (
-        <NotificationBanner id="deactivated" success heading={`${actionData.deactivated} can no longer sign in. Their records are kept.`} />
+        <NotificationBanner
+          id="deactivated"
+          success
+          heading={`${actionData.deactivated} can no longer sign in. Their records are kept.`}
+        />
       ) : null}
       <table className="govuk-table">
         <caption className="govuk-table__caption govuk-table__caption--m">
@@ -102,14 +109,22 @@ export default function People() {
                     <Form method="post">
                       <CsrfInput />
                       <input type="hidden" name="personId" value={p.id} />
-                      <button className="govuk-button govuk-button--secondary govuk-!-margin-bottom-0" name="intent" value="password-link">
+                      <button
+                        className="govuk-button govuk-button--secondary govuk-!-margin-bottom-0"
+                        name="intent"
+                        value="password-link"
+                      >
                         Password link<span className="govuk-visually-hidden"> for {p.name}</span>
                       </button>
                     </Form>
                     <Form method="post">
                       <CsrfInput />
                       <input type="hidden" name="personId" value={p.id} />
-                      <button className="govuk-button govuk-button--warning govuk-!-margin-bottom-0" name="intent" value="deactivate">
+                      <button
+                        className="govuk-button govuk-button--warning govuk-!-margin-bottom-0"
+                        name="intent"
+                        value="deactivate"
+                      >
                         Deactivate<span className="govuk-visually-hidden"> {p.name}</span>
                       </button>
                     </Form>
@@ -125,14 +140,18 @@ export default function People() {
           {page > 1 ? (
             <div className="govuk-pagination__prev">
               <Link className="govuk-link govuk-pagination__link" to={`?page=${page - 1}`} rel="prev">
-                <span className="govuk-pagination__link-title">Previous<span className="govuk-visually-hidden"> page</span></span>
+                <span className="govuk-pagination__link-title">
+                  Previous<span className="govuk-visually-hidden"> page</span>
+                </span>
               </Link>
             </div>
           ) : null}
           {page < pageCount ? (
             <div className="govuk-pagination__next">
               <Link className="govuk-link govuk-pagination__link" to={`?page=${page + 1}`} rel="next">
-                <span className="govuk-pagination__link-title">Next<span className="govuk-visually-hidden"> page</span></span>
+                <span className="govuk-pagination__link-title">
+                  Next<span className="govuk-visually-hidden"> page</span>
+                </span>
               </Link>
             </div>
           ) : null}

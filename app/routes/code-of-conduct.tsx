@@ -24,7 +24,12 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const { version, remaining, signature, previous } = status;
   return {
     organisationName: user.organisationName,
-    version: { id: version.id, label: version.versionLabel, effectiveDate: version.effectiveDate, sha256: version.sha256 },
+    version: {
+      id: version.id,
+      label: version.versionLabel,
+      effectiveDate: version.effectiveDate,
+      sha256: version.sha256,
+    },
     blocks: policyBlocks(version.body),
     remaining,
     signature: signature ? { reference: signature.reference, recordedAt: signature.recordedAt.toISOString() } : null,
@@ -38,7 +43,10 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const form = await request.formData();
   const parsed = signSchema.safeParse(Object.fromEntries(form));
   if (!parsed.success) return Response.json({ errors: fieldErrors(parsed.error) }, { status: 400 });
-  const result = await signCodeOfConduct(context.db, user, parsed.data, { ...requestInfo(context), now: context.now() });
+  const result = await signCodeOfConduct(context.db, user, parsed.data, {
+    ...requestInfo(context),
+    now: context.now(),
+  });
   if (!result.ok) return Response.json({ errors: result.errors }, { status: result.status });
   return redirect(`/records/${result.record.reference}?signed=1`);
 }

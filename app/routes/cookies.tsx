@@ -7,7 +7,10 @@ export default function Cookies() {
     <div className="govuk-grid-row">
       <div className="govuk-grid-column-two-thirds">
         <h1 className="govuk-heading-l">Cookies</h1>
-        <p className="govuk-body">This service puts two small files (cookies) on your device. Both are essential, so we do not ask for your consent.</p>
+        <p className="govuk-body">
+          This service puts two small files (cookies) on your device. Both are essential, so we do not ask for your
+          consent.
+        </p>
         <table className="govuk-table">
           <thead className="govuk-table__head">
             <tr className="govuk-table__row">
@@ -26,7 +29,9 @@ export default function Cookies() {
             <tr className="govuk-table__row">
               <td className="govuk-table__cell">session</td>
               <td className="govuk-table__cell">Keeps you signed in</td>
-              <td className="govuk-table__cell">After 30 minutes without activity, 12 hours at most, or when you sign out</td>
+              <td className="govuk-table__cell">
+                After 30 minutes without activity, 12 hours at most, or when you sign out
+              </td>
             </tr>
             <tr className="govuk-table__row">
               <td className="govuk-table__cell">csrf</td>

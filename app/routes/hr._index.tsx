@@ -15,9 +15,21 @@ const SECTIONS = [
     title: "Completion report",
     text: "Everyone and every requirement with their status, filtered by team, status, policy version and completion dates, as now or as at any past date. Each person's name opens their evidence: attempts and answers, signed records with their verification, and nudges, with a PDF evidence pack.",
   },
-  { href: "/hr/exports", title: "Exports", text: "Download records as CSV, Excel (XLSX) or xAPI statements for a learning record store, or a ZIP evidence pack for a team and period." },
-  { href: "/hr/roster", title: "Import the staff roster", text: "Upload a CSV of staff (employee number, name, e-mail, team, start date, and a leaving date for leavers), check it line by line, see what would change, then apply it in one go." },
-  { href: "/hr/withdraw", title: "Withdraw a signed record", text: "Add a withdrawal to the ledger, with your reason, for a record signed by mistake. The signed record itself is never changed." },
+  {
+    href: "/hr/exports",
+    title: "Exports",
+    text: "Download records as CSV, Excel (XLSX) or xAPI statements for a learning record store, or a ZIP evidence pack for a team and period.",
+  },
+  {
+    href: "/hr/roster",
+    title: "Import the staff roster",
+    text: "Upload a CSV of staff (employee number, name, e-mail, team, start date, and a leaving date for leavers), check it line by line, see what would change, then apply it in one go.",
+  },
+  {
+    href: "/hr/withdraw",
+    title: "Withdraw a signed record",
+    text: "Add a withdrawal to the ledger, with your reason, for a record signed by mistake. The signed record itself is never changed.",
+  },
 ];
 
 export default function HrHome() {
@@ -27,8 +39,8 @@ export default function HrHome() {
       <span className="govuk-caption-l">{organisationName}</span>
       <h1 className="govuk-heading-l">HR</h1>
       <p className="govuk-body">
-        Evidence of training and signed records for audits, disciplinary and Social Work England proceedings, and subject access requests. Every report you
-        open about a person, and every export, is written to the audit log.
+        Evidence of training and signed records for audits, disciplinary and Social Work England proceedings, and
+        subject access requests. Every report you open about a person, and every export, is written to the audit log.
       </p>
       <ul className="govuk-list">
         {SECTIONS.map((section) => (

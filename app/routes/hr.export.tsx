@@ -1,7 +1,14 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { redirect } from "@remix-run/node";
 import { notFound, requestInfo, requireRole } from "~/auth/access.server";
-import { backToExportsPage, EXPORT_FORMATS, serviceUrlOf, startExport, toWebStream, type ExportFormat } from "~/reporting/export.server";
+import {
+  backToExportsPage,
+  EXPORT_FORMATS,
+  serviceUrlOf,
+  startExport,
+  toWebStream,
+  type ExportFormat,
+} from "~/reporting/export.server";
 import { parseReportFilters } from "~/reporting/report.server";
 
 /** Streams the report as CSV, XLSX or xAPI statements: `/hr/export?format=csv&<the report's filters>`. */

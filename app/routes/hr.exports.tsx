@@ -62,8 +62,9 @@ export default function Exports() {
         <ErrorSummary errors={errors} fieldIds={{ status: "status", format: "format" }} />
         <h1 className="govuk-heading-l">Export the report</h1>
         <p className="govuk-body">
-          Download the report of everyone in your council and where they stand on each requirement, as it is now or as it was at the end of a
-          past day. Every download is recorded in the audit log with who made it, what was chosen and how many rows it held.
+          Download the report of everyone in your council and where they stand on each requirement, as it is now or as
+          it was at the end of a past day. Every download is recorded in the audit log with who made it, what was chosen
+          and how many rows it held.
         </p>
         <form method="get" action="/hr/export" noValidate>
           <div className={`govuk-form-group${errors.format ? " govuk-form-group--error" : ""}`}>
@@ -75,7 +76,15 @@ export default function Exports() {
                   const id = index === 0 ? "format" : `format-${index + 1}`;
                   return (
                     <div className="govuk-radios__item" key={format}>
-                      <input className="govuk-radios__input" id={id} name="format" type="radio" value={format} defaultChecked={values.format === format} aria-describedby={`${id}-hint`} />
+                      <input
+                        className="govuk-radios__input"
+                        id={id}
+                        name="format"
+                        type="radio"
+                        value={format}
+                        defaultChecked={values.format === format}
+                        aria-describedby={`${id}-hint`}
+                      />
                       <label className="govuk-label govuk-radios__label" htmlFor={id}>
                         {FORMAT_LABELS[format]}
                       </label>
@@ -106,7 +115,10 @@ export default function Exports() {
           </div>
 
           <div className={`govuk-form-group${errors.status ? " govuk-form-group--error" : ""}`}>
-            <fieldset className="govuk-fieldset" aria-describedby={`status-hint${errors.status ? " status-error" : ""}`}>
+            <fieldset
+              className="govuk-fieldset"
+              aria-describedby={`status-hint${errors.status ? " status-error" : ""}`}
+            >
               <legend className="govuk-fieldset__legend govuk-fieldset__legend--s">Status</legend>
               <div id="status-hint" className="govuk-hint">
                 Leave all unticked to include every status.
@@ -123,7 +135,10 @@ export default function Exports() {
                       value={status}
                       defaultChecked={values.status.includes(status)}
                     />
-                    <label className="govuk-label govuk-checkboxes__label" htmlFor={index === 0 ? "status" : `status-${status}`}>
+                    <label
+                      className="govuk-label govuk-checkboxes__label"
+                      htmlFor={index === 0 ? "status" : `status-${status}`}
+                    >
                       {STATUS_LABELS[status]}
                     </label>
                   </div>
@@ -137,7 +152,12 @@ export default function Exports() {
               Version of the code of conduct signed
             </label>
             <ErrorMessage id="policyVersion" message={errors.policyVersion} />
-            <select className="govuk-select" id="policyVersion" name="policyVersion" defaultValue={values.policyVersion}>
+            <select
+              className="govuk-select"
+              id="policyVersion"
+              name="policyVersion"
+              defaultValue={values.policyVersion}
+            >
               <option value="">Any version</option>
               {choices.policyVersions.map((v) => (
                 <option key={v.id} value={v.id}>
@@ -149,23 +169,39 @@ export default function Exports() {
 
           <fieldset className="govuk-fieldset govuk-!-margin-bottom-6">
             <legend className="govuk-fieldset__legend govuk-fieldset__legend--s">Completed between</legend>
-            <DateField name="completedFrom" label="First day" value={values.completedFrom} error={errors.completedFrom} />
+            <DateField
+              name="completedFrom"
+              label="First day"
+              value={values.completedFrom}
+              error={errors.completedFrom}
+            />
             <DateField name="completedTo" label="Last day" value={values.completedTo} error={errors.completedTo} />
           </fieldset>
 
-          <DateField name="asAt" label="As at the end of (leave empty for now)" value={values.asAt} error={errors.asAt} />
+          <DateField
+            name="asAt"
+            label="As at the end of (leave empty for now)"
+            value={values.asAt}
+            error={errors.asAt}
+          />
 
           <div className="govuk-button-group">
             <button type="submit" className="govuk-button" data-module="govuk-button">
               Download the report
             </button>
-            <button type="submit" className="govuk-button govuk-button--secondary" data-module="govuk-button" formAction="/hr/evidence-pack">
+            <button
+              type="submit"
+              className="govuk-button govuk-button--secondary"
+              data-module="govuk-button"
+              formAction="/hr/evidence-pack"
+            >
               Download an evidence pack (ZIP)
             </button>
           </div>
           <p className="govuk-body">
-            An evidence pack holds the report as CSV, the xAPI statements, each selected person&apos;s certificates and a manifest with the SHA-256 of
-            every file and the ledger&apos;s chain head, so an auditor can check that nothing in it was changed. It ignores the format chosen above.
+            An evidence pack holds the report as CSV, the xAPI statements, each selected person&apos;s certificates and
+            a manifest with the SHA-256 of every file and the ledger&apos;s chain head, so an auditor can check that
+            nothing in it was changed. It ignores the format chosen above.
           </p>
         </form>
       </div>

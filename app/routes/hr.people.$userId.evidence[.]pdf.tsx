@@ -5,7 +5,14 @@ import { openEvidence } from "~/reporting/evidence.server";
 
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const hr = await requireRole(request, context, ["hr"]);
-  const evidence = await openEvidence(context.db, hr, params.userId ?? "", "downloaded", requestInfo(context), context.now());
+  const evidence = await openEvidence(
+    context.db,
+    hr,
+    params.userId ?? "",
+    "downloaded",
+    requestInfo(context),
+    context.now(),
+  );
   if (!evidence) throw notFound();
   const pdf = await renderEvidencePdf(evidence);
   const day = evidence.producedAt.slice(0, 10);

@@ -5,7 +5,14 @@ import { StatusTag } from "~/components/status-tag";
 import { SummaryList } from "~/components/summary-list";
 import { Table } from "~/components/table";
 import { formatDate, formatDateTime } from "~/lib/dates";
-import { ATTEMPT_STATUS_LABELS, DELIVERY_STATUS_LABELS, NUDGE_KIND_LABELS, nothingRequired, ROLE_LABELS, verificationSentence } from "~/reporting/evidence-labels";
+import {
+  ATTEMPT_STATUS_LABELS,
+  DELIVERY_STATUS_LABELS,
+  NUDGE_KIND_LABELS,
+  nothingRequired,
+  ROLE_LABELS,
+  verificationSentence,
+} from "~/reporting/evidence-labels";
 import { openEvidence, type EvidenceAttestation, type PersonEvidence } from "~/reporting/evidence.server";
 import { STATUS_LABELS, type Status } from "~/tracking/status.server";
 
@@ -17,13 +24,24 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => {
 };
 
 // What HR sees about people is not kept in any cache.
-export const headers: HeadersFunction = ({ loaderHeaders }) => ({ "Cache-Control": loaderHeaders.get("Cache-Control") ?? "private, no-store" });
+export const headers: HeadersFunction = ({ loaderHeaders }) => ({
+  "Cache-Control": loaderHeaders.get("Cache-Control") ?? "private, no-store",
+});
 
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const hr = await requireRole(request, context, ["hr"]);
-  const evidence = await openEvidence(context.db, hr, params.userId ?? "", "viewed", requestInfo(context), context.now());
+  const evidence = await openEvidence(
+    context.db,
+    hr,
+    params.userId ?? "",
+    "viewed",
+    requestInfo(context),
+    context.now(),
+  );
   if (!evidence) throw notFound();
-  return Response.json({ evidence, statusLabels: STATUS_LABELS } satisfies LoaderData, { headers: { "Cache-Control": "private, no-store" } });
+  return Response.json({ evidence, statusLabels: STATUS_LABELS } satisfies LoaderData, {
+    headers: { "Cache-Control": "private, no-store" },
+  });
 }
 
 const capitalise = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
@@ -33,7 +51,9 @@ const Hash = ({ value }: { value: string }) => <code className="app-break-word">
 function Verification({ record }: { record: EvidenceAttestation }) {
   return (
     <p className="govuk-body">
-      <strong className={`govuk-tag ${record.verification.intact ? "govuk-tag--green" : "govuk-tag--red"}`}>{record.verification.intact ? "Verified" : "Verification failed"}</strong>{" "}
+      <strong className={`govuk-tag ${record.verification.intact ? "govuk-tag--green" : "govuk-tag--red"}`}>
+        {record.verification.intact ? "Verified" : "Verification failed"}
+      </strong>{" "}
       {capitalise(verificationSentence(record.verification).replace(/^(Verified|Verification failed): /, ""))}
     </p>
   );
@@ -64,7 +84,10 @@ function LedgerRecord({ record }: { record: EvidenceAttestation }) {
           </ul>
         ),
       },
-      { key: "Qualifying attempts", value: record.qualifyingAttemptIds.length ? record.qualifyingAttemptIds.join(", ") : "None" },
+      {
+        key: "Qualifying attempts",
+        value: record.qualifyingAttemptIds.length ? record.qualifyingAttemptIds.join(", ") : "None",
+      },
       { key: "Withdrawn", value: record.withdrawnBy ? `Yes, by record ${record.withdrawnBy}` : "No" },
     );
   } else {
@@ -101,8 +124,8 @@ export default function PersonEvidencePage() {
       <span className="govuk-caption-l">Evidence held by {evidence.organisation.name}</span>
       <h1 className="govuk-heading-l">{person.name}</h1>
       <p className="govuk-body">
-        Produced on {formatDateTime(evidence.producedAt)} (UK time) from the records as they stood then. Opening this page and downloading the pack are
-        recorded in the audit log.
+        Produced on {formatDateTime(evidence.producedAt)} (UK time) from the records as they stood then. Opening this
+        page and downloading the pack are recorded in the audit log.
       </p>
       <p className="govuk-body">
         <a className="govuk-link" href={`/hr/people/${person.id}/evidence.pdf`} download>
@@ -201,7 +224,9 @@ export default function PersonEvidencePage() {
       ))}
 
       <h2 className="govuk-heading-m">Ledger records ({evidence.attestations.length})</h2>
-      {evidence.attestations.length === 0 ? <p className="govuk-body">No signatures or withdrawals are recorded.</p> : null}
+      {evidence.attestations.length === 0 ? (
+        <p className="govuk-body">No signatures or withdrawals are recorded.</p>
+      ) : null}
       {evidence.attestations.map((record) => (
         <LedgerRecord key={record.reference} record={record} />
       ))}
@@ -209,7 +234,10 @@ export default function PersonEvidencePage() {
       {evidence.chainHead ? (
         <SummaryList
           rows={[
-            { key: "Record", value: `${evidence.chainHead.reference} (position ${evidence.chainHead.seq}, recorded ${formatDateTime(evidence.chainHead.recordedAt)})` },
+            {
+              key: "Record",
+              value: `${evidence.chainHead.reference} (position ${evidence.chainHead.seq}, recorded ${formatDateTime(evidence.chainHead.recordedAt)})`,
+            },
             { key: "Hash", value: <Hash value={evidence.chainHead.hash} /> },
           ]}
         />
@@ -225,7 +253,11 @@ export default function PersonEvidencePage() {
           caption="Nudges, reminders and escalations sent to them"
           captionClass="govuk-table__caption--s"
           columns={[
-            { header: "Sent", cell: (n: PersonEvidence["nudges"][number]) => formatDateTime(n.createdAt), rowHeader: true },
+            {
+              header: "Sent",
+              cell: (n: PersonEvidence["nudges"][number]) => formatDateTime(n.createdAt),
+              rowHeader: true,
+            },
             { header: "Kind", cell: (n) => NUDGE_KIND_LABELS[n.kind] },
             { header: "From", cell: (n) => n.senderName ?? "The service" },
             { header: "Message", cell: (n) => n.message ?? "" },

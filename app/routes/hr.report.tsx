@@ -11,15 +11,26 @@ import { STATUS_LABELS, STATUSES, type Status } from "~/tracking/status.server";
 
 export const meta: MetaFunction = () => [{ title: "Completion report – HR – Social media code of conduct" }];
 
-type LoaderData = ReportView & { organisationName: string; pageSize: number; statuses: { value: Status; label: string }[] };
+type LoaderData = ReportView & {
+  organisationName: string;
+  pageSize: number;
+  statuses: { value: Status; label: string }[];
+};
 
 // What HR sees about people is not kept in any cache.
-export const headers: HeadersFunction = ({ loaderHeaders }) => ({ "Cache-Control": loaderHeaders.get("Cache-Control") ?? "private, no-store" });
+export const headers: HeadersFunction = ({ loaderHeaders }) => ({
+  "Cache-Control": loaderHeaders.get("Cache-Control") ?? "private, no-store",
+});
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const hr = await requireRole(request, context, ["hr"]);
   const view = await reportView(context.db, hr.organisationId, new URL(request.url).searchParams, context.now());
-  const data: LoaderData = { ...view, organisationName: hr.organisationName, pageSize: REPORT_PAGE_SIZE, statuses: STATUSES.map((value) => ({ value, label: STATUS_LABELS[value] })) };
+  const data: LoaderData = {
+    ...view,
+    organisationName: hr.organisationName,
+    pageSize: REPORT_PAGE_SIZE,
+    statuses: STATUSES.map((value) => ({ value, label: STATUS_LABELS[value] })),
+  };
   return Response.json(data, { status: view.ok ? 200 : 400, headers: { "Cache-Control": "private, no-store" } });
 }
 
@@ -34,14 +45,34 @@ function FieldError({ id, error }: { id: string; error?: string }) {
   );
 }
 
-function Select({ id, label, error, options, defaultValue, emptyLabel }: { id: string; label: string; error?: string; options: { value: string; label: string }[]; defaultValue: string; emptyLabel: string }) {
+function Select({
+  id,
+  label,
+  error,
+  options,
+  defaultValue,
+  emptyLabel,
+}: {
+  id: string;
+  label: string;
+  error?: string;
+  options: { value: string; label: string }[];
+  defaultValue: string;
+  emptyLabel: string;
+}) {
   return (
     <div className={`govuk-form-group${error ? " govuk-form-group--error" : ""}`}>
       <label className="govuk-label" htmlFor={id}>
         {label}
       </label>
       <FieldError id={id} error={error} />
-      <select className={`govuk-select${error ? " govuk-select--error" : ""}`} id={id} name={id} defaultValue={defaultValue} aria-describedby={error ? `${id}-error` : undefined}>
+      <select
+        className={`govuk-select${error ? " govuk-select--error" : ""}`}
+        id={id}
+        name={id}
+        defaultValue={defaultValue}
+        aria-describedby={error ? `${id}-error` : undefined}
+      >
         <option value="">{emptyLabel}</option>
         {options.map((o) => (
           <option key={o.value} value={o.value}>
@@ -53,7 +84,19 @@ function Select({ id, label, error, options, defaultValue, emptyLabel }: { id: s
   );
 }
 
-function DateField({ id, label, hint, error, defaultValue }: { id: string; label: string; hint: string; error?: string; defaultValue: string }) {
+function DateField({
+  id,
+  label,
+  hint,
+  error,
+  defaultValue,
+}: {
+  id: string;
+  label: string;
+  hint: string;
+  error?: string;
+  defaultValue: string;
+}) {
   const describedBy = [`${id}-hint`, error ? `${id}-error` : null].filter(Boolean).join(" ");
   return (
     <div className={`govuk-form-group${error ? " govuk-form-group--error" : ""}`}>
@@ -64,7 +107,14 @@ function DateField({ id, label, hint, error, defaultValue }: { id: string; label
         {hint}
       </div>
       <FieldError id={id} error={error} />
-      <input className={`govuk-input govuk-input--width-10${error ? " govuk-input--error" : ""}`} type="date" id={id} name={id} defaultValue={defaultValue} aria-describedby={describedBy} />
+      <input
+        className={`govuk-input govuk-input--width-10${error ? " govuk-input--error" : ""}`}
+        type="date"
+        id={id}
+        name={id}
+        defaultValue={defaultValue}
+        aria-describedby={describedBy}
+      />
     </div>
   );
 }
@@ -94,7 +144,10 @@ function Filters({ data }: { data: LoaderData }) {
             error={errors.policyVersion}
             emptyLabel="Any version, or none"
             defaultValue={params.get("policyVersion") ?? ""}
-            options={data.options.policyVersions.map((v) => ({ value: v.id, label: `Version ${v.label} (in force from ${formatDate(v.effectiveDate)})` }))}
+            options={data.options.policyVersions.map((v) => ({
+              value: v.id,
+              label: `Version ${v.label} (in force from ${formatDate(v.effectiveDate)})`,
+            }))}
           />
           <DateField
             id="asAt"
@@ -112,8 +165,18 @@ function Filters({ data }: { data: LoaderData }) {
               <div className="govuk-checkboxes govuk-checkboxes--small" data-module="govuk-checkboxes">
                 {data.statuses.map((s, i) => (
                   <div key={s.value} className="govuk-checkboxes__item">
-                    <input className="govuk-checkboxes__input" id={i === 0 ? "status" : `status-${s.value}`} name="status" type="checkbox" value={s.value} defaultChecked={chosen.has(s.value)} />
-                    <label className="govuk-label govuk-checkboxes__label" htmlFor={i === 0 ? "status" : `status-${s.value}`}>
+                    <input
+                      className="govuk-checkboxes__input"
+                      id={i === 0 ? "status" : `status-${s.value}`}
+                      name="status"
+                      type="checkbox"
+                      value={s.value}
+                      defaultChecked={chosen.has(s.value)}
+                    />
+                    <label
+                      className="govuk-label govuk-checkboxes__label"
+                      htmlFor={i === 0 ? "status" : `status-${s.value}`}
+                    >
                       {s.label}
                     </label>
                   </div>
@@ -121,8 +184,20 @@ function Filters({ data }: { data: LoaderData }) {
               </div>
             </fieldset>
           </div>
-          <DateField id="completedFrom" label="Completed on or after" hint="For example, 2026-04-01" error={errors.completedFrom} defaultValue={params.get("completedFrom") ?? ""} />
-          <DateField id="completedTo" label="Completed on or before" hint="For example, 2026-06-30" error={errors.completedTo} defaultValue={params.get("completedTo") ?? ""} />
+          <DateField
+            id="completedFrom"
+            label="Completed on or after"
+            hint="For example, 2026-04-01"
+            error={errors.completedFrom}
+            defaultValue={params.get("completedFrom") ?? ""}
+          />
+          <DateField
+            id="completedTo"
+            label="Completed on or before"
+            hint="For example, 2026-06-30"
+            error={errors.completedTo}
+            defaultValue={params.get("completedTo") ?? ""}
+          />
         </div>
       </div>
       <div className="govuk-button-group">
@@ -153,8 +228,9 @@ function Results({ data }: { data: Extract<LoaderData, { ok: true }> }) {
     <>
       {asAtDay ? (
         <div className="govuk-inset-text" id="as-at">
-          <strong>As at the end of {formatDate(asAtDay)}.</strong> These are the figures that day would have shown: people who were staff then, in the teams they were in
-          then, with only what had been recorded by then. Later joiners, leavers, moves and signatures do not change them.
+          <strong>As at the end of {formatDate(asAtDay)}.</strong> These are the figures that day would have shown:
+          people who were staff then, in the teams they were in then, with only what had been recorded by then. Later
+          joiners, leavers, moves and signatures do not change them.
         </div>
       ) : (
         <p className="govuk-body">As at {formatDateTime(report.asAt)} (UK time).</p>
@@ -164,7 +240,12 @@ function Results({ data }: { data: Extract<LoaderData, { ok: true }> }) {
         columns={[
           { header: "Status", cell: (s: (typeof statuses)[number]) => s.label, rowHeader: true },
           { header: "Requirements", cell: (s) => number.format(report.totals.byStatus[s.value]), numeric: true },
-          { header: "Share", cell: (s) => (report.totals.rows ? `${Math.round((report.totals.byStatus[s.value] / report.totals.rows) * 100)}%` : "–"), numeric: true },
+          {
+            header: "Share",
+            cell: (s) =>
+              report.totals.rows ? `${Math.round((report.totals.byStatus[s.value] / report.totals.rows) * 100)}%` : "–",
+            numeric: true,
+          },
         ]}
         rows={statuses}
         rowKey={(s) => s.value}
@@ -195,7 +276,17 @@ function Results({ data }: { data: Extract<LoaderData, { ok: true }> }) {
       </ul>
       {report.rows.length === 0 ? (
         <p className="govuk-body" id="no-rows">
-          {report.totals.rows === 0 ? "Nobody matches these filters." : <>There are no rows on this page. <Link className="govuk-link" to={withQuery("/hr/report")}>Go to the first page</Link>.</>}
+          {report.totals.rows === 0 ? (
+            "Nobody matches these filters."
+          ) : (
+            <>
+              There are no rows on this page.{" "}
+              <Link className="govuk-link" to={withQuery("/hr/report")}>
+                Go to the first page
+              </Link>
+              .
+            </>
+          )}
         </p>
       ) : (
         <Table
@@ -227,7 +318,12 @@ function Results({ data }: { data: Extract<LoaderData, { ok: true }> }) {
           rowKey={(r) => `${r.user_id}-${r.requirement_id}`}
         />
       )}
-      <Pagination page={report.page} pageCount={report.pageCount} href={(page) => withQuery("/hr/report", `page=${page}`)} label="Pages of the report" />
+      <Pagination
+        page={report.page}
+        pageCount={report.pageCount}
+        href={(page) => withQuery("/hr/report", `page=${page}`)}
+        label="Pages of the report"
+      />
     </>
   );
 }

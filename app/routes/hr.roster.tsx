@@ -14,11 +14,18 @@ export const meta: MetaFunction = () => [{ title: "Import the staff roster – S
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const hr = await requireRole(request, context, ["hr"]);
-  return { uploads: await recentRosterUploads(context.db, hr), organisationName: hr.organisationName, maxMegabytes: ROSTER_MAX_MEGABYTES };
+  return {
+    uploads: await recentRosterUploads(context.db, hr),
+    organisationName: hr.organisationName,
+    maxMegabytes: ROSTER_MAX_MEGABYTES,
+  };
 }
 
 const uploadSchema = z.object({
-  file: z.custom<File>((v) => typeof v === "object" && v !== null && "arrayBuffer" in v && (v as File).name !== "", "Select a CSV file"),
+  file: z.custom<File>(
+    (v) => typeof v === "object" && v !== null && "arrayBuffer" in v && (v as File).name !== "",
+    "Select a CSV file",
+  ),
 });
 
 type ActionData = { errors: FieldErrors; howToSave?: boolean };
@@ -26,14 +33,27 @@ type ActionData = { errors: FieldErrors; howToSave?: boolean };
 export async function action({ request, context }: ActionFunctionArgs) {
   const hr = await requireRole(request, context, ["hr"]);
   const parsed = uploadSchema.safeParse({ file: (await request.formData()).get("file") });
-  if (!parsed.success) return Response.json({ errors: { file: "Select a CSV file" } } satisfies ActionData, { status: 400 });
+  if (!parsed.success)
+    return Response.json({ errors: { file: "Select a CSV file" } } satisfies ActionData, { status: 400 });
   const { file } = parsed.data;
-  const result = await uploadRoster(context.db, hr, { name: file.name, bytes: new Uint8Array(await file.arrayBuffer()) }, { ...requestInfo(context), now: context.now() });
-  if (!result.ok) return Response.json({ errors: { file: result.error }, howToSave: result.howToSave } satisfies ActionData, { status: 400 });
+  const result = await uploadRoster(
+    context.db,
+    hr,
+    { name: file.name, bytes: new Uint8Array(await file.arrayBuffer()) },
+    { ...requestInfo(context), now: context.now() },
+  );
+  if (!result.ok)
+    return Response.json({ errors: { file: result.error }, howToSave: result.howToSave } satisfies ActionData, {
+      status: 400,
+    });
   return redirect(`/hr/roster/${result.uploadId}`);
 }
 
-const STATUS_TEXT: Record<string, string> = { invalid: "Has problems", ready: "Checked, not applied", applied: "Applied" };
+const STATUS_TEXT: Record<string, string> = {
+  invalid: "Has problems",
+  ready: "Checked, not applied",
+  applied: "Applied",
+};
 
 export default function RosterUpload() {
   const { uploads, organisationName, maxMegabytes } = useLoaderData<typeof loader>();
@@ -46,7 +66,8 @@ export default function RosterUpload() {
         <span className="govuk-caption-l">{organisationName}</span>
         <h1 className="govuk-heading-l">Import the staff roster</h1>
         <p className="govuk-body">
-          Upload a CSV file of your staff. You will see what it would change, and every problem with its line and column, before anything is changed.
+          Upload a CSV file of your staff. You will see what it would change, and every problem with its line and
+          column, before anything is changed.
         </p>
         <table className="govuk-table">
           <caption className="govuk-table__caption govuk-table__caption--m">Columns the file must have</caption>
@@ -67,7 +88,10 @@ export default function RosterUpload() {
               ["Email", "Their work email address. They sign in with it."],
               ["Team", "The name of their team. A team that does not exist yet is created."],
               ["Start date", "The day they started, like 2026-04-01 or 01/04/2026."],
-              ["Leaving date (optional)", "The day they leave, in the same format. Leave it empty for people who are staying."],
+              [
+                "Leaving date (optional)",
+                "The day they leave, in the same format. Leave it empty for people who are staying.",
+              ],
             ].map(([column, what]) => (
               <tr key={column} className="govuk-table__row">
                 <th scope="row" className="govuk-table__header">
@@ -80,8 +104,13 @@ export default function RosterUpload() {
         </table>
         <ul className="govuk-list govuk-list--bullet">
           <li>The first line names the columns, in any order. Every line after it is one person.</li>
-          <li>People in the file are added, or updated when something about them has changed. People not in the file are left as they are.</li>
-          <li>Only a leaving date that is today or earlier deactivates someone. Their records and signatures are kept.</li>
+          <li>
+            People in the file are added, or updated when something about them has changed. People not in the file are
+            left as they are.
+          </li>
+          <li>
+            Only a leaving date that is today or earlier deactivates someone. Their records and signatures are kept.
+          </li>
           <li>An import never gives or takes away the HR or administrator role.</li>
           <li>If any line has a problem, nothing is changed.</li>
         </ul>
@@ -90,10 +119,15 @@ export default function RosterUpload() {
             <span className="govuk-details__summary-text">How to save a spreadsheet as CSV UTF-8</span>
           </summary>
           <div className="govuk-details__text">
-            <p className="govuk-body">The file must be saved as “CSV UTF-8” so that names with accents and other characters arrive as written.</p>
+            <p className="govuk-body">
+              The file must be saved as “CSV UTF-8” so that names with accents and other characters arrive as written.
+            </p>
             <ul className="govuk-list govuk-list--bullet">
               <li>Excel: choose File, Save a Copy (or Save As), then “CSV UTF-8 (Comma delimited) (*.csv)”.</li>
-              <li>LibreOffice Calc: choose File, Save As, “Text CSV (.csv)”, tick “Edit filter settings”, then choose “Unicode (UTF-8)”.</li>
+              <li>
+                LibreOffice Calc: choose File, Save As, “Text CSV (.csv)”, tick “Edit filter settings”, then choose
+                “Unicode (UTF-8)”.
+              </li>
               <li>Google Sheets: choose File, Download, “Comma-separated values (.csv)”.</li>
             </ul>
           </div>

@@ -39,7 +39,10 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const parsed = applySchema.safeParse(Object.fromEntries(await request.formData()));
   if (!parsed.success || !params.uploadId) throw notFound();
   const baseUrl = context.config.serviceUrl ?? new URL(request.url).origin;
-  const result = await applyRoster(context.db, context.mailer, hr, params.uploadId, parsed.data, baseUrl, { ...requestInfo(context), now: context.now() });
+  const result = await applyRoster(context.db, context.mailer, hr, params.uploadId, parsed.data, baseUrl, {
+    ...requestInfo(context),
+    now: context.now(),
+  });
   if (result.outcome === "not-found") throw notFound();
   // Applied, already applied, or checked again: the upload's page says which, and a refresh repeats nothing.
   return redirect(`/hr/roster/${params.uploadId}`);
@@ -87,7 +90,17 @@ function CountsTable({ summary, caption }: { summary: Omit<RosterSummary, "probl
   );
 }
 
-function PeopleTable({ caption, rows, total, withChanges }: { caption: string; rows: PreviewRow[]; total: number; withChanges?: boolean }) {
+function PeopleTable({
+  caption,
+  rows,
+  total,
+  withChanges,
+}: {
+  caption: string;
+  rows: PreviewRow[];
+  total: number;
+  withChanges?: boolean;
+}) {
   if (total === 0) return null;
   return (
     <table className="govuk-table">
@@ -115,14 +128,17 @@ function PeopleTable({ caption, rows, total, withChanges }: { caption: string; r
             <td className="govuk-table__cell">
               {row.name}
               <br />
-              <span className="govuk-hint govuk-!-font-size-16 govuk-!-margin-bottom-0">Employee number {row.employeeNumber}</span>
+              <span className="govuk-hint govuk-!-font-size-16 govuk-!-margin-bottom-0">
+                Employee number {row.employeeNumber}
+              </span>
             </td>
             <td className="govuk-table__cell">
               {withChanges && row.changes ? (
                 <ul className="govuk-list govuk-!-margin-bottom-0">
                   {row.changes.map((c) => (
                     <li key={c.field}>
-                      {c.field}: {c.field.endsWith("date") ? dateOrNone(c.from) : (c.from ?? "None")} to {c.field.endsWith("date") ? dateOrNone(c.to) : (c.to ?? "None")}
+                      {c.field}: {c.field.endsWith("date") ? dateOrNone(c.from) : (c.from ?? "None")} to{" "}
+                      {c.field.endsWith("date") ? dateOrNone(c.to) : (c.to ?? "None")}
                     </li>
                   ))}
                 </ul>
@@ -140,7 +156,11 @@ function PeopleTable({ caption, rows, total, withChanges }: { caption: string; r
   );
 }
 
-function Details({ upload }: { upload: { fileName: string; byteSize: number; createdAt: string | Date; sha256: string } }) {
+function Details({
+  upload,
+}: {
+  upload: { fileName: string; byteSize: number; createdAt: string | Date; sha256: string };
+}) {
   return (
     <dl className="govuk-summary-list">
       <div className="govuk-summary-list__row">
@@ -176,9 +196,13 @@ function Problems() {
       />
       <h1 className="govuk-heading-l">Fix the problems in the file</h1>
       {summary.rechecked ? (
-        <p className="govuk-body">People’s records changed after you uploaded this file, and it was checked again when you applied it.</p>
+        <p className="govuk-body">
+          People’s records changed after you uploaded this file, and it was checked again when you applied it.
+        </p>
       ) : null}
-      <p className="govuk-body">Nothing has been changed. Fix each problem in your spreadsheet, save it as CSV UTF-8 again and upload it.</p>
+      <p className="govuk-body">
+        Nothing has been changed. Fix each problem in your spreadsheet, save it as CSV UTF-8 again and upload it.
+      </p>
       <Details upload={upload} />
       <h2 className="govuk-heading-m">Problems by column</h2>
       <ul className="govuk-list govuk-list--bullet">
@@ -190,12 +214,14 @@ function Problems() {
       </ul>
       {summary.problemCount > storedProblems ? (
         <div className="govuk-inset-text">
-          The table shows the first {number(storedProblems)} of {number(summary.problemCount)} problems. Fix these and upload the file again to see the rest.
+          The table shows the first {number(storedProblems)} of {number(summary.problemCount)} problems. Fix these and
+          upload the file again to see the rest.
         </div>
       ) : null}
       <table className="govuk-table" id="problems" tabIndex={-1}>
         <caption className="govuk-table__caption govuk-table__caption--m">
-          Problems {number(first)} to {number(first + problems.length - 1)} of {number(Math.min(storedProblems, summary.problemCount))}
+          Problems {number(first)} to {number(first + problems.length - 1)} of{" "}
+          {number(Math.min(storedProblems, summary.problemCount))}
         </caption>
         <thead className="govuk-table__head">
           <tr className="govuk-table__row">
@@ -260,9 +286,22 @@ function ChangeTables({ summary, applied = false }: { summary: Omit<RosterSummar
     <>
       <PeopleTable caption={verb("added")} rows={summary.first.added} total={summary.counts.added} />
       <PeopleTable caption={verb("changed")} rows={summary.first.changed} total={summary.counts.changed} withChanges />
-      <PeopleTable caption={verb("deactivated")} rows={summary.first.deactivated} total={summary.counts.deactivated} withChanges />
-      <PeopleTable caption="People who have already left (left as they are)" rows={summary.first.alreadyLeft} total={summary.counts.alreadyLeft} />
-      <PeopleTable caption="People not added, because their leaving date has passed" rows={summary.first.notAdded} total={summary.counts.notAdded} />
+      <PeopleTable
+        caption={verb("deactivated")}
+        rows={summary.first.deactivated}
+        total={summary.counts.deactivated}
+        withChanges
+      />
+      <PeopleTable
+        caption="People who have already left (left as they are)"
+        rows={summary.first.alreadyLeft}
+        total={summary.counts.alreadyLeft}
+      />
+      <PeopleTable
+        caption="People not added, because their leaving date has passed"
+        rows={summary.first.notAdded}
+        total={summary.counts.notAdded}
+      />
       {summary.newTeams.length > 0 ? (
         <>
           <h2 className="govuk-heading-s">{applied ? "Teams created" : "New teams"}</h2>
@@ -302,15 +341,25 @@ function Preview() {
       ) : null}
       {summary.relinked > 0 ? (
         <p className="govuk-body">
-          {people(summary.relinked)} whose email address changes {summary.relinked === 1 ? "has" : "have"} not set a password yet: any link sent to the old address
-          will stop working, and {emailConfigured ? "a new one will be emailed to the new address." : "an administrator can give them a new one."}
+          {people(summary.relinked)} whose email address changes {summary.relinked === 1 ? "has" : "have"} not set a
+          password yet: any link sent to the old address will stop working, and{" "}
+          {emailConfigured
+            ? "a new one will be emailed to the new address."
+            : "an administrator can give them a new one."}
         </p>
       ) : null}
       <Form method="post">
         <CsrfInput />
         <input type="hidden" name="planDigest" value={summary.planDigest} />
         <div className="govuk-button-group">
-          <button type="submit" name="intent" value="apply" className="govuk-button" data-module="govuk-button" data-prevent-double-click="true">
+          <button
+            type="submit"
+            name="intent"
+            value="apply"
+            className="govuk-button"
+            data-module="govuk-button"
+            data-prevent-double-click="true"
+          >
             Apply these changes
           </button>
           <Link className="govuk-link" to="/hr/roster">
@@ -350,11 +399,14 @@ function Applied() {
                 </span>
                 <strong className="govuk-warning-text__text">
                   <span className="govuk-visually-hidden">Warning</span>
-                  The email to {people(links.failed.length)} could not be sent. They were still imported: an administrator can give them a link from the People page.
+                  The email to {people(links.failed.length)} could not be sent. They were still imported: an
+                  administrator can give them a link from the People page.
                 </strong>
               </div>
               <table className="govuk-table">
-                <caption className="govuk-table__caption govuk-table__caption--s">Emails that could not be sent</caption>
+                <caption className="govuk-table__caption govuk-table__caption--s">
+                  Emails that could not be sent
+                </caption>
                 <thead className="govuk-table__head">
                   <tr className="govuk-table__row">
                     <th scope="col" className="govuk-table__header">
@@ -383,8 +435,9 @@ function Applied() {
         </>
       ) : links?.mode === "admin" ? (
         <div className="govuk-inset-text">
-          Email is not set up for this service, so no links were sent. {people(links.people)} {links.people === 1 ? "needs" : "need"} a one-time link to set
-          their password: an administrator can give each of them one from the People page.
+          Email is not set up for this service, so no links were sent. {people(links.people)}{" "}
+          {links.people === 1 ? "needs" : "need"} a one-time link to set their password: an administrator can give each
+          of them one from the People page.
         </div>
       ) : null}
       <CountsTable summary={{ ...summary, counts }} caption="What the import changed" />

@@ -21,11 +21,19 @@ type ActionData = { errors?: FieldErrors; withdrawn?: { reference: string; withd
 export async function action({ request, context }: ActionFunctionArgs) {
   const hr = await requireRole(request, context, ["hr"]);
   const parsed = withdrawSchema.safeParse(Object.fromEntries(await request.formData()));
-  if (!parsed.success) return Response.json({ errors: fieldErrors(parsed.error) } satisfies ActionData, { status: 400 });
-  const result = await withdrawAttestation(context.db, hr, parsed.data, { ...requestInfo(context), now: context.now() });
+  if (!parsed.success)
+    return Response.json({ errors: fieldErrors(parsed.error) } satisfies ActionData, { status: 400 });
+  const result = await withdrawAttestation(context.db, hr, parsed.data, {
+    ...requestInfo(context),
+    now: context.now(),
+  });
   if (!result.ok) return Response.json({ errors: result.errors } satisfies ActionData, { status: result.status });
   return Response.json({
-    withdrawn: { reference: result.record.subjectReference ?? "", withdrawal: result.record.reference, created: result.created },
+    withdrawn: {
+      reference: result.record.subjectReference ?? "",
+      withdrawal: result.record.reference,
+      created: result.created,
+    },
   } satisfies ActionData);
 }
 
@@ -49,12 +57,19 @@ export default function Withdraw() {
           <h1 className="govuk-heading-l">Withdraw a signed record</h1>
         )}
         <p className="govuk-body">
-          Withdrawing adds a new record to the ledger that names the signed record and your reason. The signed record itself is never changed or
-          deleted. The person will see the withdrawal on their records page and will need to sign again.
+          Withdrawing adds a new record to the ledger that names the signed record and your reason. The signed record
+          itself is never changed or deleted. The person will see the withdrawal on their records page and will need to
+          sign again.
         </p>
         <Form method="post" noValidate onSubmit={onSubmit}>
           <CsrfInput />
-          <TextInput label="Reference of the signed record" hint="For example, ATT-7K2M-9QXD" spellCheck={false} error={errors.reference} {...register("reference")} />
+          <TextInput
+            label="Reference of the signed record"
+            hint="For example, ATT-7K2M-9QXD"
+            spellCheck={false}
+            error={errors.reference}
+            {...register("reference")}
+          />
           <div className={`govuk-form-group${errors.reason ? " govuk-form-group--error" : ""}`}>
             <label className="govuk-label" htmlFor="reason">
               Reason for withdrawing it
@@ -64,9 +79,20 @@ export default function Withdraw() {
                 <span className="govuk-visually-hidden">Error:</span> {errors.reason}
               </p>
             ) : null}
-            <textarea className={`govuk-textarea${errors.reason ? " govuk-textarea--error" : ""}`} id="reason" rows={4} aria-describedby={errors.reason ? "reason-error" : undefined} {...register("reason")} />
+            <textarea
+              className={`govuk-textarea${errors.reason ? " govuk-textarea--error" : ""}`}
+              id="reason"
+              rows={4}
+              aria-describedby={errors.reason ? "reason-error" : undefined}
+              {...register("reason")}
+            />
           </div>
-          <button type="submit" className="govuk-button govuk-button--warning" data-module="govuk-button" data-prevent-double-click="true">
+          <button
+            type="submit"
+            className="govuk-button govuk-button--warning"
+            data-module="govuk-button"
+            data-prevent-double-click="true"
+          >
             Withdraw the record
           </button>
         </Form>

@@ -4,7 +4,9 @@ import { recordForViewer } from "~/attestation/records.server";
 import { notFound, requireUser } from "~/auth/access.server";
 import { formatDateTime } from "~/lib/dates";
 
-export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data ? `Record ${data.reference}` : "Record"} – Social media code of conduct` }];
+export const meta: MetaFunction<typeof loader> = ({ data }) => [
+  { title: `${data ? `Record ${data.reference}` : "Record"} – Social media code of conduct` },
+];
 
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const user = await requireUser(request, context);
@@ -66,7 +68,10 @@ export default function Record() {
             ["Reference", r.reference],
             ["Record hash (SHA-256)", r.hash],
             ["Text hash (SHA-256)", r.policySha256],
-            ["Ledger check", r.intact ? "This record matches its hash" : "This record does NOT match its hash: tell HR"],
+            [
+              "Ledger check",
+              r.intact ? "This record matches its hash" : "This record does NOT match its hash: tell HR",
+            ],
           ].map(([key, value]) => (
             <div className="govuk-summary-list__row" key={key}>
               <dt className="govuk-summary-list__key">{key}</dt>

@@ -69,7 +69,8 @@ export default function Records() {
                 <td className="govuk-table__cell">
                   {r.withdrawn ? (
                     <>
-                      <strong className="govuk-tag govuk-tag--red">Withdrawn</strong> on {formatDateTime(r.withdrawn.at)}: {r.withdrawn.reason}
+                      <strong className="govuk-tag govuk-tag--red">Withdrawn</strong> on{" "}
+                      {formatDateTime(r.withdrawn.at)}: {r.withdrawn.reason}
                     </>
                   ) : (
                     <strong className="govuk-tag govuk-tag--green">Signed</strong>
@@ -115,7 +116,9 @@ export default function Records() {
                     </Link>
                   )}
                 </td>
-                <td className="govuk-table__cell govuk-table__cell--numeric">{a.answered ? `${Math.round((a.score / a.answered) * 100)}%` : "–"}</td>
+                <td className="govuk-table__cell govuk-table__cell--numeric">
+                  {a.answered ? `${Math.round((a.score / a.answered) * 100)}%` : "–"}
+                </td>
               </tr>
             ))}
           </tbody>

@@ -26,7 +26,11 @@ export async function action({ request, context }: ActionFunctionArgs) {
   });
   if (!parsed.success) return Response.json({ errors: fieldErrors(parsed.error) }, { status: 400 });
   const result = await setPasswordWithLink(context.db, parsed.data, { ...requestInfo(context), now: context.now() });
-  if (!result.ok) return Response.json({ errors: { form: "This link has expired or has already been used. Ask for a new one." } }, { status: 410 });
+  if (!result.ok)
+    return Response.json(
+      { errors: { form: "This link has expired or has already been used. Ask for a new one." } },
+      { status: 410 },
+    );
   return redirect("/sign-in?passwordSet=1");
 }
 
@@ -54,13 +58,28 @@ export default function SetPassword() {
       <div className="govuk-grid-column-two-thirds">
         <ErrorSummary errors={errors} />
         <h1 className="govuk-heading-l">Choose a password</h1>
-        <p className="govuk-body">For {email}. Use {MIN_PASSWORD_LENGTH} characters or more: three random words is a good way to make a strong password.</p>
+        <p className="govuk-body">
+          For {email}. Use {MIN_PASSWORD_LENGTH} characters or more: three random words is a good way to make a strong
+          password.
+        </p>
         <Form method="post" noValidate onSubmit={onSubmit}>
           <CsrfInput />
           <input type="hidden" value={token} {...register("token")} />
           <input type="text" name="username" autoComplete="username" value={email ?? ""} readOnly hidden />
-          <TextInput label="New password" type="password" autoComplete="new-password" error={errors.password} {...register("password")} />
-          <TextInput label="Confirm new password" type="password" autoComplete="new-password" error={errors.confirmPassword} {...register("confirmPassword")} />
+          <TextInput
+            label="New password"
+            type="password"
+            autoComplete="new-password"
+            error={errors.password}
+            {...register("password")}
+          />
+          <TextInput
+            label="Confirm new password"
+            type="password"
+            autoComplete="new-password"
+            error={errors.confirmPassword}
+            {...register("confirmPassword")}
+          />
           <button type="submit" className="govuk-button" data-module="govuk-button" data-prevent-double-click="true">
             Save password
           </button>

@@ -18,11 +18,15 @@ export const meta: MetaFunction<typeof loader, Record<string, unknown>> = ({ dat
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const url = new URL(request.url);
   if (await getOptionalUser(request, context)) throw redirect(safeReturnTo(url.searchParams.get("returnTo")));
-  return { returnTo: safeReturnTo(url.searchParams.get("returnTo")), timedOut: url.searchParams.get("timedOut") === "1" };
+  return {
+    returnTo: safeReturnTo(url.searchParams.get("returnTo")),
+    timedOut: url.searchParams.get("timedOut") === "1",
+  };
 }
 
 const INVALID = "Enter a correct email address and password";
-const THROTTLED = "There have been too many attempts to sign in. Wait 15 minutes and try again, or reset your password.";
+const THROTTLED =
+  "There have been too many attempts to sign in. Wait 15 minutes and try again, or reset your password.";
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const form = await request.formData();
@@ -52,7 +56,10 @@ export default function SignIn() {
     <div className="govuk-grid-row">
       <div className="govuk-grid-column-two-thirds">
         {timedOut && !actionData ? (
-          <NotificationBanner id="timed-out" heading="You were signed out because you had not done anything for a while." />
+          <NotificationBanner
+            id="timed-out"
+            heading="You were signed out because you had not done anything for a while."
+          />
         ) : null}
         <ErrorSummary errors={errors} />
         <h1 className="govuk-heading-l">Sign in</h1>
@@ -69,7 +76,13 @@ export default function SignIn() {
             error={errors.email}
             {...register("email")}
           />
-          <TextInput label="Password" type="password" autoComplete="current-password" error={errors.password} {...register("password")} />
+          <TextInput
+            label="Password"
+            type="password"
+            autoComplete="current-password"
+            error={errors.password}
+            {...register("password")}
+          />
           <button type="submit" className="govuk-button" data-module="govuk-button" data-prevent-double-click="true">
             Sign in
           </button>

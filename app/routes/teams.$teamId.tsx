@@ -13,24 +13,45 @@ import { STATUS_LABELS, STATUSES, type Status } from "~/tracking/statuses";
 import type { Figures } from "~/tracking/status.server";
 import { parseTeamView, teamDashboard } from "~/tracking/team-view.server";
 
-export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data && "errors" in data ? "Error: " : ""}${data?.team.name ?? "Team"} – Social media code of conduct` }];
+export const meta: MetaFunction<typeof loader> = ({ data }) => [
+  { title: `${data && "errors" in data ? "Error: " : ""}${data?.team.name ?? "Team"} – Social media code of conduct` },
+];
 
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const user = await requireUser(request, context);
   const team = await requireTeamAccess(context.db, user, params.teamId);
   const url = new URL(request.url);
   const view = parseTeamView(url.searchParams);
-  const nudged = { nudged: Number(url.searchParams.get("nudged") ?? "NaN"), already: Number(url.searchParams.get("already") ?? "0") };
+  const nudged = {
+    nudged: Number(url.searchParams.get("nudged") ?? "NaN"),
+    already: Number(url.searchParams.get("already") ?? "0"),
+  };
   if (!view.success) {
     return json({ team: { id: team.id, name: team.name }, errors: fieldErrors(view.error) }, { status: 400 });
   }
   const dashboard = await teamDashboard(context.db, team, view.data, { now: context.now() });
-  return json({ team: { id: team.id, name: team.name }, view: view.data, nudged: Number.isFinite(nudged.nudged) ? nudged : null, ...dashboard });
+  return json({
+    team: { id: team.id, name: team.name },
+    view: view.data,
+    nudged: Number.isFinite(nudged.nudged) ? nudged : null,
+    ...dashboard,
+  });
 }
 
-const EMAIL_STATUS: Record<string, string> = { sent: "Sent", failed: "Failed", skipped: "Not sent (no e-mail set up)", delivered: "Not sent", none: "Not sent" };
+const EMAIL_STATUS: Record<string, string> = {
+  sent: "Sent",
+  failed: "Failed",
+  skipped: "Not sent (no e-mail set up)",
+  delivered: "Not sent",
+  none: "Not sent",
+};
 
-const SORT_LABELS = { urgency: "Most urgent first", name: "Name", since: "Outstanding longest", due: "Due date" } as const;
+const SORT_LABELS = {
+  urgency: "Most urgent first",
+  name: "Name",
+  since: "Outstanding longest",
+  due: "Due date",
+} as const;
 
 const FIGURE_COLUMNS: Status[] = ["complete", "in_progress", "not_started", "due_soon", "overdue", "expired"];
 
@@ -42,8 +63,16 @@ function FiguresTable({ figures }: { figures: Figures }) {
       rowKey={(r) => r.requirementId}
       columns={[
         { header: "Requirement", rowHeader: true, cell: (r) => r.title },
-        ...FIGURE_COLUMNS.map((c) => ({ header: STATUS_LABELS[c], numeric: true, cell: (r: Figures["requirements"][number]) => r.counts[c] })),
-        { header: "Complete (%)", numeric: true, cell: (r) => (r.total === 0 ? "–" : `${Math.round((r.counts.complete / r.total) * 100)}%`) },
+        ...FIGURE_COLUMNS.map((c) => ({
+          header: STATUS_LABELS[c],
+          numeric: true,
+          cell: (r: Figures["requirements"][number]) => r.counts[c],
+        })),
+        {
+          header: "Complete (%)",
+          numeric: true,
+          cell: (r) => (r.total === 0 ? "–" : `${Math.round((r.counts.complete / r.total) * 100)}%`),
+        },
       ]}
     />
   );
@@ -81,14 +110,17 @@ export default function Team() {
           id="nudged"
           success
           heading={`${nudged.nudged === 1 ? "1 person was nudged." : `${nudged.nudged} people were nudged.`}${
-            nudged.already > 0 ? ` ${nudged.already === 1 ? "1 person had" : `${nudged.already} people had`} already been nudged today, so they were not nudged again.` : ""
+            nudged.already > 0
+              ? ` ${nudged.already === 1 ? "1 person had" : `${nudged.already} people had`} already been nudged today, so they were not nudged again.`
+              : ""
           }`}
         />
       ) : null}
       <span className="govuk-caption-l">Team</span>
       <h1 className="govuk-heading-l">{team.name}</h1>
       <p className="govuk-body-l">
-        {figures.peopleComplete} of {figures.people} {figures.people === 1 ? "person has" : "people have"} completed everything.
+        {figures.peopleComplete} of {figures.people} {figures.people === 1 ? "person has" : "people have"} completed
+        everything.
       </p>
       <dl className="govuk-summary-list govuk-summary-list--no-border">
         {(["overdue", "expired", "due_soon", "in_progress", "not_started"] as const).map((s) => (
@@ -117,7 +149,11 @@ export default function Team() {
       </h2>
       {outstandingPeople > 0 ? (
         <p className="govuk-body">
-          <Link className="govuk-button govuk-button--secondary" to={`/teams/${team.id}/nudge?target=everyone`} data-module="govuk-button">
+          <Link
+            className="govuk-button govuk-button--secondary"
+            to={`/teams/${team.id}/nudge?target=everyone`}
+            data-module="govuk-button"
+          >
             Nudge everyone outstanding ({outstandingPeople})
           </Link>
         </p>
@@ -125,14 +161,23 @@ export default function Team() {
       <Form method="get" className="app-filter">
         <div className="govuk-form-group">
           <fieldset className="govuk-fieldset" id="status">
-            <legend className="govuk-fieldset__legend govuk-fieldset__legend--s">Show people whose most urgent status is</legend>
+            <legend className="govuk-fieldset__legend govuk-fieldset__legend--s">
+              Show people whose most urgent status is
+            </legend>
             <div className="govuk-hint" id="status-hint">
               Choose none to show everyone with something outstanding.
             </div>
             <div className="govuk-checkboxes govuk-checkboxes--small" data-module="govuk-checkboxes">
               {STATUSES.map((s) => (
                 <div className="govuk-checkboxes__item" key={s}>
-                  <input className="govuk-checkboxes__input" id={`status-${s}`} name="status" type="checkbox" value={s} defaultChecked={view.status.includes(s)} />
+                  <input
+                    className="govuk-checkboxes__input"
+                    id={`status-${s}`}
+                    name="status"
+                    type="checkbox"
+                    value={s}
+                    defaultChecked={view.status.includes(s)}
+                  />
                   <label className="govuk-label govuk-checkboxes__label" htmlFor={`status-${s}`}>
                     {STATUS_LABELS[s]}
                   </label>
@@ -158,7 +203,11 @@ export default function Team() {
         </button>
       </Form>
       {people.people.length === 0 ? (
-        <p className="govuk-body">{view.status.length === 0 ? "Nobody in this team has anything outstanding." : "Nobody in this team has that status."}</p>
+        <p className="govuk-body">
+          {view.status.length === 0
+            ? "Nobody in this team has anything outstanding."
+            : "Nobody in this team has that status."}
+        </p>
       ) : (
         <Table
           caption={`${people.total} ${people.total === 1 ? "person" : "people"}${people.pageCount > 1 ? `, page ${people.page} of ${people.pageCount}` : ""}`}
@@ -191,7 +240,10 @@ export default function Team() {
                 p.status === "complete" ? null : p.nudgedToday ? (
                   "Nudged today"
                 ) : (
-                  <Link className="govuk-link app-table-actions" to={`/teams/${team.id}/nudge?target=person&personId=${p.userId}`}>
+                  <Link
+                    className="govuk-link app-table-actions"
+                    to={`/teams/${team.id}/nudge?target=person&personId=${p.userId}`}
+                  >
                     Nudge<span className="govuk-visually-hidden"> {p.name}</span>
                   </Link>
                 ),

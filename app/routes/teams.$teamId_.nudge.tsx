@@ -11,7 +11,9 @@ import { nudgeCandidate, nudgeTeam, outstandingCount } from "~/tracking/nudges.s
 import { STATUS_LABELS } from "~/tracking/statuses";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
-  { title: `${data?.target === "person" ? `Nudge ${data.person?.name}` : "Nudge everyone outstanding"} – ${data?.team.name ?? "Team"} – Social media code of conduct` },
+  {
+    title: `${data?.target === "person" ? `Nudge ${data.person?.name}` : "Nudge everyone outstanding"} – ${data?.team.name ?? "Team"} – Social media code of conduct`,
+  },
 ];
 
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
@@ -27,7 +29,13 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
     if (!person) throw notFound();
     return json({ team: { id: team.id, name: team.name }, target, person, count: 1, emails: context.mailer !== null });
   }
-  return json({ team: { id: team.id, name: team.name }, target, person: null, count: await outstandingCount(context.db, team, now), emails: context.mailer !== null });
+  return json({
+    team: { id: team.id, name: team.name },
+    target,
+    person: null,
+    count: await outstandingCount(context.db, team, now),
+    emails: context.mailer !== null,
+  });
 }
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
@@ -64,7 +72,8 @@ export default function Nudge() {
             <ul className="govuk-list govuk-list--bullet">
               {person.items.map((i) => (
                 <li key={i.title}>
-                  {i.title}: {STATUS_LABELS[i.status].toLowerCase()}, {i.status === "overdue" || i.status === "expired" ? "was due" : "due"} by {formatDate(i.dueOn)}
+                  {i.title}: {STATUS_LABELS[i.status].toLowerCase()},{" "}
+                  {i.status === "overdue" || i.status === "expired" ? "was due" : "due"} by {formatDate(i.dueOn)}
                 </li>
               ))}
             </ul>
@@ -73,7 +82,8 @@ export default function Nudge() {
           <p className="govuk-body">Everyone in {team.name} with training or a signature outstanding will be nudged.</p>
         )}
         <p className="govuk-body">
-          {person ? "They" : "Each person"} will see a notice the next time they use the service{emails ? ", and get an e-mail" : ""}. Nobody is nudged more than once a day.
+          {person ? "They" : "Each person"} will see a notice the next time they use the service
+          {emails ? ", and get an e-mail" : ""}. Nobody is nudged more than once a day.
         </p>
         <Form method="post" noValidate onSubmit={onSubmit}>
           <CsrfInput />
@@ -84,7 +94,8 @@ export default function Nudge() {
               Add a message (optional)
             </label>
             <div id="message-hint" className="govuk-hint">
-              For example, when you can help. Up to {NUDGE_MESSAGE_MAX} characters. Do not include anything about service users.
+              For example, when you can help. Up to {NUDGE_MESSAGE_MAX} characters. Do not include anything about
+              service users.
             </div>
             {errors.message ? (
               <p id="message-error" className="govuk-error-message">

@@ -40,7 +40,10 @@ export default function Teams() {
   return (
     <>
       <h1 className="govuk-heading-l">Teams</h1>
-      <p className="govuk-body">{championed ? "The teams you are social media champion for." : "Every team of your council."} Choose a team to see who is outstanding and nudge them.</p>
+      <p className="govuk-body">
+        {championed ? "The teams you are social media champion for." : "Every team of your council."} Choose a team to
+        see who is outstanding and nudge them.
+      </p>
       <Table
         caption={`${total} ${total === 1 ? "team" : "teams"}${pageCount > 1 ? `, page ${page} of ${pageCount}` : ""}`}
         rows={teams}
@@ -59,7 +62,8 @@ export default function Teams() {
           {
             header: "Completed everything",
             numeric: true,
-            cell: (team) => `${team.completion.complete}${team.completion.people > 0 ? ` (${Math.round((team.completion.complete / team.completion.people) * 100)}%)` : ""}`,
+            cell: (team) =>
+              `${team.completion.complete}${team.completion.people > 0 ? ` (${Math.round((team.completion.complete / team.completion.people) * 100)}%)` : ""}`,
           },
           { header: "Overdue or expired", numeric: true, cell: (team) => team.completion.overdue },
           { header: "Champions", cell: (team) => team.champions.join(", ") || "None named" },

@@ -4,7 +4,9 @@ import { notFound, requireUser } from "~/auth/access.server";
 import { CsrfInput } from "~/components/csrf-input";
 import { moduleOverview, startOrResumeAttempt } from "~/training/attempts.server";
 
-export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.module.title ?? "Training"} – Social media code of conduct` }];
+export const meta: MetaFunction<typeof loader> = ({ data }) => [
+  { title: `${data?.module.title ?? "Training"} – Social media code of conduct` },
+];
 
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const user = await requireUser(request, context);
@@ -34,12 +36,19 @@ export default function ModuleOverview() {
         <h1 className="govuk-heading-l">{module.title}</h1>
         <p className="govuk-body">{module.summary}</p>
         <p className="govuk-body">
-          You need {module.passMark}% of your first answers right to pass. You can stop at any time and carry on later, on this or another device.
+          You need {module.passMark}% of your first answers right to pass. You can stop at any time and carry on later,
+          on this or another device.
         </p>
         <Form method="post">
           <CsrfInput />
           <button type="submit" className="govuk-button" data-module="govuk-button" data-prevent-double-click="true">
-            {inProgress ? "Continue where you left off" : passed ? "Take the module again" : attempts.length > 0 ? "Try again" : "Start the module"}
+            {inProgress
+              ? "Continue where you left off"
+              : passed
+                ? "Take the module again"
+                : attempts.length > 0
+                  ? "Try again"
+                  : "Start the module"}
           </button>
         </Form>
         {attempts.length > 0 ? (

@@ -11,7 +11,9 @@ import { answerSchema } from "~/training/forms";
 import { NotificationBanner } from "~/components/notification-banner";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
-  { title: `${data ? `Question ${data.questionNumber}: ${data.module.title}` : "Training"} – Social media code of conduct` },
+  {
+    title: `${data ? `Question ${data.questionNumber}: ${data.module.title}` : "Training"} – Social media code of conduct`,
+  },
 ];
 
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
@@ -30,7 +32,8 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   if (!isUuid(params.attemptId)) throw notFound();
   const slug = params.moduleSlug ?? "";
   const parsed = answerSchema.safeParse(Object.fromEntries(await request.formData()));
-  if (!parsed.success) return Response.json({ errors: fieldErrors(parsed.error) } satisfies ActionData, { status: 400 });
+  if (!parsed.success)
+    return Response.json({ errors: fieldErrors(parsed.error) } satisfies ActionData, { status: 400 });
   const result = await answerQuestion(context.db, user, slug, params.attemptId, parsed.data, context.now());
   switch (result.outcome) {
     case "recorded":
@@ -38,10 +41,15 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
     case "not-found":
       throw notFound();
     case "invalid":
-      return Response.json({ errors: { choiceId: "Select one of the answers shown" } } satisfies ActionData, { status: 400 });
+      return Response.json({ errors: { choiceId: "Select one of the answers shown" } } satisfies ActionData, {
+        status: 400,
+      });
     case "stale":
       return Response.json(
-        { notice: "That answer was not recorded: the question had already been answered, or the page was out of date. Your answers so far are saved. This is the question to answer now." } satisfies ActionData,
+        {
+          notice:
+            "That answer was not recorded: the question had already been answered, or the page was out of date. Your answers so far are saved. This is the question to answer now.",
+        } satisfies ActionData,
         { status: 409 },
       );
   }
@@ -55,9 +63,7 @@ export default function Question() {
     <div className="govuk-grid-row">
       <div className="govuk-grid-column-two-thirds">
         <ErrorSummary errors={errors} />
-        {actionData?.notice ? (
-          <NotificationBanner id="notice" heading={actionData.notice} />
-        ) : null}
+        {actionData?.notice ? <NotificationBanner id="notice" heading={actionData.notice} /> : null}
         <span className="govuk-caption-l">
           {state.module.title}: question {state.questionNumber}
         </span>

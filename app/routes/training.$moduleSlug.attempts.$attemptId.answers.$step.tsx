@@ -5,7 +5,9 @@ import { CitationLine } from "~/components/citation";
 import { answerFeedback } from "~/training/attempts.server";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
-  { title: `${data ? `${data.correct ? "Correct" : "Not quite"}: ${data.module.title}` : "Training"} – Social media code of conduct` },
+  {
+    title: `${data ? `${data.correct ? "Correct" : "Not quite"}: ${data.module.title}` : "Training"} – Social media code of conduct`,
+  },
 ];
 
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
@@ -30,9 +32,7 @@ export default function Feedback() {
         </p>
         <p className="govuk-body">You answered: {f.answer}</p>
         {f.bestAnswers.length > 0 ? (
-          <div className="govuk-inset-text">
-            The best answer: {f.bestAnswers.join(" Or: ")}
-          </div>
+          <div className="govuk-inset-text">The best answer: {f.bestAnswers.join(" Or: ")}</div>
         ) : null}
         <p className="govuk-body">{f.feedback}</p>
         <CitationLine citation={f.citation} />

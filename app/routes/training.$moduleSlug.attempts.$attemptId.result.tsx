@@ -52,9 +52,13 @@ export default function Result() {
               <h3 className="govuk-heading-s govuk-!-margin-bottom-1">{a.question}</h3>
               <p className="govuk-body govuk-!-margin-bottom-1">
                 You answered: {a.answer}{" "}
-                <strong className={`govuk-tag ${a.correct ? "govuk-tag--green" : "govuk-tag--red"}`}>{a.correct ? "Right" : "Not the best answer"}</strong>
+                <strong className={`govuk-tag ${a.correct ? "govuk-tag--green" : "govuk-tag--red"}`}>
+                  {a.correct ? "Right" : "Not the best answer"}
+                </strong>
               </p>
-              {a.bestAnswers.length > 0 ? <p className="govuk-body govuk-!-margin-bottom-1">The best answer: {a.bestAnswers.join(" Or: ")}</p> : null}
+              {a.bestAnswers.length > 0 ? (
+                <p className="govuk-body govuk-!-margin-bottom-1">The best answer: {a.bestAnswers.join(" Or: ")}</p>
+              ) : null}
               <p className="govuk-body govuk-!-margin-bottom-1">{a.feedback}</p>
               <CitationLine citation={a.citation} />
             </li>
@@ -62,7 +66,12 @@ export default function Result() {
         </ol>
         <Form method="post" action={`/training/${r.module.slug}`}>
           <CsrfInput />
-          <button type="submit" className={`govuk-button${passed ? " govuk-button--secondary" : ""}`} data-module="govuk-button" data-prevent-double-click="true">
+          <button
+            type="submit"
+            className={`govuk-button${passed ? " govuk-button--secondary" : ""}`}
+            data-module="govuk-button"
+            data-prevent-double-click="true"
+          >
             {passed ? "Take the module again" : "Try again"}
           </button>
         </Form>

@@ -8,7 +8,10 @@ export const meta: MetaFunction = () => [{ title: "Your training – Social medi
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const user = await requireUser(request, context);
-  return { organisationName: user.organisationName, modules: await requiredModulesFor(context.db, user, context.now()) };
+  return {
+    organisationName: user.organisationName,
+    modules: await requiredModulesFor(context.db, user, context.now()),
+  };
 }
 
 export default function Training() {
@@ -18,13 +21,21 @@ export default function Training() {
     <>
       <h1 className="govuk-heading-l">Your training</h1>
       <p className="govuk-body">
-        {organisationName} asks you to pass these modules before you sign its social media code of conduct. Each module is a set of situations you
-        might meet at work; after each answer you will see why, with the part of the policy it comes from.
+        {organisationName} asks you to pass these modules before you sign its social media code of conduct. Each module
+        is a set of situations you might meet at work; after each answer you will see why, with the part of the policy
+        it comes from.
       </p>
       <p className="govuk-body">
         You have passed {passed} of {modules.length} {modules.length === 1 ? "module" : "modules"}.
       </p>
-      <TaskList items={modules.map((m) => ({ id: `module-${m.slug}`, href: `/training/${m.slug}`, title: m.title, status: m.status }))} />
+      <TaskList
+        items={modules.map((m) => ({
+          id: `module-${m.slug}`,
+          href: `/training/${m.slug}`,
+          title: m.title,
+          status: m.status,
+        }))}
+      />
     </>
   );
 }

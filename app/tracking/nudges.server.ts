@@ -9,10 +9,21 @@ import { requirementStatusQuery, STATUS_LABELS, type Status } from "./status.ser
 
 export type NudgeInput = { target: "person" | "everyone"; personId?: string; message?: string };
 
-type Outstanding = { userId: string; name: string; email: string; items: { title: string; status: Status; dueOn: string }[] };
+type Outstanding = {
+  userId: string;
+  name: string;
+  email: string;
+  items: { title: string; status: Status; dueOn: string }[];
+};
 
 /** People of a team with something outstanding now, and what: one query over the status rows. */
-async function outstandingInTeam(db: Db, organisationId: string, teamId: string, now: Date, userIds?: string[]): Promise<Outstanding[]> {
+async function outstandingInTeam(
+  db: Db,
+  organisationId: string,
+  teamId: string,
+  now: Date,
+  userIds?: string[],
+): Promise<Outstanding[]> {
   const rows = await queryRows<{ user_id: string; name: string; email: string; items: Outstanding["items"] | string }>(
     db,
     sql`
@@ -29,10 +40,22 @@ async function outstandingInTeam(db: Db, organisationId: string, teamId: string,
 }
 
 export function itemLines(items: Outstanding["items"]): string {
-  return items.map((i) => `- ${i.title}: ${STATUS_LABELS[i.status].toLowerCase()}, ${i.status === "overdue" || i.status === "expired" ? "was due" : "due"} by ${formatDate(i.dueOn)}`).join("\n");
+  return items
+    .map(
+      (i) =>
+        `- ${i.title}: ${STATUS_LABELS[i.status].toLowerCase()}, ${i.status === "overdue" || i.status === "expired" ? "was due" : "due"} by ${formatDate(i.dueOn)}`,
+    )
+    .join("\n");
 }
 
-function nudgeMail(to: string, sender: string, teamName: string, items: Outstanding["items"], message: string | undefined, serviceUrl: string): Mail {
+function nudgeMail(
+  to: string,
+  sender: string,
+  teamName: string,
+  items: Outstanding["items"],
+  message: string | undefined,
+  serviceUrl: string,
+): Mail {
   return {
     to,
     subject: "Please complete your social media code of conduct training",
@@ -50,11 +73,26 @@ function nudgeMail(to: string, sender: string, teamName: string, items: Outstand
 type MailJob = { nudgeId: string; mail: Mail };
 
 /** Sends each mail and records every try; one failure never stops the others. */
-export async function deliverMails(db: Db, mailer: Mailer | null, jobs: MailJob[], now: () => Date, concurrency = MAIL_CONNECTIONS) {
+export async function deliverMails(
+  db: Db,
+  mailer: Mailer | null,
+  jobs: MailJob[],
+  now: () => Date,
+  concurrency = MAIL_CONNECTIONS,
+) {
   let sent = 0;
   let failed = 0;
   if (!mailer) {
-    if (jobs.length > 0) await db.insert(nudgeDeliveries).values(jobs.map((j) => ({ nudgeId: j.nudgeId, channel: "email" as const, status: "skipped" as const, error: "SMTP is not configured", at: now() })));
+    if (jobs.length > 0)
+      await db.insert(nudgeDeliveries).values(
+        jobs.map((j) => ({
+          nudgeId: j.nudgeId,
+          channel: "email" as const,
+          status: "skipped" as const,
+          error: "SMTP is not configured",
+          at: now(),
+        })),
+      );
     return { sent, failed, skipped: jobs.length };
   }
   let next = 0;
@@ -66,7 +104,13 @@ export async function deliverMails(db: Db, mailer: Mailer | null, jobs: MailJob[
         await db.insert(nudgeDeliveries).values({ nudgeId: job.nudgeId, channel: "email", status: "sent", at: now() });
         sent++;
       } catch (error) {
-        await db.insert(nudgeDeliveries).values({ nudgeId: job.nudgeId, channel: "email", status: "failed", error: String((error as Error).message ?? error).slice(0, 500), at: now() });
+        await db.insert(nudgeDeliveries).values({
+          nudgeId: job.nudgeId,
+          channel: "email",
+          status: "failed",
+          error: String((error as Error).message ?? error).slice(0, 500),
+          at: now(),
+        });
         failed++;
       }
     }
@@ -92,8 +136,15 @@ export async function nudgeTeam(
   input: NudgeInput,
   request: RequestInfo & { now: Date; serviceUrl: string },
 ): Promise<NudgeResult> {
-  if (input.target === "person" && !input.personId) return { ok: false, status: 400, errors: { personId: "Choose the person to nudge" } };
-  const people = await outstandingInTeam(db, team.organisationId, team.id, request.now, input.target === "person" ? [input.personId!] : undefined);
+  if (input.target === "person" && !input.personId)
+    return { ok: false, status: 400, errors: { personId: "Choose the person to nudge" } };
+  const people = await outstandingInTeam(
+    db,
+    team.organisationId,
+    team.id,
+    request.now,
+    input.target === "person" ? [input.personId!] : undefined,
+  );
   if (people.length === 0) {
     return input.target === "person"
       ? { ok: false, status: 404, errors: { personId: "That person is not in this team or has nothing outstanding" } }
@@ -119,7 +170,14 @@ export async function nudgeTeam(
       .onConflictDoNothing()
       .returning({ id: nudges.id, recipientUserId: nudges.recipientUserId });
     if (rows.length > 0) {
-      await tx.insert(nudgeDeliveries).values(rows.map((r) => ({ nudgeId: r.id, channel: "in-app" as const, status: "delivered" as const, at: request.now })));
+      await tx.insert(nudgeDeliveries).values(
+        rows.map((r) => ({
+          nudgeId: r.id,
+          channel: "in-app" as const,
+          status: "delivered" as const,
+          at: request.now,
+        })),
+      );
     }
     await writeAudit(
       tx,
@@ -141,7 +199,10 @@ export async function nudgeTeam(
     mailer,
     created.map((r) => {
       const p = byId.get(r.recipientUserId)!;
-      return { nudgeId: r.id, mail: nudgeMail(p.email, sender.name, team.name, p.items, input.message, request.serviceUrl) };
+      return {
+        nudgeId: r.id,
+        mail: nudgeMail(p.email, sender.name, team.name, p.items, input.message, request.serviceUrl),
+      };
     }),
     () => new Date(),
   );
@@ -155,7 +216,12 @@ export async function nudgeTeam(
 }
 
 /** Who a nudge form may name: an outstanding person of the team, for the confirmation page. */
-export async function nudgeCandidate(db: Db, team: { id: string; organisationId: string }, personId: string, now: Date) {
+export async function nudgeCandidate(
+  db: Db,
+  team: { id: string; organisationId: string },
+  personId: string,
+  now: Date,
+) {
   const [person] = await outstandingInTeam(db, team.organisationId, team.id, now, [personId]);
   return person ? { id: person.userId, name: person.name, items: person.items } : null;
 }
@@ -164,7 +230,13 @@ export async function outstandingCount(db: Db, team: { id: string; organisationI
   return (await outstandingInTeam(db, team.organisationId, team.id, now)).length;
 }
 
-export type Notice = { id: string; senderName: string | null; teamName: string | null; message: string | null; createdAt: string };
+export type Notice = {
+  id: string;
+  senderName: string | null;
+  teamName: string | null;
+  message: string | null;
+  createdAt: string;
+};
 
 /**
  * The notice a person sees on their next page: their latest nudge, until they dismiss it or act on it
@@ -173,7 +245,13 @@ export type Notice = { id: string; senderName: string | null; teamName: string |
 export async function activeNotice(db: Db, userId: string, now: Date): Promise<Notice | null> {
   const since = new Date(now.getTime() - 30 * 86_400_000);
   const [row] = await db
-    .select({ id: nudges.id, senderName: users.name, teamName: teams.name, message: nudges.message, createdAt: nudges.createdAt })
+    .select({
+      id: nudges.id,
+      senderName: users.name,
+      teamName: teams.name,
+      message: nudges.message,
+      createdAt: nudges.createdAt,
+    })
     .from(nudges)
     .leftJoin(users, eq(users.id, nudges.senderUserId))
     .leftJoin(teams, eq(teams.id, nudges.teamId))
@@ -194,30 +272,60 @@ export async function activeNotice(db: Db, userId: string, now: Date): Promise<N
 
 /** The person hides their notice (and any older ones still showing). Only their own. */
 export async function dismissNotices(db: Db, userId: string, nudgeId: string, now: Date): Promise<boolean> {
-  const [target] = await db.select({ createdAt: nudges.createdAt }).from(nudges).where(and(eq(nudges.id, nudgeId), eq(nudges.recipientUserId, userId)));
+  const [target] = await db
+    .select({ createdAt: nudges.createdAt })
+    .from(nudges)
+    .where(and(eq(nudges.id, nudgeId), eq(nudges.recipientUserId, userId)));
   if (!target) return false;
   await db
     .update(nudges)
     .set({ dismissedAt: now })
-    .where(and(eq(nudges.recipientUserId, userId), eq(nudges.kind, "nudge"), isNull(nudges.dismissedAt), sql`${nudges.createdAt} <= ${target.createdAt.toISOString()}::timestamptz`));
+    .where(
+      and(
+        eq(nudges.recipientUserId, userId),
+        eq(nudges.kind, "nudge"),
+        isNull(nudges.dismissedAt),
+        sql`${nudges.createdAt} <= ${target.createdAt.toISOString()}::timestamptz`,
+      ),
+    );
   return true;
 }
 
 /** The nudges a team's people were sent, newest first, with how each was delivered: the log a champion can read. */
 export async function teamNudgeLog(db: Db, teamId: string, limit = 20) {
   const rows = await db
-    .select({ id: nudges.id, recipient: users.name, day: nudges.day, createdAt: nudges.createdAt, message: nudges.message, senderUserId: nudges.senderUserId })
+    .select({
+      id: nudges.id,
+      recipient: users.name,
+      day: nudges.day,
+      createdAt: nudges.createdAt,
+      message: nudges.message,
+      senderUserId: nudges.senderUserId,
+    })
     .from(nudges)
     .innerJoin(users, eq(users.id, nudges.recipientUserId))
     .where(and(eq(nudges.teamId, teamId), eq(nudges.kind, "nudge")))
     .orderBy(desc(nudges.createdAt))
     .limit(limit);
   if (rows.length === 0) return [];
-  const senders = await db.select({ id: users.id, name: users.name }).from(users).where(inArray(users.id, [...new Set(rows.map((r) => r.senderUserId).filter((x): x is string => !!x))]));
+  const senders = await db
+    .select({ id: users.id, name: users.name })
+    .from(users)
+    .where(inArray(users.id, [...new Set(rows.map((r) => r.senderUserId).filter((x): x is string => !!x))]));
   const deliveries = await db
-    .select({ nudgeId: nudgeDeliveries.nudgeId, channel: nudgeDeliveries.channel, status: nudgeDeliveries.status, at: nudgeDeliveries.at })
+    .select({
+      nudgeId: nudgeDeliveries.nudgeId,
+      channel: nudgeDeliveries.channel,
+      status: nudgeDeliveries.status,
+      at: nudgeDeliveries.at,
+    })
     .from(nudgeDeliveries)
-    .where(inArray(nudgeDeliveries.nudgeId, rows.map((r) => r.id)))
+    .where(
+      inArray(
+        nudgeDeliveries.nudgeId,
+        rows.map((r) => r.id),
+      ),
+    )
     .orderBy(nudgeDeliveries.at);
   return rows.map((r) => {
     const email = deliveries.filter((d) => d.nudgeId === r.id && d.channel === "email").at(-1);

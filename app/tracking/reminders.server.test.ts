@@ -20,23 +20,58 @@ beforeAll(async () => {
   org = await anOrganisation(db);
   const team = await aTeam(db, org.id, "Assessment and Intervention Team");
   const required = await aRequiredModule(db, org.id, { title: "Professional checks", dueWithinDays: 28 });
-  const champion = await aPerson(db, { organisationId: org.id, teamId: team.id, name: "Cara Champion", email: "cara@example.test", startDate: "2025-01-06" });
+  const champion = await aPerson(db, {
+    organisationId: org.id,
+    teamId: team.id,
+    name: "Cara Champion",
+    email: "cara@example.test",
+    startDate: "2025-01-06",
+  });
   await aChampion(db, champion.id, team.id);
-  await anAttempt(db, champion, required, { status: "passed", startedAt: new Date("2026-02-01T10:00:00Z"), completedAt: new Date("2026-02-01T11:00:00Z") });
+  await anAttempt(db, champion, required, {
+    status: "passed",
+    startedAt: new Date("2026-02-01T10:00:00Z"),
+    completedAt: new Date("2026-02-01T11:00:00Z"),
+  });
   people = {
     // Due 2 March: overdue by more than 14 days on 20 March.
-    late: await aPerson(db, { organisationId: org.id, teamId: team.id, name: "Lee Late", email: "lee@example.test", startDate: "2026-02-02" }),
+    late: await aPerson(db, {
+      organisationId: org.id,
+      teamId: team.id,
+      name: "Lee Late",
+      email: "lee@example.test",
+      startDate: "2026-02-02",
+    }),
     // Due 30 March: due soon on 20 March.
-    soon: await aPerson(db, { organisationId: org.id, teamId: team.id, name: "Sue Soon", email: "sue@example.test", startDate: "2026-03-02" }),
+    soon: await aPerson(db, {
+      organisationId: org.id,
+      teamId: team.id,
+      name: "Sue Soon",
+      email: "sue@example.test",
+      startDate: "2026-03-02",
+    }),
     // Due 17 April: nothing to remind yet.
-    fresh: await aPerson(db, { organisationId: org.id, teamId: team.id, name: "Fay Fresh", email: "fay@example.test", startDate: "2026-03-20" }),
+    fresh: await aPerson(db, {
+      organisationId: org.id,
+      teamId: team.id,
+      name: "Fay Fresh",
+      email: "fay@example.test",
+      startDate: "2026-03-20",
+    }),
     // Overdue, but the mail server refuses them at first.
-    flaky: await aPerson(db, { organisationId: org.id, teamId: team.id, name: "Flo Flaky", email: "flaky@example.test", startDate: "2026-02-02" }),
+    flaky: await aPerson(db, {
+      organisationId: org.id,
+      teamId: team.id,
+      name: "Flo Flaky",
+      email: "flaky@example.test",
+      startDate: "2026-02-02",
+    }),
   };
 });
 afterAll(() => smtp.close());
 
-const reminderMailsTo = (address: string) => smtp.received.filter((m) => m.to.includes(address) && !m.text.includes("weekly list"));
+const reminderMailsTo = (address: string) =>
+  smtp.received.filter((m) => m.to.includes(address) && !m.text.includes("weekly list"));
 
 describe("npm run reminders", () => {
   it("reminds who is due soon or overdue once a day however often it runs, retries failed e-mails, and never blocks the others", async () => {
@@ -73,17 +108,31 @@ describe("npm run reminders", () => {
     expect(summaries[0].text).toContain("Flo Flaky");
     expect(summaries[0].text).not.toContain("Sue Soon");
     // Later in the same week: no second summary; the next week: one more.
-    expect((await runReminders(db, smtp.mailer, { now: new Date("2026-03-22T07:00:00Z") }, options)).escalations).toBe(0);
-    expect((await runReminders(db, smtp.mailer, { now: new Date("2026-03-23T07:00:00Z") }, options)).escalations).toBe(1);
+    expect((await runReminders(db, smtp.mailer, { now: new Date("2026-03-22T07:00:00Z") }, options)).escalations).toBe(
+      0,
+    );
+    expect((await runReminders(db, smtp.mailer, { now: new Date("2026-03-23T07:00:00Z") }, options)).escalations).toBe(
+      1,
+    );
     expect(weekStart("2026-03-22")).toBe("2026-03-16");
     expect(weekStart("2026-03-23")).toBe("2026-03-23");
   });
 
   it("gives up on an address after a bounded number of tries", async () => {
     refusing = true;
-    const bouncer = await aPerson(db, { organisationId: org.id, teamId: people.late.teamId, name: "Flint Flaky", email: "flaky-2@example.test", startDate: "2026-02-02" });
-    for (let i = 0; i < MAX_EMAIL_TRIES + 2; i++) await runReminders(db, smtp.mailer, { now: new Date(`2026-03-24T0${i}:30:00Z`) }, options);
-    const [reminder] = await db.select().from(nudges).where(and(eq(nudges.recipientUserId, bouncer.id), eq(nudges.kind, "reminder")));
+    const bouncer = await aPerson(db, {
+      organisationId: org.id,
+      teamId: people.late.teamId,
+      name: "Flint Flaky",
+      email: "flaky-2@example.test",
+      startDate: "2026-02-02",
+    });
+    for (let i = 0; i < MAX_EMAIL_TRIES + 2; i++)
+      await runReminders(db, smtp.mailer, { now: new Date(`2026-03-24T0${i}:30:00Z`) }, options);
+    const [reminder] = await db
+      .select()
+      .from(nudges)
+      .where(and(eq(nudges.recipientUserId, bouncer.id), eq(nudges.kind, "reminder")));
     const tries = await db.select().from(nudgeDeliveries).where(eq(nudgeDeliveries.nudgeId, reminder.id));
     expect(tries.filter((t) => t.channel === "email")).toHaveLength(MAX_EMAIL_TRIES);
     refusing = false;

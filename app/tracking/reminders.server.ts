@@ -31,13 +31,34 @@ function reminderMail(to: string, name: string, items: Item[], serviceUrl: strin
   const urgent = items.some((i) => i.status === "overdue" || i.status === "expired");
   return {
     to,
-    subject: urgent ? "Your social media code of conduct training is overdue" : "Your social media code of conduct training is due soon",
-    text: [`Dear ${name},`, "", urgent ? "Some of your social media code of conduct training is overdue:" : "Some of your social media code of conduct training is due soon:", "", itemLines(items), "", `Sign in to do it now: ${serviceUrl}/`].join("\n"),
+    subject: urgent
+      ? "Your social media code of conduct training is overdue"
+      : "Your social media code of conduct training is due soon",
+    text: [
+      `Dear ${name},`,
+      "",
+      urgent
+        ? "Some of your social media code of conduct training is overdue:"
+        : "Some of your social media code of conduct training is due soon:",
+      "",
+      itemLines(items),
+      "",
+      `Sign in to do it now: ${serviceUrl}/`,
+    ].join("\n"),
   };
 }
 
-function escalationMail(to: string, name: string, overdueDays: number, people: { name: string; team: string; items: Item[] }[], serviceUrl: string): Mail {
-  const lines = people.map((p) => `- ${p.name} (${p.team}): ${p.items.map((i) => `${i.title}, ${STATUS_LABELS[i.status].toLowerCase()} since ${formatDate(i.dueOn)}`).join("; ")}`);
+function escalationMail(
+  to: string,
+  name: string,
+  overdueDays: number,
+  people: { name: string; team: string; items: Item[] }[],
+  serviceUrl: string,
+): Mail {
+  const lines = people.map(
+    (p) =>
+      `- ${p.name} (${p.team}): ${p.items.map((i) => `${i.title}, ${STATUS_LABELS[i.status].toLowerCase()} since ${formatDate(i.dueOn)}`).join("; ")}`,
+  );
   return {
     to,
     subject: `${people.length} ${people.length === 1 ? "person" : "people"} in your teams ${people.length === 1 ? "is" : "are"} more than ${overdueDays} days overdue`,
@@ -60,11 +81,21 @@ function escalationMail(to: string, name: string, overdueDays: number, people: {
  * tried again. Which reminders are due is decided in SQL, organisation by organisation; the unique index on
  * (recipient, kind, day) is what makes a second run a no-op, even when two runs overlap.
  */
-export async function runReminders(db: Db, mailer: Mailer | null, clock: { now: Date }, options: { serviceUrl: string; log?: (line: string) => void }): Promise<RemindersReport> {
+export async function runReminders(
+  db: Db,
+  mailer: Mailer | null,
+  clock: { now: Date },
+  options: { serviceUrl: string; log?: (line: string) => void },
+): Promise<RemindersReport> {
   const now = clock.now;
   const today = londonDate(now);
   const week = weekStart(today);
-  const report: RemindersReport = { reminders: 0, escalations: 0, retried: 0, email: { sent: 0, failed: 0, skipped: 0 } };
+  const report: RemindersReport = {
+    reminders: 0,
+    escalations: 0,
+    retried: 0,
+    email: { sent: 0, failed: 0, skipped: 0 },
+  };
   const add = (r: { sent: number; failed: number; skipped: number }) => {
     report.email.sent += r.sent;
     report.email.failed += r.failed;
@@ -72,7 +103,14 @@ export async function runReminders(db: Db, mailer: Mailer | null, clock: { now: 
   };
 
   // E-mails that failed before are retried first, so a new run's failures wait for the next one.
-  const retries = await queryRows<{ nudge_id: string; kind: string; email: string; name: string; details: { items?: Item[]; people?: { name: string; team: string; items: Item[] }[]; overdueDays?: number } | string }>(
+  const retries = await queryRows<{
+    nudge_id: string;
+    kind: string;
+    email: string;
+    name: string;
+    details:
+      { items?: Item[]; people?: { name: string; team: string; items: Item[] }[]; overdueDays?: number } | string;
+  }>(
     db,
     sql`
       select n.id as nudge_id, n.kind::text as kind, u.email, u.name, n.details
@@ -92,7 +130,10 @@ export async function runReminders(db: Db, mailer: Mailer | null, clock: { now: 
           ? escalationMail(r.email, r.name, details.overdueDays ?? 14, details.people ?? [], options.serviceUrl)
           : r.kind === "reminder"
             ? reminderMail(r.email, r.name, details.items ?? [], options.serviceUrl)
-            : { ...reminderMail(r.email, r.name, details.items ?? [], options.serviceUrl), subject: "Please complete your social media code of conduct training" };
+            : {
+                ...reminderMail(r.email, r.name, details.items ?? [], options.serviceUrl),
+                subject: "Please complete your social media code of conduct training",
+              };
       return { nudgeId: r.nudge_id, mail };
     });
     const result = await deliverMails(db, mailer, jobs, () => new Date());
@@ -100,7 +141,13 @@ export async function runReminders(db: Db, mailer: Mailer | null, clock: { now: 
     add(result);
   }
 
-  for (const org of await db.select({ id: organisations.id, slug: organisations.slug, escalationOverdueDays: organisations.escalationOverdueDays }).from(organisations)) {
+  for (const org of await db
+    .select({
+      id: organisations.id,
+      slug: organisations.slug,
+      escalationOverdueDays: organisations.escalationOverdueDays,
+    })
+    .from(organisations)) {
     // The daily run also brings the day's standings up to date, so HR's first report of the day need not wait for them.
     await refreshStandings(db, org.id, clock);
     const status = keptStatusQuery({ organisationId: org.id }, clock);
@@ -129,12 +176,20 @@ export async function runReminders(db: Db, mailer: Mailer | null, clock: { now: 
       await deliverMails(
         db,
         mailer,
-        created.map((r) => ({ nudgeId: r.id, mail: reminderMail(r.email, r.name, jsonValue(r.details).items, options.serviceUrl) })),
+        created.map((r) => ({
+          nudgeId: r.id,
+          mail: reminderMail(r.email, r.name, jsonValue(r.details).items, options.serviceUrl),
+        })),
         () => new Date(),
       ),
     );
 
-    const escalations = await queryRows<{ id: string; email: string; name: string; details: { people: { name: string; team: string; items: Item[] }[] } | string }>(
+    const escalations = await queryRows<{
+      id: string;
+      email: string;
+      name: string;
+      details: { people: { name: string; team: string; items: Item[] }[] } | string;
+    }>(
       db,
       sql`
         with s as (${status}),
@@ -172,7 +227,10 @@ export async function runReminders(db: Db, mailer: Mailer | null, clock: { now: 
         mailer,
         escalations.map((r) => {
           const details = jsonValue(r.details);
-          return { nudgeId: r.id, mail: escalationMail(r.email, r.name, org.escalationOverdueDays, details.people, options.serviceUrl) };
+          return {
+            nudgeId: r.id,
+            mail: escalationMail(r.email, r.name, org.escalationOverdueDays, details.people, options.serviceUrl),
+          };
         }),
         () => new Date(),
       ),

@@ -80,7 +80,10 @@ export async function changeRequirement(db: Db, admin: CurrentUser, input: Requi
           actorUserId: admin.id,
           subjectType: "requirement",
           subjectId: before.id,
-          details: { before: { dueWithinDays: before.dueWithinDays, renewalMonths: before.renewalMonths }, after: { dueWithinDays: after.dueWithinDays, renewalMonths: after.renewalMonths } },
+          details: {
+            before: { dueWithinDays: before.dueWithinDays, renewalMonths: before.renewalMonths },
+            after: { dueWithinDays: after.dueWithinDays, renewalMonths: after.renewalMonths },
+          },
         },
         request,
       );
@@ -97,13 +100,25 @@ export async function trackingSettings(db: Db, organisationId: string) {
   return row;
 }
 
-export async function changeTrackingSettings(db: Db, admin: CurrentUser, input: { dueSoonDays: number; escalationOverdueDays: number }, request: RequestInfo) {
+export async function changeTrackingSettings(
+  db: Db,
+  admin: CurrentUser,
+  input: { dueSoonDays: number; escalationOverdueDays: number },
+  request: RequestInfo,
+) {
   await db.transaction(async (tx) => {
     const before = await trackingSettings(tx, admin.organisationId);
     await tx.update(organisations).set(input).where(eq(organisations.id, admin.organisationId));
     await writeAudit(
       tx,
-      { action: "tracking-settings.changed", organisationId: admin.organisationId, actorUserId: admin.id, subjectType: "organisation", subjectId: admin.organisationId, details: { before, after: input } },
+      {
+        action: "tracking-settings.changed",
+        organisationId: admin.organisationId,
+        actorUserId: admin.id,
+        subjectType: "organisation",
+        subjectId: admin.organisationId,
+        details: { before, after: input },
+      },
       request,
     );
   });

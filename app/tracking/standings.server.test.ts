@@ -9,7 +9,16 @@ import { queryRows } from "~db/client.server";
 import { attempts, users } from "~db/schema";
 import { eq } from "drizzle-orm";
 import { freshDatabase } from "../../test/support/database";
-import { aPerson, aPolicyVersion, aRequiredModule, aSignature, aTeam, anAttempt, anOrganisation, asCurrentUser } from "../../test/support/factories";
+import {
+  aPerson,
+  aPolicyVersion,
+  aRequiredModule,
+  aSignature,
+  aTeam,
+  anAttempt,
+  anOrganisation,
+  asCurrentUser,
+} from "../../test/support/factories";
 import { parseReportFilters, reportPage, reportRowsQuery, type ReportRow } from "~/reporting/report.server";
 import { keptTotals, refreshStandings } from "./standings.server";
 import { STATUSES, type Status } from "./statuses";
@@ -31,8 +40,15 @@ let cat: Awaited<ReturnType<typeof aPerson>>;
 let benAttempt: Awaited<ReturnType<typeof anAttempt>>;
 
 const at = (iso: string) => new Date(iso);
-const statuses = (query: (scope: StatusScope, clock: { now: Date }) => ReturnType<typeof requirementStatusQuery>, now: Date, scope: Partial<StatusScope> = {}) =>
-  queryRows<Record<string, unknown>>(db, sql`select * from (${query({ organisationId: org.id, ...scope }, { now })}) s order by user_id, requirement_id`);
+const statuses = (
+  query: (scope: StatusScope, clock: { now: Date }) => ReturnType<typeof requirementStatusQuery>,
+  now: Date,
+  scope: Partial<StatusScope> = {},
+) =>
+  queryRows<Record<string, unknown>>(
+    db,
+    sql`select * from (${query({ organisationId: org.id, ...scope }, { now })}) s order by user_id, requirement_id`,
+  );
 
 /** Refreshes, then checks the kept statuses against the records' for the whole council and for one team. */
 async function agreeAt(now: Date) {
@@ -40,7 +56,9 @@ async function agreeAt(now: Date) {
   const fromRecords = await statuses(requirementStatusQuery, now);
   expect(fromRecords.length).toBeGreaterThan(0);
   expect(await statuses(keptStatusQuery, now)).toEqual(fromRecords);
-  expect(await statuses(keptStatusQuery, now, { teamId: red.id })).toEqual(await statuses(requirementStatusQuery, now, { teamId: red.id }));
+  expect(await statuses(keptStatusQuery, now, { teamId: red.id })).toEqual(
+    await statuses(requirementStatusQuery, now, { teamId: red.id }),
+  );
   const selections: { teamId?: string; statuses: Status[] }[] = [
     { statuses: [] },
     { teamId: red.id, statuses: [] },
@@ -50,10 +68,16 @@ async function agreeAt(now: Date) {
   ];
   for (const selection of selections) {
     const chosen = fromRecords.filter(
-      (r) => (!selection.teamId || r.team_id === selection.teamId) && (selection.statuses.length === 0 || selection.statuses.includes(r.status as Status)),
+      (r) =>
+        (!selection.teamId || r.team_id === selection.teamId) &&
+        (selection.statuses.length === 0 || selection.statuses.includes(r.status as Status)),
     );
     const byStatus = Object.fromEntries(STATUSES.map((st) => [st, chosen.filter((r) => r.status === st).length]));
-    expect(await keptTotals(db, org.id, selection)).toEqual({ rows: chosen.length, people: new Set(chosen.map((r) => r.user_id)).size, byStatus });
+    expect(await keptTotals(db, org.id, selection)).toEqual({
+      rows: chosen.length,
+      people: new Set(chosen.map((r) => r.user_id)).size,
+      byStatus,
+    });
   }
   return refresh;
 }
@@ -67,12 +91,22 @@ beforeAll(async () => {
   blue = await aTeam(db, org.id, "Blue");
   module = await aRequiredModule(db, org.id, { title: "Personal use", effectiveFrom: "2026-01-01" });
   v1 = await aPolicyVersion(db, org.id, { label: "1", effectiveDate: "2026-01-01" });
-  const hrPerson = await aPerson(db, { organisationId: org.id, teamId: blue.id, name: "Hana", role: "hr", startDate: "2026-01-01" });
+  const hrPerson = await aPerson(db, {
+    organisationId: org.id,
+    teamId: blue.id,
+    name: "Hana",
+    role: "hr",
+    startDate: "2026-01-01",
+  });
   hr = asCurrentUser(hrPerson, org);
   ada = await aPerson(db, { organisationId: org.id, teamId: red.id, name: "Ada", startDate: "2026-01-05" });
   ben = await aPerson(db, { organisationId: org.id, teamId: red.id, name: "Ben", startDate: "2026-04-20" });
   cat = await aPerson(db, { organisationId: org.id, teamId: red.id, name: "Cat", startDate: "2026-02-01" });
-  await anAttempt(db, ada, module, { status: "passed", startedAt: at("2026-01-10T10:00:00Z"), completedAt: at("2026-01-10T10:30:00Z") });
+  await anAttempt(db, ada, module, {
+    status: "passed",
+    startedAt: at("2026-01-10T10:00:00Z"),
+    completedAt: at("2026-01-10T10:30:00Z"),
+  });
   await aSignature(db, ada, v1, at("2026-01-11T09:00:00Z"));
   benAttempt = await anAttempt(db, ben, module, { status: "in_progress", startedAt: at("2026-04-30T10:00:00Z") });
   // Another council's people and changes never reach this one's standings.
@@ -116,7 +150,9 @@ describe("the report's kept standings", () => {
     await db.update(users).set({ name: "Ben Jones" }).where(eq(users.id, ben.id));
     const dee = await aPerson(db, { organisationId: org.id, teamId: red.id, name: "Dee", startDate: "2026-04-01" });
     expect(await agreeAt(at("2026-05-01T12:00:00Z"))).toEqual({ rebuilt: false, people: 3 });
-    expect((await statuses(keptStatusQuery, at("2026-05-01T12:00:00Z"), { teamId: blue.id })).map((r) => r.name)).toContain("Ada");
+    expect(
+      (await statuses(keptStatusQuery, at("2026-05-01T12:00:00Z"), { teamId: blue.id })).map((r) => r.name),
+    ).toContain("Ada");
 
     await deactivatePerson(db, hr, dee.id, { ...request, now: at("2026-05-01T12:30:00Z") });
     await agreeAt(at("2026-05-01T12:31:00Z"));
@@ -124,13 +160,22 @@ describe("the report's kept standings", () => {
   });
 
   it("are rebuilt when something organisation-wide changes, on a new day, and for an earlier moment", async () => {
-    await changeRequirement(db, hr, { requirementId: module.requirement.id, dueWithinDays: 3, renewalMonths: 12 }, request);
+    await changeRequirement(
+      db,
+      hr,
+      { requirementId: module.requirement.id, dueWithinDays: 3, renewalMonths: 12 },
+      request,
+    );
     expect((await agreeAt(at("2026-05-01T13:00:00Z"))).rebuilt).toBe(true);
 
     await changeTrackingSettings(db, hr, { dueSoonDays: 20, escalationOverdueDays: 14 }, request);
     expect((await agreeAt(at("2026-05-01T13:10:00Z"))).rebuilt).toBe(true);
 
-    await aPolicyVersion(db, org.id, { label: "2", effectiveDate: "2026-05-01", publishedAt: at("2026-05-01T13:30:00Z") });
+    await aPolicyVersion(db, org.id, {
+      label: "2",
+      effectiveDate: "2026-05-01",
+      publishedAt: at("2026-05-01T13:30:00Z"),
+    });
     expect((await agreeAt(at("2026-05-01T14:00:00Z"))).rebuilt).toBe(true);
     expect(await statusOf(keptStatusQuery, at("2026-05-01T14:00:00Z"), ada.id)).not.toEqual(["complete", "complete"]);
 
@@ -142,7 +187,11 @@ describe("the report's kept standings", () => {
 
   it("follow a completion that lapses during the day, with nothing written", async () => {
     const fay = await aPerson(db, { organisationId: org.id, teamId: red.id, name: "Fay", startDate: "2025-01-01" });
-    await anAttempt(db, fay, module, { status: "passed", startedAt: at("2025-05-09T09:00:00Z"), completedAt: at("2025-05-09T10:00:00Z") });
+    await anAttempt(db, fay, module, {
+      status: "passed",
+      startedAt: at("2025-05-09T09:00:00Z"),
+      completedAt: at("2025-05-09T10:00:00Z"),
+    });
     expect(await agreeAt(at("2026-05-09T09:30:00Z"))).toEqual({ rebuilt: false, people: 1 });
     expect(await statusOf(keptStatusQuery, at("2026-05-09T09:30:00Z"), fay.id)).toContain("complete");
     // Renewal is due twelve months on, at 10:00: the totals follow at the next read.
@@ -153,7 +202,14 @@ describe("the report's kept standings", () => {
   it("serve HR's report page with the same rows, in the same order, as the records", async () => {
     const now = at("2026-05-09T11:00:00Z");
     await aPerson(db, { organisationId: org.id, teamId: blue.id, name: "Eve", startDate: "2026-03-01" });
-    for (const query of ["", "status=overdue", "status=complete&status=expired", `team=${red.id}`, `team=${blue.id}&status=not_started`, `policyVersion=${v1.id}`]) {
+    for (const query of [
+      "",
+      "status=overdue",
+      "status=complete&status=expired",
+      `team=${red.id}`,
+      `team=${blue.id}&status=not_started`,
+      `policyVersion=${v1.id}`,
+    ]) {
       const parsed = parseReportFilters(new URLSearchParams(query), now);
       if (!parsed.success) throw parsed.error;
       const page = await reportPage(db, org.id, parsed.data, now);
@@ -187,7 +243,11 @@ describe.skipIf(database.kind === "pglite")("the kept standings on PostgreSQL, w
     try {
       await db.transaction(async (tx) => {
         await tx.execute(sql`set local lock_timeout = '1s'`);
-        await anAttempt(tx, gus, module, { status: "passed", startedAt: at("2026-05-09T12:10:00Z"), completedAt: at("2026-05-09T12:20:00Z") });
+        await anAttempt(tx, gus, module, {
+          status: "passed",
+          startedAt: at("2026-05-09T12:10:00Z"),
+          completedAt: at("2026-05-09T12:20:00Z"),
+        });
       });
     } finally {
       release();

@@ -30,8 +30,13 @@ export function perPersonCounts(rows: SQL): SQL {
 export type Totals = { rows: number; people: number; byStatus: Record<Status, number> };
 
 /** Totals from a row of sums (one column per status, and people), counting only the chosen statuses. */
-export function totalsOf(row: Partial<Record<Status | "people", number | null>> | undefined, chosen: readonly Status[] = STATUSES): Totals {
-  const byStatus = Object.fromEntries(STATUSES.map((s) => [s, chosen.includes(s) ? Number(row?.[s] ?? 0) : 0])) as Record<Status, number>;
+export function totalsOf(
+  row: Partial<Record<Status | "people", number | null>> | undefined,
+  chosen: readonly Status[] = STATUSES,
+): Totals {
+  const byStatus = Object.fromEntries(
+    STATUSES.map((s) => [s, chosen.includes(s) ? Number(row?.[s] ?? 0) : 0]),
+  ) as Record<Status, number>;
   return { rows: Object.values(byStatus).reduce((a, b) => a + b, 0), people: Number(row?.people ?? 0), byStatus };
 }
 
@@ -42,7 +47,10 @@ export function sumsOf(people: SQL): SQL {
 
 /** Each person's rows by status, summed per team and set of statuses (standing_summaries), for some teams or all. */
 function summariesOf(organisationId: string, clock: Clock, teams: { ids: string[]; none: boolean } | "all"): SQL {
-  const only = teams === "all" ? sql`true` : sql`(team_id = any(${`{${teams.ids.join(",")}}`}::uuid[]) or (${teams.none} and team_id is null))`;
+  const only =
+    teams === "all"
+      ? sql`true`
+      : sql`(team_id = any(${`{${teams.ids.join(",")}}`}::uuid[]) or (${teams.none} and team_id is null))`;
   const rows = sql`select team_id, user_id, status from (${keptStatusQuery({ organisationId }, clock)}) k where ${only}`;
   return sql`
     insert into standing_summaries (organisation_id, team_id, statuses, people, ${COUNT_COLUMNS})
@@ -72,7 +80,10 @@ export async function refreshStandings(db: Db, organisationId: string, clock: Cl
       sql`select computed_for::text as computed_for, computed_at::text as computed_at, coalesce(computed_at > ${at}::timestamptz, false) as later
           from standing_refreshes where organisation_id = ${org} for update`,
     );
-    const notes = await queryRows<{ user_id: string | null }>(tx, sql`delete from standing_changes where organisation_id = ${org} returning user_id`);
+    const notes = await queryRows<{ user_id: string | null }>(
+      tx,
+      sql`delete from standing_changes where organisation_id = ${org} returning user_id`,
+    );
     // A read for an earlier moment than the last refresh (a test's clock) cannot trust facts worked out later.
     let rebuild = state.computed_for !== today || state.later || notes.some((n) => n.user_id === null);
     const people = new Set(notes.map((n) => n.user_id as string));
@@ -87,7 +98,9 @@ export async function refreshStandings(db: Db, organisationId: string, clock: Cl
     rebuild ||= people.size > REBUILD_OVER;
     if (rebuild) {
       await tx.execute(sql`delete from requirement_standings where organisation_id = ${org}`);
-      await tx.execute(sql`insert into requirement_standings (${STANDING_COLUMNS}) select ${STANDING_COLUMNS} from (${standingFactsQuery({ organisationId }, clock)}) f`);
+      await tx.execute(
+        sql`insert into requirement_standings (${STANDING_COLUMNS}) select ${STANDING_COLUMNS} from (${standingFactsQuery({ organisationId }, clock)}) f`,
+      );
       await tx.execute(sql`delete from standing_summaries where organisation_id = ${org}`);
       await tx.execute(summariesOf(organisationId, clock, "all"));
       // Fresh statistics, so the planner knows how many rows the report reads straight after the rebuild.
@@ -124,7 +137,11 @@ export async function refreshStandings(db: Db, organisationId: string, clock: Cl
  * The report's totals for a team (or the whole organisation) and a choice of statuses (none: every status),
  * summed from standing_summaries as at the last refresh: call refreshStandings first.
  */
-export async function keptTotals(db: Db, organisationId: string, selection: { teamId?: string; statuses: Status[] }): Promise<Totals> {
+export async function keptTotals(
+  db: Db,
+  organisationId: string,
+  selection: { teamId?: string; statuses: Status[] },
+): Promise<Totals> {
   const chosen: readonly Status[] = selection.statuses.length > 0 ? selection.statuses : STATUSES;
   const mask = chosen.reduce((m: number, s) => m | bit(s), 0);
   const [row] = await queryRows<Record<Status | "people", number | null>>(

@@ -245,7 +245,12 @@ const toRow = (r: RawRow): RequirementStatusRow => ({
 });
 
 /** One person's status on each requirement, modules first (by title), then the code of conduct. */
-export async function personStatus(db: Db, organisationId: string, userId: string, clock: Clock): Promise<RequirementStatusRow[]> {
+export async function personStatus(
+  db: Db,
+  organisationId: string,
+  userId: string,
+  clock: Clock,
+): Promise<RequirementStatusRow[]> {
   const rows = await queryRows<RawRow>(
     db,
     sql`select * from (${requirementStatusQuery({ organisationId, userId }, clock)}) s order by kind = 'policy', title, requirement_id`,
@@ -253,8 +258,12 @@ export async function personStatus(db: Db, organisationId: string, userId: strin
   return rows.map(toRow);
 }
 
-const RANK_SQL = sql.raw(`case status when 'expired' then 1 when 'overdue' then 2 when 'due_soon' then 3 when 'in_progress' then 4 when 'not_started' then 5 else 6 end`);
-const STATUS_OF_RANK = sql.raw(`(array['expired','overdue','due_soon','in_progress','not_started','complete'])[min_rank]`);
+const RANK_SQL = sql.raw(
+  `case status when 'expired' then 1 when 'overdue' then 2 when 'due_soon' then 3 when 'in_progress' then 4 when 'not_started' then 5 else 6 end`,
+);
+const STATUS_OF_RANK = sql.raw(
+  `(array['expired','overdue','due_soon','in_progress','not_started','complete'])[min_rank]`,
+);
 
 export type StatusCounts = Record<Status, number>;
 const zeroCounts = (): StatusCounts => Object.fromEntries(STATUSES.map((s) => [s, 0])) as StatusCounts;
@@ -265,12 +274,25 @@ export type Figures = {
   peopleComplete: number;
   /** People by their most urgent status. */
   peopleByStatus: StatusCounts;
-  requirements: { requirementId: string; title: string; kind: "module" | "policy"; total: number; counts: StatusCounts }[];
+  requirements: {
+    requirementId: string;
+    title: string;
+    kind: "module" | "policy";
+    total: number;
+    counts: StatusCounts;
+  }[];
 };
 
 /** Completion figures for a scope (a team, several, or the whole organisation): one aggregate query. */
 export async function completionFigures(db: Db, scope: StatusScope, clock: Clock): Promise<Figures> {
-  const rows = await queryRows<{ level: "requirement" | "person"; requirement_id: string | null; title: string | null; kind: "module" | "policy" | null; status: Status; n: number }>(
+  const rows = await queryRows<{
+    level: "requirement" | "person";
+    requirement_id: string | null;
+    title: string | null;
+    kind: "module" | "policy" | null;
+    status: Status;
+    n: number;
+  }>(
     db,
     sql`
       with s as (${requirementStatusQuery(scope, clock)}),
@@ -290,7 +312,13 @@ export async function completionFigures(db: Db, scope: StatusScope, clock: Clock
     }
     let entry = byRequirement.get(row.requirement_id!);
     if (!entry) {
-      entry = { requirementId: row.requirement_id!, title: row.title!, kind: row.kind!, total: 0, counts: zeroCounts() };
+      entry = {
+        requirementId: row.requirement_id!,
+        title: row.title!,
+        kind: row.kind!,
+        total: 0,
+        counts: zeroCounts(),
+      };
       byRequirement.set(row.requirement_id!, entry);
     }
     entry.counts[row.status] += Number(row.n);
@@ -301,7 +329,9 @@ export async function completionFigures(db: Db, scope: StatusScope, clock: Clock
     people,
     peopleComplete: peopleByStatus.complete,
     peopleByStatus,
-    requirements: [...byRequirement.values()].sort((a, b) => (a.kind === b.kind ? a.title.localeCompare(b.title) : a.kind === "module" ? -1 : 1)),
+    requirements: [...byRequirement.values()].sort((a, b) =>
+      a.kind === b.kind ? a.title.localeCompare(b.title) : a.kind === "module" ? -1 : 1,
+    ),
   };
 }
 
@@ -339,7 +369,12 @@ const ORDER: Record<PeopleSort, string> = {
  * The people of a scope, one row each with their most urgent status and since when, filtered, sorted and
  * paginated in SQL. Only statuses and dates: never scores or answers.
  */
-export async function peopleStatus(db: Db, scope: StatusScope, query: PeopleQuery, clock: Clock): Promise<{ people: PersonSummary[]; total: number; page: number; pageCount: number }> {
+export async function peopleStatus(
+  db: Db,
+  scope: StatusScope,
+  query: PeopleQuery,
+  clock: Clock,
+): Promise<{ people: PersonSummary[]; total: number; page: number; pageCount: number }> {
   const pageSize = query.pageSize ?? 25;
   const statuses = query.statuses && query.statuses.length > 0 ? query.statuses : OUTSTANDING;
   const today = londonDate(clock.now);
@@ -397,7 +432,12 @@ export async function peopleStatus(db: Db, scope: StatusScope, query: PeopleQuer
 export type TeamCompletion = { people: number; complete: number; overdue: number };
 
 /** For a list of teams, how many people each has, how many completed everything, and how many are overdue or expired: one query. */
-export async function teamsCompletion(db: Db, organisationId: string, teamIds: string[], clock: Clock): Promise<Map<string, TeamCompletion>> {
+export async function teamsCompletion(
+  db: Db,
+  organisationId: string,
+  teamIds: string[],
+  clock: Clock,
+): Promise<Map<string, TeamCompletion>> {
   if (teamIds.length === 0) return new Map();
   const rows = await queryRows<{ team_id: string; people: number; complete: number; overdue: number }>(
     db,
@@ -409,5 +449,10 @@ export async function teamsCompletion(db: Db, organisationId: string, teamIds: s
       from per_person group by team_id
     `,
   );
-  return new Map(rows.map((r) => [r.team_id, { people: Number(r.people), complete: Number(r.complete), overdue: Number(r.overdue) }]));
+  return new Map(
+    rows.map((r) => [
+      r.team_id,
+      { people: Number(r.people), complete: Number(r.complete), overdue: Number(r.overdue) },
+    ]),
+  );
 }

@@ -8,7 +8,12 @@ export const TEAM_PAGE_SIZE = 25;
 export const teamViewSchema = z.object({
   status: z.array(z.enum(STATUSES, "Choose statuses from the list")).default([]),
   sort: z.enum(PEOPLE_SORTS, "Choose how to sort from the list").default("urgency"),
-  page: z.coerce.number("Page must be a number").int("Page must be a whole number").min(1, "Page must be 1 or more").max(100_000).default(1),
+  page: z.coerce
+    .number("Page must be a number")
+    .int("Page must be a whole number")
+    .min(1, "Page must be 1 or more")
+    .max(100_000)
+    .default(1),
 });
 export type TeamView = z.infer<typeof teamViewSchema>;
 
@@ -21,11 +26,21 @@ export function parseTeamView(params: URLSearchParams) {
 }
 
 /** Everything a champion's team page shows: the figures, the people filtered and sorted, and the recent nudges. */
-export async function teamDashboard(db: Db, team: { id: string; organisationId: string }, view: TeamView, clock: Clock) {
+export async function teamDashboard(
+  db: Db,
+  team: { id: string; organisationId: string },
+  view: TeamView,
+  clock: Clock,
+) {
   const scope = { organisationId: team.organisationId, teamId: team.id };
   const [figures, people, nudges] = await Promise.all([
     completionFigures(db, scope, clock),
-    peopleStatus(db, scope, { statuses: view.status, sort: view.sort, page: view.page, pageSize: TEAM_PAGE_SIZE }, clock),
+    peopleStatus(
+      db,
+      scope,
+      { statuses: view.status, sort: view.sort, page: view.page, pageSize: TEAM_PAGE_SIZE },
+      clock,
+    ),
     teamNudgeLog(db, team.id, 10),
   ]);
   return { figures, people, nudges };

@@ -4,7 +4,13 @@ import { attemptEvents, attempts } from "~db/schema";
 import { freshDatabase } from "../../test/support/database";
 import { aCouncil, aModuleContent, aPerson, asCurrentUser, databaseError } from "../../test/support/factories";
 import type { CurrentUser } from "~/auth/session.server";
-import { answerFeedback, answerQuestion, attemptState, requiredModulesFor, startOrResumeAttempt } from "./attempts.server";
+import {
+  answerFeedback,
+  answerQuestion,
+  attemptState,
+  requiredModulesFor,
+  startOrResumeAttempt,
+} from "./attempts.server";
 import type { TrainingModule } from "./content-schema";
 import { syncTrainingModules } from "./content-sync.server";
 
@@ -32,7 +38,14 @@ async function answerAll(user: CurrentUser, attemptId: string, choose: (scenario
   for (let i = 0; i < 10; i++) {
     const state = await attemptState(db, user, "test-module", attemptId);
     if (!state || state.kind === "result") return state;
-    const result = await answerQuestion(db, user, "test-module", attemptId, { scenarioId: state.scenario.id, choiceId: choose(state.scenario.id), step: state.step }, now);
+    const result = await answerQuestion(
+      db,
+      user,
+      "test-module",
+      attemptId,
+      { scenarioId: state.scenario.id, choiceId: choose(state.scenario.id), step: state.step },
+      now,
+    );
     expect(result.outcome).toBe("recorded");
   }
   throw new Error("the attempt did not end");
@@ -60,10 +73,24 @@ describe("attempts", () => {
 
   it("records an answer with its event, then refuses the same answer replayed, and changes nothing", async () => {
     const attemptId = (await startOrResumeAttempt(db, staff, "test-module", now))!;
-    const first = await answerQuestion(db, staff, "test-module", attemptId, { scenarioId: "q1", choiceId: "a", step: 0 }, now);
+    const first = await answerQuestion(
+      db,
+      staff,
+      "test-module",
+      attemptId,
+      { scenarioId: "q1", choiceId: "a", step: 0 },
+      now,
+    );
     expect(first).toEqual({ outcome: "recorded", step: 1 });
     const [before] = await db.select().from(attempts).where(eq(attempts.id, attemptId));
-    const replay = await answerQuestion(db, staff, "test-module", attemptId, { scenarioId: "q1", choiceId: "b", step: 0 }, now);
+    const replay = await answerQuestion(
+      db,
+      staff,
+      "test-module",
+      attemptId,
+      { scenarioId: "q1", choiceId: "b", step: 0 },
+      now,
+    );
     expect(replay).toEqual({ outcome: "stale" });
     const [after] = await db.select().from(attempts).where(eq(attempts.id, attemptId));
     expect(after).toEqual(before);
@@ -76,7 +103,14 @@ describe("attempts", () => {
     const attemptId = (await startOrResumeAttempt(db, staff, "test-module", now))!;
     const state = await attemptState(db, staff, "test-module", attemptId);
     expect(state?.kind).toBe("question");
-    const result = await answerQuestion(db, staff, "test-module", attemptId, { scenarioId: "q3", choiceId: "a", step: state!.step }, now);
+    const result = await answerQuestion(
+      db,
+      staff,
+      "test-module",
+      attemptId,
+      { scenarioId: "q3", choiceId: "a", step: state!.step },
+      now,
+    );
     expect(result).toEqual({ outcome: "stale" });
   });
 
@@ -85,7 +119,14 @@ describe("attempts", () => {
     const state = await attemptState(db, staff, "test-module", attemptId);
     if (state?.kind !== "question") throw new Error("expected a question");
     const before = await eventsOf(attemptId);
-    const result = await answerQuestion(db, staff, "test-module", attemptId, { scenarioId: state.scenario.id, choiceId: "zzz", step: state.step }, now);
+    const result = await answerQuestion(
+      db,
+      staff,
+      "test-module",
+      attemptId,
+      { scenarioId: state.scenario.id, choiceId: "zzz", step: state.step },
+      now,
+    );
     expect(result).toEqual({ outcome: "invalid" });
     expect(await eventsOf(attemptId)).toEqual(before);
   });
@@ -93,7 +134,9 @@ describe("attempts", () => {
   it("treats another person's attempt as not found", async () => {
     const attemptId = (await startOrResumeAttempt(db, staff, "test-module", now))!;
     expect(await attemptState(db, other, "test-module", attemptId)).toBeNull();
-    expect(await answerQuestion(db, other, "test-module", attemptId, { scenarioId: "q1", choiceId: "a", step: 0 }, now)).toEqual({ outcome: "not-found" });
+    expect(
+      await answerQuestion(db, other, "test-module", attemptId, { scenarioId: "q1", choiceId: "a", step: 0 }, now),
+    ).toEqual({ outcome: "not-found" });
   });
 
   it("records one answer when the same form is submitted twice at once", async () => {
@@ -108,10 +151,17 @@ describe("attempts", () => {
   });
 
   it("records exactly one of many different answers sent at once, and the stored snapshot agrees with its event", async () => {
-    const person = asCurrentUser(await aPerson(db, { organisationId: council.organisation.id, teamId: council.teamA.id }), council.organisation);
+    const person = asCurrentUser(
+      await aPerson(db, { organisationId: council.organisation.id, teamId: council.teamA.id }),
+      council.organisation,
+    );
     const attemptId = (await startOrResumeAttempt(db, person, "test-module", now))!;
     const choices = ["a", "b", "a", "b", "a", "b", "a", "b"];
-    const results = await Promise.all(choices.map((choiceId) => answerQuestion(db, person, "test-module", attemptId, { scenarioId: "q1", choiceId, step: 0 }, now)));
+    const results = await Promise.all(
+      choices.map((choiceId) =>
+        answerQuestion(db, person, "test-module", attemptId, { scenarioId: "q1", choiceId, step: 0 }, now),
+      ),
+    );
     expect(results.filter((r) => r.outcome === "recorded")).toEqual([{ outcome: "recorded", step: 1 }]);
     expect(results.filter((r) => r.outcome !== "recorded").every((r) => r.outcome === "stale")).toBe(true);
     const events = await eventsOf(attemptId);
@@ -119,26 +169,49 @@ describe("attempts", () => {
     const [attempt] = await db.select().from(attempts).where(eq(attempts.id, attemptId));
     const snapshot = attempt.snapshot as { value: string; context: { score: number; path: { choiceId: string }[] } };
     expect(attempt).toMatchObject({ step: 1, answered: 1, status: "in_progress", updatedAt: now, completedAt: null });
-    expect(snapshot.context.path).toEqual([expect.objectContaining({ scenarioId: "q1", choiceId: events[0].choiceId, correct: events[0].correct })]);
+    expect(snapshot.context.path).toEqual([
+      expect.objectContaining({ scenarioId: "q1", choiceId: events[0].choiceId, correct: events[0].correct }),
+    ]);
     expect(snapshot.value).toBe(events[0].choiceId === "a" ? "q2" : "q1-follow-up");
     expect(attempt.score).toBe(events[0].correct ? 1 : 0);
   });
 
   it("records the last answer, its result and when it finished, in the same write", async () => {
-    const person = asCurrentUser(await aPerson(db, { organisationId: council.organisation.id, teamId: council.teamA.id }), council.organisation);
+    const person = asCurrentUser(
+      await aPerson(db, { organisationId: council.organisation.id, teamId: council.teamA.id }),
+      council.organisation,
+    );
     const attemptId = (await startOrResumeAttempt(db, person, "test-module", now))!;
     const finished = new Date(now.getTime() + 60_000);
     for (const [step, scenarioId] of ["q1", "q2", "q3"].entries()) {
-      expect(await answerQuestion(db, person, "test-module", attemptId, { scenarioId, choiceId: "a", step }, step === 2 ? finished : now)).toEqual({ outcome: "recorded", step: step + 1 });
+      expect(
+        await answerQuestion(
+          db,
+          person,
+          "test-module",
+          attemptId,
+          { scenarioId, choiceId: "a", step },
+          step === 2 ? finished : now,
+        ),
+      ).toEqual({ outcome: "recorded", step: step + 1 });
     }
     const [attempt] = await db.select().from(attempts).where(eq(attempts.id, attemptId));
-    expect(attempt).toMatchObject({ status: "passed", step: 3, score: 3, answered: 3, updatedAt: finished, completedAt: finished });
+    expect(attempt).toMatchObject({
+      status: "passed",
+      step: 3,
+      score: 3,
+      answered: 3,
+      updatedAt: finished,
+      completedAt: finished,
+    });
     expect((await eventsOf(attemptId)).map((e) => [e.step, e.scenarioId, e.at.toISOString()])).toEqual([
       [1, "q1", now.toISOString()],
       [2, "q2", now.toISOString()],
       [3, "q3", finished.toISOString()],
     ]);
-    expect(await answerQuestion(db, person, "test-module", attemptId, { scenarioId: "q3", choiceId: "a", step: 3 }, now)).toEqual({ outcome: "stale" });
+    expect(
+      await answerQuestion(db, person, "test-module", attemptId, { scenarioId: "q3", choiceId: "a", step: 3 }, now),
+    ).toEqual({ outcome: "stale" });
   });
 
   it("passes the best path, scoring answers right first time", async () => {
@@ -163,23 +236,35 @@ describe("attempts", () => {
   });
 
   it("keeps an attempt on the version it began with after the content changes", async () => {
-    const person = asCurrentUser(await aPerson(db, { organisationId: council.organisation.id, teamId: council.teamA.id }), council.organisation);
+    const person = asCurrentUser(
+      await aPerson(db, { organisationId: council.organisation.id, teamId: council.teamA.id }),
+      council.organisation,
+    );
     const attemptId = (await startOrResumeAttempt(db, person, "test-module", now))!;
-    const changed = { ...content, scenarios: content.scenarios.map((s) => (s.id === "q1" ? { ...s, question: "A reworded first question?" } : s)) };
+    const changed = {
+      ...content,
+      scenarios: content.scenarios.map((s) => (s.id === "q1" ? { ...s, question: "A reworded first question?" } : s)),
+    };
     const synced = await syncTrainingModules(db, [changed], new Date(now.getTime() + 1000));
     expect(synced.newVersions).toBe(1);
     const state = await attemptState(db, person, "test-module", attemptId);
     expect(state).toMatchObject({ kind: "question", scenario: { question: "What do you do first?" } });
     const another = asCurrentUser(await aPerson(db, { organisationId: council.organisation.id }), council.organisation);
     const fresh = (await startOrResumeAttempt(db, another, "test-module", now))!;
-    expect(await attemptState(db, another, "test-module", fresh)).toMatchObject({ scenario: { question: "A reworded first question?" } });
+    expect(await attemptState(db, another, "test-module", fresh)).toMatchObject({
+      scenario: { question: "A reworded first question?" },
+    });
     // Recording the same content again makes no new version.
     expect((await syncTrainingModules(db, [changed], now)).newVersions).toBe(0);
   });
 
   it("keeps every answer: attempt_events refuses UPDATE, DELETE and TRUNCATE", async () => {
     expect((await db.select().from(attemptEvents)).length).toBeGreaterThan(0);
-    for (const statement of [sql`update attempt_events set correct = not correct`, sql`delete from attempt_events`, sql`truncate attempt_events cascade`]) {
+    for (const statement of [
+      sql`update attempt_events set correct = not correct`,
+      sql`delete from attempt_events`,
+      sql`truncate attempt_events cascade`,
+    ]) {
       await expect(databaseError(db.execute(statement))).resolves.toMatch(/append-only/);
     }
   });

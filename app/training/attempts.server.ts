@@ -22,7 +22,10 @@ function machineFor(versionId: string, content: TrainingModule): ModuleMachine {
 
 /** The machine of a version not compiled yet in this process: the only time an answer reads the content. */
 async function compileVersion(db: Db, versionId: string): Promise<ModuleMachine> {
-  const [version] = await db.select({ content: moduleVersions.content }).from(moduleVersions).where(eq(moduleVersions.id, versionId));
+  const [version] = await db
+    .select({ content: moduleVersions.content })
+    .from(moduleVersions)
+    .where(eq(moduleVersions.id, versionId));
   return machineFor(versionId, version.content as TrainingModule);
 }
 
@@ -33,7 +36,16 @@ const stateOf = (snapshot: Persisted) => String(snapshot.value);
 
 export type ModuleStatus = "not-started" | "in-progress" | "passed" | "failed";
 
-type Standing = { id: string; slug: string; title: string; renewal_months: number; passed_at: string | null; passed_attempt_id: string | null; in_progress: boolean; failed: boolean };
+type Standing = {
+  id: string;
+  slug: string;
+  title: string;
+  renewal_months: number;
+  passed_at: string | null;
+  passed_attempt_id: string | null;
+  in_progress: boolean;
+  failed: boolean;
+};
 
 // One row per module requirement in force, with the person's latest pass (and the attempt that made it) and
 // whether they have an attempt in progress or failed.
@@ -54,7 +66,11 @@ const moduleStandings = preparedSql<Standing>(
       order by m.title`,
 );
 
-const standingValues = (user: CurrentUser, now: Date) => ({ userId: user.id, organisationId: user.organisationId, today: londonDate(now) });
+const standingValues = (user: CurrentUser, now: Date) => ({
+  userId: user.id,
+  organisationId: user.organisationId,
+  today: londonDate(now),
+});
 
 /** The read behind moduleStandingsFor, to send with others (`pipelined`); `standingsFrom` reads its rows. */
 export const moduleStandingsQuery = (user: CurrentUser, now: Date) => moduleStandings.bind(standingValues(user, now));
@@ -64,8 +80,21 @@ export function standingsFrom(rows: Standing[], now: Date) {
   return rows.map((r) => {
     const passedAt = r.passed_at ? new Date(r.passed_at) : null;
     const current = passedAt !== null && addMonths(passedAt, r.renewal_months) > now;
-    const status: ModuleStatus = current ? "passed" : r.in_progress ? "in-progress" : r.failed || passedAt ? "failed" : "not-started";
-    return { id: r.id, slug: r.slug, title: r.title, status, passedAt: current ? passedAt.toISOString() : null, passedAttemptId: current ? r.passed_attempt_id : null };
+    const status: ModuleStatus = current
+      ? "passed"
+      : r.in_progress
+        ? "in-progress"
+        : r.failed || passedAt
+          ? "failed"
+          : "not-started";
+    return {
+      id: r.id,
+      slug: r.slug,
+      title: r.title,
+      status,
+      passedAt: current ? passedAt.toISOString() : null,
+      passedAttemptId: current ? r.passed_attempt_id : null,
+    };
   });
 }
 
@@ -149,7 +178,14 @@ export async function startOrResumeAttempt(db: Db, user: CurrentUser, slug: stri
   try {
     const [created] = await db
       .insert(attempts)
-      .values({ userId: user.id, moduleId: module.id, moduleVersionId: version.id, snapshot, startedAt: now, updatedAt: now })
+      .values({
+        userId: user.id,
+        moduleId: module.id,
+        moduleVersionId: version.id,
+        snapshot,
+        startedAt: now,
+        updatedAt: now,
+      })
       .returning({ id: attempts.id });
     return created.id;
   } catch (error) {
@@ -160,7 +196,12 @@ export async function startOrResumeAttempt(db: Db, user: CurrentUser, slug: stri
 
 async function loadAttempt(db: Db, user: CurrentUser, slug: string, attemptId: string) {
   const [row] = await db
-    .select({ attempt: attempts, content: moduleVersions.content, passMark: moduleVersions.passMark, slug: trainingModules.slug })
+    .select({
+      attempt: attempts,
+      content: moduleVersions.content,
+      passMark: moduleVersions.passMark,
+      slug: trainingModules.slug,
+    })
     .from(attempts)
     .innerJoin(moduleVersions, eq(moduleVersions.id, attempts.moduleVersionId))
     .innerJoin(trainingModules, eq(trainingModules.id, attempts.moduleId))
@@ -222,17 +263,26 @@ export async function attemptState(db: Db, user: CurrentUser, slug: string, atte
 
 export type AnswerInput = { scenarioId: string; choiceId: string; step: number };
 export type AnswerOutcome =
-  | { outcome: "recorded"; step: number }
-  | { outcome: "stale" }
-  | { outcome: "invalid" }
-  | { outcome: "not-found" };
+  { outcome: "recorded"; step: number } | { outcome: "stale" } | { outcome: "invalid" } | { outcome: "not-found" };
 
 const attemptToAnswer = preparedPerDatabase((db) =>
   db
-    .select({ id: attempts.id, step: attempts.step, status: attempts.status, snapshot: attempts.snapshot, moduleVersionId: attempts.moduleVersionId })
+    .select({
+      id: attempts.id,
+      step: attempts.step,
+      status: attempts.status,
+      snapshot: attempts.snapshot,
+      moduleVersionId: attempts.moduleVersionId,
+    })
     .from(attempts)
     .innerJoin(trainingModules, eq(trainingModules.id, attempts.moduleId))
-    .where(and(eq(attempts.id, sql.placeholder("attemptId")), eq(attempts.userId, sql.placeholder("userId")), eq(trainingModules.slug, sql.placeholder("slug"))))
+    .where(
+      and(
+        eq(attempts.id, sql.placeholder("attemptId")),
+        eq(attempts.userId, sql.placeholder("userId")),
+        eq(trainingModules.slug, sql.placeholder("slug")),
+      ),
+    )
     .prepare("attempt_to_answer"),
 );
 
@@ -263,7 +313,14 @@ const recordAnswer = preparedSql<{ step: number }>(
  * the event from the update's RETURNING. One statement is atomic, and under READ COMMITTED a concurrent answer
  * that committed first makes the WHERE fail on the row's new version, so the later one records nothing.
  */
-export async function answerQuestion(db: Db, user: CurrentUser, slug: string, attemptId: string, input: AnswerInput, now: Date): Promise<AnswerOutcome> {
+export async function answerQuestion(
+  db: Db,
+  user: CurrentUser,
+  slug: string,
+  attemptId: string,
+  input: AnswerInput,
+  now: Date,
+): Promise<AnswerOutcome> {
   const [row] = await attemptToAnswer(db).execute({ attemptId, userId: user.id, slug });
   if (!row) return { outcome: "not-found" };
   const current = row.snapshot as Persisted;
@@ -271,7 +328,11 @@ export async function answerQuestion(db: Db, user: CurrentUser, slug: string, at
     return { outcome: "stale" };
   }
   const machine = machines.get(row.moduleVersionId) ?? (await compileVersion(db, row.moduleVersionId));
-  const result = answer(machine, current, { type: "answer.chosen", scenarioId: input.scenarioId, choiceId: input.choiceId });
+  const result = answer(machine, current, {
+    type: "answer.chosen",
+    scenarioId: input.scenarioId,
+    choiceId: input.choiceId,
+  });
   if (!result.accepted) return { outcome: "invalid" };
   const next = result.snapshot as Persisted;
   const last = next.context.path[next.context.path.length - 1];

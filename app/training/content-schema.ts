@@ -12,7 +12,10 @@ export const citationSchema = z.strictObject({
   /** The policy's own title, e.g. "Hertfordshire County Council: Social Media Policy". */
   document: text,
   /** The section number as printed ("2.6", "3"), or null for an unnumbered heading. */
-  section: z.string().regex(/^\d+(\.\d+)*$/, 'Use a section number such as "2.6", or null').nullable(),
+  section: z
+    .string()
+    .regex(/^\d+(\.\d+)*$/, 'Use a section number such as "2.6", or null')
+    .nullable(),
   /** The heading's words exactly as the policy prints them (markdown link brackets left out). */
   heading: text,
 });
@@ -29,7 +32,9 @@ export const choiceSchema = z.strictObject({
 
 export const scenarioSchema = z
   .strictObject({
-    id: slug.refine((id) => !(RESERVED_IDS as readonly string[]).includes(id), { message: `Must not be one of ${RESERVED_IDS.join(", ")}` }),
+    id: slug.refine((id) => !(RESERVED_IDS as readonly string[]).includes(id), {
+      message: `Must not be one of ${RESERVED_IDS.join(", ")}`,
+    }),
     kind: z.enum(["main", "follow-up"]),
     title: text,
     /** What happened; paragraphs are separated by a blank line. */
@@ -38,12 +43,19 @@ export const scenarioSchema = z
     choices: z.array(choiceSchema).min(3, "A scenario needs at least 3 choices"),
   })
   .superRefine((scenario, ctx) => {
-    if (!scenario.choices.some((c) => c.correct)) ctx.addIssue({ code: "custom", path: ["choices"], message: "A scenario needs at least one correct choice" });
+    if (!scenario.choices.some((c) => c.correct))
+      ctx.addIssue({ code: "custom", path: ["choices"], message: "A scenario needs at least one correct choice" });
     const seen = new Set<string>();
     scenario.choices.forEach((choice, i) => {
-      if (seen.has(choice.id)) ctx.addIssue({ code: "custom", path: ["choices", i, "id"], message: `Choice id "${choice.id}" is used twice` });
+      if (seen.has(choice.id))
+        ctx.addIssue({ code: "custom", path: ["choices", i, "id"], message: `Choice id "${choice.id}" is used twice` });
       seen.add(choice.id);
-      if (choice.next === scenario.id) ctx.addIssue({ code: "custom", path: ["choices", i, "next"], message: "A choice cannot lead back to its own scenario" });
+      if (choice.next === scenario.id)
+        ctx.addIssue({
+          code: "custom",
+          path: ["choices", i, "next"],
+          message: "A choice cannot lead back to its own scenario",
+        });
     });
   });
 
@@ -60,13 +72,20 @@ export const moduleSchema = z
   .superRefine((module, ctx) => {
     const ids = new Set<string>();
     module.scenarios.forEach((s, i) => {
-      if (ids.has(s.id)) ctx.addIssue({ code: "custom", path: ["scenarios", i, "id"], message: `Scenario id "${s.id}" is used twice` });
+      if (ids.has(s.id))
+        ctx.addIssue({ code: "custom", path: ["scenarios", i, "id"], message: `Scenario id "${s.id}" is used twice` });
       ids.add(s.id);
     });
-    if (!ids.has(module.startScenario)) ctx.addIssue({ code: "custom", path: ["startScenario"], message: `No scenario "${module.startScenario}"` });
+    if (!ids.has(module.startScenario))
+      ctx.addIssue({ code: "custom", path: ["startScenario"], message: `No scenario "${module.startScenario}"` });
     module.scenarios.forEach((s, si) =>
       s.choices.forEach((c, ci) => {
-        if (c.next !== END && !ids.has(c.next)) ctx.addIssue({ code: "custom", path: ["scenarios", si, "choices", ci, "next"], message: `No scenario "${c.next}"` });
+        if (c.next !== END && !ids.has(c.next))
+          ctx.addIssue({
+            code: "custom",
+            path: ["scenarios", si, "choices", ci, "next"],
+            message: `No scenario "${c.next}"`,
+          });
       }),
     );
   });
@@ -88,11 +107,17 @@ export function pathOf(path: readonly PropertyKey[]): string {
 }
 
 /** Validates one module's JSON. Problems name the file and the JSON path, e.g. `scenarios[3].choices[1].citation.heading: Required`. */
-export function parseModule(json: unknown, file: string): { module: TrainingModule; problems: [] } | { module: null; problems: ContentProblem[] } {
+export function parseModule(
+  json: unknown,
+  file: string,
+): { module: TrainingModule; problems: [] } | { module: null; problems: ContentProblem[] } {
   const parsed = moduleSchema.safeParse(json, {
     // A missing member reads "Required" rather than zod's "expected string, received undefined".
     error: (issue) => (issue.code === "invalid_type" && issue.input === undefined ? "Required" : undefined),
   });
   if (parsed.success) return { module: parsed.data, problems: [] };
-  return { module: null, problems: parsed.error.issues.map((issue) => ({ file, path: pathOf(issue.path), message: issue.message })) };
+  return {
+    module: null,
+    problems: parsed.error.issues.map((issue) => ({ file, path: pathOf(issue.path), message: issue.message })),
+  };
 }

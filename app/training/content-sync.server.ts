@@ -14,7 +14,10 @@ export async function syncTrainingModules(db: Db, modules: TrainingModule[], now
   let created = 0;
   await db.transaction(async (tx) => {
     for (const content of modules) {
-      const [organisation] = await tx.select({ id: organisations.id }).from(organisations).where(eq(organisations.slug, content.organisation));
+      const [organisation] = await tx
+        .select({ id: organisations.id })
+        .from(organisations)
+        .where(eq(organisations.slug, content.organisation));
       if (!organisation) continue;
       let [module] = await tx
         .select({ id: trainingModules.id })
@@ -53,7 +56,9 @@ export class ContentError extends Error {}
 export async function syncTrainingContent(db: Db, contentDir: string, now: Date) {
   const { modules, problems } = await loadModules(contentDir);
   if (problems.length > 0) {
-    throw new ContentError(`The training content has ${problems.length} problem(s); run npm run content:check:\n${problems.map(String).slice(0, 20).join("\n")}`);
+    throw new ContentError(
+      `The training content has ${problems.length} problem(s); run npm run content:check:\n${problems.map(String).slice(0, 20).join("\n")}`,
+    );
   }
   return syncTrainingModules(db, modules, now);
 }

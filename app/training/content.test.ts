@@ -2,8 +2,22 @@ import { readFileSync } from "node:fs";
 import { getAdjacencyMap, getShortestPaths } from "xstate/graph";
 import { describe, expect, it } from "vitest";
 import type { Choice, TrainingModule } from "./content-schema";
-import { citationDocument, hasHeading, loadModules, MIN_BRANCHING_SHARE, MIN_MAIN_SCENARIOS, policyHeadings } from "./load-content";
-import { answer, createModuleMachine, startAttempt, type AnswerEvent, type PersistedAttempt, type QuizContext } from "./machine";
+import {
+  citationDocument,
+  hasHeading,
+  loadModules,
+  MIN_BRANCHING_SHARE,
+  MIN_MAIN_SCENARIOS,
+  policyHeadings,
+} from "./load-content";
+import {
+  answer,
+  createModuleMachine,
+  startAttempt,
+  type AnswerEvent,
+  type PersistedAttempt,
+  type QuizContext,
+} from "./machine";
 
 /**
  * The shipped modules, walked with xstate/graph. Nodes are keyed by state value, score and questions
@@ -14,7 +28,13 @@ import { answer, createModuleMachine, startAttempt, type AnswerEvent, type Persi
  */
 const { modules, problems } = await loadModules("content");
 
-const EXPECTED = ["hertfordshire/personal-use", "hertfordshire/professional-checks", "hertfordshire/whatsapp", "wirral/personal-use", "wirral/professional-checks"];
+const EXPECTED = [
+  "hertfordshire/personal-use",
+  "hertfordshire/professional-checks",
+  "hertfordshire/whatsapp",
+  "wirral/personal-use",
+  "wirral/professional-checks",
+];
 
 type Snapshot = { value: unknown; status: string; context: QuizContext };
 const key = (s: Snapshot) => `${String(s.value)}|${s.context.score}|${s.context.answered}`;
@@ -25,7 +45,9 @@ const isAnswer = (e: { type: string }): e is AnswerEvent => e.type === "answer.c
 function eventsFor(module: TrainingModule) {
   return (state: Snapshot): AnswerEvent[] => {
     const scenario = module.scenarios.find((s) => s.id === String(state.value));
-    return scenario ? scenario.choices.map((c) => ({ type: "answer.chosen", scenarioId: scenario.id, choiceId: c.id })) : [];
+    return scenario
+      ? scenario.choices.map((c) => ({ type: "answer.chosen", scenarioId: scenario.id, choiceId: c.id }))
+      : [];
   };
 }
 
@@ -35,7 +57,11 @@ function walk(module: TrainingModule, pick: (choices: Choice[]) => Choice): Pers
   for (let step = 0; step <= module.scenarios.length && !["passed", "failed"].includes(snapshot.value); step++) {
     const scenario = module.scenarios.find((s) => s.id === snapshot.value);
     if (!scenario) throw new Error(`No scenario ${snapshot.value}`);
-    const result = answer(machine, snapshot, { type: "answer.chosen", scenarioId: scenario.id, choiceId: pick(scenario.choices).id });
+    const result = answer(machine, snapshot, {
+      type: "answer.chosen",
+      scenarioId: scenario.id,
+      choiceId: pick(scenario.choices).id,
+    });
     expect(result.accepted).toBe(true);
     snapshot = result.snapshot;
   }
@@ -47,7 +73,12 @@ function textsOf(module: TrainingModule): string[] {
   return [
     module.title,
     module.summary,
-    ...module.scenarios.flatMap((s) => [s.title, s.situation, s.question, ...s.choices.flatMap((c) => [c.text, c.feedback])]),
+    ...module.scenarios.flatMap((s) => [
+      s.title,
+      s.situation,
+      s.question,
+      ...s.choices.flatMap((c) => [c.text, c.feedback]),
+    ]),
   ];
 }
 
@@ -70,7 +101,9 @@ describe("the shipped training content", () => {
 
   it("cites each council's policy by its own title", () => {
     expect(policies.get("hertfordshire")?.document).toBe("Hertfordshire County Council: Social Media Policy");
-    expect(policies.get("wirral")?.document).toBe("Wirral Council: Use of Internet and Social Media Sites by Social Care and Safeguarding Staff");
+    expect(policies.get("wirral")?.document).toBe(
+      "Wirral Council: Use of Internet and Social Media Sites by Social Care and Safeguarding Staff",
+    );
   });
 
   for (const module of modules) {
@@ -116,8 +149,14 @@ describe("the shipped training content", () => {
           } else {
             const scenario = byId.get(String(node.state.value));
             expect(scenario, `stuck at ${k}`).toBeDefined();
-            const taken = Object.values(node.transitions).map((t) => ({ state: t.state, event: t.event as AnswerEvent }));
-            expect(taken.every((t) => isAnswer(t.event)), k).toBe(true);
+            const taken = Object.values(node.transitions).map((t) => ({
+              state: t.state,
+              event: t.event as AnswerEvent,
+            }));
+            expect(
+              taken.every((t) => isAnswer(t.event)),
+              k,
+            ).toBe(true);
             expect(taken.map((t) => t.event.choiceId).sort(), k).toEqual(scenario!.choices.map((c) => c.id).sort());
             result = { all: 0, passed: 0 };
             for (const t of taken) {
@@ -152,7 +191,10 @@ describe("the shipped training content", () => {
 
       it("fails a path of wrong answers, whichever wrong answer is picked", () => {
         for (const which of [0, 1]) {
-          const end = walk(module, (choices) => choices.filter((c) => !c.correct)[which] ?? choices.find((c) => !c.correct)!);
+          const end = walk(
+            module,
+            (choices) => choices.filter((c) => !c.correct)[which] ?? choices.find((c) => !c.correct)!,
+          );
           expect(end.value).toBe("failed");
           expect(end.context.score).toBe(0);
         }
@@ -192,7 +234,11 @@ describe("the shipped training content", () => {
         for (const f of module.scenarios.filter((s) => s.kind === "follow-up")) {
           const from = module.scenarios.filter((s) => s.choices.some((c) => c.next === f.id));
           expect(from.length, f.id).toBeGreaterThan(0);
-          for (const s of from) expect(s.choices.some((c) => c.next !== f.id), `${s.id} always leads to ${f.id}`).toBe(true);
+          for (const s of from)
+            expect(
+              s.choices.some((c) => c.next !== f.id),
+              `${s.id} always leads to ${f.id}`,
+            ).toBe(true);
         }
       });
 
@@ -201,9 +247,15 @@ describe("the shipped training content", () => {
           for (const c of s.choices) {
             const at = `${s.id}/${c.id}`;
             expect(c.feedback.split(/\s+/).length, at).toBeGreaterThanOrEqual(8);
-            expect(c.feedback.replace(/^Right\. /, "").match(/[.!?](\s|$)/g)?.length ?? 0, `${at} feedback should be 1 to 3 sentences`).toBeLessThanOrEqual(3);
+            expect(
+              c.feedback.replace(/^Right\. /, "").match(/[.!?](\s|$)/g)?.length ?? 0,
+              `${at} feedback should be 1 to 3 sentences`,
+            ).toBeLessThanOrEqual(3);
             expect(c.citation.document, at).toBe(policy.document);
-            expect(hasHeading(policy.headings, c.citation.section, c.citation.heading), `${at} cites ${c.citation.section} ${c.citation.heading}`).toBe(true);
+            expect(
+              hasHeading(policy.headings, c.citation.section, c.citation.heading),
+              `${at} cites ${c.citation.section} ${c.citation.heading}`,
+            ).toBe(true);
             if (c.correct) expect(c.feedback, at).toMatch(/^Right\./);
             else expect(c.feedback, at).not.toMatch(/^Right\./);
           }
@@ -222,10 +274,29 @@ describe("the shipped training content", () => {
       });
 
       it("uses no term that only the other council's policy has", () => {
-        const terms = ["magistrate", "Protection of Freedoms Act", "Yammer", "WhatsApp", "HCPC", "LCS", "WMBC", "intranet", "champion", "Human Rights Act", "Standard 3.10", "Standard 5.6", "Public Task", "Child G", "Re T"];
+        const terms = [
+          "magistrate",
+          "Protection of Freedoms Act",
+          "Yammer",
+          "WhatsApp",
+          "HCPC",
+          "LCS",
+          "WMBC",
+          "intranet",
+          "champion",
+          "Human Rights Act",
+          "Standard 3.10",
+          "Standard 5.6",
+          "Public Task",
+          "Child G",
+          "Re T",
+        ];
         const all = textsOf(module).join("\n").toLowerCase();
         for (const term of terms) {
-          if (all.includes(term.toLowerCase())) expect(policy.text.toLowerCase(), `"${term}" is not in ${module.organisation}'s policy`).toContain(term.toLowerCase());
+          if (all.includes(term.toLowerCase()))
+            expect(policy.text.toLowerCase(), `"${term}" is not in ${module.organisation}'s policy`).toContain(
+              term.toLowerCase(),
+            );
         }
       });
     });
@@ -234,7 +305,8 @@ describe("the shipped training content", () => {
 
 describe("what each council's set teaches", () => {
   const find = (id: string) => modules.find((m) => `${m.organisation}/${m.id}` === id)!;
-  const correctText = (m: TrainingModule) => m.scenarios.flatMap((s) => s.choices.filter((c) => c.correct).map((c) => `${c.text} ${c.feedback}`)).join("\n");
+  const correctText = (m: TrainingModule) =>
+    m.scenarios.flatMap((s) => s.choices.filter((c) => c.correct).map((c) => `${c.text} ${c.feedback}`)).join("\n");
 
   it("teaches Hertfordshire that covert repeat viewing needs a magistrate's warrant, and that for child welfare only a court can authorise it", () => {
     const text = correctText(find("hertfordshire/professional-checks"));
@@ -255,17 +327,29 @@ describe("what each council's set teaches", () => {
 
   it("does not treat the time-boundary exceptions Hertfordshire recognises as breaches", () => {
     const m = find("hertfordshire/whatsapp");
-    for (const s of m.scenarios) for (const c of s.choices) if (/\bbreach/i.test(c.text)) expect(c.correct, `${s.id}/${c.id}`).toBe(false);
+    for (const s of m.scenarios)
+      for (const c of s.choices) if (/\bbreach/i.test(c.text)) expect(c.correct, `${s.id}/${c.id}`).toBe(false);
     const evening = m.scenarios.find((s) => s.id === "early-evening-message")!;
     expect(evening.situation).toMatch(/6\.15pm/);
     expect(evening.choices.find((c) => c.correct)?.text).toMatch(/can send it/i);
     const residential = m.scenarios.find((s) => s.id === "residential-weekend")!;
     expect(residential.situation).toMatch(/line manager has agreed/);
-    expect(residential.choices.find((c) => c.correct)?.text).toMatch(/allows some weekend exceptions within residential care/);
+    expect(residential.choices.find((c) => c.correct)?.text).toMatch(
+      /allows some weekend exceptions within residential care/,
+    );
   });
 
   it("teaches the WhatsApp consent steps: written consent, the Privacy Notice, LCS and the standard message", () => {
     const text = correctText(find("hertfordshire/whatsapp"));
-    for (const phrase of [/written consent/, /Privacy Notice/, /case record on LCS/, /standard opening message/, /8\.30am and 5\.30pm/, /driving/, /Wi-Fi/]) expect(text).toMatch(phrase);
+    for (const phrase of [
+      /written consent/,
+      /Privacy Notice/,
+      /case record on LCS/,
+      /standard opening message/,
+      /8\.30am and 5\.30pm/,
+      /driving/,
+      /Wi-Fi/,
+    ])
+      expect(text).toMatch(phrase);
   });
 });

@@ -57,7 +57,11 @@ export function citationDocument(organisationName: string, policyText: string): 
 }
 
 /** True when the policy has this heading with this number (or, for section null, as an unnumbered heading). */
-export function hasHeading(headings: { section: string | null; heading: string }[], section: string | null, heading: string): boolean {
+export function hasHeading(
+  headings: { section: string | null; heading: string }[],
+  section: string | null,
+  heading: string,
+): boolean {
   const wanted = normaliseHeading(heading);
   return headings.some((h) => h.heading === wanted && h.section === section);
 }
@@ -66,24 +70,46 @@ export function hasHeading(headings: { section: string | null; heading: string }
  * Cross-checks one parsed module: links, reachability, no loops, size, branching, and (given the
  * council's policy text) that every citation names that policy and one of its real headings.
  */
-export function checkModule(module: TrainingModule, file: string, policyText: string | null, expectedDocument?: string): Problem[] {
+export function checkModule(
+  module: TrainingModule,
+  file: string,
+  policyText: string | null,
+  expectedDocument?: string,
+): Problem[] {
   const problems: Problem[] = [];
   const ids = new Set(module.scenarios.map((s) => s.id));
-  if (ids.size !== module.scenarios.length) problems.push(new Problem(file, "scenarios", "Scenario ids must be unique"));
-  if (!ids.has(module.startScenario)) problems.push(new Problem(file, "startScenario", `No scenario "${module.startScenario}"`));
+  if (ids.size !== module.scenarios.length)
+    problems.push(new Problem(file, "scenarios", "Scenario ids must be unique"));
+  if (!ids.has(module.startScenario))
+    problems.push(new Problem(file, "startScenario", `No scenario "${module.startScenario}"`));
   const headings = policyText ? policyHeadings(policyText) : [];
   module.scenarios.forEach((scenario, si) => {
-    if (scenario.choices.length < MIN_CHOICES) problems.push(new Problem(file, `scenarios[${si}].choices`, `Has ${scenario.choices.length} choices; at least ${MIN_CHOICES} are needed`));
+    if (scenario.choices.length < MIN_CHOICES)
+      problems.push(
+        new Problem(
+          file,
+          `scenarios[${si}].choices`,
+          `Has ${scenario.choices.length} choices; at least ${MIN_CHOICES} are needed`,
+        ),
+      );
     scenario.choices.forEach((choice, ci) => {
       const at = `scenarios[${si}].choices[${ci}]`;
-      if (choice.next !== END && !ids.has(choice.next)) problems.push(new Problem(file, `${at}.next`, `No scenario "${choice.next}"`));
-      if (choice.next === scenario.id) problems.push(new Problem(file, `${at}.next`, "A choice cannot lead back to its own scenario"));
+      if (choice.next !== END && !ids.has(choice.next))
+        problems.push(new Problem(file, `${at}.next`, `No scenario "${choice.next}"`));
+      if (choice.next === scenario.id)
+        problems.push(new Problem(file, `${at}.next`, "A choice cannot lead back to its own scenario"));
       if (expectedDocument !== undefined && choice.citation.document !== expectedDocument) {
         problems.push(new Problem(file, `${at}.citation.document`, `Must be "${expectedDocument}"`));
       }
       if (policyText && !hasHeading(headings, choice.citation.section, choice.citation.heading)) {
         const cited = `${choice.citation.section ? `${choice.citation.section} ` : ""}${choice.citation.heading}`;
-        problems.push(new Problem(file, `${at}.citation.heading`, `"${cited}" is not a ${choice.citation.section ? "numbered" : "unnumbered"} heading of this council's policy`));
+        problems.push(
+          new Problem(
+            file,
+            `${at}.citation.heading`,
+            `"${cited}" is not a ${choice.citation.section ? "numbered" : "unnumbered"} heading of this council's policy`,
+          ),
+        );
       }
     });
   });
@@ -108,13 +134,21 @@ export function checkModule(module: TrainingModule, file: string, policyText: st
   visit(module.startScenario, []);
   for (const loop of loops) problems.push(new Problem(file, "scenarios", `A path loops and never ends: ${loop}`));
   module.scenarios.forEach((s, i) => {
-    if (!reachable.has(s.id)) problems.push(new Problem(file, `scenarios[${i}]`, `Scenario "${s.id}" cannot be reached from "${module.startScenario}"`));
+    if (!reachable.has(s.id))
+      problems.push(
+        new Problem(file, `scenarios[${i}]`, `Scenario "${s.id}" cannot be reached from "${module.startScenario}"`),
+      );
   });
   const main = module.scenarios.filter((s) => s.kind === "main");
-  if (main.length < MIN_MAIN_SCENARIOS) problems.push(new Problem(file, "scenarios", `Has ${main.length} main scenarios; at least ${MIN_MAIN_SCENARIOS} are needed`));
+  if (main.length < MIN_MAIN_SCENARIOS)
+    problems.push(
+      new Problem(file, "scenarios", `Has ${main.length} main scenarios; at least ${MIN_MAIN_SCENARIOS} are needed`),
+    );
   const branching = main.filter((s) => new Set(s.choices.map((c) => c.next)).size > 1).length;
   if (main.length > 0 && branching / main.length < MIN_BRANCHING_SHARE) {
-    problems.push(new Problem(file, "scenarios", `${branching} of ${main.length} main scenarios branch; at least a quarter must`));
+    problems.push(
+      new Problem(file, "scenarios", `${branching} of ${main.length} main scenarios branch; at least a quarter must`),
+    );
   }
   return problems;
 }
@@ -131,7 +165,9 @@ function readOrganisationName(dir: string): string | null {
 }
 
 /** Reads, validates and cross-checks every module under <contentDir>/<organisation>/modules/*.json. */
-export async function loadModules(contentDir = "content"): Promise<{ modules: TrainingModule[]; problems: ContentProblem[] }> {
+export async function loadModules(
+  contentDir = "content",
+): Promise<{ modules: TrainingModule[]; problems: ContentProblem[] }> {
   const modules: TrainingModule[] = [];
   const problems: ContentProblem[] = [];
   const organisations = readdirSync(contentDir, { withFileTypes: true })
@@ -144,8 +180,11 @@ export async function loadModules(contentDir = "content"): Promise<{ modules: Tr
     const policyFile = join(contentDir, organisation, "policy.txt");
     const policyText = existsSync(policyFile) ? readFileSync(policyFile, "utf8") : null;
     const organisationName = readOrganisationName(join(contentDir, organisation));
-    const expectedDocument = policyText && organisationName ? citationDocument(organisationName, policyText) : undefined;
-    for (const name of readdirSync(dir).filter((f) => f.endsWith(".json")).sort()) {
+    const expectedDocument =
+      policyText && organisationName ? citationDocument(organisationName, policyText) : undefined;
+    for (const name of readdirSync(dir)
+      .filter((f) => f.endsWith(".json"))
+      .sort()) {
       const file = join(dir, name);
       let json: unknown;
       try {
@@ -161,8 +200,10 @@ export async function loadModules(contentDir = "content"): Promise<{ modules: Tr
       }
       const module = parsed.module;
       const found: Problem[] = [];
-      if (module.organisation !== organisation) found.push(new Problem(file, "organisation", `Must be "${organisation}", the folder it is in`));
-      if (`${module.id}.json` !== name) found.push(new Problem(file, "id", `Must be "${name.replace(/\.json$/, "")}", the file's name`));
+      if (module.organisation !== organisation)
+        found.push(new Problem(file, "organisation", `Must be "${organisation}", the folder it is in`));
+      if (`${module.id}.json` !== name)
+        found.push(new Problem(file, "id", `Must be "${name.replace(/\.json$/, "")}", the file's name`));
       if (!policyText) found.push(new Problem(file, "", `No policy text at ${policyFile} to check citations against`));
       found.push(...checkModule(module, file, policyText, expectedDocument));
       problems.push(...found);

@@ -2,11 +2,25 @@ import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { parseModule, type TrainingModule } from "./content-schema";
 import { checkModule, hasHeading, normaliseHeading, policyHeadings } from "./load-content";
-import { answer, createModuleMachine, moduleContentHash, reachesPassMark, startAttempt, type PersistedAttempt } from "./machine";
+import {
+  answer,
+  createModuleMachine,
+  moduleContentHash,
+  reachesPassMark,
+  startAttempt,
+  type PersistedAttempt,
+} from "./machine";
 
 /** A tiny module: q1 branches (b goes to a follow-up, c straight on), then q2, then q3 ends. */
 const citation = { document: "Test Council: Test Policy", section: "1.1", heading: "Personal use" };
-const choice = (id: string, correct: boolean, next: string) => ({ id, text: `Answer ${id}`, correct, feedback: `Because answer ${id} is what the policy says.`, citation, next });
+const choice = (id: string, correct: boolean, next: string) => ({
+  id,
+  text: `Answer ${id}`,
+  correct,
+  feedback: `Because answer ${id} is what the policy says.`,
+  citation,
+  next,
+});
 const tiny = {
   id: "tiny-module",
   organisation: "wirral",
@@ -15,10 +29,38 @@ const tiny = {
   passMark: 0.8,
   startScenario: "q1",
   scenarios: [
-    { id: "q1", kind: "main", title: "First", situation: "A situation.\n\nMore of it.", question: "What first?", choices: [choice("a", true, "q2"), choice("b", false, "q1-follow-up"), choice("c", false, "q2")] },
-    { id: "q1-follow-up", kind: "follow-up", title: "Follow-up", situation: "Think again.", question: "And now?", choices: [choice("a", false, "q2"), choice("b", true, "q2"), choice("c", false, "q2")] },
-    { id: "q2", kind: "main", title: "Second", situation: "Another.", question: "What next?", choices: [choice("a", false, "q3"), choice("b", false, "q3"), choice("c", true, "q3")] },
-    { id: "q3", kind: "main", title: "Third", situation: "Last.", question: "Finally?", choices: [choice("a", true, "end"), choice("b", false, "end"), choice("c", false, "end")] },
+    {
+      id: "q1",
+      kind: "main",
+      title: "First",
+      situation: "A situation.\n\nMore of it.",
+      question: "What first?",
+      choices: [choice("a", true, "q2"), choice("b", false, "q1-follow-up"), choice("c", false, "q2")],
+    },
+    {
+      id: "q1-follow-up",
+      kind: "follow-up",
+      title: "Follow-up",
+      situation: "Think again.",
+      question: "And now?",
+      choices: [choice("a", false, "q2"), choice("b", true, "q2"), choice("c", false, "q2")],
+    },
+    {
+      id: "q2",
+      kind: "main",
+      title: "Second",
+      situation: "Another.",
+      question: "What next?",
+      choices: [choice("a", false, "q3"), choice("b", false, "q3"), choice("c", true, "q3")],
+    },
+    {
+      id: "q3",
+      kind: "main",
+      title: "Third",
+      situation: "Last.",
+      question: "Finally?",
+      choices: [choice("a", true, "end"), choice("b", false, "end"), choice("c", false, "end")],
+    },
   ],
 };
 const parsed = parseModule(tiny, "tiny.json");
@@ -50,7 +92,11 @@ function lineModule(n: number, passMark: number): TrainingModule {
         title: `S${i + 1}`,
         situation: "A situation.",
         question: "Which?",
-        choices: [choice("a", true, i + 1 === n ? "end" : `s${i + 2}`), choice("b", false, i + 1 === n ? "end" : `s${i + 2}`), choice("c", false, i + 1 === n ? "end" : `s${i + 2}`)],
+        choices: [
+          choice("a", true, i + 1 === n ? "end" : `s${i + 2}`),
+          choice("b", false, i + 1 === n ? "end" : `s${i + 2}`),
+          choice("c", false, i + 1 === n ? "end" : `s${i + 2}`),
+        ],
       })),
     },
     "line.json",
@@ -77,7 +123,10 @@ describe("the module machine", () => {
     const frozen = structuredClone(start);
     expect(answer(machine, start, chosen("q2", "a"))).toEqual({ accepted: false, snapshot: frozen });
     expect(answer(machine, start, chosen("q1", "zzz"))).toEqual({ accepted: false, snapshot: frozen });
-    expect(answer(machine, start, { type: "answer.other", scenarioId: "q1", choiceId: "a" } as never)).toEqual({ accepted: false, snapshot: frozen });
+    expect(answer(machine, start, { type: "answer.other", scenarioId: "q1", choiceId: "a" } as never)).toEqual({
+      accepted: false,
+      snapshot: frozen,
+    });
     expect(start).toEqual(frozen);
   });
 
@@ -94,9 +143,15 @@ describe("the module machine", () => {
   it("refuses a stored snapshot that is not one of the module's question states", () => {
     const forged = { value: "passed", context: { score: 9, answered: 9, path: [] } };
     expect(answer(machine, forged, chosen("q1", "a")).accepted).toBe(false);
-    expect(answer(machine, { value: "deciding", context: { score: 0, answered: 0, path: [] } }, chosen("q1", "a")).accepted).toBe(false);
-    expect(answer(machine, { value: "toString", context: { score: 0, answered: 0, path: [] } }, chosen("q1", "a")).accepted).toBe(false);
-    expect(answer(machine, { value: "nowhere", context: { score: 0, answered: 0, path: [] } }, chosen("q1", "a")).accepted).toBe(false);
+    expect(
+      answer(machine, { value: "deciding", context: { score: 0, answered: 0, path: [] } }, chosen("q1", "a")).accepted,
+    ).toBe(false);
+    expect(
+      answer(machine, { value: "toString", context: { score: 0, answered: 0, path: [] } }, chosen("q1", "a")).accepted,
+    ).toBe(false);
+    expect(
+      answer(machine, { value: "nowhere", context: { score: 0, answered: 0, path: [] } }, chosen("q1", "a")).accepted,
+    ).toBe(false);
   });
 
   it("branches on the choice made", () => {
@@ -126,8 +181,21 @@ describe("the module machine", () => {
   });
 
   it("passes the best path and fails a path of wrong answers", () => {
-    expect(play(machine, [["q1", "a"], ["q2", "c"], ["q3", "a"]])).toMatchObject({ value: "passed", context: { score: 3, answered: 3 } });
-    expect(play(machine, [["q1", "b"], ["q1-follow-up", "a"], ["q2", "a"], ["q3", "b"]])).toMatchObject({ value: "failed", context: { score: 0, answered: 4 } });
+    expect(
+      play(machine, [
+        ["q1", "a"],
+        ["q2", "c"],
+        ["q3", "a"],
+      ]),
+    ).toMatchObject({ value: "passed", context: { score: 3, answered: 3 } });
+    expect(
+      play(machine, [
+        ["q1", "b"],
+        ["q1-follow-up", "a"],
+        ["q2", "a"],
+        ["q3", "b"],
+      ]),
+    ).toMatchObject({ value: "failed", context: { score: 0, answered: 4 } });
   });
 
   it("passes at exactly the pass mark and fails just below it", () => {
@@ -149,7 +217,11 @@ describe("the module machine", () => {
   });
 
   it("refuses any answer once the attempt has ended", () => {
-    const end = play(machine, [["q1", "a"], ["q2", "c"], ["q3", "a"]]);
+    const end = play(machine, [
+      ["q1", "a"],
+      ["q2", "c"],
+      ["q3", "a"],
+    ]);
     expect(end.value).toBe("passed");
     expect(answer(machine, end, chosen("q3", "a"))).toEqual({ accepted: false, snapshot: end });
     expect(answer(machine, end, chosen("q1", "a"))).toEqual({ accepted: false, snapshot: end });
@@ -166,9 +238,14 @@ describe("content hashes", () => {
   it("is a sha256 hex digest that ignores key order and formatting", () => {
     const hash = moduleContentHash(module);
     expect(hash).toMatch(/^[0-9a-f]{64}$/);
-    const reordered = JSON.parse(JSON.stringify(Object.fromEntries(Object.entries(module).reverse()), null, 4)) as TrainingModule;
+    const reordered = JSON.parse(
+      JSON.stringify(Object.fromEntries(Object.entries(module).reverse()), null, 4),
+    ) as TrainingModule;
     expect(moduleContentHash(reordered)).toBe(hash);
-    const scenarioKeysReversed = { ...module, scenarios: module.scenarios.map((s) => Object.fromEntries(Object.entries(s).reverse())) } as TrainingModule;
+    const scenarioKeysReversed = {
+      ...module,
+      scenarios: module.scenarios.map((s) => Object.fromEntries(Object.entries(s).reverse())),
+    } as TrainingModule;
     expect(moduleContentHash(scenarioKeysReversed)).toBe(hash);
   });
 
@@ -189,8 +266,20 @@ describe("content hashes", () => {
     expect(moduleContentHash(module)).toBe("c3e1881084259c908c867c32d0ac6f88ac5550e6a3599795abb816ac1ac7d399");
     // The same value by hand: sha256 of the sorted-key JSON with no white space.
     const sortKeys = (v: unknown): unknown =>
-      Array.isArray(v) ? v.map(sortKeys) : v && typeof v === "object" ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, x]) => [k, sortKeys(x)])) : v;
-    expect(createHash("sha256").update(JSON.stringify(sortKeys(module))).digest("hex")).toBe(moduleContentHash(module));
+      Array.isArray(v)
+        ? v.map(sortKeys)
+        : v && typeof v === "object"
+          ? Object.fromEntries(
+              Object.entries(v)
+                .sort(([a], [b]) => (a < b ? -1 : 1))
+                .map(([k, x]) => [k, sortKeys(x)]),
+            )
+          : v;
+    expect(
+      createHash("sha256")
+        .update(JSON.stringify(sortKeys(module)))
+        .digest("hex"),
+    ).toBe(moduleContentHash(module));
   });
 });
 
@@ -203,11 +292,19 @@ describe("parseModule", () => {
   });
 
   it("names the file and JSON path of a missing citation heading", () => {
-    const broken = JSON.parse(JSON.stringify(tiny)) as { scenarios: { choices: { citation: Record<string, unknown> }[] }[] };
+    const broken = JSON.parse(JSON.stringify(tiny)) as {
+      scenarios: { choices: { citation: Record<string, unknown> }[] }[];
+    };
     delete broken.scenarios[3].choices[1].citation.heading;
     expect(parseModule(broken, "content/wirral/modules/personal-use.json")).toEqual({
       module: null,
-      problems: [{ file: "content/wirral/modules/personal-use.json", path: "scenarios[3].choices[1].citation.heading", message: "Required" }],
+      problems: [
+        {
+          file: "content/wirral/modules/personal-use.json",
+          path: "scenarios[3].choices[1].citation.heading",
+          message: "Required",
+        },
+      ],
     });
   });
 
@@ -231,11 +328,17 @@ describe("parseModule", () => {
   it("reports a dangling next, a missing start scenario, a duplicate scenario and reserved ids", () => {
     const dangling = structuredClone(tiny);
     dangling.scenarios[2].choices[0].next = "nowhere";
-    expect(parseModule(dangling, "f.json").problems).toEqual([{ file: "f.json", path: "scenarios[2].choices[0].next", message: 'No scenario "nowhere"' }]);
-    expect(parseModule({ ...tiny, startScenario: "q9" }, "f.json").problems).toEqual([{ file: "f.json", path: "startScenario", message: 'No scenario "q9"' }]);
+    expect(parseModule(dangling, "f.json").problems).toEqual([
+      { file: "f.json", path: "scenarios[2].choices[0].next", message: 'No scenario "nowhere"' },
+    ]);
+    expect(parseModule({ ...tiny, startScenario: "q9" }, "f.json").problems).toEqual([
+      { file: "f.json", path: "startScenario", message: 'No scenario "q9"' },
+    ]);
     const duplicate = structuredClone(tiny);
     duplicate.scenarios.push(structuredClone(duplicate.scenarios[3]));
-    expect(parseModule(duplicate, "f.json").problems).toEqual([{ file: "f.json", path: "scenarios[4].id", message: 'Scenario id "q3" is used twice' }]);
+    expect(parseModule(duplicate, "f.json").problems).toEqual([
+      { file: "f.json", path: "scenarios[4].id", message: 'Scenario id "q3" is used twice' },
+    ]);
     const reserved = structuredClone(tiny);
     reserved.scenarios[3].id = "passed";
     expect(parseModule(reserved, "f.json").problems.map((p) => p.path)).toContain("scenarios[3].id");
@@ -244,16 +347,24 @@ describe("parseModule", () => {
   it("reports a choice that leads back to its own scenario", () => {
     const loop = structuredClone(tiny);
     loop.scenarios[2].choices[1].next = "q2";
-    expect(parseModule(loop, "f.json").problems).toEqual([{ file: "f.json", path: "scenarios[2].choices[1].next", message: "A choice cannot lead back to its own scenario" }]);
+    expect(parseModule(loop, "f.json").problems).toEqual([
+      {
+        file: "f.json",
+        path: "scenarios[2].choices[1].next",
+        message: "A choice cannot lead back to its own scenario",
+      },
+    ]);
   });
 
   it("refuses JSON that is not a module at all", () => {
-    for (const json of [null, [], "module", { id: "Not A Slug" }]) expect(parseModule(json, "f.json").module).toBeNull();
+    for (const json of [null, [], "module", { id: "Not A Slug" }])
+      expect(parseModule(json, "f.json").module).toBeNull();
   });
 });
 
 describe("checkModule", () => {
-  const policy = "Test Policy\n\nWorking from [Home](#)\n\n1. Personal use\n\n1.1 Personal use\n\n- Bullet point line\n\nWhat you must do:\n";
+  const policy =
+    "Test Policy\n\nWorking from [Home](#)\n\n1. Personal use\n\n1.1 Personal use\n\n- Bullet point line\n\nWhat you must do:\n";
 
   it("reads headings from the policy text, tolerating markdown links but not wrong words or numbers", () => {
     const headings = policyHeadings(policy);
@@ -266,9 +377,9 @@ describe("checkModule", () => {
     expect(hasHeading(headings, "1.1", "Personal usage")).toBe(false);
     expect(hasHeading(headings, null, "Bullet point line")).toBe(false);
     expect(hasHeading(headings, null, "What you must do")).toBe(false);
-    expect(normaliseHeading("2.6 Covert/Overt Surveillance and the [Regulation of Investigatory Powers Act 2000](#)")).toBe(
-      "2.6 Covert/Overt Surveillance and the Regulation of Investigatory Powers Act 2000",
-    );
+    expect(
+      normaliseHeading("2.6 Covert/Overt Surveillance and the [Regulation of Investigatory Powers Act 2000](#)"),
+    ).toBe("2.6 Covert/Overt Surveillance and the Regulation of Investigatory Powers Act 2000");
   });
 
   it("reports wrong citations, an unreachable scenario, a loop, too few main scenarios and too little branching", () => {
@@ -277,15 +388,23 @@ describe("checkModule", () => {
     bad.scenarios[0].choices[1].citation = { ...citation, document: "Another Council: Another Policy" };
     bad.scenarios[0].choices[1].next = "q2"; // q1-follow-up is now unreachable
     for (const c of bad.scenarios[3].choices) c.next = "q2"; // q2 → q3 → q2
-    const messages = checkModule(bad, "f.json", policy, "Test Council: Test Policy").map((p) => `${p.path}: ${p.message}`);
-    expect(messages).toContain('scenarios[0].choices[0].citation.heading: "1.1 Not a heading" is not a numbered heading of this council\'s policy');
+    const messages = checkModule(bad, "f.json", policy, "Test Council: Test Policy").map(
+      (p) => `${p.path}: ${p.message}`,
+    );
+    expect(messages).toContain(
+      'scenarios[0].choices[0].citation.heading: "1.1 Not a heading" is not a numbered heading of this council\'s policy',
+    );
     expect(messages).toContain('scenarios[0].choices[1].citation.document: Must be "Test Council: Test Policy"');
     expect(messages).toContain('scenarios[1]: Scenario "q1-follow-up" cannot be reached from "q1"');
     expect(messages.some((m) => m.startsWith("scenarios: A path loops") && m.includes("q2 → q3 → q2"))).toBe(true);
     expect(messages).toContain("scenarios: Has 3 main scenarios; at least 8 are needed");
     expect(messages).toContain("scenarios: 0 of 3 main scenarios branch; at least a quarter must");
     // The unchanged module has 1 of its 3 main scenarios branching, which is enough.
-    expect(checkModule(module, "f.json", policy).map((p) => p.message).filter((m) => m.includes("branch"))).toEqual([]);
+    expect(
+      checkModule(module, "f.json", policy)
+        .map((p) => p.message)
+        .filter((m) => m.includes("branch")),
+    ).toEqual([]);
   });
 
   it("finds nothing wrong with a sound module", () => {

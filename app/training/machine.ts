@@ -37,7 +37,10 @@ export function createModuleMachine(module: TrainingModule) {
         "answer.chosen": scenario.choices.map((choice) => ({
           guard: { type: "isChoice", params: { scenarioId: scenario.id, choiceId: choice.id } },
           target: choice.next === END ? DECIDING : choice.next,
-          actions: { type: "recordAnswer", params: { scenarioId: scenario.id, choiceId: choice.id, correct: choice.correct } },
+          actions: {
+            type: "recordAnswer",
+            params: { scenarioId: scenario.id, choiceId: choice.id, correct: choice.correct },
+          },
         })),
       },
     };
@@ -87,9 +90,18 @@ export function startAttempt(machine: ModuleMachine): PersistedAttempt {
  * snapshot that is not a state of this machine) changes nothing: `accepted` is false and the same
  * snapshot comes back.
  */
-export function answer(machine: ModuleMachine, persisted: PersistedAttempt, event: AnswerEvent): { accepted: boolean; snapshot: PersistedAttempt } {
+export function answer(
+  machine: ModuleMachine,
+  persisted: PersistedAttempt,
+  event: AnswerEvent,
+): { accepted: boolean; snapshot: PersistedAttempt } {
   const refused = { accepted: false, snapshot: persisted };
-  if (typeof persisted.value !== "string" || !Object.hasOwn(machine.states, persisted.value) || persisted.value === DECIDING) return refused;
+  if (
+    typeof persisted.value !== "string" ||
+    !Object.hasOwn(machine.states, persisted.value) ||
+    persisted.value === DECIDING
+  )
+    return refused;
   let state;
   try {
     state = machine.resolveState({ value: persisted.value, context: persisted.context });

@@ -26,7 +26,18 @@ function formPoster(baseUrl: string, cookie: string, csrf: string) {
     new Promise<{ status: number; location: string | undefined }>((resolve, reject) => {
       const body = new URLSearchParams({ csrf, ...fields }).toString();
       const req = request(
-        { hostname, port, path, method: "POST", agent, headers: { cookie, "content-type": "application/x-www-form-urlencoded", "content-length": Buffer.byteLength(body) } },
+        {
+          hostname,
+          port,
+          path,
+          method: "POST",
+          agent,
+          headers: {
+            cookie,
+            "content-type": "application/x-www-form-urlencoded",
+            "content-length": Buffer.byteLength(body),
+          },
+        },
         (res) => {
           res.resume();
           res.on("end", () => resolve({ status: res.statusCode ?? 0, location: res.headers.location }));
@@ -57,7 +68,11 @@ async function answerFor(people: Person[], moduleSlug: string, path: StaffWork["
         }
         const choice = path[person.step];
         const t0 = performance.now();
-        const response = await person.post(person.attempt, { scenarioId: choice.scenarioId, choiceId: choice.choiceId, step: String(person.step) });
+        const response = await person.post(person.attempt, {
+          scenarioId: choice.scenarioId,
+          choiceId: choice.choiceId,
+          step: String(person.step),
+        });
         latencies.push(performance.now() - t0);
         if (response.status !== 302) errors++;
         person.step++;
@@ -68,7 +83,10 @@ async function answerFor(people: Person[], moduleSlug: string, path: StaffWork["
   return { latencies, errors, seconds: (performance.now() - started) / 1000 };
 }
 
-async function run({ baseUrl, moduleSlug, people, path, seconds, warmupSeconds }: StaffWork, ready: () => Promise<void>): Promise<StaffResult> {
+async function run(
+  { baseUrl, moduleSlug, people, path, seconds, warmupSeconds }: StaffWork,
+  ready: () => Promise<void>,
+): Promise<StaffResult> {
   const staff: Person[] = await Promise.all(
     people.map(async (person) => {
       const client = new HttpClient(baseUrl);

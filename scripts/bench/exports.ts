@@ -29,7 +29,9 @@ export async function seed(db: Db, rows: number) {
     select ${org.id}::uuid, numbered.id, 'staff', 'E' || g, case when g % 100 = 0 then '=Person ' || g else 'Person ' || g end,
       'person' || g || '@' || ${org.slug} || '.example', '2025-01-01'
     from generate_series(1, ${people}) g join numbered on numbered.n = 1 + g % 50`);
-  await db.execute(sql`insert into team_memberships (user_id, team_id, started_on) select id, team_id, start_date from users where organisation_id = ${org.id}::uuid`);
+  await db.execute(
+    sql`insert into team_memberships (user_id, team_id, started_on) select id, team_id, start_date from users where organisation_id = ${org.id}::uuid`,
+  );
   await db.execute(sql`
     with m as (insert into training_modules (organisation_id, slug, title) select ${org.id}::uuid, 'module-' || g, 'Module ' || g from generate_series(1, 3) g returning id, title)
     insert into module_versions (module_id, content_hash, content, title, pass_mark_percent) select id, md5(id::text), '{}'::jsonb, title, 80 from m`);
@@ -56,7 +58,11 @@ export async function seed(db: Db, rows: number) {
 type Run = { rows: number; seconds: number; peakRssMb: number; bytes: number };
 
 /** Runs a command, polling its peak resident memory (VmHWM) from /proc; the child's own progress line gives the rows. */
-function runChild(command: string, args: string[], env: Record<string, string>): Promise<{ seconds: number; peakRssMb: number; stderr: string }> {
+function runChild(
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ seconds: number; peakRssMb: number; stderr: string }> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "pipe"] });
@@ -84,12 +90,27 @@ async function runExport(url: string, slug: string, format: string): Promise<Run
   const out = `/tmp/bench-export-${process.pid}.${format}`;
   // The same command line as `npm run export` (package.json): small young-generation spaces keep the
   // resident set ~50 MB lower at the same speed (measured), the streaming export's live set being small.
-  const { seconds, peakRssMb, stderr } = await runChild(process.execPath, ["--max-semi-space-size=2", "--import", "tsx", "scripts/export.ts", "--organisation", slug, "--format", format, "--out", out], {
-    DATABASE_URL: url,
-    SERVICE_URL: "https://smcoc.example",
-    NODE_ENV: "production",
-    SESSION_SECRET: "x".repeat(40),
-  });
+  const { seconds, peakRssMb, stderr } = await runChild(
+    process.execPath,
+    [
+      "--max-semi-space-size=2",
+      "--import",
+      "tsx",
+      "scripts/export.ts",
+      "--organisation",
+      slug,
+      "--format",
+      format,
+      "--out",
+      out,
+    ],
+    {
+      DATABASE_URL: url,
+      SERVICE_URL: "https://smcoc.example",
+      NODE_ENV: "production",
+      SESSION_SECRET: "x".repeat(40),
+    },
+  );
   const rows = Number(/: ([\d,]+) rows in/.exec(stderr.trim().split("\n").at(-1) ?? "")?.[1].replace(/,/g, "") ?? NaN);
   const { statSync, rmSync } = await import("node:fs");
   const bytes = statSync(out).size;
@@ -106,15 +127,22 @@ async function rawCopy(db: Db, url: string, organisationId: string, rows: number
 }
 
 export async function benchExports(options: { rows: number; xlsxRows: number }) {
-  const load = loadavg().map((l) => l.toFixed(2)).join(", ");
+  const load = loadavg()
+    .map((l) => l.toFixed(2))
+    .join(", ");
   const bench = await benchDatabase(4);
   try {
-    console.error(`exports: seeding ${options.rows.toLocaleString("en-GB")} report rows and ${options.xlsxRows.toLocaleString("en-GB")} for XLSX…`);
+    console.error(
+      `exports: seeding ${options.rows.toLocaleString("en-GB")} report rows and ${options.xlsxRows.toLocaleString("en-GB")} for XLSX…`,
+    );
     const seedStarted = performance.now();
     const big = await seed(bench.database.db, options.rows);
     const small = await seed(bench.database.db, options.xlsxRows);
     const seedSeconds = (performance.now() - seedStarted) / 1000;
-    const [{ n }] = await queryRows<{ n: number }>(bench.database.db, sql`select count(*)::int as n from (${reportRowsQuery(big.id, { status: [] }, reportClock({}, new Date()))}) r`);
+    const [{ n }] = await queryRows<{ n: number }>(
+      bench.database.db,
+      sql`select count(*)::int as n from (${reportRowsQuery(big.id, { status: [] }, reportClock({}, new Date()))}) r`,
+    );
     console.error(`  seeded in ${seedSeconds.toFixed(1)} s; the report has ${Number(n).toLocaleString("en-GB")} rows`);
     console.error("exports: raw COPY of the report query…");
     const copy = await rawCopy(bench.database.db, bench.url, big.id, Number(n));
@@ -124,10 +152,14 @@ export async function benchExports(options: { rows: number; xlsxRows: number }) 
     console.error(`  ${Math.round(csv.rows / csv.seconds).toLocaleString("en-GB")} rows/s, peak ${csv.peakRssMb} MB`);
     console.error("exports: xAPI…");
     const xapi = await runExport(bench.url, big.slug, "xapi");
-    console.error(`  ${Math.round(xapi.rows / xapi.seconds).toLocaleString("en-GB")} statements/s, peak ${xapi.peakRssMb} MB`);
+    console.error(
+      `  ${Math.round(xapi.rows / xapi.seconds).toLocaleString("en-GB")} statements/s, peak ${xapi.peakRssMb} MB`,
+    );
     console.error("exports: XLSX…");
     const xlsx = await runExport(bench.url, small.slug, "xlsx");
-    console.error(`  ${Math.round(xlsx.rows / xlsx.seconds).toLocaleString("en-GB")} rows/s, peak ${xlsx.peakRssMb} MB`);
+    console.error(
+      `  ${Math.round(xlsx.rows / xlsx.seconds).toLocaleString("en-GB")} rows/s, peak ${xlsx.peakRssMb} MB`,
+    );
     const copyRate = copy.rows / copy.seconds;
     const rate = (r: Run) => Math.round(r.rows / r.seconds);
     const pct = (r: Run) => `${Math.round((100 * rate(r)) / copyRate)} %`;

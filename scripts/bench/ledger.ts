@@ -11,7 +11,14 @@ import type { TrainingModule } from "~/training/content-schema";
 import { syncTrainingModules } from "~/training/content-sync.server";
 import type { Db } from "~db/client.server";
 import { attestations, organisations, users } from "~db/schema";
-import { aCouncil, aModuleContent, aPerson, aPolicyVersion, asCurrentUser, TEST_PASSWORD } from "../../test/support/factories";
+import {
+  aCouncil,
+  aModuleContent,
+  aPerson,
+  aPolicyVersion,
+  asCurrentUser,
+  TEST_PASSWORD,
+} from "../../test/support/factories";
 import { HttpClient } from "../../test/support/http";
 import { loadBuild } from "../../test/support/server";
 import { benchDatabase, cpuMeter, loadLine, machineLine, ms, percentileOf, pool, writeSection } from "./lib";
@@ -24,7 +31,11 @@ async function signersReady(db: Db, count: number) {
   const version = await aPolicyVersion(db, council.organisation.id, { label: "1" });
   const people: CurrentUser[] = [];
   // One password hash for everyone: hashing is not what is measured.
-  const template = await aPerson(db, { organisationId: council.organisation.id, teamId: council.teamA.id, name: "Template" });
+  const template = await aPerson(db, {
+    organisationId: council.organisation.id,
+    teamId: council.teamA.id,
+    name: "Template",
+  });
   const rows = await db
     .insert(users)
     .values(
@@ -42,7 +53,8 @@ async function signersReady(db: Db, count: number) {
   await pool(rows.length, 20, async (i) => {
     const person = asCurrentUser(rows[i], council.organisation);
     const attemptId = (await startOrResumeAttempt(db, person, "test-module", new Date()))!;
-    for (const [step, scenarioId] of ["q1", "q2", "q3"].entries()) await answerQuestion(db, person, "test-module", attemptId, { scenarioId, choiceId: "a", step }, new Date());
+    for (const [step, scenarioId] of ["q1", "q2", "q3"].entries())
+      await answerQuestion(db, person, "test-module", attemptId, { scenarioId, choiceId: "a", step }, new Date());
     people.push(person);
   });
   return { council, version, people };
@@ -64,13 +76,25 @@ async function domainAppends(signers: number, concurrency: number) {
     const started = performance.now();
     const meter = cpuMeter(bench.name);
     const durations = await pool(people.length, concurrency, async (i) => {
-      const result = await signCodeOfConduct(bench.database.db, people[i], signInput(version.id, people[i]), { ip: "127.0.0.1", requestId: null, now: new Date() }, noPasswordCheck);
+      const result = await signCodeOfConduct(
+        bench.database.db,
+        people[i],
+        signInput(version.id, people[i]),
+        { ip: "127.0.0.1", requestId: null, now: new Date() },
+        noPasswordCheck,
+      );
       if (!result.ok || !result.created) throw new Error("a signing failed");
     });
     const seconds = (performance.now() - started) / 1000;
     const used = meter();
     const report = await verifyLedger(bench.database.db, { organisationId: council.organisation.id });
-    return { rate: signers / seconds, p95: percentileOf(durations, 95), intact: report.ok && report.records === signers, nodeMs: used.nodeMs / signers, postgresMs: used.postgresMs / signers };
+    return {
+      rate: signers / seconds,
+      p95: percentileOf(durations, 95),
+      intact: report.ok && report.records === signers,
+      nodeMs: used.nodeMs / signers,
+      postgresMs: used.postgresMs / signers,
+    };
   } finally {
     await bench.drop();
   }
@@ -79,7 +103,13 @@ async function domainAppends(signers: number, concurrency: number) {
 async function httpSignings(signers: number, concurrency: number) {
   const bench = await benchDatabase(10);
   const config = loadConfig({ NODE_ENV: "production", SESSION_SECRET: "x".repeat(40), LOG_LEVEL: "silent" });
-  const app = createHttpApp({ database: bench.database, config, build: await loadBuild(), logger: pino({ level: "silent" }), mailer: null });
+  const app = createHttpApp({
+    database: bench.database,
+    config,
+    build: await loadBuild(),
+    logger: pino({ level: "silent" }),
+    mailer: null,
+  });
   const server = app.listen(0, "127.0.0.1");
   await new Promise<void>((r) => server.once("listening", r));
   const address = server.address() as { port: number };
@@ -111,9 +141,22 @@ async function unforkedUnderLoad() {
   const bench = await benchDatabase(10);
   try {
     const { version, people, council } = await signersReady(bench.database.db, 1000);
-    await pool(people.length, 200, (i) => signCodeOfConduct(bench.database.db, people[i], signInput(version.id, people[i]), { ip: null, requestId: null, now: new Date() }, noPasswordCheck));
-    const rows = await bench.database.db.execute(sql`select count(*)::int as n, count(distinct previous_hash)::int as distinct_previous from attestations where organisation_id = ${council.organisation.id}`);
-    const [counts] = (Array.isArray(rows) ? rows : (rows as unknown as { rows: unknown[] }).rows) as { n: number; distinct_previous: number }[];
+    await pool(people.length, 200, (i) =>
+      signCodeOfConduct(
+        bench.database.db,
+        people[i],
+        signInput(version.id, people[i]),
+        { ip: null, requestId: null, now: new Date() },
+        noPasswordCheck,
+      ),
+    );
+    const rows = await bench.database.db.execute(
+      sql`select count(*)::int as n, count(distinct previous_hash)::int as distinct_previous from attestations where organisation_id = ${council.organisation.id}`,
+    );
+    const [counts] = (Array.isArray(rows) ? rows : (rows as unknown as { rows: unknown[] }).rows) as {
+      n: number;
+      distinct_previous: number;
+    }[];
     const report = await verifyLedger(bench.database.db, { organisationId: council.organisation.id });
     return { records: counts.n, forks: counts.n - counts.distinct_previous, intact: report.ok };
   } finally {
@@ -125,7 +168,10 @@ async function unforkedUnderLoad() {
 export async function bulkLedger(db: Db, count: number) {
   const council = await aCouncil(db);
   const version = await aPolicyVersion(db, council.organisation.id);
-  const [org] = await db.select({ id: organisations.id }).from(organisations).where(sql`${organisations.id} = ${council.organisation.id}`);
+  const [org] = await db
+    .select({ id: organisations.id })
+    .from(organisations)
+    .where(sql`${organisations.id} = ${council.organisation.id}`);
   let previousHash = GENESIS_HASH;
   const start = Date.UTC(2025, 0, 1);
   // Real records name the two or three passed attempts that qualified the signer.
@@ -140,7 +186,8 @@ export async function bulkLedger(db: Db, count: number) {
         userId: council.staff.id,
         policyVersionId: version.id,
         policySha256: version.sha256,
-        declarationText: "I have read and understood this code of conduct.\nI will follow it.\nI understand what a breach may lead to.",
+        declarationText:
+          "I have read and understood this code of conduct.\nI will follow it.\nI understand what a breach may lead to.",
         typedName: `Person ${seq}`,
         recordedAt: new Date(start + seq * 1000),
         ip: "192.0.2.1",
@@ -171,7 +218,8 @@ async function verifyMillion(count: number) {
     const started = performance.now();
     const report = await verifyLedger(bench.database.db, { organisationId });
     const seconds = (performance.now() - started) / 1000;
-    if (!report.ok || report.records !== count) throw new Error(`verification failed: ${JSON.stringify(report.problem)}`);
+    if (!report.ok || report.records !== count)
+      throw new Error(`verification failed: ${JSON.stringify(report.problem)}`);
     return { seconds, seedSeconds };
   } finally {
     await bench.drop();

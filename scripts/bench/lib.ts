@@ -6,7 +6,10 @@ import autocannon from "autocannon";
 export type ServerProcess = { url: string; child: ChildProcess; stop(): Promise<void> };
 
 /** Starts the app the way `npm start` does (a real child process) and reports when it first answers 200. */
-export async function startApp(env: Record<string, string | undefined>, port: number): Promise<ServerProcess & { msToFirst200: number }> {
+export async function startApp(
+  env: Record<string, string | undefined>,
+  port: number,
+): Promise<ServerProcess & { msToFirst200: number }> {
   const started = performance.now();
   const child = spawn(process.execPath, ["--import", "tsx", "scripts/start.ts"], {
     env: { ...process.env, LOG_LEVEL: "warn", ...env, PORT: String(port) },
@@ -54,14 +57,29 @@ export async function signedInCookie(url: string, email: string, password: strin
   return [...cookies, ...response.headers.getSetCookie().map((c) => c.split(";")[0])].join("; ");
 }
 
-export type LoadResult = { requests: number; rps: number; p50: number; p95: number; p99: number; errors: number; non2xx: number };
+export type LoadResult = {
+  requests: number;
+  rps: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+};
 
 function percentile(sorted: number[], p: number) {
   return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
 /** A bounded load from loopback: `connections` clients for `seconds`, with exact percentiles from every response time. */
-export async function load(options: { url: string; headers?: Record<string, string>; connections: number; seconds: number; method?: "GET" | "POST"; body?: string }): Promise<LoadResult> {
+export async function load(options: {
+  url: string;
+  headers?: Record<string, string>;
+  connections: number;
+  seconds: number;
+  method?: "GET" | "POST";
+  body?: string;
+}): Promise<LoadResult> {
   const times: number[] = [];
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon(
@@ -103,7 +121,10 @@ export function writeSection(name: string, markdown: string, file = "docs/benchm
   const block = `${start}\n${markdown.trim()}\n${end}`;
   const from = doc.indexOf(start);
   const to = doc.indexOf(end);
-  doc = from !== -1 && to !== -1 ? doc.slice(0, from) + block + doc.slice(to + end.length) : `${doc.trimEnd()}\n\n${block}\n`;
+  doc =
+    from !== -1 && to !== -1
+      ? doc.slice(0, from) + block + doc.slice(to + end.length)
+      : `${doc.trimEnd()}\n\n${block}\n`;
   writeFileSync(file, doc);
 }
 
@@ -146,7 +167,11 @@ export function percentileOf(values: number[], p: number): number {
 }
 
 /** Runs `task(i)` for i in [0, total) with at most `concurrency` at once; returns each call's duration in ms. */
-export async function pool(total: number, concurrency: number, task: (i: number) => Promise<unknown>): Promise<number[]> {
+export async function pool(
+  total: number,
+  concurrency: number,
+  task: (i: number) => Promise<unknown>,
+): Promise<number[]> {
   const durations: number[] = [];
   let next = 0;
   await Promise.all(

@@ -29,7 +29,10 @@ async function measure(label: string, database: Database): Promise<Result> {
   const clock = { now };
   console.error(`${label}: seeding the council…`);
   const seeded = await seed(database.db, londonDate(now), "not-used");
-  const teams = await queryRows<{ id: string }>(database.db, sql`select id from teams where organisation_id = ${seeded.org}::uuid order by name limit 50`);
+  const teams = await queryRows<{ id: string }>(
+    database.db,
+    sql`select id from teams where organisation_id = ${seeded.org}::uuid order by name limit 50`,
+  );
   const past = londonDate(new Date(now.getTime() - 90 * 86_400_000));
   let rows = 0;
   const time = async (n: number, query: (i: number) => string, at: Date = now): Promise<Timing> => {
@@ -57,9 +60,12 @@ async function measure(label: string, database: Database): Promise<Result> {
   started = performance.now();
   const refresh = await refreshStandings(database.db, seeded.org, { now: new Date(now.getTime() + 1000) });
   const changed = performance.now() - started;
-  if (refresh.rebuilt || refresh.people !== 100) throw new Error(`expected 100 people worked out again, got ${JSON.stringify(refresh)}`);
+  if (refresh.rebuilt || refresh.people !== 100)
+    throw new Error(`expected 100 people worked out again, got ${JSON.stringify(refresh)}`);
   const later = new Date(now.getTime() + 2000);
-  console.error(`${label}: the report as it stands (kept standings), as at 90 days ago and one team's from the records…`);
+  console.error(
+    `${label}: the report as it stands (kept standings), as at 90 days ago and one team's from the records…`,
+  );
   return {
     database: label,
     rebuild,
@@ -74,7 +80,9 @@ async function measure(label: string, database: Database): Promise<Result> {
 }
 
 export async function benchReport() {
-  const load = loadavg().map((l) => l.toFixed(2)).join(" / ");
+  const load = loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" / ");
   const results: Result[] = [];
   const pg = await benchDatabase(4);
   try {

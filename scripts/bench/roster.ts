@@ -16,7 +16,10 @@ type Person = { n: number; name: string; team: number; start: string; leaving: s
 
 function roster(people: Person[]): Uint8Array {
   const lines = ["Employee number,Name,Email,Team,Start date,Leaving date"];
-  for (const p of people) lines.push(`R${String(p.n).padStart(6, "0")},${p.name},person.${p.n}@bench.example,Team ${p.team},${p.start},${p.leaving}`);
+  for (const p of people)
+    lines.push(
+      `R${String(p.n).padStart(6, "0")},${p.name},person.${p.n}@bench.example,Team ${p.team},${p.start},${p.leaving}`,
+    );
   // As Excel's "CSV UTF-8" writes it: a byte order mark and CRLF line ends.
   return new TextEncoder().encode(`\uFEFF${lines.join("\r\n")}\r\n`);
 }
@@ -26,7 +29,10 @@ function population(rows: number): Person[] {
     n: i + 1,
     name: i % 7 === 0 ? `Zoë O’Brien-Ñúñez ${i + 1}` : `Person ${i + 1}`,
     team: (i % TEAMS) + 1,
-    start: i % 2 === 0 ? `${String((i % 28) + 1).padStart(2, "0")}/0${(i % 9) + 1}/2024` : `2025-0${(i % 9) + 1}-${String((i % 28) + 1).padStart(2, "0")}`,
+    start:
+      i % 2 === 0
+        ? `${String((i % 28) + 1).padStart(2, "0")}/0${(i % 9) + 1}/2024`
+        : `2025-0${(i % 9) + 1}-${String((i % 28) + 1).padStart(2, "0")}`,
     leaving: "",
   }));
 }
@@ -40,7 +46,14 @@ function nextMonth(people: Person[]): Person[] {
     leaving: i % 100 === 2 ? "2026-06-01" : p.leaving,
   }));
   const extra = Math.round(people.length * 0.02);
-  for (let i = 0; i < extra; i++) next.push({ n: people.length + i + 1, name: `Newcomer ${i}`, team: (i % TEAMS) + 1, start: "2026-06-01", leaving: "" });
+  for (let i = 0; i < extra; i++)
+    next.push({
+      n: people.length + i + 1,
+      name: `Newcomer ${i}`,
+      team: (i % TEAMS) + 1,
+      start: "2026-06-01",
+      leaving: "",
+    });
   return next;
 }
 
@@ -54,8 +67,20 @@ async function importOnce(database: Database, hr: ReturnType<typeof asCurrentUse
   const info = { ip: null, requestId: null, now: NOW };
   const [uploaded, upload] = await timed(() => uploadRoster(database.db, hr, { name, bytes }, info));
   if (!uploaded.ok) throw new Error(uploaded.error);
-  if (uploaded.summary.status !== "ready") throw new Error(`${name}: ${uploaded.summary.problemCount} problems, first ${JSON.stringify(uploaded.summary.problems[0])}`);
-  const [applied, apply] = await timed(() => applyRosterUpload(database.db, hr, uploaded.uploadId, { planDigest: uploaded.summary.planDigest }, { withLinks: true }, info));
+  if (uploaded.summary.status !== "ready")
+    throw new Error(
+      `${name}: ${uploaded.summary.problemCount} problems, first ${JSON.stringify(uploaded.summary.problems[0])}`,
+    );
+  const [applied, apply] = await timed(() =>
+    applyRosterUpload(
+      database.db,
+      hr,
+      uploaded.uploadId,
+      { planDigest: uploaded.summary.planDigest },
+      { withLinks: true },
+      info,
+    ),
+  );
   if (applied.outcome !== "applied") throw new Error(`${name}: ${applied.outcome}`);
   return { counts: uploaded.summary.counts, upload, apply, total: upload + apply, bytes: bytes.length };
 }
@@ -101,7 +126,11 @@ export async function benchRoster(options: { rows: number }) {
   const row = (database: string, what: string, r: Awaited<ReturnType<typeof importOnce>>) =>
     `| ${database} | ${what} | ${(r.bytes / 2 ** 20).toFixed(1)} MB | ${r.counts.added} / ${r.counts.changed} / ${r.counts.deactivated} / ${r.counts.unchanged} | ${s(r.upload)} | ${s(r.apply)} | **${s(r.total)}** |`;
   const table = (database: string, r: typeof onPostgres) =>
-    [row(database, "first import (everyone new)", r.first), row(database, "a month later (moves, renames, leavers, new)", r.second), row(database, "the same file again", r.again)].join("\n");
+    [
+      row(database, "first import (everyone new)", r.first),
+      row(database, "a month later (moves, renames, leavers, new)", r.second),
+      row(database, "the same file again", r.again),
+    ].join("\n");
   const markdown = `## Staff roster import (${options.rows.toLocaleString("en-GB")} rows)
 
 Measured ${new Date().toISOString().slice(0, 10)} on ${machineLine()} with \`npm run bench -- roster\` (scripts/bench/roster.ts;

@@ -26,5 +26,6 @@ if (all || chosen.includes("tracking")) await benchTracking({ staff: option("sta
 if (all || chosen.includes("ledger")) await benchLedger({ verifyCount: option("verify-count", 1_000_000) });
 if (all || chosen.includes("report")) await benchReport();
 if (all || chosen.includes("roster")) await benchRoster({ rows: option("roster-rows", 50_000) });
-if (all || chosen.includes("exports")) await benchExports({ rows: option("rows", 1_000_000), xlsxRows: option("xlsx-rows", 100_000) });
+if (all || chosen.includes("exports"))
+  await benchExports({ rows: option("rows", 1_000_000), xlsxRows: option("xlsx-rows", 100_000) });
 process.exit(0);

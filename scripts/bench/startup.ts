@@ -12,7 +12,12 @@ const password = process.env.DEMO_PASSWORD ?? "correct-horse-battery-staple";
 
 type Row = { database: string; fresh: number; existing: number; home: LoadResult };
 
-async function measure(database: string, env: Record<string, string | undefined>, port: number, seconds: number): Promise<Row> {
+async function measure(
+  database: string,
+  env: Record<string, string | undefined>,
+  port: number,
+  seconds: number,
+): Promise<Row> {
   console.error(`${database}: cold start on a fresh database…`);
   const fresh = await startApp(env, port);
   await fresh.stop();
@@ -20,7 +25,10 @@ async function measure(database: string, env: Record<string, string | undefined>
   const existing = await startApp(env, port);
   await existing.stop();
   // The page load runs as production does (React's production build, secure cookie settings).
-  const production = await startApp({ ...env, NODE_ENV: "production", SESSION_SECRET: randomBytes(32).toString("hex") }, port);
+  const production = await startApp(
+    { ...env, NODE_ENV: "production", SESSION_SECRET: randomBytes(32).toString("hex") },
+    port,
+  );
   try {
     const cookie = await signedInCookie(production.url, "staff@hertfordshire.example", password);
     console.error(`${database}: signed-in home page, ${connections} connections for ${seconds} s…`);
@@ -32,39 +40,46 @@ async function measure(database: string, env: Record<string, string | undefined>
 }
 
 export async function benchStartup(seconds: number) {
-const loadBefore = loadLine();
-const rows: Row[] = [];
-const pgliteDir = mkdtempSync(join(tmpdir(), "smcoc-bench-"));
-try {
-  rows.push(await measure("PGlite (embedded)", { DATABASE_URL: undefined, PGLITE_DIR: join(pgliteDir, "data") }, 3901, seconds));
-} finally {
-  rmSync(pgliteDir, { recursive: true, force: true });
-}
+  const loadBefore = loadLine();
+  const rows: Row[] = [];
+  const pgliteDir = mkdtempSync(join(tmpdir(), "smcoc-bench-"));
+  try {
+    rows.push(
+      await measure(
+        "PGlite (embedded)",
+        { DATABASE_URL: undefined, PGLITE_DIR: join(pgliteDir, "data") },
+        3901,
+        seconds,
+      ),
+    );
+  } finally {
+    rmSync(pgliteDir, { recursive: true, force: true });
+  }
 
-const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
-const name = `smcoc_bench_${process.pid}`;
-await admin.unsafe(`CREATE DATABASE ${name}`);
-try {
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  rows.push(await measure("PostgreSQL 15 (server)", { DATABASE_URL: url.toString() }, 3902, seconds));
-} finally {
-  await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await admin.end();
-}
+  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
+  const name = `smcoc_bench_${process.pid}`;
+  await admin.unsafe(`CREATE DATABASE ${name}`);
+  try {
+    const url = new URL(serverUrl);
+    url.pathname = `/${name}`;
+    rows.push(await measure("PostgreSQL 15 (server)", { DATABASE_URL: url.toString() }, 3902, seconds));
+  } finally {
+    await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.end();
+  }
 
-const table = [
-  "| database | cold start, fresh data (to first 200) | start, existing data | home page req/s | p50 | p95 | p99 | errors / non-2xx |",
-  "| --- | --- | --- | --- | --- | --- | --- | --- |",
-  ...rows.map(
-    (r) =>
-      `| ${r.database} | ${ms(r.fresh)} | ${ms(r.existing)} | ${r.home.rps.toFixed(0)} | ${ms(r.home.p50)} | ${ms(r.home.p95)} | ${ms(r.home.p99)} | ${r.home.errors} / ${r.home.non2xx} |`,
-  ),
-].join("\n");
+  const table = [
+    "| database | cold start, fresh data (to first 200) | start, existing data | home page req/s | p50 | p95 | p99 | errors / non-2xx |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ...rows.map(
+      (r) =>
+        `| ${r.database} | ${ms(r.fresh)} | ${ms(r.existing)} | ${r.home.rps.toFixed(0)} | ${ms(r.home.p50)} | ${ms(r.home.p95)} | ${ms(r.home.p99)} | ${r.home.errors} / ${r.home.non2xx} |`,
+    ),
+  ].join("\n");
 
-writeSection(
-  "startup-home",
-  `## Start-up and the signed-in home page
+  writeSection(
+    "startup-home",
+    `## Start-up and the signed-in home page
 
 Measured ${new Date().toISOString().slice(0, 10)} on ${machineLine()} with \`npm run bench -- startup\` (scripts/bench/startup.ts).
 Machine load (\`uptime\`, 1/5/15 min): ${loadBefore} before, ${loadLine()} after.
@@ -74,6 +89,6 @@ app with \`NODE_ENV=production\` on the seeded data: autocannon on loopback, ${c
 signed in as the demo staff account; percentiles are exact, over every response.
 
 ${table}`,
-);
-console.log(table);
+  );
+  console.log(table);
 }

@@ -20,8 +20,13 @@ const PASSWORD = "bench-password-long-enough";
 
 /** Bulk history in SQL (generate_series), so 100,000 people take seconds, not hours. */
 export async function seed(db: Db, today: string, passwordHash: string) {
-  const [{ id: org }] = await queryRows<{ id: string }>(db, sql`insert into organisations (slug, name) values ('bench', 'Bench Council') returning id`);
-  await db.execute(sql`insert into teams (organisation_id, name) select ${org}::uuid, 'Team ' || lpad(g::text, 4, '0') from generate_series(1, ${TEAMS}) g`);
+  const [{ id: org }] = await queryRows<{ id: string }>(
+    db,
+    sql`insert into organisations (slug, name) values ('bench', 'Bench Council') returning id`,
+  );
+  await db.execute(
+    sql`insert into teams (organisation_id, name) select ${org}::uuid, 'Team ' || lpad(g::text, 4, '0') from generate_series(1, ${TEAMS}) g`,
+  );
   await db.execute(sql`
     with t as (select id, row_number() over (order by name) as n from teams where organisation_id = ${org}::uuid),
     p as (
@@ -71,7 +76,9 @@ export async function seed(db: Db, today: string, passwordHash: string) {
       )
       select policy_id as policy, id as version from v`,
   );
-  await db.execute(sql`insert into requirements (organisation_id, kind, policy_id, effective_from) values (${org}::uuid, 'policy', ${policy}::uuid, ${today}::date - 365)`);
+  await db.execute(
+    sql`insert into requirements (organisation_id, kind, policy_id, effective_from) values (${org}::uuid, 'policy', ${policy}::uuid, ${today}::date - 365)`,
+  );
   for (const m of modules) {
     // 65 % passed within the last 14 months (so some have expired), 10 % failed first then passed, 10 % in progress.
     await db.execute(sql`
@@ -131,7 +138,13 @@ type Result = {
   reminders: { ms: number; reminders: number; escalations: number; sent: number; again: number };
 };
 
-async function measure(label: string, database: Database, appEnv: Record<string, string | undefined>, port: number, reopen?: () => Promise<Database>): Promise<Result> {
+async function measure(
+  label: string,
+  database: Database,
+  appEnv: Record<string, string | undefined>,
+  port: number,
+  reopen?: () => Promise<Database>,
+): Promise<Result> {
   const now = new Date();
   const today = londonDate(now);
   console.error(`${label}: seeding ${STAFF.toLocaleString("en-GB")} staff in ${TEAMS.toLocaleString("en-GB")} teams…`);
@@ -140,14 +153,26 @@ async function measure(label: string, database: Database, appEnv: Record<string,
     database.db,
     sql`select u.id, u.email, c.team_id from team_champions c join users u on u.id = c.user_id order by u.employee_number limit 20`,
   );
-  const people = await queryRows<{ id: string }>(database.db, sql`select id from users where organisation_id = ${seeded.org}::uuid and active order by md5(id::text) limit 300`);
+  const people = await queryRows<{ id: string }>(
+    database.db,
+    sql`select id from users where organisation_id = ${seeded.org}::uuid and active order by md5(id::text) limit 300`,
+  );
   const clock = { now };
   console.error(`${label}: one person's status, the team page's queries and the council's figures…`);
   const person = await samples(300, (i) => personStatus(database.db, seeded.org, people[i].id, clock));
   const teamPageQueries = await samples(200, (i) =>
     Promise.all([
-      completionFigures(database.db, { organisationId: seeded.org, teamId: champions[i % champions.length].team_id }, clock),
-      peopleStatus(database.db, { organisationId: seeded.org, teamId: champions[i % champions.length].team_id }, {}, clock),
+      completionFigures(
+        database.db,
+        { organisationId: seeded.org, teamId: champions[i % champions.length].team_id },
+        clock,
+      ),
+      peopleStatus(
+        database.db,
+        { organisationId: seeded.org, teamId: champions[i % champions.length].team_id },
+        {},
+        clock,
+      ),
     ]),
   );
   let councilFigures = await completionFigures(database.db, { organisationId: seeded.org }, clock);
@@ -157,12 +182,19 @@ async function measure(label: string, database: Database, appEnv: Record<string,
 
   // The page itself, over HTTP, as production serves it (one request at a time, so this is its own time).
   if (reopen) await database.close();
-  const app = await startApp({ ...appEnv, NODE_ENV: "production", SESSION_SECRET: randomBytes(32).toString("hex"), LOG_LEVEL: "warn" }, port);
+  const app = await startApp(
+    { ...appEnv, NODE_ENV: "production", SESSION_SECRET: randomBytes(32).toString("hex"), LOG_LEVEL: "warn" },
+    port,
+  );
   let teamPage: { p50: number; p95: number };
   try {
     const cookies: { cookie: string; team: string }[] = [];
-    for (const c of champions.slice(0, 10)) cookies.push({ cookie: await signedInCookie(app.url, c.email, PASSWORD), team: c.team_id });
-    for (let i = 0; i < 20; i++) await fetch(`${app.url}/teams/${cookies[i % cookies.length].team}`, { headers: { cookie: cookies[i % cookies.length].cookie } });
+    for (const c of champions.slice(0, 10))
+      cookies.push({ cookie: await signedInCookie(app.url, c.email, PASSWORD), team: c.team_id });
+    for (let i = 0; i < 20; i++)
+      await fetch(`${app.url}/teams/${cookies[i % cookies.length].team}`, {
+        headers: { cookie: cookies[i % cookies.length].cookie },
+      });
     console.error(`${label}: the champion's team page over HTTP…`);
     teamPage = await samples(300, async (i) => {
       const c = cookies[i % cookies.length];
@@ -178,7 +210,9 @@ async function measure(label: string, database: Database, appEnv: Record<string,
   console.error(`${label}: a full reminders run, e-mailing a real SMTP server on loopback…`);
   const smtp = await startSmtpServer();
   const mailer = createMailer({ smtpUrl: `smtp://127.0.0.1:${smtp.port}`, mailFrom: "bench@example.test" });
-  const [report, remindersMs] = await timed(() => runReminders(db.db, mailer, clock, { serviceUrl: "http://localhost" }));
+  const [report, remindersMs] = await timed(() =>
+    runReminders(db.db, mailer, clock, { serviceUrl: "http://localhost" }),
+  );
   const [again, againMs] = await timed(() => runReminders(db.db, mailer, clock, { serviceUrl: "http://localhost" }));
   mailer?.close();
   await smtp.close();
@@ -191,7 +225,13 @@ async function measure(label: string, database: Database, appEnv: Record<string,
     teamPageQueries,
     person,
     council: { ...council, people: councilFigures.people, complete: councilFigures.peopleComplete },
-    reminders: { ms: remindersMs, reminders: report.reminders, escalations: report.escalations, sent: report.email.sent, again: againMs },
+    reminders: {
+      ms: remindersMs,
+      reminders: report.reminders,
+      escalations: report.escalations,
+      sent: report.email.sent,
+      again: againMs,
+    },
   };
 }
 
@@ -211,7 +251,11 @@ export async function benchTracking(options: { staff?: number } = {}) {
     const dir = join(folder, "data");
     const lite = await openDatabase({ pgliteDir: dir });
     await lite.migrate();
-    results.push(await measure("PGlite (embedded)", lite, { DATABASE_URL: undefined, PGLITE_DIR: dir }, 3912, () => openDatabase({ pgliteDir: dir })));
+    results.push(
+      await measure("PGlite (embedded)", lite, { DATABASE_URL: undefined, PGLITE_DIR: dir }, 3912, () =>
+        openDatabase({ pgliteDir: dir }),
+      ),
+    );
   } finally {
     rmSync(folder, { recursive: true, force: true });
   }

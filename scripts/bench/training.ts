@@ -44,7 +44,10 @@ function staffAnswering(work: StaffWork, signedIn: () => void): Promise<StaffRes
 async function moduleFor(organisation: string): Promise<TrainingModule> {
   const { modules } = await loadModules("content");
   const shipped = modules.find((m) => m.organisation === "hertfordshire");
-  return { ...(shipped ?? (aModuleContent(organisation) as unknown as TrainingModule)), organisation: organisation as TrainingModule["organisation"] };
+  return {
+    ...(shipped ?? (aModuleContent(organisation) as unknown as TrainingModule)),
+    organisation: organisation as TrainingModule["organisation"],
+  };
 }
 
 /** The path of always choosing the first choice: the questions in order, with the step each is asked at. */
@@ -66,7 +69,13 @@ async function measure(database: Database, seconds: number) {
   await syncTrainingModules(db, [module], new Date());
   const path = firstChoicePath(module);
   const config = loadConfig({ NODE_ENV: "production", SESSION_SECRET: "x".repeat(40), LOG_LEVEL: "silent" });
-  const app = createHttpApp({ database, config, build: await loadBuild(), logger: pino({ level: "silent" }), mailer: null });
+  const app = createHttpApp({
+    database,
+    config,
+    build: await loadBuild(),
+    logger: pino({ level: "silent" }),
+    mailer: null,
+  });
   const server = app.listen(0, "127.0.0.1");
   await new Promise<void>((r) => server.once("listening", r));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -79,10 +88,17 @@ async function measure(database: Database, seconds: number) {
     let busyBefore = performance.eventLoopUtilization();
     const databaseName = database.url ? new URL(database.url).pathname.slice(1) : null;
     let cpu = cpuMeter(databaseName);
-    const { latencies, errors, seconds: elapsed } = await staffAnswering({ baseUrl: base, moduleSlug: module.id, people, path, seconds, warmupSeconds: WARMUP_SECONDS }, () => {
-      busyBefore = performance.eventLoopUtilization();
-      cpu = cpuMeter(databaseName);
-    });
+    const {
+      latencies,
+      errors,
+      seconds: elapsed,
+    } = await staffAnswering(
+      { baseUrl: base, moduleSlug: module.id, people, path, seconds, warmupSeconds: WARMUP_SECONDS },
+      () => {
+        busyBefore = performance.eventLoopUtilization();
+        cpu = cpuMeter(databaseName);
+      },
+    );
     const serverBusy = performance.eventLoopUtilization(busyBefore).utilization;
     const used = cpu();
     const [size] = await queryRows<{ avg: number; max: number }>(

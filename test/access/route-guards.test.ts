@@ -43,7 +43,10 @@ describe("route guards", () => {
       it(`${file} ${fn.name} checks access or is a reviewed public route`, () => {
         const refusesEverything = /^\s*\([^)]*\)[^{]*\{\s*throw notFound\(\);\s*\}/.test(fn.body);
         const guarded = GUARDS.test(fn.body);
-        expect(guarded || refusesEverything || file in PUBLIC_ROUTES, `${file}: ${fn.name} has no access check and is not on the public list`).toBe(true);
+        expect(
+          guarded || refusesEverything || file in PUBLIC_ROUTES,
+          `${file}: ${fn.name} has no access check and is not on the public list`,
+        ).toBe(true);
       });
     }
   }

@@ -111,7 +111,10 @@ const CASES: Case[] = [
   ...["", "/certificate.pdf", "/text"].map((suffix) => ({
     route: `routes/records.$reference.${suffix === "" ? "_index" : suffix === "/text" ? "text" : "certificate[.]pdf"}`,
     path: () => `/records/${signedReference}${suffix}`,
-    expect: { anonymous: "sign-in", staff: 200, champion: 404, hr: 200, admin: 200, otherAdmin: 404 } as Record<Visitor, Outcome>,
+    expect: { anonymous: "sign-in", staff: 200, champion: 404, hr: 200, admin: 200, otherAdmin: 404 } as Record<
+      Visitor,
+      Outcome
+    >,
   })),
   { route: "routes/verify", path: () => "/verify", expect: everyone(200) },
   {
@@ -122,7 +125,10 @@ const CASES: Case[] = [
   ...["/hr", "/hr/report", "/hr/report?status=overdue&asAt=2026-01-01"].map((path) => ({
     route: path === "/hr" ? "routes/hr._index" : "routes/hr.report",
     path: () => path,
-    expect: { anonymous: "sign-in", staff: 404, champion: 404, hr: 200, admin: 404, otherAdmin: 404 } as Record<Visitor, Outcome>,
+    expect: { anonymous: "sign-in", staff: 404, champion: 404, hr: 200, admin: 404, otherAdmin: 404 } as Record<
+      Visitor,
+      Outcome
+    >,
   })),
   ...["", "/evidence.pdf"].flatMap((suffix) => {
     const route = suffix === "" ? "routes/hr.people.$userId" : "routes/hr.people.$userId.evidence[.]pdf";
@@ -130,11 +136,22 @@ const CASES: Case[] = [
       {
         route,
         path: () => `/hr/people/${one.staff.id}${suffix}`,
-        expect: { anonymous: "sign-in", staff: 404, champion: 404, hr: 200, admin: 404, otherAdmin: 404 } as Record<Visitor, Outcome>,
+        expect: { anonymous: "sign-in", staff: 404, champion: 404, hr: 200, admin: 404, otherAdmin: 404 } as Record<
+          Visitor,
+          Outcome
+        >,
       },
       // Another council's person, and no person at all: 404 even to HR.
-      { route, path: () => `/hr/people/${two.staff.id}${suffix}`, expect: { ...everyone(404), anonymous: "sign-in" } as Record<Visitor, Outcome> },
-      { route, path: () => `/hr/people/not-a-uuid${suffix}`, expect: { ...everyone(404), anonymous: "sign-in" } as Record<Visitor, Outcome> },
+      {
+        route,
+        path: () => `/hr/people/${two.staff.id}${suffix}`,
+        expect: { ...everyone(404), anonymous: "sign-in" } as Record<Visitor, Outcome>,
+      },
+      {
+        route,
+        path: () => `/hr/people/not-a-uuid${suffix}`,
+        expect: { ...everyone(404), anonymous: "sign-in" } as Record<Visitor, Outcome>,
+      },
     ];
   }),
   {
@@ -199,19 +216,40 @@ beforeAll(async () => {
   const staff = asCurrentUser(one.staff, one.organisation);
   finishedAttempt = (await startOrResumeAttempt(database.db, staff, "test-module", new Date()))!;
   for (const [step, scenarioId] of ["q1", "q2", "q3"].entries()) {
-    await answerQuestion(database.db, staff, "test-module", finishedAttempt, { scenarioId, choiceId: "a", step }, new Date());
+    await answerQuestion(
+      database.db,
+      staff,
+      "test-module",
+      finishedAttempt,
+      { scenarioId, choiceId: "a", step },
+      new Date(),
+    );
   }
   const version = await aPolicyVersion(database.db, one.organisation.id, { label: "1" });
   const signed = await signCodeOfConduct(
     database.db,
     staff,
-    { policyVersionId: version.id, declarationRead: "yes", declarationFollow: "yes", declarationConsequences: "yes", typedName: staff.name, password: TEST_PASSWORD },
+    {
+      policyVersionId: version.id,
+      declarationRead: "yes",
+      declarationFollow: "yes",
+      declarationConsequences: "yes",
+      typedName: staff.name,
+      password: TEST_PASSWORD,
+    },
     { ip: null, requestId: null, now: new Date() },
   );
   if (!signed.ok) throw new Error("the staff member could not sign");
   signedReference = signed.record.reference;
-  const roster = new TextEncoder().encode(`Employee number,Name,Email,Team,Start date\r\nM1,Matrix Person,matrix@example.test,Team A,2026-01-05\r\n`);
-  const uploaded = await uploadRoster(database.db, asCurrentUser(one.hr, one.organisation), { name: "staff.csv", bytes: roster }, { ip: null, requestId: null, now: new Date() });
+  const roster = new TextEncoder().encode(
+    `Employee number,Name,Email,Team,Start date\r\nM1,Matrix Person,matrix@example.test,Team A,2026-01-05\r\n`,
+  );
+  const uploaded = await uploadRoster(
+    database.db,
+    asCurrentUser(one.hr, one.organisation),
+    { name: "staff.csv", bytes: roster },
+    { ip: null, requestId: null, now: new Date() },
+  );
   if (!uploaded.ok) throw new Error(uploaded.error);
   rosterUploadId = uploaded.uploadId;
   server = await startTestServer(database);
@@ -271,14 +309,21 @@ describe("who may see each route", () => {
   });
 
   it("answers 404 to anyone answering another person's attempt, and records nothing", async () => {
-    const response = await clients.champion.post(`/training/test-module/attempts/${finishedAttempt}`, { scenarioId: "q1", choiceId: "a", step: "0" });
+    const response = await clients.champion.post(`/training/test-module/attempts/${finishedAttempt}`, {
+      scenarioId: "q1",
+      choiceId: "a",
+      step: "0",
+    });
     expect(response.status).toBe(404);
   });
 
   it("answers 404 to a champion nudging in a team they do not champion, or someone of another council, and nudges nobody", async () => {
     expect((await clients.champion.post(`/teams/${one.teamB.id}/nudge`, { target: "everyone" })).status).toBe(404);
     expect((await clients.otherAdmin.post(`/teams/${one.teamA.id}/nudge`, { target: "everyone" })).status).toBe(404);
-    expect((await clients.champion.post(`/teams/${one.teamA.id}/nudge`, { target: "person", personId: two.staff.id })).status).toBe(404);
+    expect(
+      (await clients.champion.post(`/teams/${one.teamA.id}/nudge`, { target: "person", personId: two.staff.id }))
+        .status,
+    ).toBe(404);
     expect((await clients.staff.post(`/teams/${one.teamA.id}/nudge`, { target: "everyone" })).status).toBe(404);
     const html = await (await clients.champion.get(`/teams/${one.teamA.id}`)).text();
     expect(html).not.toContain("Recent nudges");
@@ -286,13 +331,18 @@ describe("who may see each route", () => {
 
   it("answers 404 to everyone but the HR officer who uploaded a roster when they post to apply it", async () => {
     for (const visitor of ["staff", "champion", "admin", "otherAdmin"] as const) {
-      expect((await clients[visitor].post(`/hr/roster/${rosterUploadId}`, { intent: "apply", planDigest: "0".repeat(64) })).status).toBe(404);
+      expect(
+        (await clients[visitor].post(`/hr/roster/${rosterUploadId}`, { intent: "apply", planDigest: "0".repeat(64) }))
+          .status,
+      ).toBe(404);
     }
   });
 
   it("answers 404 to staff and HR posting to the admin page", async () => {
     for (const visitor of ["staff", "hr", "champion"] as const) {
-      expect((await clients[visitor].post("/admin/people", { intent: "deactivate", personId: one.staff.id })).status).toBe(404);
+      expect(
+        (await clients[visitor].post("/admin/people", { intent: "deactivate", personId: one.staff.id })).status,
+      ).toBe(404);
     }
   });
 });

@@ -18,11 +18,32 @@ describe.skipIf(!hasChromium())("a champion's team page in a real browser", () =
     const team = await aTeam(db, org.id, "Safeguarding Unit");
     teamId = team.id;
     const required = await aRequiredModule(db, org.id, { title: "Personal use of social media" });
-    const champion = await aPerson(db, { organisationId: org.id, teamId: team.id, name: "Charlie Champion", email: "charlie@example.test" });
+    const champion = await aPerson(db, {
+      organisationId: org.id,
+      teamId: team.id,
+      name: "Charlie Champion",
+      email: "charlie@example.test",
+    });
     await aChampion(db, champion.id, team.id);
-    await anAttempt(db, champion, required, { status: "passed", startedAt: new Date(Date.now() - 3 * 86_400_000), completedAt: new Date(Date.now() - 3 * 86_400_000) });
-    await aPerson(db, { organisationId: org.id, teamId: team.id, name: "Dana Late", email: "dana@example.test", startDate: "2025-01-06" });
-    await aPerson(db, { organisationId: org.id, teamId: team.id, name: "Eli Late", email: "eli@example.test", startDate: "2025-01-06" });
+    await anAttempt(db, champion, required, {
+      status: "passed",
+      startedAt: new Date(Date.now() - 3 * 86_400_000),
+      completedAt: new Date(Date.now() - 3 * 86_400_000),
+    });
+    await aPerson(db, {
+      organisationId: org.id,
+      teamId: team.id,
+      name: "Dana Late",
+      email: "dana@example.test",
+      startDate: "2025-01-06",
+    });
+    await aPerson(db, {
+      organisationId: org.id,
+      teamId: team.id,
+      name: "Eli Late",
+      email: "eli@example.test",
+      startDate: "2025-01-06",
+    });
     server = await startTestServer(database);
     browser = await TestBrowser.launch();
   });
@@ -32,43 +53,55 @@ describe.skipIf(!hasChromium())("a champion's team page in a real browser", () =
   });
 
   for (const javaScript of [true, false]) {
-    it(`shows the figures and nudges a person, who then sees the notice (JavaScript ${javaScript ? "on" : "off"})`, { timeout: 90_000 }, async () => {
-      const person = javaScript ? { name: "Dana Late", email: "dana@example.test" } : { name: "Eli Late", email: "eli@example.test" };
-      const context = await browser.newContext({ javaScript });
-      const page = await browser.newPage(context);
-      await signInThroughPage(page, server.url, "charlie@example.test");
-      await page.getByRole("link", { name: "Teams", exact: true }).click();
-      await page.getByRole("link", { name: "Safeguarding Unit" }).click();
-      await expect.poll(() => page.getByRole("heading", { level: 1 }).textContent()).toBe("Safeguarding Unit");
-      expect(await page.getByRole("img", { name: /Share of Safeguarding Unit complete/ }).count()).toBe(1);
-      await expectAccessible(page, "team page");
+    it(
+      `shows the figures and nudges a person, who then sees the notice (JavaScript ${javaScript ? "on" : "off"})`,
+      { timeout: 90_000 },
+      async () => {
+        const person = javaScript
+          ? { name: "Dana Late", email: "dana@example.test" }
+          : { name: "Eli Late", email: "eli@example.test" };
+        const context = await browser.newContext({ javaScript });
+        const page = await browser.newPage(context);
+        await signInThroughPage(page, server.url, "charlie@example.test");
+        await page.getByRole("link", { name: "Teams", exact: true }).click();
+        await page.getByRole("link", { name: "Safeguarding Unit" }).click();
+        await expect.poll(() => page.getByRole("heading", { level: 1 }).textContent()).toBe("Safeguarding Unit");
+        expect(await page.getByRole("img", { name: /Share of Safeguarding Unit complete/ }).count()).toBe(1);
+        await expectAccessible(page, "team page");
 
-      await page.getByLabel("Overdue").check();
-      await page.getByRole("button", { name: "Show people" }).click();
-      await expect.poll(() => page.url()).toContain("status=overdue");
-      await page.getByRole("link", { name: `Nudge ${person.name}` }).click();
-      await expect.poll(() => page.getByRole("heading", { level: 1 }).textContent()).toBe(`Nudge ${person.name}`);
-      await expectAccessible(page, "nudge page");
-      await page.getByLabel("Add a message (optional)").fill("Half an hour on Friday would do it.");
-      await page.getByRole("button", { name: "Send nudge" }).click();
-      await expect.poll(() => page.locator(".govuk-notification-banner--success").textContent()).toContain("1 person was nudged.");
-      await expectAccessible(page, "team page after nudging");
-      browser.expectNoProblems(page);
+        await page.getByLabel("Overdue").check();
+        await page.getByRole("button", { name: "Show people" }).click();
+        await expect.poll(() => page.url()).toContain("status=overdue");
+        await page.getByRole("link", { name: `Nudge ${person.name}` }).click();
+        await expect.poll(() => page.getByRole("heading", { level: 1 }).textContent()).toBe(`Nudge ${person.name}`);
+        await expectAccessible(page, "nudge page");
+        await page.getByLabel("Add a message (optional)").fill("Half an hour on Friday would do it.");
+        await page.getByRole("button", { name: "Send nudge" }).click();
+        await expect
+          .poll(() => page.locator(".govuk-notification-banner--success").textContent())
+          .toContain("1 person was nudged.");
+        await expectAccessible(page, "team page after nudging");
+        browser.expectNoProblems(page);
 
-      const theirs = await browser.newContext({ javaScript });
-      const theirPage = await browser.newPage(theirs);
-      await signInThroughPage(theirPage, server.url, person.email);
-      const banner = theirPage.getByRole("region", { name: "Important" });
-      await expect.poll(() => banner.textContent()).toContain("Charlie Champion, social media champion for Safeguarding Unit, has asked you");
-      expect(await banner.textContent()).toContain("Half an hour on Friday would do it.");
-      expect(await theirPage.getByRole("listitem").filter({ hasText: "Personal use of social media" }).textContent()).toContain("Overdue");
-      await expectAccessible(theirPage, "home page with a nudge");
-      await theirPage.getByRole("button", { name: "Dismiss this notice" }).click();
-      await expect.poll(() => theirPage.getByRole("region", { name: "Important" }).count()).toBe(0);
-      browser.expectNoProblems(theirPage);
-      await theirs.close();
-      await context.close();
-    });
+        const theirs = await browser.newContext({ javaScript });
+        const theirPage = await browser.newPage(theirs);
+        await signInThroughPage(theirPage, server.url, person.email);
+        const banner = theirPage.getByRole("region", { name: "Important" });
+        await expect
+          .poll(() => banner.textContent())
+          .toContain("Charlie Champion, social media champion for Safeguarding Unit, has asked you");
+        expect(await banner.textContent()).toContain("Half an hour on Friday would do it.");
+        expect(
+          await theirPage.getByRole("listitem").filter({ hasText: "Personal use of social media" }).textContent(),
+        ).toContain("Overdue");
+        await expectAccessible(theirPage, "home page with a nudge");
+        await theirPage.getByRole("button", { name: "Dismiss this notice" }).click();
+        await expect.poll(() => theirPage.getByRole("region", { name: "Important" }).count()).toBe(0);
+        browser.expectNoProblems(theirPage);
+        await theirs.close();
+        await context.close();
+      },
+    );
   }
 
   it("answers 404 for a team the champion does not champion", async () => {

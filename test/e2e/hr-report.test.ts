@@ -3,7 +3,13 @@ import { setTeam } from "~/people/memberships.server";
 import { answerQuestion, startOrResumeAttempt } from "~/training/attempts.server";
 import type { TrainingModule } from "~/training/content-schema";
 import { syncTrainingModules } from "~/training/content-sync.server";
-import { expectAccessible, hasChromium, signInThroughPage, TestBrowser, type ExpectedProblem } from "../support/browser";
+import {
+  expectAccessible,
+  hasChromium,
+  signInThroughPage,
+  TestBrowser,
+  type ExpectedProblem,
+} from "../support/browser";
 import { freshDatabase } from "../support/database";
 import { aCouncil, aModuleContent, aNudge, aPolicyVersion, aSignature, asCurrentUser } from "../support/factories";
 import { startTestServer, type TestServer } from "../support/server";
@@ -21,16 +27,34 @@ describe.skipIf(!hasChromium())("HR's report and a person's evidence in a real b
   beforeAll(async () => {
     const db = database.db;
     council = await aCouncil(db);
-    await syncTrainingModules(db, [aModuleContent(council.organisation.slug) as unknown as TrainingModule], new Date("2026-01-01T00:00:00Z"));
+    await syncTrainingModules(
+      db,
+      [aModuleContent(council.organisation.slug) as unknown as TrainingModule],
+      new Date("2026-01-01T00:00:00Z"),
+    );
     const staff = asCurrentUser(council.staff, council.organisation);
     const attemptId = (await startOrResumeAttempt(db, staff, "test-module", new Date("2026-02-02T10:00:00Z")))!;
     for (const [step, scenarioId] of ["q1", "q2", "q3"].entries()) {
-      await answerQuestion(db, staff, "test-module", attemptId, { scenarioId, choiceId: "a", step }, new Date(`2026-02-02T10:0${step + 1}:00Z`));
+      await answerQuestion(
+        db,
+        staff,
+        "test-module",
+        attemptId,
+        { scenarioId, choiceId: "a", step },
+        new Date(`2026-02-02T10:0${step + 1}:00Z`),
+      );
     }
     const version = await aPolicyVersion(db, council.organisation.id, { label: "1", effectiveDate: "2026-01-01" });
     await aSignature(db, council.staff, version, new Date("2026-02-03T09:00:00Z"));
     await setTeam(db, council.staff.id, council.teamB.id, "2026-04-15");
-    await aNudge(db, { organisationId: council.organisation.id, recipientUserId: council.staff.id, senderUserId: council.champion.id, day: "2026-01-20", message: "Please take the module.", deliveries: [{ channel: "in-app", status: "delivered" }] });
+    await aNudge(db, {
+      organisationId: council.organisation.id,
+      recipientUserId: council.staff.id,
+      senderUserId: council.champion.id,
+      day: "2026-01-20",
+      message: "Please take the module.",
+      deliveries: [{ channel: "in-app", status: "delivered" }],
+    });
     server = await startTestServer(database, { now: () => new Date("2026-05-01T12:00:00Z") });
     browser = await TestBrowser.launch();
   });
@@ -51,7 +75,9 @@ describe.skipIf(!hasChromium())("HR's report and a person's evidence in a real b
     // A date in the future is refused by the server, shown in the error summary.
     await page.getByLabel("As at").fill("2030-01-01");
     await page.getByRole("button", { name: "Show the report" }).click();
-    await expect.poll(() => page.locator(".govuk-error-summary").textContent()).toContain("The date must be today or in the past");
+    await expect
+      .poll(() => page.locator(".govuk-error-summary").textContent())
+      .toContain("The date must be today or in the past");
     await expectAccessible(page, "report page with an error");
 
     await page.getByLabel("Team").selectOption({ label: "Team A" });
@@ -64,7 +90,9 @@ describe.skipIf(!hasChromium())("HR's report and a person's evidence in a real b
     // As at 31 March the staff member was still in Team A, with the module passed and the code signed.
     await expect.poll(() => rows.count()).toBe(2);
     await expectAccessible(page, "report page, filtered as at a past date");
-    expect(await page.getByRole("link", { name: "Download as CSV" }).getAttribute("href")).toContain("format=csv&team=");
+    expect(await page.getByRole("link", { name: "Download as CSV" }).getAttribute("href")).toContain(
+      "format=csv&team=",
+    );
 
     await page.getByRole("link", { name: council.staff.name }).first().click();
     await expect.poll(() => page.getByRole("heading", { level: 1 }).textContent()).toBe(council.staff.name);

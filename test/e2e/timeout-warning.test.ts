@@ -100,7 +100,9 @@ describe.skipIf(!browserAvailable)("the session timeout warning in a real browse
         await expectWarningShown(page, 4);
         await expectAccessible(page, "the home page with the timeout warning open");
 
-        const keepAlive = page.waitForResponse((r) => new URL(r.url()).pathname === "/session/keep-alive" && r.request().method() === "POST");
+        const keepAlive = page.waitForResponse(
+          (r) => new URL(r.url()).pathname === "/session/keep-alive" && r.request().method() === "POST",
+        );
         await dialogOf(page).getByRole("button", { name: "Stay signed in" }).click();
         expect((await keepAlive).status()).toBe(200);
         await dialogOf(page).waitFor({ state: "hidden" });
@@ -117,7 +119,9 @@ describe.skipIf(!browserAvailable)("the session timeout warning in a real browse
         await page.waitForURL(`${server.url}/sign-in?timedOut=1`);
         const banner = page.getByRole("region", { name: "Important" });
         await banner.waitFor();
-        expect(await banner.textContent()).toContain("You were signed out because you had not done anything for a while.");
+        expect(await banner.textContent()).toContain(
+          "You were signed out because you had not done anything for a while.",
+        );
         await waitForHydration(page);
         await expectAccessible(page, "the sign-in page after a timeout");
 

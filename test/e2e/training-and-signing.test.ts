@@ -2,7 +2,14 @@ import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TrainingModule } from "~/training/content-schema";
 import { syncTrainingModules } from "~/training/content-sync.server";
-import { expectAccessible, hasChromium, pastDoubleClickGuard, signInThroughPage, TestBrowser, type ExpectedProblem } from "../support/browser";
+import {
+  expectAccessible,
+  hasChromium,
+  pastDoubleClickGuard,
+  signInThroughPage,
+  TestBrowser,
+  type ExpectedProblem,
+} from "../support/browser";
 import { freshDatabase } from "../support/database";
 import { aCouncil, aModuleContent, aPerson, aPolicyVersion, TEST_PASSWORD } from "../support/factories";
 import { startTestServer, type TestServer } from "../support/server";
@@ -20,7 +27,9 @@ async function takeModuleToPass(page: Page, url: string, checkAccessibility: boo
     await page.getByLabel("Answer a").check();
     await page.getByRole("button", { name: "Submit answer" }).click();
     await expect.poll(() => page.getByRole("heading", { level: 1 }).textContent()).toBe("That’s right");
-    await expect.poll(() => page.locator("main").textContent()).toContain("Source: Test council social media policy, section 1.1");
+    await expect
+      .poll(() => page.locator("main").textContent())
+      .toContain("Source: Test council social media policy, section 1.1");
     if (checkAccessibility && index === 0) await expectAccessible(page, "feedback page");
     await page.getByRole("link", { name: index === 2 ? "See your result" : "Continue" }).click();
   }
@@ -39,8 +48,15 @@ describe.skipIf(!hasChromium())("training and signing in a real browser", () => 
 
   beforeAll(async () => {
     council = await aCouncil(database.db);
-    await syncTrainingModules(database.db, [aModuleContent(council.organisation.slug) as unknown as TrainingModule], new Date());
-    await aPolicyVersion(database.db, council.organisation.id, { label: "1", body: "1. Personal use\n\nDo not accept service users as friends.\n" });
+    await syncTrainingModules(
+      database.db,
+      [aModuleContent(council.organisation.slug) as unknown as TrainingModule],
+      new Date(),
+    );
+    await aPolicyVersion(database.db, council.organisation.id, {
+      label: "1",
+      body: "1. Personal use\n\nDo not accept service users as friends.\n",
+    });
     server = await startTestServer(database);
     browser = await TestBrowser.launch();
   });
@@ -59,21 +75,30 @@ describe.skipIf(!hasChromium())("training and signing in a real browser", () => 
     await expectAccessible(page, "sign page");
     // The client-side check runs the same schema as the server: nothing is sent until the form is complete.
     await page.getByRole("button", { name: "Sign the code of conduct" }).click();
-    await expect.poll(() => page.locator(".govuk-error-summary").textContent()).toContain("Confirm that you have read and understood the code of conduct");
+    await expect
+      .poll(() => page.locator(".govuk-error-summary").textContent())
+      .toContain("Confirm that you have read and understood the code of conduct");
     await expectAccessible(page, "sign page with errors");
-    for (const label of ["I have read and understood", "I will follow", "I understand that a breach"]) await page.getByLabel(label).check();
+    for (const label of ["I have read and understood", "I will follow", "I understand that a breach"])
+      await page.getByLabel(label).check();
     await page.getByLabel("Your full name").fill(council.staff.name.toLowerCase());
     await page.getByLabel("Your password").fill(TEST_PASSWORD);
     await pastDoubleClickGuard(page);
     await page.getByRole("button", { name: "Sign the code of conduct" }).click();
-    await expect.poll(() => page.locator(".govuk-panel__title").textContent()).toBe("You have signed the code of conduct");
+    await expect
+      .poll(() => page.locator(".govuk-panel__title").textContent())
+      .toBe("You have signed the code of conduct");
     await expectAccessible(page, "confirmation page");
     browser.expectNoProblems(page);
     await context.close();
   });
 
   it("takes a module to a pass with JavaScript off, the server's answer shown for an empty submit", async () => {
-    const person = await aPerson(database.db, { organisationId: council.organisation.id, teamId: council.teamA.id, name: "No Script" });
+    const person = await aPerson(database.db, {
+      organisationId: council.organisation.id,
+      teamId: council.teamA.id,
+      name: "No Script",
+    });
     const context = await browser.newContext({ javaScript: false });
     const page = await browser.newPage(context);
     await signInThroughPage(page, server.url, person.email);

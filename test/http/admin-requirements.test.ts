@@ -28,20 +28,35 @@ afterAll(() => server.close());
 
 describe("an admin's requirements page", () => {
   it("changes how long people have and how often they renew, audited", async () => {
-    expect(pageText(await (await admin.get("/admin/requirements")).text())).toContain("Personal use of social media Days to complete it in");
-    const saved = await admin.post("/admin/requirements", { requirementId: required.requirement.id, dueWithinDays: "42", renewalMonths: "24" });
+    expect(pageText(await (await admin.get("/admin/requirements")).text())).toContain(
+      "Personal use of social media Days to complete it in",
+    );
+    const saved = await admin.post("/admin/requirements", {
+      requirementId: required.requirement.id,
+      dueWithinDays: "42",
+      renewalMonths: "24",
+    });
     expect(saved.headers.get("location")).toBe(`/admin/requirements?saved=${required.requirement.id}`);
     const [row] = await db.select().from(requirements).where(eq(requirements.id, required.requirement.id));
     expect(row).toMatchObject({ dueWithinDays: 42, renewalMonths: 24 });
     const [entry] = await db.select().from(auditLog).where(eq(auditLog.action, "requirement.changed"));
-    expect(entry.details).toEqual({ before: { dueWithinDays: 28, renewalMonths: 12 }, after: { dueWithinDays: 42, renewalMonths: 24 } });
+    expect(entry.details).toEqual({
+      before: { dueWithinDays: 28, renewalMonths: 12 },
+      after: { dueWithinDays: 42, renewalMonths: 24 },
+    });
   });
 
   it("refuses bad numbers with a message for each, and changes nothing", async () => {
-    const response = await admin.post("/admin/requirements", { requirementId: required.requirement.id, dueWithinDays: "soon", renewalMonths: "0" });
+    const response = await admin.post("/admin/requirements", {
+      requirementId: required.requirement.id,
+      dueWithinDays: "soon",
+      renewalMonths: "0",
+    });
     expect(response.status).toBe(400);
     const text = pageText(await response.text());
-    expect(text).toContain("There is a problem Enter the days to complete it in as a number The months before it must be renewed must be 1 or more");
+    expect(text).toContain(
+      "There is a problem Enter the days to complete it in as a number The months before it must be renewed must be 1 or more",
+    );
     const [row] = await db.select().from(requirements).where(eq(requirements.id, required.requirement.id));
     expect(row).toMatchObject({ dueWithinDays: 42, renewalMonths: 24 });
   });
@@ -50,15 +65,29 @@ describe("an admin's requirements page", () => {
     await admin.post("/admin/requirements", { intent: "settings", dueSoonDays: "7", escalationOverdueDays: "30" });
     const [org] = await db.select().from(organisations).where(eq(organisations.id, one.organisation.id));
     expect(org).toMatchObject({ dueSoonDays: 7, escalationOverdueDays: 30 });
-    expect((await admin.post("/admin/requirements", { intent: "settings", dueSoonDays: "0", escalationOverdueDays: "30" })).status).toBe(400);
+    expect(
+      (await admin.post("/admin/requirements", { intent: "settings", dueSoonDays: "0", escalationOverdueDays: "30" }))
+        .status,
+    ).toBe(400);
   });
 
   it("answers 404 for another council's requirement, and to anyone but an admin", async () => {
-    expect((await admin.post("/admin/requirements", { requirementId: theirs.requirement.id, dueWithinDays: "1", renewalMonths: "1" })).status).toBe(404);
+    expect(
+      (
+        await admin.post("/admin/requirements", {
+          requirementId: theirs.requirement.id,
+          dueWithinDays: "1",
+          renewalMonths: "1",
+        })
+      ).status,
+    ).toBe(404);
     const [row] = await db.select().from(requirements).where(eq(requirements.id, theirs.requirement.id));
     expect(row.dueWithinDays).toBe(28);
     const hr = new HttpClient(server.url);
     await hr.signIn(one.hr.email, TEST_PASSWORD);
-    expect((await hr.post("/admin/requirements", { intent: "settings", dueSoonDays: "3", escalationOverdueDays: "3" })).status).toBe(404);
+    expect(
+      (await hr.post("/admin/requirements", { intent: "settings", dueSoonDays: "3", escalationOverdueDays: "3" }))
+        .status,
+    ).toBe(404);
   });
 });

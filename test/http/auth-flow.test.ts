@@ -17,14 +17,19 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-const aStaffMember = (options: { password?: string | null } = {}) => aPerson(db, { organisationId: council.organisation.id, teamId: council.teamA.id, ...options });
+const aStaffMember = (options: { password?: string | null } = {}) =>
+  aPerson(db, { organisationId: council.organisation.id, teamId: council.teamA.id, ...options });
 
 async function rowCounts() {
-  const [[a], [b]] = await Promise.all([db.select({ n: count() }).from(auditLog), db.select({ n: count() }).from(sessions)]);
+  const [[a], [b]] = await Promise.all([
+    db.select({ n: count() }).from(auditLog),
+    db.select({ n: count() }).from(sessions),
+  ]);
   return { audit: a.n, sessions: b.n };
 }
 
-const sessionCount = async (userId: string) => (await db.select({ n: count() }).from(sessions).where(eq(sessions.userId, userId)))[0].n;
+const sessionCount = async (userId: string) =>
+  (await db.select({ n: count() }).from(sessions).where(eq(sessions.userId, userId)))[0].n;
 
 /** The Set-Cookie header a response set for the named cookie. */
 function setCookie(response: Response, name: string): string | undefined {
@@ -40,7 +45,8 @@ function errorSummary(html: string): string {
 }
 
 /** A fetch of a page with exactly this cookie header, as a replayed or stolen cookie would arrive. */
-const getWithCookie = (path: string, cookie: string) => fetch(server.url + path, { redirect: "manual", headers: { cookie } });
+const getWithCookie = (path: string, cookie: string) =>
+  fetch(server.url + path, { redirect: "manual", headers: { cookie } });
 
 describe("signing in over HTTP", () => {
   it("takes a person to a home page with their name on it", async () => {
@@ -69,7 +75,11 @@ describe("signing in over HTTP", () => {
   it("answers a wrong password with the generic message and makes no session", async () => {
     const person = await aStaffMember();
     const client = new HttpClient(server.url);
-    const response = await client.post("/sign-in", { email: person.email, password: "not-the-password", returnTo: "/" });
+    const response = await client.post("/sign-in", {
+      email: person.email,
+      password: "not-the-password",
+      returnTo: "/",
+    });
     expect(response.status).toBe(401);
     expect(errorSummary(await response.text())).toContain("Enter a correct email address and password");
     expect(setCookie(response, "session")).toBeUndefined();
@@ -78,7 +88,11 @@ describe("signing in over HTTP", () => {
 
   it("answers an unknown e-mail address with the same generic message", async () => {
     const client = new HttpClient(server.url);
-    const response = await client.post("/sign-in", { email: "nobody-here@example.test", password: TEST_PASSWORD, returnTo: "/" });
+    const response = await client.post("/sign-in", {
+      email: "nobody-here@example.test",
+      password: TEST_PASSWORD,
+      returnTo: "/",
+    });
     expect(response.status).toBe(401);
     expect(errorSummary(await response.text())).toContain("Enter a correct email address and password");
   });
@@ -95,7 +109,9 @@ describe("signing in over HTTP", () => {
   });
 
   it("sets a Secure __Host-session cookie in production", async () => {
-    const production = await startTestServer(database, { env: { NODE_ENV: "production", SESSION_SECRET: "x".repeat(40) } });
+    const production = await startTestServer(database, {
+      env: { NODE_ENV: "production", SESSION_SECRET: "x".repeat(40) },
+    });
     try {
       const person = await aStaffMember();
       const response = await new HttpClient(production.url).signIn(person.email, TEST_PASSWORD);
@@ -125,7 +141,9 @@ describe("signing out over HTTP", () => {
     const replay = await getWithCookie("/", oldCookie);
     expect(replay.status).toBe(302);
     expect(replay.headers.get("location")).toMatch(/^\/sign-in\?/);
-    expect(await db.select().from(sessions).where(eq(sessions.userId, person.id))).toMatchObject([{ revokedAt: expect.any(Date) }]);
+    expect(await db.select().from(sessions).where(eq(sessions.userId, person.id))).toMatchObject([
+      { revokedAt: expect.any(Date) },
+    ]);
   });
 
   it("does not sign out on a GET", async () => {
@@ -150,7 +168,9 @@ describe("people and password links over HTTP", () => {
     const after = await personClient.get("/");
     expect(after.status).toBe(302);
     expect(after.headers.get("location")).toMatch(/^\/sign-in\?/);
-    expect(await db.select().from(sessions).where(eq(sessions.userId, person.id))).toMatchObject([{ revokedAt: expect.any(Date) }]);
+    expect(await db.select().from(sessions).where(eq(sessions.userId, person.id))).toMatchObject([
+      { revokedAt: expect.any(Date) },
+    ]);
   });
 
   it("gives an admin a one-time link with which a new person sets a password and signs in", async () => {
@@ -184,10 +204,21 @@ describe("people and password links over HTTP", () => {
     const html = await (await admin.post("/admin/people", { intent: "password-link", personId: person.id })).text();
     const token = /\/set-password\?token=([A-Za-z0-9_-]+)/.exec(html)![1];
     const newcomer = new HttpClient(server.url);
-    await newcomer.post("/set-password", { token, password: "a brand new password", confirmPassword: "a brand new password" });
-    const again = await newcomer.post("/set-password", { token, password: "another new password", confirmPassword: "another new password" });
+    await newcomer.post("/set-password", {
+      token,
+      password: "a brand new password",
+      confirmPassword: "a brand new password",
+    });
+    const again = await newcomer.post("/set-password", {
+      token,
+      password: "another new password",
+      confirmPassword: "another new password",
+    });
     expect(again.status).toBe(410);
-    expect((await newcomer.post("/sign-in", { email: person.email, password: "another new password", returnTo: "/" })).status).toBe(401);
+    expect(
+      (await newcomer.post("/sign-in", { email: person.email, password: "another new password", returnTo: "/" }))
+        .status,
+    ).toBe(401);
   });
 
   it("answers a staff member's POST to /admin/people with 404 and changes nothing", async () => {

@@ -2,7 +2,15 @@ import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { nudges, teams } from "~db/schema";
 import { freshDatabase } from "../support/database";
-import { aChampion, aPerson, aRequiredModule, aTeam, anAttempt, anOrganisation, TEST_PASSWORD } from "../support/factories";
+import {
+  aChampion,
+  aPerson,
+  aRequiredModule,
+  aTeam,
+  anAttempt,
+  anOrganisation,
+  TEST_PASSWORD,
+} from "../support/factories";
 import { HttpClient, pageText } from "../support/http";
 import { startTestServer, type TestServer } from "../support/server";
 import { startSmtpServer } from "../support/smtp";
@@ -21,17 +29,49 @@ beforeAll(async () => {
   const org = await anOrganisation(db);
   team = await aTeam(db, org.id, "Complex and Contextual Safeguarding");
   const required = await aRequiredModule(db, org.id, { title: "Personal use of social media" });
-  const me = await aPerson(db, { organisationId: org.id, teamId: team.id, name: "Charlie Champion", email: "charlie@example.test" });
+  const me = await aPerson(db, {
+    organisationId: org.id,
+    teamId: team.id,
+    name: "Charlie Champion",
+    email: "charlie@example.test",
+  });
   await aChampion(db, me.id, team.id);
-  await anAttempt(db, me, required, { status: "passed", startedAt: new Date("2026-01-10T10:00:00Z"), completedAt: new Date("2026-01-10T11:00:00Z") });
-  late = await aPerson(db, { organisationId: org.id, teamId: team.id, name: "Dana Late", email: "dana@example.test", startDate: "2026-01-05" });
+  await anAttempt(db, me, required, {
+    status: "passed",
+    startedAt: new Date("2026-01-10T10:00:00Z"),
+    completedAt: new Date("2026-01-10T11:00:00Z"),
+  });
+  late = await aPerson(db, {
+    organisationId: org.id,
+    teamId: team.id,
+    name: "Dana Late",
+    email: "dana@example.test",
+    startDate: "2026-01-05",
+  });
   // Twenty-seven more, so the list has two pages.
   for (let i = 0; i < 27; i++) {
-    await aPerson(db, { organisationId: org.id, teamId: team.id, name: `Person ${String(i).padStart(2, "0")}`, startDate: "2026-02-20" });
+    await aPerson(db, {
+      organisationId: org.id,
+      teamId: team.id,
+      name: `Person ${String(i).padStart(2, "0")}`,
+      startDate: "2026-02-20",
+    });
   }
-  const scored = await aPerson(db, { organisationId: org.id, teamId: team.id, name: "Sam Retake", startDate: "2026-02-20" });
-  await anAttempt(db, scored, required, { status: "failed", startedAt: new Date("2026-02-21T10:00:00Z"), completedAt: new Date("2026-02-21T10:30:00Z") });
-  server = await startTestServer(database, { now: () => now, env: { SMTP_URL: `smtp://127.0.0.1:${smtp.port}`, MAIL_FROM: "service@example.test" } });
+  const scored = await aPerson(db, {
+    organisationId: org.id,
+    teamId: team.id,
+    name: "Sam Retake",
+    startDate: "2026-02-20",
+  });
+  await anAttempt(db, scored, required, {
+    status: "failed",
+    startedAt: new Date("2026-02-21T10:00:00Z"),
+    completedAt: new Date("2026-02-21T10:30:00Z"),
+  });
+  server = await startTestServer(database, {
+    now: () => now,
+    env: { SMTP_URL: `smtp://127.0.0.1:${smtp.port}`, MAIL_FROM: "service@example.test" },
+  });
   champion = new HttpClient(server.url);
   await champion.signIn("charlie@example.test", TEST_PASSWORD);
 });
@@ -54,7 +94,9 @@ describe("a champion's team page", () => {
     expect(html).toMatch(/<svg[^>]*role="img"/);
     expect(html).toContain("Personal use of social media: 1 of 30 complete (3%)");
     expect(text).toMatch(/Personal use of social media 1 1 27 0 1 0 3%/);
-    expect(text).toMatch(/Dana Late Overdue Personal use of social media: overdue 5 January 2026 2 February 2026 Nudge Dana Late/);
+    expect(text).toMatch(
+      /Dana Late Overdue Personal use of social media: overdue 5 January 2026 2 February 2026 Nudge Dana Late/,
+    );
     expect(text).toContain("29 people, page 1 of 2");
     expect(text).not.toMatch(/score|%\s*correct/i);
   });
@@ -73,23 +115,38 @@ describe("a champion's team page", () => {
   });
 
   it("nudges one person without JavaScript: a notice on their next page and an e-mail, once a day", async () => {
-    const form = pageText(await (await champion.get(`/teams/${team.id}/nudge?target=person&personId=${late.id}`)).text());
+    const form = pageText(
+      await (await champion.get(`/teams/${team.id}/nudge?target=person&personId=${late.id}`)).text(),
+    );
     expect(form).toContain("Nudge Dana Late");
     expect(form).toContain("Personal use of social media: overdue, was due by 2 February 2026");
 
-    const tooLong = await champion.post(`/teams/${team.id}/nudge?target=person&personId=${late.id}`, { target: "person", personId: late.id, message: "x".repeat(501) });
+    const tooLong = await champion.post(`/teams/${team.id}/nudge?target=person&personId=${late.id}`, {
+      target: "person",
+      personId: late.id,
+      message: "x".repeat(501),
+    });
     expect(tooLong.status).toBe(400);
     expect(pageText(await tooLong.text())).toContain("Your message must be 500 characters or fewer");
     expect(await db.select().from(nudges).where(eq(nudges.recipientUserId, late.id))).toHaveLength(0);
 
-    const sent = await champion.post(`/teams/${team.id}/nudge?target=person&personId=${late.id}`, { target: "person", personId: late.id, message: "I can help on Thursday." });
+    const sent = await champion.post(`/teams/${team.id}/nudge?target=person&personId=${late.id}`, {
+      target: "person",
+      personId: late.id,
+      message: "I can help on Thursday.",
+    });
     expect(sent.status).toBe(302);
     expect(sent.headers.get("location")).toBe(`/teams/${team.id}?nudged=1&already=0#people`);
-    expect(pageText(await (await champion.get(sent.headers.get("location")!)).text())).toContain("1 person was nudged.");
+    expect(pageText(await (await champion.get(sent.headers.get("location")!)).text())).toContain(
+      "1 person was nudged.",
+    );
     expect(smtp.received.filter((m) => m.to.includes("dana@example.test"))).toHaveLength(1);
 
     // A double submit nudges nobody twice.
-    const again = await champion.post(`/teams/${team.id}/nudge?target=person&personId=${late.id}`, { target: "person", personId: late.id });
+    const again = await champion.post(`/teams/${team.id}/nudge?target=person&personId=${late.id}`, {
+      target: "person",
+      personId: late.id,
+    });
     expect(again.headers.get("location")).toBe(`/teams/${team.id}?nudged=0&already=1#people`);
     expect(await db.select().from(nudges).where(eq(nudges.recipientUserId, late.id))).toHaveLength(1);
     expect(pageText(await (await champion.get(`/teams/${team.id}?status=overdue`)).text())).toContain("Nudged today");
@@ -97,7 +154,9 @@ describe("a champion's team page", () => {
     const dana = new HttpClient(server.url);
     await dana.signIn("dana@example.test", TEST_PASSWORD);
     const home = await (await dana.get("/")).text();
-    expect(pageText(home)).toContain("Charlie Champion, social media champion for Complex and Contextual Safeguarding, has asked you to complete your social media code of conduct training.");
+    expect(pageText(home)).toContain(
+      "Charlie Champion, social media champion for Complex and Contextual Safeguarding, has asked you to complete your social media code of conduct training.",
+    );
     expect(pageText(home)).toContain("“I can help on Thursday.”");
     const noticeId = /action="\/notices\/([0-9a-f-]{36})\/dismiss"/.exec(home)![1];
     const dismissed = await dana.post(`/notices/${noticeId}/dismiss`, { returnTo: "/training" });
@@ -115,7 +174,10 @@ describe("a champion's team page", () => {
 
 describe("the teams list for HR", () => {
   it("shows every team of the council, fifty to a page, with figures for the page's teams", async () => {
-    const [{ organisationId }] = await db.select({ organisationId: teams.organisationId }).from(teams).where(eq(teams.id, team.id));
+    const [{ organisationId }] = await db
+      .select({ organisationId: teams.organisationId })
+      .from(teams)
+      .where(eq(teams.id, team.id));
     for (let i = 0; i < 50; i++) await aTeam(db, organisationId, `Zz team ${String(i).padStart(2, "0")}`);
     await aPerson(db, { organisationId, role: "hr", email: "hana-hr@example.test" });
     const hr = new HttpClient(server.url);

@@ -20,7 +20,11 @@ beforeAll(async () => {
   const required = await aRequiredModule(db, one.organisation.id, { title: "Personal use" });
   const version = await aPolicyVersion(db, one.organisation.id, { label: "1", effectiveDate: "2025-01-01" });
   await aRequiredModule(db, two.organisation.id, { title: "Their module" });
-  await anAttempt(db, one.staff, required, { status: "passed", startedAt: new Date("2026-02-01T09:00:00Z"), completedAt: new Date("2026-02-01T09:20:00Z") });
+  await anAttempt(db, one.staff, required, {
+    status: "passed",
+    startedAt: new Date("2026-02-01T09:00:00Z"),
+    completedAt: new Date("2026-02-01T09:20:00Z"),
+  });
   await aSignature(db, one.staff, version, new Date("2026-02-02T10:00:00Z"));
   server = await startTestServer(database, { env: { SERVICE_URL: "https://smcoc.example" } });
   hr = new HttpClient(server.url);
@@ -31,14 +35,23 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 const lastAudit = async (action: string) =>
-  (await db.select().from(auditLog).where(eq(auditLog.action, action)).orderBy(sql`${auditLog.id} desc`).limit(1))[0];
+  (
+    await db
+      .select()
+      .from(auditLog)
+      .where(eq(auditLog.action, action))
+      .orderBy(sql`${auditLog.id} desc`)
+      .limit(1)
+  )[0];
 
 describe("HR exports over HTTP", () => {
   it("streams the CSV as a download, and audits who, the filters, the format and the rows", async () => {
     const response = await hr.get(`/hr/export?format=csv&team=${one.teamA.id}&status=complete&status=overdue`);
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toBe("text/csv; charset=utf-8");
-    expect(response.headers.get("content-disposition")).toMatch(new RegExp(`^attachment; filename="${one.organisation.slug}-report-\\d{4}-\\d{2}-\\d{2}\\.csv"$`));
+    expect(response.headers.get("content-disposition")).toMatch(
+      new RegExp(`^attachment; filename="${one.organisation.slug}-report-\\d{4}-\\d{2}-\\d{2}\\.csv"$`),
+    );
     expect(response.headers.get("cache-control")).toBe("private, no-store");
     const bytes = Buffer.from(await response.arrayBuffer());
     expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
@@ -48,16 +61,29 @@ describe("HR exports over HTTP", () => {
     const entry = await lastAudit("report.exported");
     expect(entry).toMatchObject({ organisationId: one.organisation.id, actorUserId: one.hr.id, ip: "127.0.0.1" });
     expect(entry.requestId).toBe(response.headers.get("x-request-id"));
-    expect(entry.details).toMatchObject({ format: "csv", filters: { team: one.teamA.id, status: ["complete", "overdue"] }, rows: 4, outcome: "completed", via: "web" });
+    expect(entry.details).toMatchObject({
+      format: "csv",
+      filters: { team: one.teamA.id, status: ["complete", "overdue"] },
+      rows: 4,
+      outcome: "completed",
+      via: "web",
+    });
   });
 
   it("streams XLSX and xAPI with their own types, the statements under SERVICE_URL", async () => {
     const xlsx = await hr.get("/hr/export?format=xlsx");
     expect(xlsx.headers.get("content-type")).toBe("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
-    expect(Buffer.from(await xlsx.arrayBuffer()).subarray(0, 2).toString()).toBe("PK");
+    expect(
+      Buffer.from(await xlsx.arrayBuffer())
+        .subarray(0, 2)
+        .toString(),
+    ).toBe("PK");
     const xapi = await hr.get("/hr/export?format=xapi");
     expect(xapi.headers.get("content-type")).toBe("application/x-ndjson; charset=utf-8");
-    const statements = (await xapi.text()).trim().split("\n").map((l) => JSON.parse(l) as { actor: { account: { homePage: string } } });
+    const statements = (await xapi.text())
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { actor: { account: { homePage: string } } });
     expect(statements.length).toBeGreaterThan(0);
     expect(statements.every((s) => s.actor.account.homePage === "https://smcoc.example")).toBe(true);
   });
@@ -66,8 +92,15 @@ describe("HR exports over HTTP", () => {
     const response = await hr.get(`/hr/evidence-pack?team=${one.teamA.id}`);
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toBe("application/zip");
-    expect(Buffer.from(await response.arrayBuffer()).subarray(0, 2).toString()).toBe("PK");
-    expect((await lastAudit("evidence-pack.exported")).details).toMatchObject({ outcome: "completed", filters: { team: one.teamA.id } });
+    expect(
+      Buffer.from(await response.arrayBuffer())
+        .subarray(0, 2)
+        .toString(),
+    ).toBe("PK");
+    expect((await lastAudit("evidence-pack.exported")).details).toMatchObject({
+      outcome: "completed",
+      filters: { team: one.teamA.id },
+    });
   });
 
   it("answers 404 to HR of another council asking for this council's team, and writes nothing", async () => {

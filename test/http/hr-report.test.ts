@@ -6,7 +6,17 @@ import type { TrainingModule } from "~/training/content-schema";
 import { syncTrainingModules } from "~/training/content-sync.server";
 import { auditLog } from "~db/schema";
 import { freshDatabase } from "../support/database";
-import { aCouncil, aModuleContent, aNudge, aPerson, aPolicyVersion, aSignature, aTeam, asCurrentUser, TEST_PASSWORD } from "../support/factories";
+import {
+  aCouncil,
+  aModuleContent,
+  aNudge,
+  aPerson,
+  aPolicyVersion,
+  aSignature,
+  aTeam,
+  asCurrentUser,
+  TEST_PASSWORD,
+} from "../support/factories";
 import { HttpClient, pageText } from "../support/http";
 import { pdfText } from "../support/pdf";
 import { startTestServer, type TestServer } from "../support/server";
@@ -25,21 +35,45 @@ let firstOfCrowd: Awaited<ReturnType<typeof aPerson>>;
 beforeAll(async () => {
   one = await aCouncil(db);
   two = await aCouncil(db);
-  await syncTrainingModules(db, [aModuleContent(one.organisation.slug) as unknown as TrainingModule], new Date("2026-01-01T00:00:00Z"));
+  await syncTrainingModules(
+    db,
+    [aModuleContent(one.organisation.slug) as unknown as TrainingModule],
+    new Date("2026-01-01T00:00:00Z"),
+  );
   const staff = asCurrentUser(one.staff, one.organisation);
   const attemptId = (await startOrResumeAttempt(db, staff, "test-module", new Date("2026-02-02T10:00:00Z")))!;
   for (const [step, scenarioId] of ["q1", "q2", "q3"].entries()) {
-    await answerQuestion(db, staff, "test-module", attemptId, { scenarioId, choiceId: "a", step }, new Date(`2026-02-02T10:0${step + 1}:00Z`));
+    await answerQuestion(
+      db,
+      staff,
+      "test-module",
+      attemptId,
+      { scenarioId, choiceId: "a", step },
+      new Date(`2026-02-02T10:0${step + 1}:00Z`),
+    );
   }
   const version = await aPolicyVersion(db, one.organisation.id, { label: "1", effectiveDate: "2026-01-01" });
   signed = await aSignature(db, one.staff, version, new Date("2026-04-10T09:00:00Z"));
   // The staff member moved from team A to team B in April: as at 31 March they count in team A.
   await setTeam(db, one.staff.id, one.teamB.id, "2026-04-15");
-  await aNudge(db, { organisationId: one.organisation.id, recipientUserId: one.staff.id, senderUserId: one.champion.id, day: "2026-02-01", message: "Please sign this week.", deliveries: [{ channel: "in-app", status: "delivered" }] });
+  await aNudge(db, {
+    organisationId: one.organisation.id,
+    recipientUserId: one.staff.id,
+    senderUserId: one.champion.id,
+    day: "2026-02-01",
+    message: "Please sign this week.",
+    deliveries: [{ channel: "in-app", status: "delivered" }],
+  });
   // 30 people of one team: 60 rows, more than one page of 50.
   crowd = await aTeam(db, one.organisation.id, "Crowd");
   for (let i = 0; i < 30; i++) {
-    const person = await aPerson(db, { organisationId: one.organisation.id, teamId: crowd.id, name: `Crowd ${String(i).padStart(2, "0")}`, startDate: "2026-01-05", password: null });
+    const person = await aPerson(db, {
+      organisationId: one.organisation.id,
+      teamId: crowd.id,
+      name: `Crowd ${String(i).padStart(2, "0")}`,
+      startDate: "2026-01-05",
+      password: null,
+    });
     if (i === 0) firstOfCrowd = person;
   }
   server = await startTestServer(database, { now: () => NOW });
@@ -64,7 +98,11 @@ describe("the HR report over HTTP", () => {
     expect(text).toContain("Totals: 34 people, 68 requirements");
     expect(text).toContain("People and requirements 1 to 50 of 68");
     // Ordered by team, then name: the Crowd team comes first.
-    expect(html).toMatch(new RegExp(`<th scope="row" class="govuk-table__header"><a[^>]*href="/hr/people/${firstOfCrowd.id}">Crowd 00</a>`));
+    expect(html).toMatch(
+      new RegExp(
+        `<th scope="row" class="govuk-table__header"><a[^>]*href="/hr/people/${firstOfCrowd.id}">Crowd 00</a>`,
+      ),
+    );
     expect(text).not.toContain(two.staff.name);
     expect(text).toContain("Download as CSV");
   });
@@ -93,12 +131,16 @@ describe("the HR report over HTTP", () => {
     expect(now).not.toContain(one.staff.name);
     expect(now).not.toContain("As at the end of");
     // Signed on 10 April: not complete as at 31 March, complete now.
-    expect(pageText(await (await hr.get(`/hr/report?status=complete&asAt=2026-03-31`)).text())).not.toContain(signed.reference);
+    expect(pageText(await (await hr.get(`/hr/report?status=complete&asAt=2026-03-31`)).text())).not.toContain(
+      signed.reference,
+    );
     expect(pageText(await (await hr.get(`/hr/report?status=complete`)).text())).toContain(signed.reference);
   });
 
   it("refuses bad filters with a message for each in the error summary, status 400 and no data", async () => {
-    const response = await hr.get("/hr/report?team=nope&status=lost&completedFrom=1%20April&completedTo=2026-13-01&asAt=2030-01-01");
+    const response = await hr.get(
+      "/hr/report?team=nope&status=lost&completedFrom=1%20April&completedTo=2026-13-01&asAt=2030-01-01",
+    );
     expect(response.status).toBe(400);
     const html = await response.text();
     const text = pageText(html);
@@ -108,7 +150,8 @@ describe("the HR report over HTTP", () => {
     expect(text).toContain("Enter the first day as a date, like 2026-04-01");
     expect(text).toContain("Enter the last day as a date, like 2026-06-30");
     expect(text).toContain("The date must be today or in the past");
-    for (const field of ["team", "status", "completedFrom", "completedTo", "asAt"]) expect(html).toContain(`href="#${field}"`);
+    for (const field of ["team", "status", "completedFrom", "completedTo", "asAt"])
+      expect(html).toContain(`href="#${field}"`);
     expect(text).not.toContain("Totals:");
     expect(text).not.toContain(one.staff.name);
     const nonsense = await hr.get("/hr/report?asAt=yesterday");
@@ -118,7 +161,9 @@ describe("the HR report over HTTP", () => {
     const otherTeam = await hr.get(`/hr/report?team=${two.teamA.id}`);
     expect(otherTeam.status).toBe(400);
     expect(pageText(await otherTeam.text())).toContain("Choose a team from the list");
-    const backwards = pageText(await (await hr.get("/hr/report?completedFrom=2026-05-01&completedTo=2026-04-01")).text());
+    const backwards = pageText(
+      await (await hr.get("/hr/report?completedFrom=2026-05-01&completedTo=2026-04-01")).text(),
+    );
     expect(backwards).toContain("The last day must be the same as or after the first day");
   });
 
@@ -154,14 +199,20 @@ describe("a person's evidence over HTTP", () => {
     expect(text).toContain("Please sign this week.");
     const entries = await auditEntries("evidence.viewed", one.staff.id);
     expect(entries).toHaveLength(before + 1);
-    expect(entries.at(-1)).toMatchObject({ actorUserId: one.hr.id, organisationId: one.organisation.id, subjectType: "user" });
+    expect(entries.at(-1)).toMatchObject({
+      actorUserId: one.hr.id,
+      organisationId: one.organisation.id,
+      subjectType: "user",
+    });
   });
 
   it("downloads the tagged PDF evidence pack, and audits the download", async () => {
     const response = await hr.get(`/hr/people/${one.staff.id}/evidence.pdf`);
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toBe("application/pdf");
-    expect(response.headers.get("content-disposition")).toBe(`attachment; filename="evidence-${one.staff.employeeNumber}-2026-05-01.pdf"`);
+    expect(response.headers.get("content-disposition")).toBe(
+      `attachment; filename="evidence-${one.staff.employeeNumber}-2026-05-01.pdf"`,
+    );
     const pdf = Buffer.from(await response.arrayBuffer());
     expect(pdf.toString("latin1")).toContain("/StructTreeRoot");
     expect(pdf.toString("latin1")).toMatch(/\/Marked true/);

@@ -28,13 +28,27 @@ async function signedIn(email: string) {
 }
 
 /** A multipart/form-data POST with one file, as a browser sends a form with enctype="multipart/form-data". */
-async function postFile(client: HttpClient, path: string, file: { name: string; bytes: Uint8Array } | null, options: { csrf?: string | null } = {}) {
+async function postFile(
+  client: HttpClient,
+  path: string,
+  file: { name: string; bytes: Uint8Array } | null,
+  options: { csrf?: string | null } = {},
+) {
   const csrf = options.csrf === undefined ? await client.csrfToken() : options.csrf;
   const form = new FormData();
   if (csrf !== null) form.set("csrf", csrf);
   // A browser sends an empty part with no file name when no file was chosen.
-  form.set("file", file ? new Blob([new Uint8Array(file.bytes)], { type: "text/csv" }) : new Blob([]), file ? file.name : "");
-  return fetch(server.url + path, { method: "POST", redirect: "manual", headers: { cookie: client.cookieHeader }, body: form });
+  form.set(
+    "file",
+    file ? new Blob([new Uint8Array(file.bytes)], { type: "text/csv" }) : new Blob([]),
+    file ? file.name : "",
+  );
+  return fetch(server.url + path, {
+    method: "POST",
+    redirect: "manual",
+    headers: { cookie: client.cookieHeader },
+    body: form,
+  });
 }
 
 function errorSummary(html: string): string {
@@ -43,7 +57,13 @@ function errorSummary(html: string): string {
 }
 
 const csv = (...lines: string[]) => new TextEncoder().encode([HEADER, ...lines].join("\r\n") + "\r\n");
-const appliedAudits = async () => (await db.select({ n: count() }).from(auditLog).where(and(eq(auditLog.action, "roster.applied"), eq(auditLog.organisationId, council.organisation.id))))[0].n;
+const appliedAudits = async () =>
+  (
+    await db
+      .select({ n: count() })
+      .from(auditLog)
+      .where(and(eq(auditLog.action, "roster.applied"), eq(auditLog.organisationId, council.organisation.id)))
+  )[0].n;
 
 describe("importing a roster over HTTP without JavaScript", () => {
   it("offers a multipart upload form with the CSRF token and a labelled file input", async () => {
@@ -55,7 +75,9 @@ describe("importing a roster over HTTP without JavaScript", () => {
     expect(html).toMatch(/<form method="post" action="\/hr\/roster" enctype="multipart\/form-data"/i);
     expect(html).toContain('<input type="hidden" name="csrf"');
     expect(html).toMatch(/<label class="govuk-label govuk-label--m" for="file">/);
-    expect(html).toMatch(/<input class="govuk-file-upload" id="file" name="file" type="file"[^>]* aria-describedby="file-hint"/);
+    expect(html).toMatch(
+      /<input class="govuk-file-upload" id="file" name="file" type="file"[^>]* aria-describedby="file-hint"/,
+    );
     expect(pageText(html)).toContain("like 2026-04-01 or 01/04/2026");
     expect(pageText(html)).toContain("up to 20 MB");
   });
@@ -67,18 +89,27 @@ describe("importing a roster over HTTP without JavaScript", () => {
     expect(none.status).toBe(400);
     expect(errorSummary(await none.text())).toContain("Select a CSV file");
 
-    const ansi = new Uint8Array([...csv("E1,Ren").subarray(0, -2), 0xe9, ...new TextEncoder().encode(",r@example.test,Team A,2026-04-01,\r\n")]);
+    const ansi = new Uint8Array([
+      ...csv("E1,Ren").subarray(0, -2),
+      0xe9,
+      ...new TextEncoder().encode(",r@example.test,Team A,2026-04-01,\r\n"),
+    ]);
     const refused = await postFile(client, "/hr/roster", { name: "staff.csv", bytes: ansi });
     expect(refused.status).toBe(400);
     const refusedHtml = await refused.text();
     const summary = errorSummary(refusedHtml);
     expect(summary).toContain("not saved as UTF-8");
-    expect(summary).toContain("Save it as “CSV UTF-8” and upload it again (in Excel: File, Save a Copy, then “CSV UTF-8 (Comma delimited) (*.csv)”)");
+    expect(summary).toContain(
+      "Save it as “CSV UTF-8” and upload it again (in Excel: File, Save a Copy, then “CSV UTF-8 (Comma delimited) (*.csv)”)",
+    );
     // The steps for every spreadsheet program are shown open under the form.
     expect(refusedHtml).toMatch(/<details class="govuk-details" open="">/);
     expect(pageText(refusedHtml)).toContain("LibreOffice Calc: choose File, Save As, “Text CSV (.csv)”");
 
-    const large = await postFile(client, "/hr/roster", { name: "big.csv", bytes: new Uint8Array(21 * 1024 * 1024).fill(0x41) });
+    const large = await postFile(client, "/hr/roster", {
+      name: "big.csv",
+      bytes: new Uint8Array(21 * 1024 * 1024).fill(0x41),
+    });
     expect(large.status).toBe(400);
     expect(errorSummary(await large.text())).toContain("larger than 20 MB");
     expect((await db.select({ n: count() }).from(rosterUploads))[0].n).toBe(uploadsBefore);
@@ -86,15 +117,26 @@ describe("importing a roster over HTTP without JavaScript", () => {
 
   it("refuses a body over the server's 25 MB cap, and a multipart POST without the CSRF token", async () => {
     const client = await signedIn(council.hr.email);
-    const huge = await postFile(client, "/hr/roster", { name: "huge.csv", bytes: new Uint8Array(26 * 1024 * 1024).fill(0x41) });
+    const huge = await postFile(client, "/hr/roster", {
+      name: "huge.csv",
+      bytes: new Uint8Array(26 * 1024 * 1024).fill(0x41),
+    });
     expect(huge.status).toBe(413);
-    const forged = await postFile(client, "/hr/roster", { name: "staff.csv", bytes: csv("E1,Ann,ann-forged@example.test,Team A,2026-04-01,") }, { csrf: null });
+    const forged = await postFile(
+      client,
+      "/hr/roster",
+      { name: "staff.csv", bytes: csv("E1,Ann,ann-forged@example.test,Team A,2026-04-01,") },
+      { csrf: null },
+    );
     expect(forged.status).toBe(403);
   });
 
   it("shows each row problem with its line and column, and has nothing to apply", async () => {
     const client = await signedIn(council.hr.email);
-    const response = await postFile(client, "/hr/roster", { name: "bad.csv", bytes: csv("B1,Bea,bea@example.test,Team A,2026-04-01,", "B2,,not-an-email,Team A,31/02/2026,") });
+    const response = await postFile(client, "/hr/roster", {
+      name: "bad.csv",
+      bytes: csv("B1,Bea,bea@example.test,Team A,2026-04-01,", "B2,,not-an-email,Team A,31/02/2026,"),
+    });
     expect(response.status).toBe(302);
     const location = response.headers.get("location") ?? "";
     expect(location).toMatch(/^\/hr\/roster\/[0-9a-f-]{36}$/);
@@ -110,7 +152,10 @@ describe("importing a roster over HTTP without JavaScript", () => {
 
   it("uploads, previews and applies a correct file once, however often Apply is sent", async () => {
     const client = await signedIn(council.hr.email);
-    const file = csv("H1,Hana Http,hana@example.test,Team A,2026-04-01,", `${council.staff.employeeNumber},${council.staff.name},${council.staff.email},Team B,${council.staff.startDate},`);
+    const file = csv(
+      "H1,Hana Http,hana@example.test,Team A,2026-04-01,",
+      `${council.staff.employeeNumber},${council.staff.name},${council.staff.email},Team B,${council.staff.startDate},`,
+    );
     const uploaded = await postFile(client, "/hr/roster", { name: "staff.csv", bytes: file });
     expect(uploaded.status).toBe(302);
     const location = uploaded.headers.get("location")!;
@@ -134,8 +179,12 @@ describe("importing a roster over HTTP without JavaScript", () => {
 
     const result = pageText(await (await client.get(location)).text());
     expect(result).toContain("Staff roster imported 1 person added, 1 person changed, 0 people deactivated");
-    expect(result).toContain("1 person needs a one-time link to set their password: an administrator can give each of them one from the People page");
-    expect(await db.select({ role: users.role, teamId: users.teamId }).from(users).where(eq(users.employeeNumber, "H1"))).toEqual([{ role: "staff", teamId: council.teamA.id }]);
+    expect(result).toContain(
+      "1 person needs a one-time link to set their password: an administrator can give each of them one from the People page",
+    );
+    expect(
+      await db.select({ role: users.role, teamId: users.teamId }).from(users).where(eq(users.employeeNumber, "H1")),
+    ).toEqual([{ role: "staff", teamId: council.teamA.id }]);
     expect(await appliedAudits()).toBe(1);
 
     // Another council's HR, and HR colleagues' roles that may not import, get 404 for this upload and its Apply.

@@ -54,7 +54,11 @@ describe("the HTTP server", () => {
     const client = new HttpClient(server.url);
     await client.csrfToken();
     const before = await rowCounts();
-    const response = await client.post("/sign-in", { email: council.staff.email, password: TEST_PASSWORD }, { csrf: "forged-token" });
+    const response = await client.post(
+      "/sign-in",
+      { email: council.staff.email, password: TEST_PASSWORD },
+      { csrf: "forged-token" },
+    );
     expect(response.status).toBe(403);
     expect(await response.text()).toContain("Sorry, we could not accept that form");
     expect(await rowCounts()).toEqual(before);
@@ -62,9 +66,15 @@ describe("the HTTP server", () => {
 
   it("refuses a form POST with no CSRF token or from another site", async () => {
     const client = new HttpClient(server.url);
-    expect((await client.post("/sign-in", { email: council.staff.email, password: TEST_PASSWORD }, { csrf: null })).status).toBe(403);
+    expect(
+      (await client.post("/sign-in", { email: council.staff.email, password: TEST_PASSWORD }, { csrf: null })).status,
+    ).toBe(403);
     const token = await client.csrfToken();
-    const crossSite = await client.post("/sign-in", { email: council.staff.email, password: TEST_PASSWORD }, { csrf: token, headers: { origin: "https://evil.example" } });
+    const crossSite = await client.post(
+      "/sign-in",
+      { email: council.staff.email, password: TEST_PASSWORD },
+      { csrf: token, headers: { origin: "https://evil.example" } },
+    );
     expect(crossSite.status).toBe(403);
   });
 
@@ -72,7 +82,11 @@ describe("the HTTP server", () => {
     const client = new HttpClient(server.url);
     const token = await client.csrfToken();
     const before = await rowCounts();
-    const response = await client.post("/sign-in", { email: "a@b.c", password: "x".repeat(10 * 1024 * 1024) }, { csrf: token });
+    const response = await client.post(
+      "/sign-in",
+      { email: "a@b.c", password: "x".repeat(10 * 1024 * 1024) },
+      { csrf: token },
+    );
     expect(response.status).toBe(413);
     expect(await rowCounts()).toEqual(before);
     expect((await fetch(`${server.url}/health`)).status).toBe(200);

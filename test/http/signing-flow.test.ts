@@ -19,7 +19,10 @@ let version: Awaited<ReturnType<typeof aPolicyVersion>>;
 beforeAll(async () => {
   council = await aCouncil(db);
   await syncTrainingModules(db, [aModuleContent(council.organisation.slug) as unknown as TrainingModule], new Date());
-  version = await aPolicyVersion(db, council.organisation.id, { label: "1", body: "1. Personal use\n\nDo not **accept** service users as friends.\n" });
+  version = await aPolicyVersion(db, council.organisation.id, {
+    label: "1",
+    body: "1. Personal use\n\nDo not **accept** service users as friends.\n",
+  });
   server = await startTestServer(database);
 });
 afterAll(() => server.close());
@@ -27,7 +30,8 @@ afterAll(() => server.close());
 async function pass(person: typeof council.staff) {
   const user = asCurrentUser(person, council.organisation);
   const attemptId = (await startOrResumeAttempt(db, user, "test-module", new Date()))!;
-  for (const [step, scenarioId] of ["q1", "q2", "q3"].entries()) await answerQuestion(db, user, "test-module", attemptId, { scenarioId, choiceId: "a", step }, new Date());
+  for (const [step, scenarioId] of ["q1", "q2", "q3"].entries())
+    await answerQuestion(db, user, "test-module", attemptId, { scenarioId, choiceId: "a", step }, new Date());
 }
 
 const signFields = (person: { name: string }) => ({
@@ -59,7 +63,11 @@ describe("signing over HTTP", () => {
     const client = new HttpClient(server.url);
     await client.signIn(council.admin.email, TEST_PASSWORD);
     const before = await ledgerCount();
-    const response = await client.post("/code-of-conduct", { policyVersionId: version.id, typedName: "Nobody", password: "" });
+    const response = await client.post("/code-of-conduct", {
+      policyVersionId: version.id,
+      typedName: "Nobody",
+      password: "",
+    });
     expect(response.status).toBe(400);
     const html = await response.text();
     expect(html).toContain("There is a problem");
@@ -67,7 +75,10 @@ describe("signing over HTTP", () => {
     expect(html).toContain("Confirm that you will follow the code of conduct");
     expect(html).toContain("Confirm that you understand what a breach may lead to");
     expect(html).toContain("Enter your password");
-    const wrongName = await client.post("/code-of-conduct", { ...signFields(council.admin), typedName: "Someone Else" });
+    const wrongName = await client.post("/code-of-conduct", {
+      ...signFields(council.admin),
+      typedName: "Someone Else",
+    });
     expect(wrongName.status).toBe(400);
     expect(await wrongName.text()).toContain("Enter your full name as it appears on your account");
     expect(await ledgerCount()).toBe(before);
@@ -77,7 +88,9 @@ describe("signing over HTTP", () => {
     await pass(council.staff);
     const client = new HttpClient(server.url);
     await client.signIn(council.staff.email, TEST_PASSWORD);
-    const responses = await Promise.all([1, 2, 3].map(() => client.post("/code-of-conduct", signFields(council.staff))));
+    const responses = await Promise.all(
+      [1, 2, 3].map(() => client.post("/code-of-conduct", signFields(council.staff))),
+    );
     const locations = new Set(responses.map((r) => r.headers.get("location")));
     expect(responses.every((r) => r.status === 302)).toBe(true);
     expect(locations.size).toBe(1);
@@ -129,7 +142,10 @@ describe("signing over HTTP", () => {
     await hr.signIn(council.hr.email, TEST_PASSWORD);
     const short = await hr.post("/hr/withdraw", { reference: record.reference, reason: "short" });
     expect(short.status).toBe(400);
-    const response = await hr.post("/hr/withdraw", { reference: record.reference, reason: "Signed at a shared desk by mistake." });
+    const response = await hr.post("/hr/withdraw", {
+      reference: record.reference,
+      reason: "Signed at a shared desk by mistake.",
+    });
     expect(response.status).toBe(200);
     expect(pageText(await response.text())).toContain(`Record ${record.reference} is withdrawn`);
     const staff = new HttpClient(server.url);
@@ -142,7 +158,11 @@ describe("signing over HTTP", () => {
   it("exports a person's own data as JSON and CSV, and audits each export", async () => {
     const client = new HttpClient(server.url);
     await client.signIn(council.staff.email, TEST_PASSWORD);
-    const json = (await (await client.get("/records/export.json")).json()) as { profile: { email: string }; attempts: unknown[]; attestations: unknown[] };
+    const json = (await (await client.get("/records/export.json")).json()) as {
+      profile: { email: string };
+      attempts: unknown[];
+      attestations: unknown[];
+    };
     expect(json.profile.email).toBe(council.staff.email);
     expect(json.attempts.length).toBeGreaterThan(0);
     expect(json.attestations.length).toBe(2);

@@ -21,7 +21,8 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-const answer = (client: HttpClient, path: string, scenarioId: string, step: number, choiceId = "a") => client.post(path, { scenarioId, choiceId, step: String(step) });
+const answer = (client: HttpClient, path: string, scenarioId: string, step: number, choiceId = "a") =>
+  client.post(path, { scenarioId, choiceId, step: String(step) });
 
 describe("training over HTTP", () => {
   it("resumes an attempt on another device where the person left it", async () => {
@@ -48,11 +49,14 @@ describe("training over HTTP", () => {
     const attemptPath = (await client.post("/training/test-module", {})).headers.get("location")!;
     await answer(client, attemptPath, "q1", 0);
     const attemptId = attemptPath.split("/").pop()!;
-    const before = (await db.select({ n: count() }).from(attemptEvents).where(eq(attemptEvents.attemptId, attemptId)))[0].n;
+    const before = (
+      await db.select({ n: count() }).from(attemptEvents).where(eq(attemptEvents.attemptId, attemptId))
+    )[0].n;
     const replay = await answer(client, attemptPath, "q1", 0, "b");
     expect(replay.status).toBe(409);
     expect(pageText(await replay.text())).toContain("That answer was not recorded");
-    const after = (await db.select({ n: count() }).from(attemptEvents).where(eq(attemptEvents.attemptId, attemptId)))[0].n;
+    const after = (await db.select({ n: count() }).from(attemptEvents).where(eq(attemptEvents.attemptId, attemptId)))[0]
+      .n;
     expect(after).toBe(before);
   });
 
@@ -60,15 +64,29 @@ describe("training over HTTP", () => {
     const client = new HttpClient(server.url);
     await client.signIn(council.admin.email, TEST_PASSWORD);
     const attemptPath = (await client.post("/training/test-module", {})).headers.get("location")!;
-    await client.post(attemptPath, { scenarioId: "q1", choiceId: "b", step: "0", score: "99", status: "passed", value: "passed" });
-    const [attempt] = await db.select().from(attempts).where(eq(attempts.id, attemptPath.split("/").pop()!));
+    await client.post(attemptPath, {
+      scenarioId: "q1",
+      choiceId: "b",
+      step: "0",
+      score: "99",
+      status: "passed",
+      value: "passed",
+    });
+    const [attempt] = await db
+      .select()
+      .from(attempts)
+      .where(eq(attempts.id, attemptPath.split("/").pop()!));
     expect(attempt).toMatchObject({ status: "in_progress", score: 0, answered: 1 });
   });
 
   it("shows what changed since the version someone signed, marked for screen readers too", async () => {
     const org = await aCouncil(db);
     await syncTrainingModules(db, [aModuleContent(org.organisation.slug) as unknown as TrainingModule], new Date());
-    const v1 = await aPolicyVersion(db, org.organisation.id, { label: "1", effectiveDate: "2026-01-01", body: "Keep your privacy settings under review.\n" });
+    const v1 = await aPolicyVersion(db, org.organisation.id, {
+      label: "1",
+      effectiveDate: "2026-01-01",
+      body: "Keep your privacy settings under review.\n",
+    });
     const person = asCurrentUser(org.staff, org.organisation);
     const client = new HttpClient(server.url);
     await client.signIn(org.staff.email, TEST_PASSWORD);
@@ -77,11 +95,22 @@ describe("training over HTTP", () => {
     const signed = await signCodeOfConduct(
       db,
       person,
-      { policyVersionId: v1.id, declarationRead: "yes", declarationFollow: "yes", declarationConsequences: "yes", typedName: person.name, password: TEST_PASSWORD },
+      {
+        policyVersionId: v1.id,
+        declarationRead: "yes",
+        declarationFollow: "yes",
+        declarationConsequences: "yes",
+        typedName: person.name,
+        password: TEST_PASSWORD,
+      },
       { ip: null, requestId: null, now: new Date() },
     );
     expect(signed.ok).toBe(true);
-    await aPolicyVersion(db, org.organisation.id, { label: "2", effectiveDate: "2026-02-01", body: "Check your privacy settings every month.\n" });
+    await aPolicyVersion(db, org.organisation.id, {
+      label: "2",
+      effectiveDate: "2026-02-01",
+      body: "Check your privacy settings every month.\n",
+    });
     const html = await (await client.get("/code-of-conduct")).text();
     expect(pageText(html)).toContain("What has changed since version 1, which you signed");
     expect(html).toMatch(/<ins class="app-diff__ins"><span class="govuk-visually-hidden">\[added: <\/span>/);

@@ -8,9 +8,16 @@ import { TEST_PASSWORD } from "./factories";
 
 /** Debian's Chromium: Playwright's own download is not available here, so the tests drive the system browser. */
 export const CHROMIUM_PATH = "/usr/bin/chromium";
-export const SKIP_MESSAGE = "Browser tests skipped: install Chromium with: apt-get update && apt-get install -y chromium";
+export const SKIP_MESSAGE =
+  "Browser tests skipped: install Chromium with: apt-get update && apt-get install -y chromium";
 
-const LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+const LAUNCH_ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
 
 /** The WCAG 2.2 A and AA rules the accessibility statement promises. */
 export const AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"];
@@ -75,9 +82,15 @@ export class TestBrowser {
     page.on("console", (message) => {
       if (message.type() !== "error") return;
       const { url, lineNumber } = message.location();
-      list.push({ kind: "console.error", url: page.url(), text: `${message.text()}${url ? ` (${url}:${lineNumber})` : ""}` });
+      list.push({
+        kind: "console.error",
+        url: page.url(),
+        text: `${message.text()}${url ? ` (${url}:${lineNumber})` : ""}`,
+      });
     });
-    page.on("pageerror", (error) => list.push({ kind: "pageerror", url: page.url(), text: error.stack ?? String(error) }));
+    page.on("pageerror", (error) =>
+      list.push({ kind: "pageerror", url: page.url(), text: error.stack ?? String(error) }),
+    );
   }
 
   /** Everything recorded on a page so far. */
@@ -91,12 +104,19 @@ export class TestBrowser {
    */
   expectNoProblems(pages: Page | Page[], expected: ExpectedProblem[] = []) {
     const all = (Array.isArray(pages) ? pages : [pages]).flatMap((page) => this.problemsOf(page));
-    const matches = (p: BrowserProblem, e: ExpectedProblem) => (!e.kind || e.kind === p.kind) && e.text.test(p.text) && (!e.url || e.url.test(p.url));
+    const matches = (p: BrowserProblem, e: ExpectedProblem) =>
+      (!e.kind || e.kind === p.kind) && e.text.test(p.text) && (!e.url || e.url.test(p.url));
     const unexpected = all.filter((p) => !expected.some((e) => matches(p, e)));
     const describe = (list: string[]) => list.map((line) => `\n  - ${line}`).join("");
-    expect(unexpected.length, `Unexpected browser console errors or page errors:${describe(unexpected.map((p) => `${p.kind} on ${p.url}: ${p.text}`))}\n`).toBe(0);
+    expect(
+      unexpected.length,
+      `Unexpected browser console errors or page errors:${describe(unexpected.map((p) => `${p.kind} on ${p.url}: ${p.text}`))}\n`,
+    ).toBe(0);
     const unseen = expected.filter((e) => !all.some((p) => matches(p, e)));
-    expect(unseen.length, `Expected browser problems that did not happen:${describe(unseen.map((e) => `${e.kind ?? "any"} ${e.text}`))}\n`).toBe(0);
+    expect(
+      unseen.length,
+      `Expected browser problems that did not happen:${describe(unseen.map((e) => `${e.kind ?? "any"} ${e.text}`))}\n`,
+    ).toBe(0);
   }
 
   async close() {
@@ -129,15 +149,27 @@ export async function expectAccessible(page: Page, label = page.url()) {
       const request = route.request();
       // A request never carries the address's #fragment, which the page's own address may have.
       if (request.isNavigationRequest() && request.url() === url.split("#")[0]) {
-        return route.fulfill({ status: 200, contentType: "text/html; charset=utf-8", headers: { "content-security-policy": "script-src 'none'" }, body: html });
+        return route.fulfill({
+          status: 200,
+          contentType: "text/html; charset=utf-8",
+          headers: { "content-security-policy": "script-src 'none'" },
+          body: html,
+        });
       }
       return route.continue();
     });
     await copy.goto(url);
-    const scriptsRan = await copy.evaluate(() => "__remixContext" in window || document.body.classList.contains("js-enabled"));
+    const scriptsRan = await copy.evaluate(
+      () => "__remixContext" in window || document.body.classList.contains("js-enabled"),
+    );
     expect(scriptsRan, "the copy of a page without JavaScript ran the page's scripts").toBe(false);
-    expect(await copy.locator("body").innerText(), "the copy shows what the page without JavaScript shows").toBe(await page.locator("body").innerText());
-    expectNoViolations(await new AxeBuilder({ page: copy }).withTags(AXE_TAGS).analyze(), `${label} (a copy with its scripts blocked)`);
+    expect(await copy.locator("body").innerText(), "the copy shows what the page without JavaScript shows").toBe(
+      await page.locator("body").innerText(),
+    );
+    expectNoViolations(
+      await new AxeBuilder({ page: copy }).withTags(AXE_TAGS).analyze(),
+      `${label} (a copy with its scripts blocked)`,
+    );
   } finally {
     await copyContext.close();
   }
@@ -149,7 +181,10 @@ function expectNoViolations(results: Awaited<ReturnType<AxeBuilder["analyze"]>>,
       `\n${v.id} (${v.impact ?? "unknown impact"}): ${v.help}\n  ${v.helpUrl}\n` +
       v.nodes.map((n) => `  - ${n.target.join(" ")}: ${(n.failureSummary ?? "").replace(/\n\s*/g, " ")}`).join("\n"),
   );
-  expect(results.violations.length, `axe found ${results.violations.length} kinds of WCAG violation on ${label}:${report.join("\n")}\n`).toBe(0);
+  expect(
+    results.violations.length,
+    `axe found ${results.violations.length} kinds of WCAG violation on ${label}:${report.join("\n")}\n`,
+  ).toBe(0);
 }
 
 /** Signs in through the sign-in form, as a person would, and waits for their home page. */

@@ -3,7 +3,18 @@ import { hashPassword } from "~/auth/password.server";
 import type { CurrentUser } from "~/auth/session.server";
 import type { Db } from "~db/client.server";
 import { and, eq } from "drizzle-orm";
-import { attempts, moduleVersions, organisations, requirements, teamChampions, teamMemberships, teams, trainingModules, users, type Role } from "~db/schema";
+import {
+  attempts,
+  moduleVersions,
+  organisations,
+  requirements,
+  teamChampions,
+  teamMemberships,
+  teams,
+  trainingModules,
+  users,
+  type Role,
+} from "~db/schema";
 
 export const TEST_PASSWORD = "test-password-long-enough";
 let passwordHash: Promise<string> | undefined;
@@ -59,7 +70,10 @@ export async function aPerson(db: Db, options: PersonOptions) {
       leavingDate: options.leavingDate ?? null,
     })
     .returning();
-  if (person.teamId) await db.insert(teamMemberships).values({ userId: person.id, teamId: person.teamId, startedOn: person.startDate, endedOn: person.leavingDate });
+  if (person.teamId)
+    await db
+      .insert(teamMemberships)
+      .values({ userId: person.id, teamId: person.teamId, startedOn: person.startDate, endedOn: person.leavingDate });
   return person;
 }
 
@@ -83,7 +97,14 @@ export async function aCouncil(db: Db) {
 /** A small valid module: three questions, the first branching to a follow-up on its wrong answer. */
 export function aModuleContent(organisation: string, overrides: Record<string, unknown> = {}) {
   const citation = { document: "Test council social media policy", section: "1.1", heading: "Personal use" };
-  const choice = (id: string, correct: boolean, next: string) => ({ id, text: `Answer ${id}`, correct, feedback: `Because ${id}.`, citation, next });
+  const choice = (id: string, correct: boolean, next: string) => ({
+    id,
+    text: `Answer ${id}`,
+    correct,
+    feedback: `Because ${id}.`,
+    citation,
+    next,
+  });
   return {
     id: "test-module",
     organisation,
@@ -92,10 +113,38 @@ export function aModuleContent(organisation: string, overrides: Record<string, u
     passMark: 0.8,
     startScenario: "q1",
     scenarios: [
-      { id: "q1", kind: "main", title: "First", situation: "A situation.\n\nMore of it.", question: "What do you do first?", choices: [choice("a", true, "q2"), choice("b", false, "q1-follow-up"), choice("c", false, "q2")] },
-      { id: "q1-follow-up", kind: "follow-up", title: "Follow-up", situation: "Think again.", question: "And now?", choices: [choice("a", true, "q2"), choice("b", false, "q2"), choice("c", false, "q2")] },
-      { id: "q2", kind: "main", title: "Second", situation: "Another situation.", question: "What next?", choices: [choice("a", true, "q3"), choice("b", false, "q3"), choice("c", false, "q3")] },
-      { id: "q3", kind: "main", title: "Third", situation: "A last situation.", question: "Finally?", choices: [choice("a", true, "end"), choice("b", false, "end"), choice("c", false, "end")] },
+      {
+        id: "q1",
+        kind: "main",
+        title: "First",
+        situation: "A situation.\n\nMore of it.",
+        question: "What do you do first?",
+        choices: [choice("a", true, "q2"), choice("b", false, "q1-follow-up"), choice("c", false, "q2")],
+      },
+      {
+        id: "q1-follow-up",
+        kind: "follow-up",
+        title: "Follow-up",
+        situation: "Think again.",
+        question: "And now?",
+        choices: [choice("a", true, "q2"), choice("b", false, "q2"), choice("c", false, "q2")],
+      },
+      {
+        id: "q2",
+        kind: "main",
+        title: "Second",
+        situation: "Another situation.",
+        question: "What next?",
+        choices: [choice("a", true, "q3"), choice("b", false, "q3"), choice("c", false, "q3")],
+      },
+      {
+        id: "q3",
+        kind: "main",
+        title: "Third",
+        situation: "A last situation.",
+        question: "Finally?",
+        choices: [choice("a", true, "end"), choice("b", false, "end"), choice("c", false, "end")],
+      },
     ],
     ...overrides,
   };
@@ -135,7 +184,13 @@ export async function databaseError(promise: Promise<unknown>): Promise<string> 
 export async function aPolicyVersion(
   db: Db,
   organisationId: string,
-  options: { label?: string; body?: string; effectiveDate?: string; requiresReattestation?: boolean; publishedAt?: Date } = {},
+  options: {
+    label?: string;
+    body?: string;
+    effectiveDate?: string;
+    requiresReattestation?: boolean;
+    publishedAt?: Date;
+  } = {},
 ) {
   const effectiveDate = options.effectiveDate ?? "2026-01-01";
   const { publishPolicyVersion } = await import("~/attestation/policies.server");
@@ -149,7 +204,11 @@ export async function aPolicyVersion(
       requiresReattestation: options.requiresReattestation ?? true,
     },
     // Published the day it takes effect unless told otherwise, so a test's clock sees it from then.
-    { userId: null, request: { ip: null, requestId: null }, now: options.publishedAt ?? new Date(`${effectiveDate}T00:00:00Z`) },
+    {
+      userId: null,
+      request: { ip: null, requestId: null },
+      now: options.publishedAt ?? new Date(`${effectiveDate}T00:00:00Z`),
+    },
   );
 }
 
@@ -157,10 +216,19 @@ export async function aPolicyVersion(
 export async function aRequiredModule(
   db: Db,
   organisationId: string,
-  options: { slug?: string; title?: string; dueWithinDays?: number; renewalMonths?: number; effectiveFrom?: string } = {},
+  options: {
+    slug?: string;
+    title?: string;
+    dueWithinDays?: number;
+    renewalMonths?: number;
+    effectiveFrom?: string;
+  } = {},
 ) {
   const slug = options.slug ?? `module-${unique()}`;
-  const [module] = await db.insert(trainingModules).values({ organisationId, slug, title: options.title ?? `Module ${slug}` }).returning();
+  const [module] = await db
+    .insert(trainingModules)
+    .values({ organisationId, slug, title: options.title ?? `Module ${slug}` })
+    .returning();
   const content = aModuleContent("test", { id: slug, title: module.title });
   const [version] = await db
     .insert(moduleVersions)
@@ -204,7 +272,12 @@ export async function anAttempt(
 }
 
 /** A signature of a policy version, appended to the ledger as the signing flow would. */
-export async function aSignature(db: Db, person: { id: string; organisationId: string; name: string }, version: { id: string; sha256: string }, recordedAt: Date) {
+export async function aSignature(
+  db: Db,
+  person: { id: string; organisationId: string; name: string },
+  version: { id: string; sha256: string },
+  recordedAt: Date,
+) {
   const { appendRecord } = await import("~/attestation/ledger.server");
   const { record } = await appendRecord(db, {
     organisationId: person.organisationId,
@@ -227,7 +300,10 @@ export async function aSignature(db: Db, person: { id: string; organisationId: s
 
 /** The requirement to sign an organisation's code of conduct (made when its first version is published). */
 export async function policyRequirementOf(db: Db, organisationId: string) {
-  const [row] = await db.select().from(requirements).where(and(eq(requirements.organisationId, organisationId), eq(requirements.kind, "policy")));
+  const [row] = await db
+    .select()
+    .from(requirements)
+    .where(and(eq(requirements.organisationId, organisationId), eq(requirements.kind, "policy")));
   return row;
 }
 
@@ -243,7 +319,12 @@ export async function aNudge(
     day: string;
     message?: string | null;
     createdAt?: Date;
-    deliveries?: { channel: "in-app" | "email"; status: "delivered" | "sent" | "failed" | "skipped"; error?: string | null; at?: Date }[];
+    deliveries?: {
+      channel: "in-app" | "email";
+      status: "delivered" | "sent" | "failed" | "skipped";
+      error?: string | null;
+      at?: Date;
+    }[];
   },
 ) {
   const { nudges, nudgeDeliveries } = await import("~db/schema");
@@ -262,17 +343,35 @@ export async function aNudge(
     })
     .returning();
   for (const d of options.deliveries ?? []) {
-    await db.insert(nudgeDeliveries).values({ nudgeId: nudge.id, channel: d.channel, status: d.status, error: d.error ?? null, at: d.at ?? createdAt });
+    await db.insert(nudgeDeliveries).values({
+      nudgeId: nudge.id,
+      channel: d.channel,
+      status: d.status,
+      error: d.error ?? null,
+      at: d.at ?? createdAt,
+    });
   }
   return nudge;
 }
 
 /** An answer recorded on an attempt, as the training engine appends it. */
-export async function anAnswer(db: Db, attempt: { id: string }, options: { step: number; scenarioId: string; choiceId: string; correct: boolean; at: Date }) {
+export async function anAnswer(
+  db: Db,
+  attempt: { id: string },
+  options: { step: number; scenarioId: string; choiceId: string; correct: boolean; at: Date },
+) {
   const { attemptEvents } = await import("~db/schema");
   const [event] = await db
     .insert(attemptEvents)
-    .values({ attemptId: attempt.id, step: options.step, type: "answer.chosen", scenarioId: options.scenarioId, choiceId: options.choiceId, correct: options.correct, at: options.at })
+    .values({
+      attemptId: attempt.id,
+      step: options.step,
+      type: "answer.chosen",
+      scenarioId: options.scenarioId,
+      choiceId: options.choiceId,
+      correct: options.correct,
+      at: options.at,
+    })
     .returning();
   return event;
 }

@@ -15,6 +15,8 @@ beforeEach(() => {
 afterEach(() => {
   console.error = original;
   if (errors.length > 0) {
-    throw new Error(`Unexpected console.error during the test: ${errors.map((a) => a.map(String).join(" ")).join("\n")}`);
+    throw new Error(
+      `Unexpected console.error during the test: ${errors.map((a) => a.map(String).join(" ")).join("\n")}`,
+    );
   }
 });

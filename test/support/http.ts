@@ -19,7 +19,10 @@ export class HttpClient {
   }
 
   async get(path: string, headers: Record<string, string> = {}) {
-    const response = await fetch(this.baseUrl + path, { redirect: "manual", headers: { cookie: this.cookieHeader, ...headers } });
+    const response = await fetch(this.baseUrl + path, {
+      redirect: "manual",
+      headers: { cookie: this.cookieHeader, ...headers },
+    });
     this.store(response);
     return response;
   }
@@ -32,7 +35,11 @@ export class HttpClient {
     return match[1];
   }
 
-  async post(path: string, fields: Record<string, string>, options: { csrf?: string | null; headers?: Record<string, string> } = {}) {
+  async post(
+    path: string,
+    fields: Record<string, string>,
+    options: { csrf?: string | null; headers?: Record<string, string> } = {},
+  ) {
     const csrf = options.csrf === undefined ? await this.csrfToken() : options.csrf;
     const body = new URLSearchParams(csrf === null ? fields : { csrf, ...fields });
     const response = await fetch(this.baseUrl + path, {

@@ -11,7 +11,9 @@ export function pdfStreams(pdf: Buffer): string[] {
     const end = raw.indexOf("endstream", start);
     const bytes = pdf.subarray(start, end);
     try {
-      streams.push(match[1].includes("/FlateDecode") ? inflateSync(bytes).toString("latin1") : bytes.toString("latin1"));
+      streams.push(
+        match[1].includes("/FlateDecode") ? inflateSync(bytes).toString("latin1") : bytes.toString("latin1"),
+      );
     } catch {
       // Not a content stream we can read (an image or a font): skip it.
     }

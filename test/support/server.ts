@@ -25,7 +25,10 @@ export async function startTestServer(
 ): Promise<TestServer> {
   const config = loadConfig({ NODE_ENV: "test", LOG_LEVEL: "info", ...options.env });
   const logLines: string[] = [];
-  const logger = pino({ level: config.logLevel, base: undefined }, { write: (line: string) => void logLines.push(line) });
+  const logger = pino(
+    { level: config.logLevel, base: undefined },
+    { write: (line: string) => void logLines.push(line) },
+  );
   const mailer = createMailer(config);
   const app = createHttpApp({ database, config, build: await loadBuild(), logger, mailer, now: options.now });
   const server = app.listen(0, "127.0.0.1");

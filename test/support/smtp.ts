@@ -6,7 +6,10 @@ export type Received = { from: string; to: string[]; raw: string; text: string }
 
 /** The message as a person reads it: quoted-printable soft line breaks joined and escapes decoded. */
 function readable(raw: string): string {
-  return Buffer.from(raw.replace(/=\r?\n/g, "").replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))), "latin1").toString("utf8");
+  return Buffer.from(
+    raw.replace(/=\r?\n/g, "").replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))),
+    "latin1",
+  ).toString("utf8");
 }
 
 /**
@@ -20,7 +23,8 @@ export async function startSmtpServer(options: { refuse?: (recipient: string) =>
     disabledCommands: ["STARTTLS"],
     logger: false,
     onRcptTo(address, _session, callback) {
-      if (options.refuse?.(address.address)) return callback(Object.assign(new Error("Mailbox unavailable"), { responseCode: 550 }));
+      if (options.refuse?.(address.address))
+        return callback(Object.assign(new Error("Mailbox unavailable"), { responseCode: 550 }));
       callback();
     },
     onData(stream, session, callback) {
