@@ -23,5 +23,26 @@ export default tseslint.config(
       "no-console": "off",
     },
   },
+  {
+    // Routes stay thin: they check access, parse, and call a domain function that is given the database.
+    files: ["app/routes/**"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: ["~db", "~db/*", "**/db/*", "drizzle-orm", "drizzle-orm/*", "postgres", "@electric-sql/*"],
+              message: "Routes do not query the database: call a domain function in a *.server.ts module.",
+            },
+            {
+              group: ["~/**/*client*"],
+              message: "Routes do not open database clients: use context.db and pass it to a domain function.",
+            },
+          ],
+        },
+      ],
+    },
+  },
   prettier,
 );

@@ -11,7 +11,7 @@ export default defineConfig({
   test: {
     include: ["app/**/*.test.{ts,tsx}", "db/**/*.test.ts", "scripts/**/*.test.ts", "test/**/*.test.ts"],
     globalSetup: ["test/support/global-setup.ts"],
-    setupFiles: ["test/support/fail-on-console-error.ts"],
+    setupFiles: ["test/support/fail-on-console-error.ts", "test/support/ledger-test-key.ts"],
     pool: "forks",
     // Each file starts its own PGlite (~350 MB) or PostgreSQL database; two at a time suits a 2-core machine.
     maxWorkers: 2,

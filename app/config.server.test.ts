@@ -52,8 +52,24 @@ describe("loadConfig", () => {
     expect(error.message).not.toContain("\n");
   });
 
+  it("refuses production without the ledger's signing key, in one line naming it", () => {
+    const error = configError({
+      NODE_ENV: "production",
+      SESSION_SECRET: "s".repeat(40),
+      SERVICE_URL: "https://conduct.example.gov.uk",
+    });
+    expect(error.message).toBe(
+      "Configuration error: LEDGER_SIGNING_KEY or LEDGER_SIGNING_KEY_FILE is required in production (npm run ledger:keygen makes one)",
+    );
+  });
+
   it("uses secure cookies and the given secret in production", () => {
-    const config = loadConfig({ NODE_ENV: "production", SESSION_SECRET: "s".repeat(40) });
+    const config = loadConfig({
+      NODE_ENV: "production",
+      SESSION_SECRET: "s".repeat(40),
+      SERVICE_URL: "https://conduct.example.gov.uk",
+      LEDGER_SIGNING_KEY_FILE: "/run/secrets/ledger-signing-key",
+    });
     expect(config).toMatchObject({ isProduction: true, secureCookies: true, sessionSecret: "s".repeat(40) });
   });
 });
@@ -66,6 +82,8 @@ describe("publicConfig", () => {
       loadConfig({
         NODE_ENV: "production",
         SESSION_SECRET: secret,
+        SERVICE_URL: "https://conduct.example.gov.uk",
+        LEDGER_SIGNING_KEY_FILE: "/run/secrets/ledger-signing-key",
         DATABASE_URL: databaseUrl,
         SMTP_URL: "smtp://u:p@mail:587",
       }),
@@ -75,5 +93,27 @@ describe("publicConfig", () => {
     expect(json).not.toContain(secret);
     expect(json).not.toContain("hunter2");
     expect(json).not.toContain("smtp://");
+  });
+
+  it("bounds every wait by default: pages, their statements and idle transactions, exports and jobs", () => {
+    const config = loadConfig({});
+    expect(config.pageTimeoutMs).toBe(30_000);
+    expect(config.databaseBounds).toEqual({
+      pages: { statementMs: 15_000, idleInTransactionMs: 15_000 },
+      exports: { statementMs: 1_800_000, idleInTransactionMs: 15_000 },
+      jobs: { statementMs: 3_600_000, idleInTransactionMs: 15_000 },
+    });
+    expect(config.databaseBounds.pages.statementMs).toBeLessThan(config.pageTimeoutMs);
+  });
+
+  it("takes bounds in seconds, fractions included, and refuses none, zero or nonsense in one line", () => {
+    const config = loadConfig({ PAGE_TIMEOUT_SECONDS: "0.5", DB_STATEMENT_TIMEOUT_SECONDS: "0.25" });
+    expect(config.pageTimeoutMs).toBe(500);
+    expect(config.databaseBounds.pages.statementMs).toBe(250);
+    for (const value of ["0", "-1", "soon", "100000"]) {
+      const error = configError({ DB_STATEMENT_TIMEOUT_SECONDS: value });
+      expect(error.message).toContain("DB_STATEMENT_TIMEOUT_SECONDS");
+      expect(error.message).not.toContain("\n");
+    }
   });
 });

@@ -1,10 +1,16 @@
-import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import {
+  json,
+  type LinksFunction,
+  type LoaderFunctionArgs,
+  type MetaFunction,
+  type SerializeFrom,
+} from "@remix-run/node";
 import {
   Form,
   isRouteErrorResponse,
   Links,
   Meta,
-  NavLink,
+  Link,
   Outlet,
   Scripts,
   ScrollRestoration,
@@ -20,8 +26,9 @@ import { NotificationBanner } from "~/components/notification-banner";
 import { useNonce } from "~/components/nonce";
 import { TimeoutWarning } from "~/components/timeout-warning";
 import { publicConfig } from "~/config.server";
-import { navigationFor } from "~/navigation";
+import { currentItem, navigationFor } from "~/navigation";
 import { activeNotice } from "~/tracking/nudges.server";
+import { nextTask } from "~/tracking/tasks.server";
 
 export const links: LinksFunction = () => [
   { rel: "stylesheet", href: "/css/app.css" },
@@ -33,8 +40,10 @@ export const meta: MetaFunction = () => [{ title: "Social media code of conduct"
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const user = await getOptionalUser(request, context);
   const notice = user ? await activeNotice(context.db, user.id, context.now()) : null;
-  return {
-    notice,
+  // Only with a notice showing: where its link takes the person, their first task still to do.
+  const next = user && notice ? await nextTask(context.db, user, context.now()) : null;
+  return json({
+    notice: notice ? { ...notice, next } : null,
     csrfToken: context.csrfToken,
     config: publicConfig(context.config),
     user: user
@@ -45,23 +54,33 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
           isChampion: user.championTeamIds.length > 0,
         }
       : null,
-  };
+  });
 }
-export type RootLoaderData = Awaited<ReturnType<typeof loader>>;
+export type RootLoaderData = SerializeFrom<typeof loader>;
 
 /** A champion's nudge, on every page until the person acts on it or dismisses it (GOV.UK notification banner). */
-function NudgeNotice({ notice, returnTo }: { notice: NonNullable<RootLoaderData["notice"]>; returnTo: string }) {
+function NudgeNotice({
+  notice,
+  pathname,
+  returnTo,
+}: {
+  notice: NonNullable<RootLoaderData["notice"]>;
+  pathname: string;
+  returnTo: string;
+}) {
   return (
     <NotificationBanner
       id="nudge-notice"
       heading={`${notice.senderName ?? "Your social media champion"}${notice.teamName ? `, social media champion for ${notice.teamName},` : ""} has asked you to complete your social media code of conduct training.`}
     >
       {notice.message ? <p className="govuk-body">“{notice.message}”</p> : null}
-      <p className="govuk-body">
-        <a className="govuk-notification-banner__link" href="/">
-          See what you need to do
-        </a>
-      </p>
+      {notice.next && notice.next.href !== pathname ? (
+        <p className="govuk-body">
+          <Link className="govuk-notification-banner__link" to={notice.next.href}>
+            {notice.next.title}
+          </Link>
+        </p>
+      ) : null}
       <Form method="post" action={`/notices/${notice.id}/dismiss`}>
         <CsrfInput />
         <input type="hidden" name="returnTo" value={returnTo} />
@@ -96,6 +115,7 @@ function Document({ children, title }: { children: ReactNode; title?: string }) 
   }, [location.key]);
   const user = data?.user ?? null;
   const nav = user ? navigationFor(user) : [];
+  const current = currentItem(nav, location.pathname);
   return (
     <html lang="en-GB" className="govuk-template">
       <head>
@@ -138,13 +158,27 @@ function Document({ children, title }: { children: ReactNode; title?: string }) 
                     Menu
                   </button>
                   <ul className="govuk-service-navigation__list" id="navigation">
-                    {nav.map((item) => (
-                      <li key={item.href} className="govuk-service-navigation__item">
-                        <NavLink className="govuk-service-navigation__link" to={item.href} end={item.href === "/"}>
-                          {item.label}
-                        </NavLink>
-                      </li>
-                    ))}
+                    {nav.map((item) => {
+                      const isCurrent = current?.href === item.href;
+                      return (
+                        <li
+                          key={item.href}
+                          className={`govuk-service-navigation__item${isCurrent ? " govuk-service-navigation__item--active" : ""}`}
+                        >
+                          <Link
+                            className="govuk-service-navigation__link"
+                            to={item.href}
+                            aria-current={isCurrent ? current.current : undefined}
+                          >
+                            {isCurrent ? (
+                              <strong className="govuk-service-navigation__active-fallback">{item.label}</strong>
+                            ) : (
+                              item.label
+                            )}
+                          </Link>
+                        </li>
+                      );
+                    })}
                   </ul>
                 </nav>
               ) : null}
@@ -175,7 +209,11 @@ function Document({ children, title }: { children: ReactNode; title?: string }) 
           ) : null}
           <main className="govuk-main-wrapper" id="main-content">
             {data?.notice && location.pathname !== "/signed-out" ? (
-              <NudgeNotice notice={data.notice} returnTo={location.pathname + location.search} />
+              <NudgeNotice
+                notice={data.notice}
+                pathname={location.pathname}
+                returnTo={location.pathname + location.search}
+              />
             ) : null}
             {children}
           </main>

@@ -11,6 +11,7 @@ import {
   pgEnum,
   pgTable,
   primaryKey,
+  smallint,
   text,
   timestamp,
   check,
@@ -22,7 +23,14 @@ import {
 export const roleEnum = pgEnum("role", ["staff", "hr", "admin"]);
 export type Role = (typeof roleEnum.enumValues)[number];
 
+/** What a person search reads of a user, in the form the search index (users_search_idx) was built on. */
+export const PERSON_SEARCH_TEXT = sql.raw("(name || ' ' || email || ' ' || employee_number)");
+
 const createdAt = () => timestamp("created_at", { withTimezone: true }).notNull().defaultNow();
+
+/** How often someone overdue gets the automatic reminder: every day, or once a week (due soon is always daily). */
+export const reminderRhythmEnum = pgEnum("reminder_rhythm", ["daily", "weekly"]);
+export type ReminderRhythm = (typeof reminderRhythmEnum.enumValues)[number];
 
 export const organisations = pgTable("organisations", {
   id: uuid("id").primaryKey().defaultRandom(),
@@ -32,6 +40,18 @@ export const organisations = pgTable("organisations", {
   dueSoonDays: integer("due_soon_days").notNull().default(14),
   /** Champions' weekly summary lists people overdue by more than this many days. */
   escalationOverdueDays: integer("escalation_overdue_days").notNull().default(14),
+  /**
+   * The base of the organisation's xAPI identifiers: the service's address when it first exported statements,
+   * kept for ever (a trigger refuses a change), so a statement's content never depends on where an export was
+   * made from (docs/decisions/0020-readable-exports-and-stable-xapi.md).
+   */
+  xapiIriBase: text("xapi_iri_base"),
+  reminderRhythm: reminderRhythmEnum("reminder_rhythm").notNull().default("daily"),
+  /**
+   * Months after a person leaves when stored evidence files (earlier training) and roster uploads naming them are
+   * deleted, their hashes and the records citing them kept (docs/decisions/0021); null keeps them.
+   */
+  evidenceRetentionMonths: integer("evidence_retention_months"),
   createdAt: createdAt(),
 });
 
@@ -44,6 +64,11 @@ export const teams = pgTable(
       .references(() => organisations.id),
     name: text("name").notNull(),
     createdAt: createdAt(),
+    /**
+     * The London day an admin closed it: nobody can join it from then, and it leaves the lists of current
+     * teams, but its row, its dated memberships and its name stay, so reports as at an earlier date still show it.
+     */
+    closedOn: date("closed_on", { mode: "string" }),
   },
   (t) => [uniqueIndex("teams_organisation_name_key").on(t.organisationId, t.name)],
 );
@@ -61,6 +86,8 @@ export const users = pgTable(
     name: text("name").notNull(),
     email: text("email").notNull(),
     passwordHash: text("password_hash"),
+    /** A person without a password here signs with this passphrase where their provider cannot prove a fresh sign-in (decision 0022). */
+    signingPassphraseHash: text("signing_passphrase_hash"),
     startDate: date("start_date", { mode: "string" }).notNull(),
     leavingDate: date("leaving_date", { mode: "string" }),
     active: boolean("active").notNull().default(true),
@@ -71,6 +98,9 @@ export const users = pgTable(
     uniqueIndex("users_email_key").on(sql`lower(${t.email})`),
     uniqueIndex("users_organisation_employee_number_key").on(t.organisationId, t.employeeNumber),
     index("users_team_idx").on(t.teamId),
+    // An admin's person search (docs/decisions/0017): every word of a name, e-mail and employee number as a
+    // prefix-searchable lexeme. The expression must match personSearchDocument in app/people/people-search.server.ts.
+    index("users_search_idx").using("gin", sql`to_tsvector('simple'::regconfig, ${PERSON_SEARCH_TEXT})`),
   ],
 );
 
@@ -130,8 +160,72 @@ export const sessions = pgTable(
     revokedAt: timestamp("revoked_at", { withTimezone: true }),
     ip: inet("ip"),
     userAgent: text("user_agent"),
+    /** How the session began: "password" or "provider" (the council's OpenID provider). */
+    method: text("method").notNull().default("password"),
+    /** When the council's provider last proved a fresh authentication of this session's person (auth_time checked). */
+    providerReauthAt: timestamp("provider_reauth_at", { withTimezone: true }),
   },
   (t) => [index("sessions_user_idx").on(t.userId)],
+);
+
+export const providerKindEnum = pgEnum("provider_kind", ["entra", "google", "oidc"]);
+export type ProviderKind = (typeof providerKindEnum.enumValues)[number];
+
+/**
+ * A council's OpenID Connect provider (decision 0022). The client secret is never stored in plain text: either the
+ * name of an environment variable holding it, or the secret encrypted with SSO_SECRET_KEY.
+ */
+export const identityProviders = pgTable(
+  "identity_providers",
+  {
+    organisationId: uuid("organisation_id")
+      .primaryKey()
+      .references(() => organisations.id),
+    kind: providerKindEnum("kind").notNull(),
+    displayName: text("display_name").notNull(),
+    issuer: text("issuer").notNull(),
+    /** Entra only: the council's tenant id, pinned; the issuer must name it exactly. */
+    tenantId: text("tenant_id"),
+    clientId: text("client_id").notNull(),
+    clientSecretEnv: text("client_secret_env"),
+    clientSecretEncrypted: text("client_secret_encrypted"),
+    emailDomains: text("email_domains").array().notNull(),
+    /** Whether staff may still sign in with a password here; admins with a password always may (break-glass). */
+    passwordSignIn: boolean("password_sign_in").notNull().default(true),
+    /** Whether the provider sends auth_time (Entra: the optional claim turned on), so signing can ask it to re-authenticate. */
+    provesFreshAuth: boolean("proves_fresh_auth").notNull().default(false),
+    createdAt: createdAt(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    check(
+      "identity_providers_one_secret_check",
+      sql`(${t.clientSecretEnv} is null) <> (${t.clientSecretEncrypted} is null)`,
+    ),
+    check("identity_providers_entra_tenant_check", sql`${t.kind} <> 'entra' or ${t.tenantId} is not null`),
+    check("identity_providers_google_fresh_check", sql`${t.kind} <> 'google' or not ${t.provesFreshAuth}`),
+  ],
+);
+
+/** A person's account at their council's provider: Entra `tid:oid`, elsewhere `sub`. Linked on the first sign-in. */
+export const userIdentities = pgTable(
+  "user_identities",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id),
+    organisationId: uuid("organisation_id")
+      .notNull()
+      .references(() => organisations.id),
+    issuer: text("issuer").notNull(),
+    subject: text("subject").notNull(),
+    linkedAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("user_identities_issuer_subject_key").on(t.issuer, t.subject),
+    uniqueIndex("user_identities_user_issuer_key").on(t.userId, t.issuer),
+  ],
 );
 
 /** Failed and successful sign-in (and password link) requests, for throttling across restarts and servers. */
@@ -143,6 +237,8 @@ export const authAttempts = pgTable(
     email: text("email").notNull(),
     ip: inet("ip"),
     succeeded: boolean("succeeded").notNull(),
+    /** The known device (docs/decisions/0013) the attempt came from, or null for any other browser. */
+    device: text("device"),
     at: timestamp("at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
@@ -168,6 +264,59 @@ export const passwordTokens = pgTable(
   (t) => [index("password_tokens_user_idx").on(t.userId)],
 );
 
+/**
+ * E-mail waiting to be sent, drained in the background by the server process and by `npm run reminders`, so that
+ * no request waits on a mail server, and /forgot-password answers before any work that depends on the account.
+ * A job is deleted once done; one that keeps failing stays, with its last error, after MAIL_JOB_TRIES.
+ */
+export const mailJobs = pgTable(
+  "mail_jobs",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    kind: text("kind", { enum: ["password-reset", "mail"] }).notNull(),
+    payload: jsonb("payload").$type<Record<string, unknown>>().notNull(),
+    createdAt: createdAt(),
+    runAfter: timestamp("run_after", { withTimezone: true }).notNull().defaultNow(),
+    tries: integer("tries").notNull().default(0),
+    lastError: text("last_error"),
+  },
+  (t) => [index("mail_jobs_run_after_idx").on(t.runAfter)],
+);
+
+/**
+ * A change of a person's e-mail address asked for by a roster import: it hands the account to whoever reads the
+ * new address (a password reset), so an administrator confirms it; the old address is told. At most one pending
+ * change a person; a decided one is kept as the record of who asked and who decided.
+ */
+export const emailChanges = pgTable(
+  "email_changes",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    organisationId: uuid("organisation_id")
+      .notNull()
+      .references(() => organisations.id),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id),
+    fromEmail: text("from_email").notNull(),
+    toEmail: text("to_email").notNull(),
+    requestedBy: uuid("requested_by")
+      .notNull()
+      .references(() => users.id),
+    rosterUploadId: uuid("roster_upload_id").references(() => rosterUploads.id),
+    requestedAt: timestamp("requested_at", { withTimezone: true }).notNull(),
+    decision: text("decision", { enum: ["confirmed", "rejected", "replaced"] }),
+    decidedBy: uuid("decided_by").references(() => users.id),
+    decidedAt: timestamp("decided_at", { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex("email_changes_one_pending_key")
+      .on(t.userId)
+      .where(sql`decided_at is null`),
+    index("email_changes_organisation_idx").on(t.organisationId, t.requestedAt),
+  ],
+);
+
 /** Append-only: database triggers refuse UPDATE, DELETE and TRUNCATE (see the migration). */
 export const auditLog = pgTable(
   "audit_log",
@@ -183,10 +332,18 @@ export const auditLog = pgTable(
     requestId: text("request_id"),
     at: timestamp("at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index("audit_log_organisation_at_idx").on(t.organisationId, t.at)],
+  (t) => [
+    index("audit_log_organisation_at_idx").on(t.organisationId, t.at),
+    // The admin's audit log page: its "what" filter (and the list of actions it offers), and its "who" filter.
+    index("audit_log_organisation_action_at_idx").on(t.organisationId, t.action, t.at),
+    index("audit_log_organisation_actor_at_idx").on(t.organisationId, t.actorUserId, t.at),
+  ],
 );
 
-/** A training module of one organisation, identified by its slug in content/<organisation>/modules. */
+/** Where a module or a version of it came from: content/ read at start, or an admin's upload (docs/decisions/0018). */
+export const moduleSourceEnum = pgEnum("module_source", ["content", "admin"]);
+
+/** A training module of one organisation, identified by its slug (its file's name in content/<organisation>/modules). */
 export const trainingModules = pgTable(
   "training_modules",
   {
@@ -196,6 +353,8 @@ export const trainingModules = pgTable(
       .references(() => organisations.id),
     slug: text("slug").notNull(),
     title: text("title").notNull(),
+    /** First published from content/ (required at once) or from the admin pages (required when an admin says so). */
+    source: moduleSourceEnum("source").notNull().default("content"),
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex("training_modules_organisation_slug_key").on(t.organisationId, t.slug)],
@@ -213,9 +372,36 @@ export const moduleVersions = pgTable(
     content: jsonb("content").notNull(),
     title: text("title").notNull(),
     passMark: integer("pass_mark_percent").notNull(),
+    /** Published with requiresRetake: passes of versions published before this one stop counting (status.server.ts). */
+    requiresRetake: boolean("requires_retake").notNull().default(false),
+    source: moduleSourceEnum("source").notNull().default("content"),
+    /** The admin who approved and published it from the admin pages; null for content/. */
+    approvedBy: uuid("approved_by").references(() => users.id),
+    /** When it was published: the latest is what staff take. */
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex("module_versions_module_hash_key").on(t.moduleId, t.contentHash)],
+);
+
+/** A module file an admin uploaded and that passed every check, kept to preview and then publish (or not). */
+export const moduleUploads = pgTable(
+  "module_uploads",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    organisationId: uuid("organisation_id")
+      .notNull()
+      .references(() => organisations.id),
+    uploadedBy: uuid("uploaded_by")
+      .notNull()
+      .references(() => users.id),
+    fileName: text("file_name").notNull(),
+    content: jsonb("content").notNull(),
+    contentHash: text("content_hash").notNull(),
+    createdAt: createdAt(),
+    /** The version its publication made; null until published. */
+    moduleVersionId: uuid("module_version_id").references(() => moduleVersions.id),
+  },
+  (t) => [index("module_uploads_organisation_idx").on(t.organisationId, t.createdAt)],
 );
 
 export const attemptStatusEnum = pgEnum("attempt_status", ["in_progress", "passed", "failed"]);
@@ -236,6 +422,10 @@ export const attempts = pgTable(
       .references(() => moduleVersions.id),
     status: attemptStatusEnum("status").notNull().default("in_progress"),
     snapshot: jsonb("snapshot").notNull(),
+    /** The variant each slot asks (slot id -> variant id), drawn when the attempt began; later draws avoid these. */
+    draw: jsonb("draw").$type<Record<string, string>>().notNull().default({}),
+    /** The order each question shows its choices in (question id -> choice ids), shuffled when the attempt began. */
+    choiceOrder: jsonb("choice_order").$type<Record<string, string[]>>().notNull().default({}),
     /** How many answers are recorded; a form carries the step it was shown at, so a replay or double submit is refused. */
     step: integer("step").notNull().default(0),
     score: integer("score").notNull().default(0),
@@ -346,9 +536,30 @@ export const attestations = pgTable(
     reason: text("reason"),
     previousHash: text("previous_hash").notNull(),
     hash: text("hash").notNull(),
+    /** The record format its hash was computed in (docs/decisions/0015): 1 for every record before version 2. */
+    formatVersion: smallint("format_version").notNull().default(1),
+    /** Format 2 (docs/ledger.md): the account at signing, how the signer and any witness re-authenticated. */
+    signerName: text("signer_name"),
+    signerEmployeeNumber: text("signer_employee_number"),
+    reauthMethod: text("reauth_method"),
+    witnessUserId: uuid("witness_user_id").references(() => users.id),
+    witnessReauthMethod: text("witness_reauth_method"),
+    codeIssuerUserId: uuid("code_issuer_user_id").references(() => users.id),
+    earlierTrainingIds: jsonb("earlier_training_ids").$type<string[]>().notNull().default([]),
+    /** Format 2: the service key that signed the record's body, and that signature (base64). */
+    keyId: text("key_id"),
+    bodySignature: text("body_signature"),
   },
   (t) => [
     uniqueIndex("attestations_organisation_seq_key").on(t.organisationId, t.seq),
+    // A record of format 2 always carries the service's signature; one of format 1 has none of format 2's facts.
+    check(
+      "attestations_format_check",
+      sql`(${t.formatVersion} = 1 and ${t.keyId} is null and ${t.bodySignature} is null and ${t.signerName} is null
+        and ${t.signerEmployeeNumber} is null and ${t.reauthMethod} is null and ${t.witnessUserId} is null
+        and ${t.witnessReauthMethod} is null and ${t.codeIssuerUserId} is null and ${t.earlierTrainingIds} = '[]'::jsonb)
+        or (${t.formatVersion} = 2 and ${t.keyId} is not null and ${t.bodySignature} is not null)`,
+    ),
     // A second record claiming the same predecessor would fork the chain: the database refuses it.
     uniqueIndex("attestations_organisation_previous_key").on(t.organisationId, t.previousHash),
     index("attestations_user_idx").on(t.userId, t.policyVersionId),
@@ -505,16 +716,23 @@ export const requirementStandings = pgTable(
     attemptId: uuid("attempt_id"),
     attestationReference: text("attestation_reference"),
     policyVersionId: uuid("policy_version_id"),
+    earlierTrainingId: uuid("earlier_training_id"),
+    exemptionId: uuid("exemption_id"),
+    exemptionReason: text("exemption_reason"),
+    exemptFrom: date("exempt_from"),
+    exemptUntil: date("exempt_until"),
   },
   (t) => [
     primaryKey({ columns: [t.organisationId, t.userId, t.requirementId] }),
     index("requirement_standings_team_idx").on(t.organisationId, t.teamId),
     // Completions that lapse during the day: the people whose figures change without anything being written.
     index("requirement_standings_expiry_idx").on(t.organisationId, t.expiresAt),
-    // The report's order (team, name, employee number, modules before the code of conduct, title), so a page is an index range.
+    // The report's order (team, surname, name, employee number, modules before the code of conduct, title), so a
+    // page is an index range. The surname is surnameKey's expression in app/tracking/status.server.ts.
     index("requirement_standings_report_order_idx").on(
       t.organisationId,
       t.teamName,
+      sql`lower(regexp_replace(btrim(${t.name}), '^.*[[:space:]]', ''))`,
       t.name,
       t.employeeNumber,
       sql`(${t.kind} = 'policy')`,
@@ -542,6 +760,7 @@ export const standingSummaries = pgTable(
     dueSoon: integer("due_soon").notNull(),
     overdue: integer("overdue").notNull(),
     expired: integer("expired").notNull(),
+    exempt: integer("exempt").notNull().default(0),
   },
   (t) => [index("standing_summaries_team_idx").on(t.organisationId, t.teamId)],
 );
@@ -565,4 +784,136 @@ export const standingChanges = pgTable(
   },
   // No unique key, on purpose: a writer never waits on a refresh that is deleting the same person's note.
   (t) => [index("standing_changes_organisation_idx").on(t.organisationId)],
+);
+
+/**
+ * Requirement settings as they changed (docs/decisions/0021): a new row per change, never updated, so a report as at
+ * a past day uses the settings recorded by the end of that day. `teamIds` null: the whole council; otherwise only
+ * people in those teams on the day. requirements.due_within_days and renewal_months mirror the newest row.
+ */
+export const requirementSettings = pgTable(
+  "requirement_settings",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    requirementId: uuid("requirement_id")
+      .notNull()
+      .references(() => requirements.id),
+    dueWithinDays: integer("due_within_days").notNull(),
+    renewalMonths: integer("renewal_months").notNull(),
+    teamIds: uuid("team_ids").array(),
+    /** The London day the row took effect: the day it was recorded. */
+    effectiveOn: date("effective_on", { mode: "string" }).notNull(),
+    recordedAt: timestamp("recorded_at", { withTimezone: true }).notNull().defaultNow(),
+    recordedBy: uuid("recorded_by").references(() => users.id),
+  },
+  (t) => [
+    index("requirement_settings_requirement_idx").on(t.requirementId, t.recordedAt),
+    check("requirement_settings_periods_check", sql`${t.dueWithinDays} >= 0 and ${t.renewalMonths} > 0`),
+  ],
+);
+
+export const exemptionReasonEnum = pgEnum("exemption_reason", [
+  "parental_leave",
+  "long_term_absence",
+  "secondment",
+  "not_applicable_to_role",
+  "other",
+]);
+export type ExemptionReason = (typeof exemptionReasonEnum.enumValues)[number];
+export const exemptionKindEnum = pgEnum("exemption_kind", ["granted", "ended", "corrected", "cancelled"]);
+
+/**
+ * Exemptions of a person from one requirement (or all of them when requirement_id is null), append-only
+ * (docs/decisions/0021). A record stands until a later one `replaces` it: ending or correcting an exemption is a new
+ * record with the whole of its new content, and cancelling one recorded in error is a record of kind cancelled.
+ */
+export const exemptions = pgTable(
+  "exemptions",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    organisationId: uuid("organisation_id")
+      .notNull()
+      .references(() => organisations.id),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id),
+    kind: exemptionKindEnum("kind").notNull(),
+    replacesId: uuid("replaces_id"),
+    requirementId: uuid("requirement_id").references(() => requirements.id),
+    reason: exemptionReasonEnum("reason").notNull(),
+    reasonText: text("reason_text"),
+    startsOn: date("starts_on", { mode: "string" }).notNull(),
+    endsOn: date("ends_on", { mode: "string" }),
+    approvedBy: text("approved_by").notNull(),
+    recordedBy: uuid("recorded_by")
+      .notNull()
+      .references(() => users.id),
+    recordedAt: timestamp("recorded_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index("exemptions_user_idx").on(t.userId, t.recordedAt),
+    uniqueIndex("exemptions_replaces_key").on(t.replacesId),
+    check("exemptions_dates_check", sql`${t.endsOn} is null or ${t.endsOn} >= ${t.startsOn}`),
+    check("exemptions_other_check", sql`${t.reason} <> 'other' or ${t.reasonText} is not null`),
+    check("exemptions_replaces_check", sql`(${t.kind} = 'granted') = (${t.replacesId} is null)`),
+  ],
+);
+
+/**
+ * A file of evidence HR uploaded (a PDF or an image), kept in the database with its sha256. Append-only, except
+ * that the retention rule may empty `content` (setting `deleted_at`): the hash and the records citing it stay.
+ */
+export const evidenceFiles = pgTable(
+  "evidence_files",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    organisationId: uuid("organisation_id")
+      .notNull()
+      .references(() => organisations.id),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id),
+    fileName: text("file_name").notNull(),
+    mediaType: text("media_type").notNull(),
+    byteSize: integer("byte_size").notNull(),
+    sha256: text("sha256").notNull(),
+    content: bytea("content"),
+    uploadedBy: uuid("uploaded_by")
+      .notNull()
+      .references(() => users.id),
+    createdAt: createdAt(),
+    deletedAt: timestamp("deleted_at", { withTimezone: true }),
+  },
+  (t) => [index("evidence_files_user_idx").on(t.userId)],
+);
+
+/**
+ * Training a person completed elsewhere (another council, a classroom session, an earlier system), recorded by HR
+ * with its evidence: it completes a module requirement until it expires by the renewal rule, and is never a pass
+ * of our module. Append-only.
+ */
+export const earlierTraining = pgTable(
+  "earlier_training",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    organisationId: uuid("organisation_id")
+      .notNull()
+      .references(() => organisations.id),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id),
+    requirementId: uuid("requirement_id")
+      .notNull()
+      .references(() => requirements.id),
+    completedOn: date("completed_on", { mode: "string" }).notNull(),
+    description: text("description").notNull(),
+    evidenceFileId: uuid("evidence_file_id")
+      .notNull()
+      .references(() => evidenceFiles.id),
+    recordedBy: uuid("recorded_by")
+      .notNull()
+      .references(() => users.id),
+    recordedAt: timestamp("recorded_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("earlier_training_user_idx").on(t.userId, t.requirementId)],
 );

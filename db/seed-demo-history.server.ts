@@ -4,7 +4,7 @@ import type { CurrentUser } from "~/auth/session.server";
 import { addMonths } from "~/lib/dates";
 import { nudgeTeam } from "~/tracking/nudges.server";
 import { answerQuestion, attemptState, startOrResumeAttempt } from "~/training/attempts.server";
-import type { TrainingModule } from "~/training/content-schema";
+import { questionsOf, type TrainingModule } from "~/training/content-schema";
 import { currentPolicyVersion } from "~/attestation/policies.server";
 import type { Db } from "./client.server";
 import { organisations, teamChampions, teams, users } from "./schema";
@@ -42,7 +42,7 @@ async function takeModule(
     const state = await attemptState(db, person, module.id, attemptId);
     if (!state || state.kind !== "question") return;
     if (outcome === "half" && question >= 3) return;
-    const scenario = module.scenarios.find((s) => s.id === state.scenario.id)!;
+    const scenario = questionsOf(module).get(state.scenario.id)!.scenario;
     const right = scenario.choices.find((c) => c.correct)!;
     const wrong = scenario.choices.find((c) => !c.correct)!;
     const choice = outcome === "fail" && question < 4 ? wrong : right;
@@ -73,7 +73,7 @@ async function sign(db: Db, person: CurrentUser, at: Date) {
       password: "demo",
     },
     { ip: "192.0.2.10", requestId: "demo-seed", userAgent: "Demo data", now: at },
-    // Demo people have no password to re-enter: the seed signs for them through the same function.
+    // The seed does not know the demo password's plain text: it signs for them through the same function.
     { checkPassword: async () => true },
   );
   if (!result.ok) throw new Error(`Demo signature for ${person.name} failed: ${JSON.stringify(result.errors)}`);
@@ -86,8 +86,9 @@ async function sign(db: Db, person: CurrentUser, at: Date) {
  */
 export async function seedDemoHistory(
   db: Db,
-  options: { today: Date; modules: TrainingModule[]; demoEmails: Set<string> },
+  options: { today: Date; modules: TrainingModule[]; demoEmails: Set<string>; progress?: (line: string) => void },
 ) {
+  const progress = options.progress ?? (() => {});
   const today = options.today;
   const daysAgo = (days: number, hour = 10) =>
     new Date(Math.floor(today.getTime() / DAY) * DAY - days * DAY + hour * 3_600_000);
@@ -118,7 +119,11 @@ export async function seedDemoHistory(
       };
       byTeam.set(user.teamId!, [...(byTeam.get(user.teamId!) ?? []), person]);
     }
+    let teamNumber = 0;
     for (const [, members] of byTeam) {
+      progress(
+        `Writing a year of training and signing for ${org.name}, team ${++teamNumber} of ${byTeam.size} (${members[0].teamName})`,
+      );
       let index = 0;
       for (const person of members) {
         if (options.demoEmails.has(person.email)) continue;

@@ -10,11 +10,19 @@ const database = await freshDatabase();
 const db = database.db;
 const today = new Date("2026-12-01T09:00:00Z");
 
+const progress: string[] = [];
+
 beforeAll(async () => {
-  await seedDemo(db, { demoPassword: "correct-horse-battery-staple", today });
+  await seedDemo(db, { demoPassword: "correct-horse-battery-staple", today, progress: (line) => progress.push(line) });
 }, 300_000);
 
 describe("the demo data", () => {
+  it("says what it is doing at each step, so a first start is never silent for long", () => {
+    expect(progress[0]).toMatch(/^Seeding .+: \d+ teams of about \d+ people$/);
+    expect(progress).toContain("Recording each council's code of conduct and training modules");
+    expect(progress.filter((line) => line.startsWith("Writing a year of training and signing for"))).toHaveLength(8);
+  });
+
   it("shows each demo champion's teams at work: complete, in progress, due soon, overdue and expired", async () => {
     const championed = await db
       .select({ teamId: teamChampions.teamId, organisationId: teams.organisationId })

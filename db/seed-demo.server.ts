@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { count } from "drizzle-orm";
 import { z } from "zod";
@@ -17,7 +17,25 @@ const organisationFile = z.object({
   teams: z.array(z.string().min(1)).min(2),
 });
 
-export const DEMO_ORGANISATIONS = ["hertfordshire", "wirral"] as const;
+/**
+ * The demo councils: every content/<slug>/ folder whose organisation.json describes demo people (demoEmailDomain
+ * and teams). A council created with `npm run council:create` needs no organisation.json.
+ */
+export function demoOrganisations(contentDir: string): string[] {
+  return readdirSync(contentDir, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && existsSync(resolve(contentDir, d.name, "organisation.json")))
+    .map((d) => d.name)
+    .filter((slug) => organisationFile.safeParse(readJson(resolve(contentDir, slug, "organisation.json"))).success)
+    .sort();
+}
+
+function readJson(file: string): unknown {
+  try {
+    return JSON.parse(readFileSync(file, "utf8"));
+  } catch {
+    return null;
+  }
+}
 export const STAFF_PER_TEAM = 30;
 
 const FIRST_NAMES = [
@@ -133,7 +151,9 @@ export function readOrganisationFile(contentDir: string, slug: string) {
   return organisationFile.parse(JSON.parse(readFileSync(resolve(contentDir, slug, "organisation.json"), "utf8")));
 }
 
-export type SeedOptions = { contentDir?: string; demoPassword: string; today?: Date };
+/** `progress` is told each step as it starts (the first start's seed takes a minute or more), one line each. */
+export type SeedOptions = { contentDir?: string; demoPassword: string; today?: Date; progress?: SeedProgress };
+export type SeedProgress = (line: string) => void;
 
 export async function isSeeded(db: Db): Promise<boolean> {
   const [{ n }] = await db.select({ n: count() }).from(organisations);
@@ -148,10 +168,13 @@ export async function seedDemo(
   const contentDir = options.contentDir ?? "content";
   const demoHash = await hashPassword(options.demoPassword);
   const today = options.today ?? new Date();
+  const progress = options.progress ?? (() => {});
+  const demoSlugs = demoOrganisations(contentDir);
   let people = 0;
   await db.transaction(async (tx) => {
-    for (const [orgIndex, slug] of DEMO_ORGANISATIONS.entries()) {
+    for (const [orgIndex, slug] of demoSlugs.entries()) {
       const file = readOrganisationFile(contentDir, slug);
+      progress(`Seeding ${file.name}: ${file.teams.length} teams of about ${STAFF_PER_TEAM} people`);
       const random = prng(orgIndex + 1);
       const [org] = await tx.insert(organisations).values({ slug: file.slug, name: file.name }).returning();
       const teamRows = await tx
@@ -200,6 +223,8 @@ export async function seedDemo(
             name: `${first} ${last}`,
             email,
             passwordHash: null,
+            // No password here, so they re-authenticate to sign with a signing passphrase: the demo password.
+            signingPassphraseHash: demoHash,
             startDate: daysAgo(Math.floor(random() * 2000) + 7 + teamIndex),
           });
         }
@@ -227,16 +252,17 @@ export async function seedDemo(
   });
   // The policy and modules as the councils adopted them, then a year of people training and signing.
   const adopted = new Date(today.getTime() - 450 * 86_400_000);
+  progress("Recording each council's code of conduct and training modules");
   await syncPolicyContent(db, contentDir, {
     now: (effectiveDate) => new Date(Math.min(today.getTime(), Date.parse(`${effectiveDate}T00:00:00Z`))),
   });
   const { modules } = await loadModules(contentDir);
   await syncTrainingModules(db, modules, adopted);
   const demoEmails = new Set(
-    DEMO_ORGANISATIONS.flatMap((slug) =>
+    demoSlugs.flatMap((slug) =>
       ["staff", "champion", "hr", "admin"].map((l) => `${l}@${readOrganisationFile(contentDir, slug).demoEmailDomain}`),
     ),
   );
-  const history = await seedDemoHistory(db, { today, modules, demoEmails });
-  return { organisations: DEMO_ORGANISATIONS.length, people, withHistory: history.people };
+  const history = await seedDemoHistory(db, { today, modules, demoEmails, progress });
+  return { organisations: demoSlugs.length, people, withHistory: history.people };
 }

@@ -6,7 +6,7 @@ import { eq, sql } from "drizzle-orm";
 import { afterAll, describe, expect, it } from "vitest";
 import { auditLog } from "~db/schema";
 import { freshDatabase } from "../test/support/database";
-import { aCouncil, aRequiredModule } from "../test/support/factories";
+import { aCouncil, aRequiredModule, anAttempt } from "../test/support/factories";
 
 const root = resolve(import.meta.dirname, "..");
 const dir = mkdtempSync(join(tmpdir(), "smcoc-export-"));
@@ -68,6 +68,37 @@ describe("npm run export", () => {
         outcome: "completed",
         via: "command line",
       });
+    },
+  );
+
+  it.runIf(database.kind === "postgres")(
+    "fixes a council's xAPI identifiers at its first xAPI export, and keeps them whatever SERVICE_URL says later",
+    async () => {
+      const council = await aCouncil(database.db);
+      const required = await aRequiredModule(database.db, council.organisation.id);
+      await anAttempt(database.db, council.staff, required, {
+        status: "passed",
+        startedAt: new Date("2026-02-01T09:00:00Z"),
+        completedAt: new Date("2026-02-01T09:20:00Z"),
+      });
+      const args = ["--organisation", council.organisation.slug, "--format", "xapi"];
+      const first = await runExport([...args, "--out", join(dir, "first.jsonl")], {
+        DATABASE_URL: database.url!,
+        PORT: "4123",
+      });
+      expect(first.code, first.stderr).toBe(0);
+      expect(first.stderr).toContain(
+        "SERVICE_URL is not set: this council's xAPI identifiers are now fixed under http://localhost:4123.",
+      );
+      const second = await runExport([...args, "--out", join(dir, "second.jsonl")], {
+        DATABASE_URL: database.url!,
+        SERVICE_URL: "https://moved.example",
+      });
+      expect(second.code, second.stderr).toBe(0);
+      expect(second.stderr).not.toContain("SERVICE_URL is not set");
+      const text = readFileSync(join(dir, "first.jsonl"), "utf8");
+      expect(text).toContain('"homePage":"http://localhost:4123"');
+      expect(readFileSync(join(dir, "second.jsonl"), "utf8")).toBe(text);
     },
   );
 });

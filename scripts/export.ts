@@ -91,7 +91,10 @@ await runCli(async (config) => {
   const database = await openConfiguredDatabase(config);
   try {
     const db = database.db;
-    const [org] = await db.select({ id: organisations.id }).from(organisations).where(eq(organisations.slug, slug));
+    const [org] = await db
+      .select({ id: organisations.id, xapiIriBase: organisations.xapiIriBase })
+      .from(organisations)
+      .where(eq(organisations.slug, slug));
     if (!org) {
       const known = await db.select({ slug: organisations.slug }).from(organisations);
       throw new FatalError(`No organisation "${slug}". Known: ${known.map((o) => o.slug).join(", ") || "none"}`);
@@ -112,9 +115,10 @@ await runCli(async (config) => {
           .join("\n"),
       );
     const serviceUrl = config.serviceUrl ?? `http://localhost:${config.port}`;
-    if (!config.serviceUrl && (format === "xapi" || format === "evidence-pack")) {
+    if (!config.serviceUrl && !org.xapiIriBase && (format === "xapi" || format === "evidence-pack")) {
+      // Outside production only: production requires SERVICE_URL.
       process.stderr.write(
-        `SERVICE_URL is not set: xAPI identifiers use ${serviceUrl}. Set it to the service's public address so they match the app's.\n`,
+        `SERVICE_URL is not set: this council's xAPI identifiers are now fixed under ${serviceUrl}. Set SERVICE_URL to the service's public address before its first xAPI export.\n`,
       );
     }
     const job = {

@@ -1,10 +1,13 @@
 import { spawnSync } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { appendRecord } from "~/attestation/ledger.server";
+import { appendRecord, canonicalBody, newReference, recordHash, verifyReference } from "~/attestation/ledger.server";
+import { generateSigningKey, parseSigningKey, serviceKeys, signBody } from "~/attestation/service-key.server";
+import { attestations } from "~db/schema";
 import { openDatabase, type Database } from "~db/client.server";
 import { freshDatabase } from "../test/support/database";
 import { aCouncil, aPolicyVersion } from "../test/support/factories";
@@ -41,7 +44,7 @@ beforeAll(async () => {
       recordedAt: new Date(Date.UTC(2026, 0, 2, 10, 0, i)),
       ip: null,
       userAgent: null,
-      qualifyingAttemptIds: [],
+      qualifyingAttemptIds: [randomUUID(), randomUUID(), randomUUID()],
       subjectReference: null,
       actorUserId: null,
       reason: null,
@@ -56,8 +59,13 @@ afterAll(() => {
 });
 
 function run(...args: string[]) {
+  return runWith({}, args);
+}
+run.withEnv = (extra: Record<string, string>, ...args: string[]) => runWith(extra, args);
+
+function runWith(extra: Record<string, string>, args: string[]) {
   const childEnv: Record<string, string> = {};
-  for (const [k, v] of Object.entries({ ...process.env, LOG_LEVEL: "silent", ...env }))
+  for (const [k, v] of Object.entries({ ...process.env, LOG_LEVEL: "silent", ...env, ...extra }))
     if (v !== undefined) childEnv[k] = v;
   const result = spawnSync(process.execPath, ["--import", "tsx", "scripts/ledger-verify.ts", ...args], {
     env: childEnv as NodeJS.ProcessEnv,
@@ -94,6 +102,63 @@ describe("npm run ledger:verify", () => {
     expect(bad.stderr.trim().split("\n")).toHaveLength(1);
   });
 
+  it("agrees with /verify on a record whose qualifyingAttemptIds were reordered in place: both accept it", async () => {
+    await tamper(
+      sql`update attestations set qualifying_attempt_ids = (select jsonb_agg(x order by x collate "C" desc) from jsonb_array_elements_text(qualifying_attempt_ids) x) where reference = ${references[0].reference}`,
+    );
+    const result = run();
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    const db = folder ? await openDatabase({ pgliteDir: env.PGLITE_DIR! }) : database;
+    const [stored] = await db.db.select().from(attestations).where(eq(attestations.reference, references[0].reference));
+    expect(stored.qualifyingAttemptIds).toEqual([...stored.qualifyingAttemptIds].sort().reverse());
+    expect(await verifyReference(db.db, references[0].reference, references[0].hash)).toMatchObject({ found: true });
+    if (folder) await db.close();
+  });
+
+  it("keeps verifying after the signing key is rotated, with the old key listed in LEDGER_VERIFIER_KEYS, and not without", () => {
+    const newKey = generateSigningKey("ledger-test-key.invalid");
+    const oldVerifier = serviceKeys().signer.verifierKey;
+    const rotated = run.withEnv({
+      LEDGER_SIGNING_KEY: newKey,
+      LEDGER_VERIFIER_KEYS: `${oldVerifier}@/2099-01-01T00:00:00Z`,
+    });
+    expect(rotated.stderr).toBe("");
+    expect(rotated.code).toBe(0);
+    const forgotten = run.withEnv({ LEDGER_SIGNING_KEY: newKey });
+    expect(forgotten.code).toBe(1);
+    expect(forgotten.stderr).toContain(
+      `(record 1): it is signed by ${serviceKeys().signer.keyId}, a key this service does not know`,
+    );
+  }, 120_000);
+
+  it("exits 1 naming a record appended with a correct hash by someone without the service's key (triggers disabled)", async () => {
+    const db = folder ? await openDatabase({ pgliteDir: env.PGLITE_DIR! }) : database;
+    const [head] = await db.db.select().from(attestations).where(eq(attestations.reference, references[2].reference));
+    if (folder) await db.close();
+    const forgerKey = parseSigningKey(generateSigningKey("ledger-test-key.invalid"));
+    const draft = { ...head, seq: 4, reference: newReference(), previousHash: head.hash, typedName: "Somebody Else" };
+    const forged = { ...draft, bodySignature: signBody(forgerKey, canonicalBody(draft)) };
+    forged.hash = recordHash(forged);
+    await tamper(
+      sql`insert into attestations (organisation_id, seq, reference, kind, user_id, policy_version_id, policy_sha256, declaration_text,
+            typed_name, recorded_at, qualifying_attempt_ids, previous_hash, hash, format_version, key_id, body_signature)
+          values (${forged.organisationId}, ${forged.seq}, ${forged.reference}, ${forged.kind}, ${forged.userId}, ${forged.policyVersionId},
+            ${forged.policySha256}, ${forged.declarationText}, ${forged.typedName}, ${forged.recordedAt.toISOString()},
+            ${JSON.stringify(forged.qualifyingAttemptIds)}::jsonb, ${forged.previousHash}, ${forged.hash}, 2, ${forged.keyId}, ${forged.bodySignature})`,
+    );
+    // Before format 2 this passed: the hash is right and the chain links. The body signature is not the service's.
+    const result = run("--expect-head", `${forged.reference}:${forged.hash}`);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      `at ${forged.reference} (record 4): its body signature does not hold under the service's key ${forged.keyId}`,
+    );
+    const check = folder ? await openDatabase({ pgliteDir: env.PGLITE_DIR! }) : database;
+    expect(await verifyReference(check.db, forged.reference, forged.hash)).toEqual({ found: false });
+    if (folder) await check.close();
+    await tamper(sql`delete from attestations where reference = ${forged.reference}`);
+  }, 120_000);
+
   it("exits 1 when an expected head was cut from the end", async () => {
     await tamper(sql`delete from attestations where reference = ${references[2].reference}`);
     expect(run().code).toBe(0);
@@ -102,7 +167,7 @@ describe("npm run ledger:verify", () => {
     expect(result.stderr).toContain(
       `the expected head ${references[2].reference} is gone: records were cut from the end`,
     );
-  });
+  }, 120_000);
   it("exits 1 naming the first altered record", async () => {
     await tamper(sql`update attestations set typed_name = 'Forged' where reference = ${references[1].reference}`);
     const result = run();

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { enqueueMail } from "~/mail/mail-queue.server";
 import { openDatabase, type Database } from "~db/client.server";
 import { freshDatabase } from "../test/support/database";
 import { aPerson, aRequiredModule, aTeam, anOrganisation } from "../test/support/factories";
@@ -36,6 +37,12 @@ beforeAll(async () => {
     email: "olu@example.test",
     startDate: "2025-01-06",
   });
+  // E-mail the app queued and no server sent (a server stopped, say): the next cron run sends it.
+  await enqueueMail(
+    database.db,
+    { kind: "mail", payload: { to: "queued@example.test", subject: "Queued", text: "Sent by npm run reminders" } },
+    new Date(),
+  );
   // PGlite allows one process at a time on a folder: the command opens it after this closes it.
   if (folder) await database.close();
 });
@@ -70,7 +77,7 @@ function run(extra: Record<string, string> = {}): Promise<{ code: number | null;
 }
 
 describe("npm run reminders", () => {
-  it("e-mails each overdue person once, however often cron runs it", async () => {
+  it("e-mails each overdue person once, however often cron runs it, and sends e-mail the app queued", async () => {
     const smtpEnv = {
       SMTP_URL: `smtp://127.0.0.1:${smtp.port}`,
       MAIL_FROM: "service@example.test",
@@ -79,16 +86,21 @@ describe("npm run reminders", () => {
     const first = await run(smtpEnv);
     expect(first.code, first.stderr).toBe(0);
     expect(first.stdout).toContain("1 reminder(s) and 0 champion summary(ies) recorded; e-mails: 1 sent, 0 failed");
-    expect(smtp.received.map((m) => m.to)).toEqual([["olu@example.test"]]);
-    expect(smtp.received[0].text).toContain("Personal use of social media: overdue");
+    expect(first.stdout).toContain("Queued e-mail: 1 sent, 0 failed");
+    expect(smtp.received.map((m) => m.to).sort()).toEqual([["olu@example.test"], ["queued@example.test"]]);
+    expect(smtp.received.find((m) => m.to[0] === "olu@example.test")!.text).toContain(
+      "Personal use of social media: overdue",
+    );
     const second = await run(smtpEnv);
     expect(second.stdout).toContain("0 reminder(s)");
-    expect(smtp.received).toHaveLength(1);
-  });
+    expect(second.stdout).toContain("Queued e-mail: 0 sent");
+    expect(smtp.received).toHaveLength(2);
+    // Two runs of a command-line job: each starts tsx and opens the database, 10–30 s on a busy 2-core machine.
+  }, 120_000);
 
   it("says so when SMTP is not configured", async () => {
     const result = await run();
     expect(result.code).toBe(0);
     expect(result.stderr).toContain("SMTP_URL is not set");
-  });
+  }, 60_000);
 });

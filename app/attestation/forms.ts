@@ -23,7 +23,9 @@ export const signSchema = z.object({
   declarationFollow: tick("Confirm that you will follow the code of conduct"),
   declarationConsequences: tick("Confirm that you understand what a breach may lead to"),
   typedName: z.string().trim().min(1, "Enter your full name").max(200, "Your name must be 200 characters or fewer"),
-  password: z.string().min(1, "Enter your password").max(1000, "Password must be 1,000 characters or fewer"),
+  // A password or signing passphrase, or empty when the council's provider re-authenticated the person (decision
+  // 0022): signCodeOfConduct says which is needed, and asks for it when it is missing.
+  password: z.string().max(1000, "Password must be 1,000 characters or fewer").default(""),
 });
 export type SignInput = z.infer<typeof signSchema>;
 

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { attestations } from "~db/schema";
 import { freshDatabase } from "../../test/support/database";
 import { aCouncil, aPolicyVersion, databaseError } from "../../test/support/factories";
+import { appendVersion1Record } from "../../test/support/ledger-v1";
 import { queryRows } from "~db/client.server";
 import {
   appendRecord,
@@ -12,6 +13,7 @@ import {
   GENESIS_HASH,
   hashedFields,
   recordHash,
+  sortedIds,
   verifyLedger,
   verifyReference,
   type NewRecord,
@@ -158,8 +160,8 @@ describe("the attestation ledger", () => {
     expect(report.ok).toBe(false);
     expect(report.problem).toMatchObject({ reference: rows[2].reference, seq: 3 });
     expect(report.problem?.reason).toMatch(/altered/);
-    expect(await verifyReference(db, rows[2].reference, rows[2].hash)).toBe(false);
-    expect(await verifyReference(db, rows[1].reference, rows[1].hash)).toBe(true);
+    expect(await verifyReference(db, rows[2].reference, rows[2].hash)).toEqual({ found: false });
+    expect(await verifyReference(db, rows[1].reference, rows[1].hash)).toMatchObject({ found: true });
   });
 
   it("names the record after a gap when a row is removed", async () => {
@@ -171,15 +173,102 @@ describe("the attestation ledger", () => {
   });
 
   it("catches a record inserted with a recomputed hash, because its successor no longer links", async () => {
-    const { rows, council, record } = await aChain(3);
+    // Version 1 records, which carry no signature of the service: the link alone shows it (ledger-format-2.test.ts
+    // shows that a version 2 record rewritten so is reported at once, by its body signature).
+    const { council, record } = await aChain(0);
+    const rows = [];
+    for (let i = 0; i < 3; i++) rows.push(await appendVersion1Record(db, record(i)));
     // Rewrite record 2 as a forger would: new contents and a correct hash for them.
-    const forged = { ...record(99), seq: 2, reference: rows[1].reference, previousHash: rows[0].hash };
+    const forged = {
+      ...record(99),
+      seq: 2,
+      reference: rows[1].reference,
+      previousHash: rows[0].hash,
+      formatVersion: 1,
+    };
     await withTriggersOff(
       sql`update attestations set typed_name = ${forged.typedName}, recorded_at = ${forged.recordedAt.toISOString()}, hash = ${recordHash(forged)} where reference = ${rows[1].reference}`,
     );
     const report = await verifyLedger(db, { organisationId: council.organisation.id });
     expect(report.problem).toMatchObject({ reference: rows[2].reference, seq: 3 });
     expect(report.problem?.reason).toMatch(/previous hash/);
+  });
+
+  describe("the order of qualifyingAttemptIds (one rule for both verifiers: the hash covers them sorted)", () => {
+    const ids = [
+      "3f0e0b6c-0000-4000-8000-000000000003",
+      "00c1a5e2-0000-4000-8000-000000000001",
+      "a7d4f1b9-0000-4000-8000-000000000002",
+    ];
+
+    async function aRecordWithAttempts() {
+      const { council, record } = await aChain(0);
+      const { record: row } = await appendRecord(db, { ...record(1), qualifyingAttemptIds: ids });
+      return { council, row };
+    }
+
+    /** What each verifier says of one record: the whole-chain check in SQL (ledger:verify) and the per-record check in Node (/verify). */
+    async function verdicts(council: { organisation: { id: string } }, row: { reference: string; hash: string }) {
+      const chain = await verifyLedger(db, { organisationId: council.organisation.id });
+      const verified = await verifyReference(db, row.reference, row.hash);
+      return { ledgerVerify: chain.ok, verifyPage: verified.found };
+    }
+
+    it("stores them sorted, as hashed", async () => {
+      const { row } = await aRecordWithAttempts();
+      expect(row.qualifyingAttemptIds).toEqual([...ids].sort());
+    });
+
+    it("both verifiers accept a record whose stored array was reordered in place: the order says nothing", async () => {
+      const { council, row } = await aRecordWithAttempts();
+      const reordered = [...ids].sort().reverse();
+      await withTriggersOff(
+        sql`update attestations set qualifying_attempt_ids = ${JSON.stringify(reordered)}::jsonb where reference = ${row.reference}`,
+      );
+      const [stored] = await db.select().from(attestations).where(eq(attestations.reference, row.reference));
+      expect(stored.qualifyingAttemptIds).toEqual(reordered);
+      expect(await verdicts(council, row)).toEqual({ ledgerVerify: true, verifyPage: true });
+    });
+
+    it("both verifiers refuse a record whose stored array lost or gained an id", async () => {
+      for (const changed of [ids.slice(1), [...ids, "ffffffff-0000-4000-8000-00000000000f"]]) {
+        const { council, row } = await aRecordWithAttempts();
+        await withTriggersOff(
+          sql`update attestations set qualifying_attempt_ids = ${JSON.stringify(changed)}::jsonb where reference = ${row.reference}`,
+        );
+        expect(await verdicts(council, row)).toEqual({ ledgerVerify: false, verifyPage: false });
+      }
+    });
+
+    it("builds the same canonical JSON in the database as in Node, whatever the stored order and contents", async () => {
+      const awkward = ['a", ', 'b\\"', "\u{1F600}", "\uE000", "\n", "é"];
+      for (const stored of [[...ids].reverse(), ids, [...ids, ...awkward], awkward.slice(0, 2), awkward.slice(2, 4)]) {
+        const { row } = await aRecordWithAttempts();
+        await withTriggersOff(
+          sql`update attestations set qualifying_attempt_ids = ${JSON.stringify(stored)}::jsonb where reference = ${row.reference}`,
+        );
+        const [read] = await db.select().from(attestations).where(eq(attestations.reference, row.reference));
+        const [fromDatabase] = await queryRows<{ canonical: string }>(
+          db,
+          sql`select ${CANONICAL_SQL} as canonical from attestations a where a.reference = ${row.reference}`,
+        );
+        expect(fromDatabase.canonical).toBe(canonicalRecord(read));
+      }
+    });
+
+    it('sorts by code point, as PostgreSQL\'s COLLATE "C" does, not by UTF-16 code unit', () => {
+      expect(sortedIds(["\u{1F600}", "\uE000", "b", "a"])).toEqual(["a", "b", "\uE000", "\u{1F600}"]);
+    });
+
+    it("both verifiers refuse a record whose array holds something other than strings", async () => {
+      for (const changed of [[1, 2], [null], [{ id: ids[0] }], ids[0], { 0: ids[0] }]) {
+        const { council, row } = await aRecordWithAttempts();
+        await withTriggersOff(
+          sql`update attestations set qualifying_attempt_ids = ${JSON.stringify(changed)}::jsonb where reference = ${row.reference}`,
+        );
+        expect(await verdicts(council, row)).toEqual({ ledgerVerify: false, verifyPage: false });
+      }
+    });
   });
 
   it("cannot see records cut from the end by itself, but a head kept elsewhere can", async () => {

@@ -2,15 +2,28 @@ import { createHash, randomBytes } from "node:crypto";
 import { and, asc, desc, eq, getTableColumns, sql, type SQL, type SQLWrapper } from "drizzle-orm";
 import { boundSql, pipelined } from "~/lib/prepared.server";
 import { canonicalJson } from "~/lib/canonical-json";
+import { londonDate } from "~/lib/dates";
 import { queryRows, type Db } from "~db/client.server";
 import { attestations, organisations } from "~db/schema";
+import {
+  checkBodySignature,
+  serviceKeys,
+  signBody,
+  type BodyCheck,
+  type KeyRing,
+  type SigningKey,
+} from "./service-key.server";
 
 export const GENESIS_HASH = "0".repeat(64);
-export const LEDGER_FORMAT_VERSION = 1;
+/** The format new records are written in (docs/decisions/0015); records of format 1 keep verifying as they were. */
+export const LEDGER_FORMAT_VERSION = 2;
 
 export type AttestationRow = typeof attestations.$inferSelect;
 
-/** What a new record says; the ledger adds its place in the chain (seq, reference, previous hash, hash). */
+/** How a signer or witness proved who they were at the moment of signing (docs/decisions/0015). */
+export type ReauthMethod = "password" | "provider" | "passphrase" | "one-time-code";
+
+/** What a new record says; the ledger adds its place in the chain (seq, reference, previous hash, hash) and the service's signature. */
 export type NewRecord = {
   organisationId: string;
   kind: "signed" | "withdrawn";
@@ -26,14 +39,44 @@ export type NewRecord = {
   subjectReference: string | null;
   actorUserId: string | null;
   reason: string | null;
+  /** Format 2: absent means null ([] for earlierTrainingIds). A signed record names its signer's account at signing. */
+  signerName?: string | null;
+  signerEmployeeNumber?: string | null;
+  reauthMethod?: ReauthMethod | null;
+  witnessUserId?: string | null;
+  witnessReauthMethod?: ReauthMethod | null;
+  codeIssuerUserId?: string | null;
+  earlierTrainingIds?: string[];
 };
 
-type Hashable = NewRecord & { seq: number; reference: string; previousHash: string };
+/** Everything a record's hash covers: what it says, its place in the chain and, from format 2, the service's signature. */
+export type Hashable = Omit<NewRecord, "reauthMethod" | "witnessReauthMethod"> & {
+  seq: number;
+  reference: string;
+  previousHash: string;
+  /** Absent on rows read before format 2 existed: format 1. */
+  formatVersion?: number;
+  reauthMethod?: string | null;
+  witnessReauthMethod?: string | null;
+  keyId?: string | null;
+  bodySignature?: string | null;
+};
 
-/** The exact object whose RFC 8785 canonical JSON is hashed (docs/ledger.md). Every field is present; absent values are null. */
+/** The fields of a record that are not in its body: its place in the chain, and the signature over the body. */
+const NOT_IN_BODY = new Set(["seq", "previousHash", "bodySignature"]);
+
+function idsAsHashed(ids: unknown): unknown {
+  return Array.isArray(ids) ? sortedIds(ids as string[]) : ids;
+}
+
+/**
+ * The exact object whose RFC 8785 canonical JSON is hashed (docs/ledger.md), in the record's own format version.
+ * Every field is present; absent values are null (arrays []).
+ */
 export function hashedFields(record: Hashable) {
-  return {
-    v: LEDGER_FORMAT_VERSION,
+  const version = record.formatVersion ?? 1;
+  const fields = {
+    v: version,
     organisationId: record.organisationId,
     seq: record.seq,
     reference: record.reference,
@@ -46,32 +89,72 @@ export function hashedFields(record: Hashable) {
     recordedAt: record.recordedAt.toISOString(),
     ip: record.ip,
     userAgent: record.userAgent,
-    qualifyingAttemptIds: [...record.qualifyingAttemptIds].sort(),
+    qualifyingAttemptIds: idsAsHashed(record.qualifyingAttemptIds),
     subjectReference: record.subjectReference,
     actorUserId: record.actorUserId,
     reason: record.reason,
     previousHash: record.previousHash,
   };
+  if (version === 1) return fields;
+  return {
+    ...fields,
+    signerName: record.signerName ?? null,
+    signerEmployeeNumber: record.signerEmployeeNumber ?? null,
+    reauthMethod: record.reauthMethod ?? null,
+    witnessUserId: record.witnessUserId ?? null,
+    witnessReauthMethod: record.witnessReauthMethod ?? null,
+    codeIssuerUserId: record.codeIssuerUserId ?? null,
+    earlierTrainingIds: idsAsHashed(record.earlierTrainingIds ?? []),
+    keyId: record.keyId ?? null,
+    bodySignature: record.bodySignature ?? null,
+  };
 }
 
-const FIELD_ORDER = Object.keys(
-  hashedFields({ recordedAt: new Date(0), qualifyingAttemptIds: [] } as unknown as Hashable),
-).sort();
+/** A format 2 record's body: its fields without its place in the chain and without the signature over the body. */
+export function bodyFields(record: Hashable): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(hashedFields(record)).filter(([key]) => !NOT_IN_BODY.has(key)));
+}
 
 /**
- * RFC 8785 for this one shape, written directly: the keys are known and already sorted, every value is a
- * string, number or null, or (qualifyingAttemptIds) an array of strings. Verification hashes a million of
- * these, so it skips the general serialiser; a test holds it equal to canonicalJson.
+ * The order in which the hash lists qualifyingAttemptIds, whatever order they are stored in: by Unicode code point,
+ * which is UTF-8 byte order and so PostgreSQL's COLLATE "C" (JavaScript's default sort compares UTF-16 code units,
+ * which differs for characters beyond U+FFFF). The ids are a set: see docs/ledger.md.
  */
-export function canonicalRecord(record: Hashable): string {
-  const fields = hashedFields(record) as Record<string, unknown>;
+export function sortedIds(ids: readonly string[]): string[] {
+  return [...ids].sort((a, b) => Buffer.compare(Buffer.from(String(a), "utf8"), Buffer.from(String(b), "utf8")));
+}
+
+const SHAPE = { recordedAt: new Date(0), qualifyingAttemptIds: [], earlierTrainingIds: [] } as unknown as Hashable;
+const FIELD_ORDER = {
+  1: Object.keys(hashedFields({ ...SHAPE, formatVersion: 1 })).sort(),
+  2: Object.keys(hashedFields({ ...SHAPE, formatVersion: 2 })).sort(),
+};
+const BODY_ORDER = FIELD_ORDER[2].filter((key) => !NOT_IN_BODY.has(key));
+
+/**
+ * RFC 8785 for these shapes, written directly: the keys are known and already sorted (by UTF-16 code units, which for
+ * these ASCII names is plain order), every value is a string, number or null, or an array of strings. Verification
+ * hashes a million of these, so it skips the general serialiser; a test holds it equal to canonicalJson.
+ */
+function writeCanonical(fields: Record<string, unknown>, order: readonly string[]): string {
   let out = "{";
-  for (let i = 0; i < FIELD_ORDER.length; i++) {
-    const key = FIELD_ORDER[i];
+  for (let i = 0; i < order.length; i++) {
+    const key = order[i];
     const value = fields[key];
     out += `${i === 0 ? "" : ","}"${key}":${Array.isArray(value) ? `[${value.map((v) => JSON.stringify(v)).join(",")}]` : JSON.stringify(value)}`;
   }
   return `${out}}`;
+}
+
+export function canonicalRecord(record: Hashable): string {
+  const version = record.formatVersion ?? 1;
+  const fields = hashedFields(record) as Record<string, unknown>;
+  return writeCanonical(fields, version === 1 || version === 2 ? FIELD_ORDER[version] : Object.keys(fields).sort());
+}
+
+/** The canonical JSON of a format 2 record's body: what the service key signs (as UTF-8 bytes). */
+export function canonicalBody(record: Hashable): string {
+  return writeCanonical(hashedFields({ ...record, formatVersion: record.formatVersion ?? 2 }), BODY_ORDER);
 }
 
 export function recordHash(record: Hashable): string {
@@ -107,12 +190,12 @@ export async function appendRecord(
   record: NewRecord,
   guard?: SQLWrapper,
   alsoWhenAppended?: (appended: { reference: string; created: SQL }) => SQL,
+  options: { key?: SigningKey } = {},
 ): Promise<{ record: AttestationRow; created: boolean }> {
   const reference = newReference();
+  const signed = signedRecord(record, reference, options.key ?? serviceKeys().signer);
   const lock = boundSql(sql`select pg_advisory_xact_lock(7201, hashtext(${record.organisationId}))`);
-  const append = boundSql<{ created: boolean; row: Record<string, unknown> }>(
-    appendStatement(record, reference, guard),
-  );
+  const append = boundSql<{ created: boolean; row: Record<string, unknown> }>(appendStatement(signed, guard));
   const created = sql`exists (select 1 from ${attestations} where reference = ${reference})`;
   const after = alsoWhenAppended ? [boundSql(alsoWhenAppended({ reference, created }))] : [];
   const [, rows] = await pipelined(db, [lock, append, ...after], { transaction: true });
@@ -121,26 +204,65 @@ export async function appendRecord(
   return { record: rowFromJson(found.row), created: found.created };
 }
 
-function appendStatement(record: NewRecord, reference: string, guard: SQLWrapper | undefined): SQL {
+type SignedRecord = Required<NewRecord> & {
+  reference: string;
+  formatVersion: number;
+  keyId: string;
+  bodySignature: string;
+};
+
+/**
+ * The record as it will be stored, its body signed with the service's key: everything but its place in the chain is
+ * known before the lock is taken, so signing costs the lock nothing (decision 0009).
+ */
+function signedRecord(record: NewRecord, reference: string, key: SigningKey): SignedRecord {
+  const full = {
+    ...record,
+    reference,
+    formatVersion: LEDGER_FORMAT_VERSION,
+    signerName: record.signerName ?? null,
+    signerEmployeeNumber: record.signerEmployeeNumber ?? null,
+    reauthMethod: record.reauthMethod ?? null,
+    witnessUserId: record.witnessUserId ?? null,
+    witnessReauthMethod: record.witnessReauthMethod ?? null,
+    codeIssuerUserId: record.codeIssuerUserId ?? null,
+    earlierTrainingIds: sortedIds(record.earlierTrainingIds ?? []),
+    qualifyingAttemptIds: sortedIds(record.qualifyingAttemptIds),
+    keyId: key.keyId,
+  };
+  const body = canonicalBody({ ...full, seq: 0, previousHash: "" });
+  return { ...full, bodySignature: signBody(key, body) };
+}
+
+function appendStatement(record: SignedRecord, guard: SQLWrapper | undefined): SQL {
   const at = record.recordedAt.toISOString();
   return sql`with existing as (${guard ? sql`${guard}` : sql`select * from ${attestations} where false`}),
     head as (select seq, hash from ${attestations} where organisation_id = ${record.organisationId} order by seq desc limit 1),
     a as (
-      select ${record.organisationId}::uuid as organisation_id, coalesce((select seq from head), 0) + 1 as seq, ${reference}::text as reference,
+      select ${record.organisationId}::uuid as organisation_id, coalesce((select seq from head), 0) + 1 as seq, ${record.reference}::text as reference,
              ${record.kind}::attestation_kind as kind, ${record.userId}::uuid as user_id, ${record.policyVersionId}::uuid as policy_version_id,
              ${record.policySha256}::text as policy_sha256, ${record.declarationText}::text as declaration_text, ${record.typedName}::text as typed_name,
              ${at}::timestamptz as recorded_at, ${record.ip}::text as ip, ${record.userAgent}::text as user_agent,
-             ${JSON.stringify([...record.qualifyingAttemptIds].sort())}::jsonb as qualifying_attempt_ids,
+             ${JSON.stringify(record.qualifyingAttemptIds)}::jsonb as qualifying_attempt_ids,
              ${record.subjectReference}::text as subject_reference, ${record.actorUserId}::uuid as actor_user_id, ${record.reason}::text as reason,
-             coalesce((select hash from head), ${GENESIS_HASH}) as previous_hash
+             coalesce((select hash from head), ${GENESIS_HASH}) as previous_hash,
+             ${record.formatVersion}::smallint as format_version, ${record.signerName}::text as signer_name,
+             ${record.signerEmployeeNumber}::text as signer_employee_number, ${record.reauthMethod}::text as reauth_method,
+             ${record.witnessUserId}::uuid as witness_user_id, ${record.witnessReauthMethod}::text as witness_reauth_method,
+             ${record.codeIssuerUserId}::uuid as code_issuer_user_id, ${JSON.stringify(record.earlierTrainingIds)}::jsonb as earlier_training_ids,
+             ${record.keyId}::text as key_id, ${record.bodySignature}::text as body_signature
       where not exists (select 1 from existing)
     ),
     inserted as (
       insert into ${attestations} (organisation_id, seq, reference, kind, user_id, policy_version_id, policy_sha256, declaration_text, typed_name,
-                                   recorded_at, ip, user_agent, qualifying_attempt_ids, subject_reference, actor_user_id, reason, previous_hash, hash)
+                                   recorded_at, ip, user_agent, qualifying_attempt_ids, subject_reference, actor_user_id, reason, previous_hash, hash,
+                                   format_version, signer_name, signer_employee_number, reauth_method, witness_user_id, witness_reauth_method,
+                                   code_issuer_user_id, earlier_training_ids, key_id, body_signature)
       select organisation_id, seq, reference, kind, user_id, policy_version_id, policy_sha256, declaration_text, typed_name,
              recorded_at, ip, user_agent, qualifying_attempt_ids, subject_reference, actor_user_id, reason, previous_hash,
-             encode(sha256(convert_to(${CANONICAL_SQL}, 'UTF8')), 'hex')
+             encode(sha256(convert_to(${CANONICAL_SQL}, 'UTF8')), 'hex'),
+             format_version, signer_name, signer_employee_number, reauth_method, witness_user_id, witness_reauth_method,
+             code_issuer_user_id, earlier_training_ids, key_id, body_signature
       from a
       returning *
     )
@@ -159,31 +281,36 @@ function rowFromJson(json: Record<string, unknown>): AttestationRow {
   return row as AttestationRow;
 }
 
-function rowToHashable(row: AttestationRow): Hashable {
-  return {
-    organisationId: row.organisationId,
-    kind: row.kind,
-    userId: row.userId,
-    policyVersionId: row.policyVersionId,
-    policySha256: row.policySha256,
-    declarationText: row.declarationText,
-    typedName: row.typedName,
-    recordedAt: row.recordedAt,
-    ip: row.ip,
-    userAgent: row.userAgent,
-    qualifyingAttemptIds: row.qualifyingAttemptIds,
-    subjectReference: row.subjectReference,
-    actorUserId: row.actorUserId,
-    reason: row.reason,
-    seq: row.seq,
-    reference: row.reference,
-    previousHash: row.previousHash,
-  };
+/** Whether a stored row still matches its own hash and, from format 2, carries the service's signature over its body. */
+export function rowIsIntact(row: AttestationRow, keys: Pick<KeyRing, "verifiers"> = serviceKeys()): boolean {
+  return rowCheck(row, keys) === "intact";
 }
 
-/** Whether a stored row still matches its own hash. */
-export function rowIsIntact(row: AttestationRow): boolean {
-  return recordHash(rowToHashable(row)) === row.hash;
+/** Whether a format 2 row's body signature holds under the ring's keys; null for format 1, which has none. */
+export function bodySignatureCheck(
+  row: AttestationRow,
+  keys: Pick<KeyRing, "verifiers"> = serviceKeys(),
+): BodyCheck | null {
+  if ((row.formatVersion ?? 1) === 1) return null;
+  return checkBodySignature(keys, row, canonicalBody(row));
+}
+
+/** What is wrong with a stored row, if anything: its hash, or (format 2) the signature over its body. */
+export function rowCheck(
+  row: AttestationRow,
+  keys: Pick<KeyRing, "verifiers"> = serviceKeys(),
+): "intact" | "altered" | Exclude<BodyCheck, "valid"> {
+  const version = row.formatVersion ?? 1;
+  if (version !== 1 && version !== 2) return "altered";
+  // Ids are strings: an array holding anything else was altered.
+  for (const ids of version === 1 ? [row.qualifyingAttemptIds] : [row.qualifyingAttemptIds, row.earlierTrainingIds]) {
+    const value: unknown = ids;
+    if (!Array.isArray(value) || !value.every((id) => typeof id === "string")) return "altered";
+  }
+  if (recordHash(row) !== row.hash) return "altered";
+  if (version === 1) return "intact";
+  const check = checkBodySignature(keys, row, canonicalBody(row));
+  return check === "valid" ? "intact" : check;
 }
 
 export type ChainHead = { reference: string; hash: string };
@@ -192,50 +319,114 @@ export type LedgerProblem = { organisation: string; reference: string | null; se
 export type LedgerReport = { ok: boolean; records: number; chains: ChainReport[]; problem: LedgerProblem | null };
 
 /**
- * The same canonical JSON as canonicalRecord, built by PostgreSQL, so verification hashes a million records
- * inside the database instead of shipping them to Node (to_json escapes strings exactly as ECMAScript's
- * JSON.stringify does; a test holds the two equal on awkward text, on PGlite and on PostgreSQL).
+ * An array of ids (qualifyingAttemptIds, earlierTrainingIds) as the hash lists them: sorted by code point (COLLATE
+ * "C"), whatever order the row stores them in (docs/ledger.md). The app stores them sorted and real records name one
+ * to three, so up to three strings already in order, with nothing escaped, are used as stored (sorting every row costs
+ * about five times as much); anything else is taken apart and sorted. An element that is not a string makes the text
+ * invalid JSON, so the hash never matches, as rowIsIntact refuses it in Node.
  */
+const idsSql = (c: string) => `(case
+    when jsonb_typeof(${c}) <> 'array' then '!' || ${c}::text
+    when jsonb_array_length(${c}) = 0 then '[]'
+    when jsonb_array_length(${c}) <= 3
+      and jsonb_typeof(${c} -> 0) = 'string'
+      and coalesce(jsonb_typeof(${c} -> 1), 'string') = 'string'
+      and coalesce(jsonb_typeof(${c} -> 2), 'string') = 'string'
+      and coalesce((${c} ->> 0) collate "C" <= (${c} ->> 1), true)
+      and coalesce((${c} ->> 1) collate "C" <= (${c} ->> 2), true)
+      and strpos(${c}::text, '\\') = 0
+      then replace(${c}::text, '", "', '","')
+    else (select '[' || string_agg(case when jsonb_typeof(e) = 'string' then to_json(e #>> '{}')::text else '!' end, ','
+                                   order by e #>> '{}' collate "C") || ']'
+          from jsonb_array_elements(${c}) e)
+  end)`;
+
 // Identifiers, hex hashes, references and the kind are plain ASCII the app generates, so they are quoted
 // directly; free text goes through to_json. That keeps a million rows to a few seconds.
-export const CANONICAL_SQL = sql.raw(`'{"actorUserId":' || coalesce('"' || a.actor_user_id::text || '"', 'null')
-  || ',"declarationText":' || to_json(a.declaration_text)::text
-  || ',"ip":' || coalesce(to_json(a.ip)::text, 'null')
-  || ',"kind":"' || a.kind::text || '"'
-  || ',"organisationId":"' || a.organisation_id::text || '"'
-  || ',"policySha256":"' || a.policy_sha256 || '"'
-  || ',"policyVersionId":"' || a.policy_version_id::text || '"'
-  || ',"previousHash":"' || a.previous_hash || '"'
-  || ',"qualifyingAttemptIds":' || replace(a.qualifying_attempt_ids::text, '", "', '","')
-  || ',"reason":' || coalesce(to_json(a.reason)::text, 'null')
-  || ',"recordedAt":"' || to_char(a.recorded_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') || '"'
-  || ',"reference":' || to_json(a.reference)::text
-  || ',"seq":' || a.seq::text
-  || ',"subjectReference":' || coalesce(to_json(a.subject_reference)::text, 'null')
-  || ',"typedName":' || coalesce(to_json(a.typed_name)::text, 'null')
-  || ',"userAgent":' || coalesce(to_json(a.user_agent)::text, 'null')
-  || ',"userId":"' || a.user_id::text || '"'
-  || ',"v":${LEDGER_FORMAT_VERSION}}'`);
+const quoted = (c: string) => `'"' || ${c} || '"'`;
+const textOrNull = (c: string) => `coalesce(to_json(${c})::text, 'null')`;
+const uuidOrNull = (c: string) => `coalesce('"' || ${c}::text || '"', 'null')`;
 
-type FirstBreak = { seq: number; reference: string; prior_seq: number; kind: "gap" | "order" | "link" | "altered" };
+/** Each field of a record, as SQL over the row `a` that writes its JSON value exactly as JSON.stringify would. */
+const FORMAT_1_SQL: Record<string, string> = {
+  actorUserId: uuidOrNull("a.actor_user_id"),
+  declarationText: "to_json(a.declaration_text)::text",
+  ip: textOrNull("a.ip"),
+  kind: quoted("a.kind::text"),
+  organisationId: quoted("a.organisation_id::text"),
+  policySha256: quoted("a.policy_sha256"),
+  policyVersionId: quoted("a.policy_version_id::text"),
+  previousHash: quoted("a.previous_hash"),
+  qualifyingAttemptIds: idsSql("a.qualifying_attempt_ids"),
+  reason: textOrNull("a.reason"),
+  recordedAt: quoted(`to_char(a.recorded_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`),
+  reference: "to_json(a.reference)::text",
+  seq: "a.seq::text",
+  subjectReference: textOrNull("a.subject_reference"),
+  typedName: textOrNull("a.typed_name"),
+  userAgent: textOrNull("a.user_agent"),
+  userId: quoted("a.user_id::text"),
+  v: "'1'",
+};
+const FORMAT_2_SQL: Record<string, string> = {
+  ...FORMAT_1_SQL,
+  bodySignature: textOrNull("a.body_signature"),
+  codeIssuerUserId: uuidOrNull("a.code_issuer_user_id"),
+  earlierTrainingIds: idsSql("a.earlier_training_ids"),
+  keyId: textOrNull("a.key_id"),
+  reauthMethod: textOrNull("a.reauth_method"),
+  signerEmployeeNumber: textOrNull("a.signer_employee_number"),
+  signerName: textOrNull("a.signer_name"),
+  witnessReauthMethod: textOrNull("a.witness_reauth_method"),
+  witnessUserId: uuidOrNull("a.witness_user_id"),
+  v: "'2'",
+};
+
+/** `'{"k1":' || e1 || ',"k2":' || e2 … || '}'` over the keys in order (the constant text merged between values). */
+function canonicalSqlOf(fields: Record<string, string>, order: readonly string[]): string {
+  return `${order.map((key, i) => `'${i === 0 ? "{" : ","}"${key}":' || ${fields[key]}`).join("\n  || ")}\n  || '}'`;
+}
+
+/**
+ * The same canonical JSON as canonicalRecord, built by PostgreSQL from the row's own format version, so verification
+ * hashes a million records inside the database instead of shipping them to Node (to_json escapes strings exactly as
+ * ECMAScript's JSON.stringify does; a test holds the two equal on awkward text, on PGlite and on PostgreSQL). A format
+ * version this code does not know gives text that matches no hash.
+ */
+export const CANONICAL_SQL = sql.raw(`(case a.format_version
+  when 1 then ${canonicalSqlOf(FORMAT_1_SQL, FIELD_ORDER[1])}
+  when 2 then ${canonicalSqlOf(FORMAT_2_SQL, FIELD_ORDER[2])}
+  else '!unknown format version' end)`);
+
+/** The canonical JSON of a format 2 record's body, as canonicalBody writes it: what the service's key signed. */
+export const BODY_SQL = sql.raw(canonicalSqlOf(FORMAT_2_SQL, BODY_ORDER));
+
+type FirstBreak = {
+  seq: number;
+  reference: string;
+  prior_seq: number;
+  kind: "gap" | "order" | "link" | "altered" | "downgrade";
+};
 
 /** The first record in positions [from, to] whose position, link or contents is wrong (the record before `from` is read for the link only). */
 async function firstBreakIn(db: Db, organisationId: string, from: number, to: number): Promise<FirstBreak | null> {
   const [row] = await queryRows<FirstBreak>(
     db,
     sql`select seq, reference, prior_seq,
-               case when step > 1 then 'gap' when step < 1 then 'order' when bad_link then 'link' else 'altered' end as kind
+               case when step > 1 then 'gap' when step < 1 then 'order' when bad_link then 'link'
+                    when downgrade then 'downgrade' else 'altered' end as kind
         from (
           select a.seq, a.reference,
                  coalesce(lag(a.seq) over w, 0) as prior_seq,
                  a.seq - coalesce(lag(a.seq) over w, 0) as step,
                  a.previous_hash <> coalesce(lag(a.hash) over w, ${GENESIS_HASH}) as bad_link,
+                 a.format_version < coalesce(lag(a.format_version) over w, 1) as downgrade,
                  a.seq >= ${from} and encode(sha256(convert_to(${CANONICAL_SQL}, 'UTF8')), 'hex') <> a.hash as altered
           from attestations a
           where a.organisation_id = ${organisationId} and a.seq >= ${from - 1} and a.seq <= ${to}
           window w as (order by a.seq)
         ) checked
-        where seq >= ${from} and (step <> 1 or bad_link or altered)
+        where seq >= ${from} and (step <> 1 or bad_link or downgrade or altered)
         order by seq
         limit 1`,
   );
@@ -259,6 +450,59 @@ async function firstBreak(db: Db, organisationId: string, records: number): Prom
   return found.sort((a, b) => a.seq - b.seq)[0] ?? null;
 }
 
+type BadSignature = { seq: number; reference: string; keyId: string | null; check: Exclude<BodyCheck, "valid"> };
+
+const SIGNATURE_BATCH = 5_000;
+
+/**
+ * The first record of format 2 or later whose body signature does not hold under a key the ring knows (valid at the
+ * record's time). PostgreSQL writes each body (BODY_SQL) and Node checks the Ed25519 signatures, a batch at a time,
+ * the next batch read while this one is checked. A record whose contents do not match its hash is firstBreak's to
+ * report; here only the signature is judged.
+ */
+async function firstBadSignature(
+  db: Db,
+  organisationId: string,
+  keys: Pick<KeyRing, "verifiers">,
+): Promise<BadSignature | null> {
+  type Row = {
+    seq: number;
+    reference: string;
+    key_id: string | null;
+    body_signature: string | null;
+    recorded_at: string;
+    body: string;
+  };
+  const batchAfter = (after: number) =>
+    queryRows<Row>(
+      db,
+      sql`select a.seq, a.reference, a.key_id, a.body_signature, a.recorded_at::text as recorded_at, ${BODY_SQL} as body
+          from attestations a
+          where a.organisation_id = ${organisationId} and a.seq > ${after} and a.format_version <> 1
+          order by a.seq
+          limit ${SIGNATURE_BATCH}`,
+    );
+  let next = batchAfter(0);
+  for (;;) {
+    const rows = await next;
+    if (rows.length === 0) return null;
+    if (rows.length === SIGNATURE_BATCH) next = batchAfter(rows[rows.length - 1].seq);
+    for (const row of rows) {
+      const check = checkBodySignature(
+        keys,
+        { keyId: row.key_id, bodySignature: row.body_signature, recordedAt: new Date(row.recorded_at) },
+        row.body,
+      );
+      if (check !== "valid") {
+        // Let a batch already asked for finish before the caller moves on (one connection on PGlite).
+        if (rows.length === SIGNATURE_BATCH) await next.catch(() => []);
+        return { seq: row.seq, reference: row.reference, keyId: row.key_id, check };
+      }
+    }
+    if (rows.length < SIGNATURE_BATCH) return null;
+  }
+}
+
 /**
  * Recomputes every chain in order: each record's hash, its link to the record before and its position.
  * The database does the hashing in one pass and returns only the first break, so a million records take
@@ -267,8 +511,9 @@ async function firstBreak(db: Db, organisationId: string, records: number): Prom
  */
 export async function verifyLedger(
   db: Db,
-  options: { expectHeads?: ChainHead[]; organisationId?: string } = {},
+  options: { expectHeads?: ChainHead[]; organisationId?: string; keys?: Pick<KeyRing, "verifiers"> } = {},
 ): Promise<LedgerReport> {
+  const keys = options.keys ?? serviceKeys();
   const orgs = await db
     .select({ id: organisations.id, name: organisations.name })
     .from(organisations)
@@ -290,35 +535,42 @@ export async function verifyLedger(
         .orderBy(desc(attestations.seq))
         .limit(1),
     ]);
-    const broken = await firstBreak(db, org.id, records);
-    const check = {
-      records,
-      head_reference: head?.reference ?? null,
-      head_hash: head?.hash ?? null,
-      bad_seq: broken?.seq ?? null,
-      bad_reference: broken?.reference ?? null,
-      bad_kind: broken?.kind ?? null,
-      gap_from: broken?.prior_seq ?? null,
-    };
-    total += check.records;
+    // The hashes in PostgreSQL and the body signatures in Node, at once: both cores work.
+    const [broken, unsigned] = await Promise.all([
+      firstBreak(db, org.id, records),
+      records === 0 ? null : firstBadSignature(db, org.id, keys),
+    ]);
+    total += records;
     chains.push({
       organisationId: org.id,
       organisation: org.name,
-      records: check.records,
-      head: check.head_reference && check.head_hash ? { reference: check.head_reference, hash: check.head_hash } : null,
+      records,
+      head: head ? { reference: head.reference, hash: head.hash } : null,
     });
-    if (!problem && check.bad_kind) {
+    if (problem) continue;
+    if (broken && (!unsigned || broken.seq <= unsigned.seq)) {
       const reasons = {
-        gap: `record ${Number(check.gap_from) + 1} of the chain is missing: it goes from ${check.gap_from} to ${check.bad_seq}`,
-        order: `position ${check.bad_seq} is out of order`,
+        gap: `record ${broken.prior_seq + 1} of the chain is missing: it goes from ${broken.prior_seq} to ${broken.seq}`,
+        order: `position ${broken.seq} is out of order`,
         link: "its previous hash does not match the record before it: a record was inserted, removed or altered before it",
+        downgrade:
+          "it is of format version 1 after a record of version 2: the service writes only version 2 now, so it was written without the service",
         altered: "its contents do not match its hash: the record was altered",
+      };
+      problem = { organisation: org.name, reference: broken.reference, seq: broken.seq, reason: reasons[broken.kind] };
+    } else if (unsigned) {
+      const reasons = {
+        missing:
+          "its body signature is missing: a record of format 2 is always signed with the service's key, so this one was written without it",
+        "bad-signature": `its body signature does not hold under the service's key ${unsigned.keyId}: the record was written or changed without that key`,
+        "unknown-key": `it is signed by ${unsigned.keyId}, a key this service does not know (LEDGER_VERIFIER_KEYS lists retired keys): it was not written by this service`,
+        "outside-validity": `it is signed by ${unsigned.keyId} but dated outside that key's validity period (LEDGER_VERIFIER_KEYS)`,
       };
       problem = {
         organisation: org.name,
-        reference: check.bad_reference,
-        seq: check.bad_seq,
-        reason: reasons[check.bad_kind],
+        reference: unsigned.reference,
+        seq: unsigned.seq,
+        reason: reasons[unsigned.check],
       };
     }
   }
@@ -347,13 +599,41 @@ export async function verifyLedger(
   return { ok: problem === null, records: total, chains, problem };
 }
 
-/** Whether a record with this reference and hash exists, unaltered, in the ledger (and nothing else about it). */
-export async function verifyReference(db: Db, reference: string, hash: string): Promise<boolean> {
+export type Verification =
+  | { found: false }
+  | { found: true; kind: "signed"; withdrawal: { on: string; intact: boolean } | null }
+  | { found: true; kind: "withdrawn"; withdraws: string | null; on: string };
+
+/**
+ * Whether a record with this reference and hash exists, unaltered, in the ledger, and for a signed record whether
+ * it was withdrawn and on which day (UK): nothing else about it, neither names nor reasons. A withdrawal whose own
+ * row no longer matches its hash is still reported, as altered, since withdrawals cannot be undone.
+ */
+export async function verifyReference(db: Db, reference: string, hash: string): Promise<Verification> {
   const [row] = await db
     .select()
     .from(attestations)
     .where(and(eq(attestations.reference, reference), eq(attestations.hash, hash)));
-  return Boolean(row && rowIsIntact(row));
+  if (!row || !rowIsIntact(row)) return { found: false };
+  if (row.kind === "withdrawn")
+    return { found: true, kind: "withdrawn", withdraws: row.subjectReference, on: londonDate(row.recordedAt) };
+  const [withdrawal] = await db
+    .select()
+    .from(attestations)
+    .where(
+      and(
+        eq(attestations.organisationId, row.organisationId),
+        eq(attestations.subjectReference, row.reference),
+        eq(attestations.kind, "withdrawn"),
+      ),
+    )
+    .orderBy(asc(attestations.seq))
+    .limit(1);
+  return {
+    found: true,
+    kind: "signed",
+    withdrawal: withdrawal ? { on: londonDate(withdrawal.recordedAt), intact: rowIsIntact(withdrawal) } : null,
+  };
 }
 
 /** The newest record of one organisation's chain (one index read): what an evidence pack names as its head. */

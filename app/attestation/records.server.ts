@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, inArray } from "drizzle-orm";
 import PDFDocument from "pdfkit";
+import QRCode from "qrcode";
 import type { CurrentUser } from "~/auth/session.server";
 import { formatDateTime } from "~/lib/dates";
 import type { Db } from "~db/client.server";
@@ -85,14 +86,42 @@ export async function recordForViewer(db: Db, viewer: CurrentUser, reference: st
   const [withdrawal] = await db
     .select()
     .from(attestations)
-    .where(and(eq(attestations.subjectReference, row.record.reference), eq(attestations.kind, "withdrawn")));
+    .where(
+      and(
+        eq(attestations.organisationId, row.record.organisationId),
+        eq(attestations.subjectReference, row.record.reference),
+        eq(attestations.kind, "withdrawn"),
+      ),
+    )
+    .orderBy(asc(attestations.seq))
+    .limit(1);
   return { ...row, withdrawal: withdrawal ?? null, intact: rowIsIntact(row.record) };
 }
 
-function renderCertificate(
-  record: AttestationRow,
-  details: { organisationName: string; versionLabel: string; policySha256: string },
-): Promise<Buffer> {
+export type CertificateDetails = {
+  organisationName: string;
+  versionLabel: string;
+  policySha256: string;
+  /** The service's address: the certificate links (and its QR code leads) to its verification page there. */
+  serviceUrl: string;
+};
+
+/** The verification page, filled in with a record's reference and hash: what a certificate's link and QR code open. */
+export function verificationUrl(serviceUrl: string, record: { reference: string; hash: string }): string {
+  const url = new URL("/verify", serviceUrl);
+  url.searchParams.set("reference", record.reference);
+  url.searchParams.set("hash", record.hash);
+  return url.toString();
+}
+
+/** The QR code of a certificate's verification address, as a PNG (a 2-module quiet zone, medium error correction). */
+export function verificationQrPng(url: string): Promise<Buffer> {
+  return QRCode.toBuffer(url, { type: "png", errorCorrectionLevel: "M", margin: 2, scale: 3 });
+}
+
+async function renderCertificate(record: AttestationRow, details: CertificateDetails): Promise<Buffer> {
+  const verifyAt = verificationUrl(details.serviceUrl, record);
+  const qr = await verificationQrPng(verifyAt);
   return new Promise((resolve, reject) => {
     const title = `Certificate of attestation ${record.reference}`;
     const doc = new PDFDocument({
@@ -130,6 +159,12 @@ function renderCertificate(
     para(
       `${record.typedName ?? ""} signed the social media code of conduct, version ${details.versionLabel}, on ${formatDateTime(record.recordedAt)} (UK time).`,
     );
+    // Format 2 keeps the account as it was at signing, beside the name as typed (decision 0015).
+    if (record.formatVersion >= 2 && record.signerName) {
+      para(`Name typed when signing: ${record.typedName ?? ""}`);
+      para(`Name on their account when they signed: ${record.signerName}`);
+      if (record.signerEmployeeNumber) para(`Employee number when they signed: ${record.signerEmployeeNumber}`);
+    }
     para("They declared:");
     for (const line of record.declarationText.split("\n")) para(`• ${line}`);
     body.add(
@@ -141,31 +176,41 @@ function renderCertificate(
     para(`Record hash (SHA-256): ${record.hash}`, 10, "Courier");
     para(`Text of the code of conduct (SHA-256): ${details.policySha256}`, 10, "Courier");
     para(
-      "Anyone with the reference and the record hash can check on this service's verification page that the record exists in the ledger, unaltered.",
+      "Anyone with the reference and the record hash can check on this service's verification page that the record exists in the ledger, unaltered. Open this address, or scan the QR code, to check this record:",
       11,
+    );
+    para(verifyAt, 9, "Courier");
+    body.add(
+      doc.struct("Figure", { alt: `QR code of the address of this record's verification page: ${verifyAt}` }, () => {
+        doc.image(qr, { width: 120 });
+      }),
     );
     body.end();
     doc.end();
   });
 }
 
-/** The certificate PDF: rendered from the ledger record at first issue, its sha256 recorded, the same bytes for ever after. */
-export async function certificateFor(
-  db: Db,
-  record: AttestationRow,
-  details: { organisationName: string; versionLabel: string; policySha256: string },
-) {
-  const [issued] = await db.select().from(certificates).where(eq(certificates.attestationId, record.id));
+/**
+ * A ledger record's PDF (a signed record's certificate, a withdrawal's notice): rendered at first issue, its sha256
+ * recorded in the append-only certificates table, the same bytes for ever after.
+ */
+export async function issuedOnce(db: Db, attestationId: number, render: () => Promise<Buffer>) {
+  const [issued] = await db.select().from(certificates).where(eq(certificates.attestationId, attestationId));
   if (issued) return { pdf: Buffer.from(issued.pdf, "base64"), sha256: issued.sha256 };
-  const pdf = await renderCertificate(record, details);
+  const pdf = await render();
   const sha256 = sha256OfBytes(pdf);
   await db
     .insert(certificates)
-    .values({ attestationId: record.id, pdf: pdf.toString("base64"), sha256 })
+    .values({ attestationId, pdf: pdf.toString("base64"), sha256 })
     .onConflictDoNothing();
   // Whoever issued first wins; every later download gives those bytes.
-  const [stored] = await db.select().from(certificates).where(eq(certificates.attestationId, record.id));
+  const [stored] = await db.select().from(certificates).where(eq(certificates.attestationId, attestationId));
   return { pdf: Buffer.from(stored.pdf, "base64"), sha256: stored.sha256 };
+}
+
+/** The certificate PDF: rendered from the ledger record at first issue and never again, so it never shows a later withdrawal. */
+export async function certificateFor(db: Db, record: AttestationRow, details: CertificateDetails) {
+  return issuedOnce(db, record.id, () => renderCertificate(record, details));
 }
 
 /** Everything held about a person, for a subject access request: profile, attempts with each answer, and ledger records. */

@@ -1,10 +1,10 @@
 import { eq } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { CurrentUser } from "~/auth/session.server";
-import { answerQuestion, startOrResumeAttempt } from "~/training/attempts.server";
+import { startOrResumeAttempt } from "~/training/attempts.server";
 import type { TrainingModule } from "~/training/content-schema";
 import { syncTrainingModules } from "~/training/content-sync.server";
-import { attestations, auditLog } from "~db/schema";
+import { attestations, auditLog, requirements, users } from "~db/schema";
 import { freshDatabase } from "../../test/support/database";
 import {
   aCouncil,
@@ -13,10 +13,14 @@ import {
   aPolicyVersion,
   asCurrentUser,
   TEST_PASSWORD,
+  answerEveryQuestion,
 } from "../../test/support/factories";
 import { verifyLedger } from "./ledger.server";
 import type { SignInput } from "./forms";
-import { namesMatch, signCodeOfConduct, signingStatus, withdrawAttestation } from "./signing.server";
+import { namesMatch, qualificationOf, signCodeOfConduct, signingStatus, withdrawAttestation } from "./signing.server";
+import { recordEarlierTraining } from "~/tracking/earlier-training.server";
+import { recordExemption } from "~/tracking/exemptions.server";
+import { exemptionSchema } from "~/tracking/forms";
 
 const database = await freshDatabase({ maxConnections: 20 });
 const db = database.db;
@@ -37,8 +41,7 @@ async function aPersonWhoPassed(name = "Jo Bloggs"): Promise<CurrentUser> {
     council.organisation,
   );
   const attemptId = (await startOrResumeAttempt(db, person, "test-module", now))!;
-  for (const [step, scenarioId] of ["q1", "q2", "q3"].entries())
-    await answerQuestion(db, person, "test-module", attemptId, { scenarioId, choiceId: "a", step }, now);
+  await answerEveryQuestion(db, person, "test-module", attemptId, now);
   return person;
 }
 
@@ -83,6 +86,19 @@ describe("signing the code of conduct", () => {
     expect(result.record.declarationText).toContain("I have read and understood this code of conduct.");
     expect(result.record.qualifyingAttemptIds).toHaveLength(1);
     expect(result.record.recordedAt.toISOString()).toBe(now.toISOString());
+    // Format 2: beside the name as typed, the account's name and employee number at signing, and how they re-authenticated.
+    const [account] = await db.select().from(users).where(eq(users.id, person.id));
+    expect(result.record).toMatchObject({
+      formatVersion: 2,
+      signerName: "Jo Bloggs",
+      signerEmployeeNumber: account.employeeNumber,
+      reauthMethod: "password",
+      witnessUserId: null,
+      witnessReauthMethod: null,
+      codeIssuerUserId: null,
+      earlierTrainingIds: [],
+    });
+    expect(result.record.bodySignature).toBeTruthy();
     const status = await signingStatus(db, person, now);
     expect(status?.signature?.reference).toBe(result.record.reference);
   });
@@ -108,6 +124,64 @@ describe("signing the code of conduct", () => {
         requestId: "test",
       }),
     ]);
+  });
+
+  it("takes training completed elsewhere as the module's prerequisite, and an exemption from it as nothing owed", async () => {
+    const hr = asCurrentUser(council.hr, council.organisation);
+    const [requirement] = await db.select().from(requirements).where(eq(requirements.kind, "module"));
+    const elsewhere = asCurrentUser(
+      await aPerson(db, { organisationId: council.organisation.id, teamId: council.teamA.id, name: "Al Elsewhere" }),
+      council.organisation,
+    );
+    const recorded = await recordEarlierTraining(
+      db,
+      hr,
+      elsewhere.id,
+      {
+        requirementId: requirement.id,
+        completedOn: "2026-04-01",
+        description: "Social media training at a previous council",
+        file: { name: "certificate.pdf", bytes: new TextEncoder().encode("%PDF-1.7\n%%EOF\n") },
+      },
+      request,
+    );
+    if (!recorded.ok) throw new Error(JSON.stringify(recorded.errors));
+    const result = await signCodeOfConduct(db, elsewhere, input(elsewhere), request);
+    if (!result.ok) throw new Error(JSON.stringify(result.errors));
+    // Never shown as a pass of our module: no attempt is named; format 2 names the earlier training instead.
+    expect(result.record.qualifyingAttemptIds).toEqual([]);
+    expect(result.record.earlierTrainingIds).toEqual([recorded.id]);
+    expect(result.record.formatVersion).toBe(2);
+
+    const exempt = asCurrentUser(
+      await aPerson(db, { organisationId: council.organisation.id, teamId: council.teamA.id, name: "Ex Empt" }),
+      council.organisation,
+    );
+    await recordExemption(
+      db,
+      hr,
+      exempt.id,
+      exemptionSchema.parse({
+        requirementId: requirement.id,
+        reason: "not_applicable_to_role",
+        startsOn: "2026-01-01",
+        approvedBy: "Head of service",
+      }),
+      request,
+    );
+    expect((await signingStatus(db, exempt, now))?.remaining).toEqual([]);
+    // An exemption never creates a signature.
+    expect(await recordsOf(exempt.id)).toHaveLength(0);
+  });
+
+  it("names what qualified: each module's pass of ours, else its training completed elsewhere, each list sorted", () => {
+    expect(
+      qualificationOf([
+        { passedAttemptId: "b", earlierTrainingId: "x" },
+        { passedAttemptId: null, earlierTrainingId: "y" },
+        { passedAttemptId: "a", earlierTrainingId: null },
+      ]),
+    ).toEqual({ attemptIds: ["a", "b"], earlierTrainingIds: ["y"] });
   });
 
   it("refuses someone who has not passed the required modules, naming them, and writes nothing", async () => {
@@ -164,7 +238,15 @@ describe("signing the code of conduct", () => {
     expect(withdrawal).toMatchObject({
       ok: true,
       created: true,
-      record: { kind: "withdrawn", subjectReference: signed.record.reference, actorUserId: hr.id },
+      record: {
+        kind: "withdrawn",
+        subjectReference: signed.record.reference,
+        actorUserId: hr.id,
+        formatVersion: 2,
+        signerName: null,
+        signerEmployeeNumber: null,
+        reauthMethod: null,
+      },
     });
     const [original] = await db.select().from(attestations).where(eq(attestations.reference, signed.record.reference));
     expect(original).toEqual(signed.record);
@@ -221,8 +303,7 @@ describe("a new version", () => {
       org.organisation,
     );
     const attemptId = (await startOrResumeAttempt(db, person, "test-module", now))!;
-    for (const [step, scenarioId] of ["q1", "q2", "q3"].entries())
-      await answerQuestion(db, person, "test-module", attemptId, { scenarioId, choiceId: "a", step }, now);
+    await answerEveryQuestion(db, person, "test-module", attemptId, now);
     const signed = await signCodeOfConduct(db, person, { ...input(person), policyVersionId: v1.id }, request);
     expect(signed.ok).toBe(true);
 

@@ -10,7 +10,7 @@ import { pipelined, preparedSql } from "~/lib/prepared.server";
 import { moduleStandingsQuery, requiredModulesFor, standingsFrom } from "~/training/attempts.server";
 import type { Db } from "~db/client.server";
 import { DEFAULT_RENEWAL_MONTHS } from "~/tracking/requirements.server";
-import { attestations, policyVersions, requirements, users } from "~db/schema";
+import { attestations, identityProviders, policyVersions, requirements, users } from "~db/schema";
 import { DECLARATION_TEXT, type SignInput, type withdrawSchema } from "./forms";
 import { appendRecord, type AttestationRow } from "./ledger.server";
 import { currentPolicyVersion } from "./policies.server";
@@ -30,10 +30,69 @@ async function withdrawnReferences(db: Db, userId: string) {
   return new Set(rows.map((r) => r.subject));
 }
 
-const passwordHashOf = preparedSql<{ password_hash: string | null }>(
-  "password_hash_of",
-  sql`select password_hash from ${users} where id = ${sql.placeholder("userId")}`,
+// The account as it is at signing: how it proves who it is, and the name and employee number the record keeps.
+type SigningAccount = {
+  password_hash: string | null;
+  signing_passphrase_hash: string | null;
+  provider_name: string | null;
+  proves_fresh_auth: boolean | null;
+  name: string;
+  employee_number: string | null;
+};
+
+const signingAccountOf = preparedSql<SigningAccount>(
+  "signing_account_of",
+  sql`select u.password_hash, u.signing_passphrase_hash, p.display_name as provider_name, p.proves_fresh_auth,
+             u.name, u.employee_number
+      from ${users} u left join ${identityProviders} p on p.organisation_id = u.organisation_id
+      where u.id = ${sql.placeholder("userId")}`,
 );
+
+/** How the signer proves who they are at the moment of signing: the signed record's reauthMethod (decision 0015). */
+export type ReauthMethod = "password" | "provider" | "passphrase";
+
+/** How long after the provider re-authenticated a person they may sign (decision 0022). */
+export const PROVIDER_REAUTH_WINDOW_MS = 10 * 60_000;
+
+/**
+ * The one rule for how a person re-authenticates to sign (decision 0022): their password here if they have one;
+ * otherwise their council's provider, where it proves a fresh authentication (auth_time); otherwise a signing
+ * passphrase they set in this service.
+ */
+export function reauthMethodFor(account: {
+  hasPassword: boolean;
+  providerProvesFreshAuth: boolean | null;
+}): ReauthMethod {
+  if (account.hasPassword) return "password";
+  if (account.providerProvesFreshAuth) return "provider";
+  return "passphrase";
+}
+
+/** What the sign page shows for re-authentication: the method, and whether it is ready (fresh, or a passphrase set). */
+export async function signingReauth(
+  db: Db,
+  userId: string,
+  session: { providerReauthAt: Date | null },
+  now: Date,
+): Promise<{ method: ReauthMethod; providerName: string | null; fresh: boolean; passphraseSet: boolean }> {
+  const [account] = await signingAccountOf.run(db, { userId });
+  const method = reauthMethodFor({
+    hasPassword: account?.password_hash != null,
+    providerProvesFreshAuth: account?.proves_fresh_auth ?? null,
+  });
+  return {
+    method,
+    providerName: account?.provider_name ?? null,
+    fresh: isFreshProviderReauth(session.providerReauthAt, now),
+    passphraseSet: account?.signing_passphrase_hash != null,
+  };
+}
+
+function isFreshProviderReauth(at: Date | null | undefined, now: Date): boolean {
+  return (
+    at != null && now.getTime() - at.getTime() <= PROVIDER_REAUTH_WINDOW_MS && at.getTime() <= now.getTime() + 60_000
+  );
+}
 
 type VersionFacts = {
   id: string;
@@ -60,7 +119,8 @@ type SignatureRules = { versionIds: string[]; signedAfter: Date };
 /**
  * Which signatures satisfy `version`: those on it, or on a later-or-equal version in force since the last
  * one that required everyone to sign again, signed within the renewal period. `versions` are the
- * organisation's, newest first. Read before the ledger's lock.
+ * organisation's, newest first. Read before the ledger's lock. The status query's `binding` rule says the same in
+ * SQL; signature-rule.test.ts holds the two equal.
  */
 function rulesFor(versions: VersionFacts[], version: { id: string; policyId: string }, now: Date): SignatureRules {
   const today = londonDate(now);
@@ -139,8 +199,26 @@ export async function signingStatus(db: Db, user: CurrentUser, now: Date) {
   return { version, remaining, signature, previous };
 }
 
+/**
+ * What qualifies a person to sign: for each module required of them, the pass of ours that counts, or else the
+ * training completed elsewhere that counts (docs/decisions/0021). The one place this rule is written; the signed
+ * record names both lists (format 2: qualifyingAttemptIds and earlierTrainingIds, each sorted).
+ */
+export function qualificationOf(modules: { passedAttemptId: string | null; earlierTrainingId: string | null }[]): {
+  attemptIds: string[];
+  earlierTrainingIds: string[];
+} {
+  return {
+    attemptIds: modules.flatMap((m) => (m.passedAttemptId ? [m.passedAttemptId] : [])).sort(),
+    earlierTrainingIds: modules
+      .flatMap((m) => (!m.passedAttemptId && m.earlierTrainingId ? [m.earlierTrainingId] : []))
+      .sort(),
+  };
+}
+
 export type SignResult =
-  { ok: true; record: AttestationRow; created: boolean } | { ok: false; errors: FieldErrors; status: number };
+  | { ok: true; record: AttestationRow; created: boolean; reauthMethod: ReauthMethod }
+  | { ok: false; errors: FieldErrors; status: number };
 
 /**
  * Signs the version in force. A signature is the act of a freshly authenticated person who has passed
@@ -151,7 +229,8 @@ export async function signCodeOfConduct(
   db: Db,
   user: CurrentUser,
   input: SignInput,
-  request: RequestInfo & { now: Date },
+  // providerReauthAt: when the council's provider last re-authenticated this session's person (sessions.provider_reauth_at).
+  request: RequestInfo & { now: Date; providerReauthAt?: Date | null },
   // Benchmarks measure everything but the password hash, whose cost is deliberate.
   options: { checkPassword?: (password: string, hash: string | null | undefined) => Promise<boolean> } = {},
 ): Promise<SignResult> {
@@ -161,10 +240,10 @@ export async function signCodeOfConduct(
     versionFacts.bind({ organisationId: user.organisationId }),
     moduleStandingsQuery(user, request.now),
     throttleQuery("sign-in", email, request.ip, request.now),
-    passwordHashOf.bind({ userId: user.id }),
+    signingAccountOf.bind({ userId: user.id }),
   ]);
-  const modules = standingsFrom(standings, request.now);
-  const throttled = throttledBy("sign-in", throttleCounts, request.ip);
+  const modules = standingsFrom(standings);
+  const throttled = throttledBy("sign-in", throttleCounts);
   const version = versions.find((v) => v.id === input.policyVersionId);
   if (!version)
     return { ok: false, status: 404, errors: { form: "This version of the code of conduct cannot be signed" } };
@@ -188,18 +267,42 @@ export async function signCodeOfConduct(
   if (!namesMatch(input.typedName, user.name)) {
     return { ok: false, status: 400, errors: { typedName: "Enter your full name as it appears on your account" } };
   }
-  if (throttled) {
-    return {
-      ok: false,
-      status: 429,
-      errors: { password: "There have been too many wrong passwords. Wait 15 minutes and try again." },
-    };
+  const method = reauthMethodFor({
+    hasPassword: account?.password_hash != null,
+    providerProvesFreshAuth: account?.proves_fresh_auth ?? null,
+  });
+  if (method === "provider") {
+    if (!isFreshProviderReauth(request.providerReauthAt, request.now)) {
+      return {
+        ok: false,
+        status: 401,
+        errors: {
+          form: `Confirm who you are with ${account?.provider_name ?? "your council's sign-in"} before you sign`,
+        },
+      };
+    }
+  } else {
+    const secret = method === "password" ? "password" : "signing passphrase";
+    if (method === "passphrase" && account?.signing_passphrase_hash == null) {
+      return { ok: false, status: 409, errors: { form: "Set a signing passphrase before you sign" } };
+    }
+    if (input.password === "") return { ok: false, status: 400, errors: { password: `Enter your ${secret}` } };
+    if (throttled) {
+      return {
+        ok: false,
+        status: 429,
+        errors: { password: `There have been too many wrong attempts. Wait 15 minutes and try again.` },
+      };
+    }
+    const hash = method === "password" ? account?.password_hash : account?.signing_passphrase_hash;
+    if (!(await (options.checkPassword ?? verifyPassword)(input.password, hash))) {
+      await recordAttempt(db, "sign-in", email, request.ip, false, request.now);
+      return { ok: false, status: 400, errors: { password: `Your ${secret} is not correct` } };
+    }
   }
-  if (!(await (options.checkPassword ?? verifyPassword)(input.password, account?.password_hash))) {
-    await recordAttempt(db, "sign-in", email, request.ip, false, request.now);
-    return { ok: false, status: 400, errors: { password: "Your password is not correct" } };
-  }
-  const qualifying = modules.map((m) => m.passedAttemptId!);
+  // The signed record's reauthMethod (decision 0015, format 2): how the signer proved who they are just now.
+  const reauthMethod: ReauthMethod = method;
+  const qualifying = qualificationOf(modules);
   const rules = rulesFor(versions, { id: version.id, policyId: version.policy_id }, request.now);
   const result = await appendRecord(
     db,
@@ -214,10 +317,14 @@ export async function signCodeOfConduct(
       recordedAt: request.now,
       ip: request.ip,
       userAgent: request.userAgent?.slice(0, 500) ?? null,
-      qualifyingAttemptIds: qualifying,
+      qualifyingAttemptIds: qualifying.attemptIds,
+      earlierTrainingIds: qualifying.earlierTrainingIds,
       subjectReference: null,
       actorUserId: user.id,
       reason: null,
+      signerName: account?.name ?? user.name,
+      signerEmployeeNumber: account?.employee_number ?? null,
+      reauthMethod,
     },
     acceptedSignatureQuery(user.id, rules),
     ({ reference, created }) =>
@@ -233,7 +340,7 @@ export async function signCodeOfConduct(
         created,
       ),
   );
-  return { ok: true, record: result.record, created: result.created };
+  return { ok: true, record: result.record, created: result.created, reauthMethod };
 }
 
 /** HR withdraws a signed record with a reason: a new record of kind withdrawn; the original is never changed. */

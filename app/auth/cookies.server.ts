@@ -16,6 +16,10 @@ function build(config: Config) {
   return {
     session: createCookie(`${prefix}session`, { ...common, maxAge: Math.floor(config.sessionMaxMs / 1000) }),
     csrf: createCookie(`${prefix}csrf`, common),
+    /** A browser an account has signed in on (app/auth/known-devices.server.ts): kept for 180 days. */
+    device: createCookie(`${prefix}device`, { ...common, maxAge: 180 * 24 * 3600 }),
+    /** A sign-in at the council's provider under way (app/auth/sso.server.ts): signed, for 10 minutes. */
+    sso: createCookie(`${prefix}sso`, { ...common, maxAge: 600 }),
   };
 }
 

@@ -25,7 +25,7 @@ export async function createSession(
   db: Db,
   userId: string,
   policy: SessionPolicy,
-  context: { ip: string | null; userAgent: string | null; now: Date },
+  context: { ip: string | null; userAgent: string | null; now: Date; method?: "password" | "provider" },
 ): Promise<string> {
   const token = randomToken();
   await db.insert(sessions).values({
@@ -36,11 +36,21 @@ export async function createSession(
     expiresAt: new Date(context.now.getTime() + policy.maxMs),
     ip: context.ip,
     userAgent: context.userAgent?.slice(0, 500) ?? null,
+    method: context.method ?? "password",
   });
   return token;
 }
 
-export type ActiveSession = { id: string; user: CurrentUser; idleExpiresAt: Date; expiresAt: Date };
+export type ActiveSession = {
+  id: string;
+  user: CurrentUser;
+  idleExpiresAt: Date;
+  expiresAt: Date;
+  /** How the session began, and when the council's provider last re-authenticated its person (decision 0022). */
+  method: string;
+  createdAt: Date;
+  providerReauthAt: Date | null;
+};
 
 const sessionById = preparedPerDatabase((db) =>
   db
@@ -95,6 +105,9 @@ export async function findActiveSession(
     },
     idleExpiresAt: new Date(Math.min(lastSeen.getTime() + policy.idleMs, row.session.expiresAt.getTime())),
     expiresAt: row.session.expiresAt,
+    method: row.session.method,
+    createdAt: row.session.createdAt,
+    providerReauthAt: row.session.providerReauthAt,
   };
 }
 

@@ -7,19 +7,25 @@ import type { SignInInput } from "./forms";
 export type { SignInInput };
 import { verifyPassword } from "./password.server";
 import { createSession, revokeSession, type SessionPolicy } from "./session.server";
+import { providerOf, passwordSignInAllowed } from "./sso-settings.server";
 import { isThrottled, normaliseEmail, recordAttempt } from "./throttle.server";
 
-export type SignInResult = { ok: true; token: string; userId: string } | { ok: false; reason: "invalid" | "throttled" };
+export type SignInResult =
+  | { ok: true; token: string; userId: string }
+  | { ok: false; reason: "invalid" | "throttled" }
+  | { ok: false; reason: "provider-only"; providerName: string };
 
+/** `request.device` is the known device this browser is for the account (knownDeviceFor), or null. */
 export async function signIn(
   db: Db,
   input: SignInInput,
   policy: SessionPolicy,
-  request: RequestInfo & { now: Date },
+  request: RequestInfo & { now: Date; device?: string | null },
 ): Promise<SignInResult> {
   const email = normaliseEmail(input.email);
-  if (await isThrottled(db, "sign-in", email, request.ip, request.now)) {
-    await recordAttempt(db, "sign-in", email, request.ip, false, request.now);
+  const device = request.device ?? null;
+  if (await isThrottled(db, "sign-in", email, request.ip, request.now, device)) {
+    await recordAttempt(db, "sign-in", email, request.ip, false, request.now, device);
     return { ok: false, reason: "throttled" };
   }
   const [user] = await db
@@ -27,6 +33,7 @@ export async function signIn(
       id: users.id,
       passwordHash: users.passwordHash,
       active: users.active,
+      role: users.role,
       organisationId: users.organisationId,
     })
     .from(users)
@@ -34,10 +41,27 @@ export async function signIn(
   // verifyPassword runs even when there is no such user, so timing does not reveal who has an account.
   const passwordOk = await verifyPassword(input.password, user?.passwordHash);
   if (!user || !user.active || !passwordOk) {
-    await recordAttempt(db, "sign-in", email, request.ip, false, request.now);
+    await recordAttempt(db, "sign-in", email, request.ip, false, request.now, device);
     return { ok: false, reason: "invalid" };
   }
-  await recordAttempt(db, "sign-in", email, request.ip, true, request.now);
+  // A council that signs in only through its provider: the right password is still refused, except an admin's
+  // (the documented break-glass account, decision 0022).
+  const provider = await providerOf(db, user.organisationId);
+  if (!passwordSignInAllowed(provider, user.role)) {
+    await writeAudit(
+      db,
+      {
+        action: "auth.password-sign-in-refused",
+        organisationId: user.organisationId,
+        actorUserId: user.id,
+        subjectType: "user",
+        subjectId: user.id,
+      },
+      request,
+    );
+    return { ok: false, reason: "provider-only", providerName: provider!.displayName };
+  }
+  await recordAttempt(db, "sign-in", email, request.ip, true, request.now, device);
   const token = await createSession(db, user.id, policy, {
     ip: request.ip,
     userAgent: request.userAgent ?? null,
@@ -80,8 +104,14 @@ export async function signOut(
 export function safeReturnTo(value: unknown): string {
   if (typeof value !== "string" || !value.startsWith("/") || value.startsWith("//") || value.startsWith("/\\"))
     return "/";
-  // Browsers drop tabs and newlines from a URL before parsing it ("/\t/evil.example" is "//evil.example"): refuse control characters.
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(value)) return "/";
+  // Browsers drop tabs and newlines from a URL before parsing it ("/\t/evil.example" is "//evil.example"): refuse
+  // control characters. Anything else outside printable ASCII cannot go in a Location header (a path this service
+  // makes is percent-encoded), so it is refused too.
+  if (!isPrintableAscii(value)) return "/";
   return value;
+}
+
+/** Whether a return address was written by this service: paths it makes are percent-encoded, printable ASCII. */
+export function isPrintableAscii(value: string): boolean {
+  return /^[\u0021-\u007e]*$/.test(value);
 }

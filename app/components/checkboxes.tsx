@@ -1,51 +1,68 @@
-import type { UseFormRegister } from "react-hook-form";
+import type { InputHTMLAttributes, ReactNode, Ref } from "react";
+import { describedBy, ErrorMessage, formGroupClass } from "./error-message";
+import { Hint } from "./hint";
 
-type Item = { name: string; label: string; error?: string };
+type Item = Omit<InputHTMLAttributes<HTMLInputElement>, "type"> & {
+  name: string;
+  label: ReactNode;
+  /** An item that is its own field (a declaration to tick) has its own error and its own id. */
+  error?: string;
+  ref?: Ref<HTMLInputElement>;
+};
 
-/** GOV.UK checkboxes in a fieldset, each its own field (so each has its own error and summary link). */
+/**
+ * GOV.UK checkboxes in a fieldset. Items either share one name (a filter: `status=a&status=b`; the first
+ * item's id is the field's, so the error summary links to it) or are each their own field (with `id` and
+ * `error` of their own, so each has its own message and summary link).
+ */
 export function Checkboxes({
+  name,
   legend,
+  legendSize = "m",
   hint,
+  error,
+  small = false,
   items,
-  register,
 }: {
-  legend: string;
-  hint?: string;
+  /** The field's name, the id of the first item and of the hint and error. */
+  name: string;
+  legend: ReactNode;
+  legendSize?: "s" | "m";
+  hint?: ReactNode;
+  error?: string;
+  small?: boolean;
   items: Item[];
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  register: UseFormRegister<any>;
 }) {
-  const errors = items.filter((i) => i.error);
+  const errors = [
+    ...(error ? [{ id: name, error }] : []),
+    ...items.filter((i) => i.error).map((i) => ({ id: i.id ?? i.name, error: i.error })),
+  ];
   return (
-    <div className={`govuk-form-group${errors.length ? " govuk-form-group--error" : ""}`}>
-      <fieldset className="govuk-fieldset" aria-describedby={hint ? "declarations-hint" : undefined}>
-        <legend className="govuk-fieldset__legend govuk-fieldset__legend--m">{legend}</legend>
-        {hint ? (
-          <div id="declarations-hint" className="govuk-hint">
-            {hint}
-          </div>
-        ) : null}
-        {errors.map((item) => (
-          <p key={item.name} id={`${item.name}-error`} className="govuk-error-message">
-            <span className="govuk-visually-hidden">Error:</span> {item.error}
-          </p>
+    <div className={formGroupClass(errors.length ? "error" : undefined)}>
+      <fieldset className="govuk-fieldset" aria-describedby={describedBy(name, { hint, error })}>
+        <legend className={`govuk-fieldset__legend govuk-fieldset__legend--${legendSize}`}>{legend}</legend>
+        <Hint id={name} hint={hint} />
+        {errors.map((e) => (
+          <ErrorMessage key={e.id} id={e.id} error={e.error} />
         ))}
-        <div className="govuk-checkboxes" data-module="govuk-checkboxes">
-          {items.map((item) => (
-            <div className="govuk-checkboxes__item" key={item.name}>
-              <input
-                className="govuk-checkboxes__input"
-                id={item.name}
-                type="checkbox"
-                value="yes"
-                aria-describedby={item.error ? `${item.name}-error` : undefined}
-                {...register(item.name)}
-              />
-              <label className="govuk-label govuk-checkboxes__label" htmlFor={item.name}>
-                {item.label}
-              </label>
-            </div>
-          ))}
+        <div className={`govuk-checkboxes${small ? " govuk-checkboxes--small" : ""}`} data-module="govuk-checkboxes">
+          {items.map(({ label, error: itemError, id, ...input }, index) => {
+            const itemId = id ?? (index === 0 ? name : `${name}-${String(input.value ?? index)}`);
+            return (
+              <div className="govuk-checkboxes__item" key={itemId}>
+                <input
+                  className="govuk-checkboxes__input"
+                  id={itemId}
+                  type="checkbox"
+                  aria-describedby={itemError ? `${itemId}-error` : undefined}
+                  {...input}
+                />
+                <label className="govuk-label govuk-checkboxes__label" htmlFor={itemId}>
+                  {label}
+                </label>
+              </div>
+            );
+          })}
         </div>
       </fieldset>
     </div>

@@ -1,39 +1,33 @@
 import { forwardRef, type InputHTMLAttributes, type ReactNode } from "react";
+import { describedBy, ErrorMessage, formGroupClass } from "./error-message";
+import { Hint } from "./hint";
 
-type Props = Omit<InputHTMLAttributes<HTMLInputElement>, "type"> & {
+type Props = Omit<InputHTMLAttributes<HTMLInputElement>, "type" | "defaultValue"> & {
   name: string;
   legend: ReactNode;
   legendIsPageHeading?: boolean;
   hint?: ReactNode;
   error?: string;
-  options: { value: string; label: string }[];
+  options: readonly { value: string; label: string; hint?: string }[];
+  /** The option ticked when the page opens (a form without react-hook-form). */
+  defaultValue?: string;
 };
 
 /** GOV.UK radios in a fieldset; the first radio's id is the field's id so the error summary can link to it. */
 export const Radios = forwardRef<HTMLInputElement, Props>(function Radios(
-  { name, legend, legendIsPageHeading, hint, error, options, ...input },
+  { name, legend, legendIsPageHeading, hint, error, options, defaultValue, ...input },
   ref,
 ) {
-  const describedBy =
-    [hint ? `${name}-hint` : null, error ? `${name}-error` : null].filter(Boolean).join(" ") || undefined;
   return (
-    <div className={`govuk-form-group${error ? " govuk-form-group--error" : ""}`}>
-      <fieldset className="govuk-fieldset" aria-describedby={describedBy}>
+    <div className={formGroupClass(error)}>
+      <fieldset className="govuk-fieldset" aria-describedby={describedBy(name, { hint, error })}>
         <legend
           className={`govuk-fieldset__legend ${legendIsPageHeading ? "govuk-fieldset__legend--l" : "govuk-fieldset__legend--m"}`}
         >
           {legendIsPageHeading ? <h1 className="govuk-fieldset__heading">{legend}</h1> : legend}
         </legend>
-        {hint ? (
-          <div id={`${name}-hint`} className="govuk-hint">
-            {hint}
-          </div>
-        ) : null}
-        {error ? (
-          <p id={`${name}-error`} className="govuk-error-message">
-            <span className="govuk-visually-hidden">Error:</span> {error}
-          </p>
-        ) : null}
+        <Hint id={name} hint={hint} />
+        <ErrorMessage id={name} error={error} />
         <div className="govuk-radios" data-module="govuk-radios">
           {options.map((option, index) => {
             const id = index === 0 ? name : `${name}-${index + 1}`;
@@ -46,11 +40,14 @@ export const Radios = forwardRef<HTMLInputElement, Props>(function Radios(
                   name={name}
                   type="radio"
                   value={option.value}
+                  defaultChecked={defaultValue === undefined ? undefined : defaultValue === option.value}
+                  aria-describedby={option.hint ? `${id}-hint` : undefined}
                   {...input}
                 />
                 <label className="govuk-label govuk-radios__label" htmlFor={id}>
                   {option.label}
                 </label>
+                <Hint id={id} hint={option.hint} className="govuk-radios__hint" />
               </div>
             );
           })}

@@ -7,6 +7,7 @@ const TAG_CLASSES: Record<Status, string> = {
   due_soon: "govuk-tag--yellow",
   overdue: "govuk-tag--red",
   expired: "govuk-tag--orange",
+  exempt: "govuk-tag--purple",
 };
 
 /** A requirement's status as a GOV.UK tag: its words say it, the colour only repeats them. */

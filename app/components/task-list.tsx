@@ -1,21 +1,23 @@
 import { Link } from "@remix-run/react";
 
 export type TaskStatus = "not-started" | "in-progress" | "passed" | "failed";
-export type RequirementTaskStatus = "not_started" | "in_progress" | "complete" | "due_soon" | "overdue" | "expired";
+export type RequirementTaskStatus =
+  "not_started" | "in_progress" | "complete" | "due_soon" | "overdue" | "expired" | "exempt";
 
 type Label = { text: string; tag: string | null };
 
 const LABELS: Record<TaskStatus | RequirementTaskStatus, Label> = {
   "not-started": { text: "Not yet started", tag: "govuk-tag--blue" },
-  "in-progress": { text: "In progress", tag: "govuk-tag--light-blue" },
+  "in-progress": { text: "Started", tag: "govuk-tag--light-blue" },
   failed: { text: "Not passed yet", tag: "govuk-tag--yellow" },
   passed: { text: "Passed", tag: null },
   not_started: { text: "Not yet started", tag: "govuk-tag--blue" },
-  in_progress: { text: "In progress", tag: "govuk-tag--light-blue" },
+  in_progress: { text: "Started", tag: "govuk-tag--light-blue" },
   complete: { text: "Completed", tag: null },
   due_soon: { text: "Due soon", tag: "govuk-tag--yellow" },
   overdue: { text: "Overdue", tag: "govuk-tag--red" },
   expired: { text: "Expired", tag: "govuk-tag--red" },
+  exempt: { text: "Exempt", tag: "govuk-tag--grey" },
 };
 
 export type TaskItem = {

@@ -1,44 +1,44 @@
-import { forwardRef, type InputHTMLAttributes } from "react";
+import { forwardRef, type InputHTMLAttributes, type ReactNode } from "react";
+import { describedBy } from "./error-message";
+import { Field } from "./field";
 
 type Props = InputHTMLAttributes<HTMLInputElement> & {
   name: string;
-  label: string;
-  hint?: string;
+  label: ReactNode;
+  hint?: ReactNode;
   error?: string;
-  labelIsPageHeading?: boolean;
+  /** A unit shown after the field, like "days" (the GOV.UK input suffix). */
+  suffix?: string;
 };
 
 /** GOV.UK text input with label, hint and error message wired to aria-describedby. */
 export const TextInput = forwardRef<HTMLInputElement, Props>(function TextInput(
-  { name, label, hint, error, className, id, ...input },
+  { name, label, hint, error, suffix, className, id, ...input },
   ref,
 ) {
   const inputId = id ?? name;
-  const describedBy =
-    [hint ? `${inputId}-hint` : null, error ? `${inputId}-error` : null].filter(Boolean).join(" ") || undefined;
+  const field = (
+    <input
+      ref={ref}
+      id={inputId}
+      name={name}
+      className={`govuk-input${error ? " govuk-input--error" : ""}${className ? ` ${className}` : ""}`}
+      aria-describedby={describedBy(inputId, { hint, error })}
+      {...input}
+    />
+  );
   return (
-    <div className={`govuk-form-group${error ? " govuk-form-group--error" : ""}`}>
-      <label className="govuk-label" htmlFor={inputId}>
-        {label}
-      </label>
-      {hint ? (
-        <div id={`${inputId}-hint`} className="govuk-hint">
-          {hint}
+    <Field id={inputId} label={label} hint={hint} error={error}>
+      {suffix ? (
+        <div className="govuk-input__wrapper">
+          {field}
+          <div className="govuk-input__suffix" aria-hidden="true">
+            {suffix}
+          </div>
         </div>
-      ) : null}
-      {error ? (
-        <p id={`${inputId}-error`} className="govuk-error-message">
-          <span className="govuk-visually-hidden">Error:</span> {error}
-        </p>
-      ) : null}
-      <input
-        ref={ref}
-        id={inputId}
-        name={name}
-        className={`govuk-input${error ? " govuk-input--error" : ""}${className ? ` ${className}` : ""}`}
-        aria-describedby={describedBy}
-        {...input}
-      />
-    </div>
+      ) : (
+        field
+      )}
+    </Field>
   );
 });

@@ -5,6 +5,8 @@ import type { Db } from "~db/client.server";
 /** What the HTTP server hands every loader and action. */
 export type AppContext = {
   db: Db;
+  /** The database for streamed exports: their own connections, whose statements may last a download. */
+  exportDb: Db;
   config: Config;
   mailer: Mailer | null;
   requestId: string;
@@ -16,6 +18,10 @@ export type AppContext = {
   /** Filled in as the request is handled, for the request log line. */
   log: { userId?: string };
   now: () => Date;
+  /** Randomness for training draws and choice orders: an integer in [0, n). Crypto unless the server is given one. */
+  pick: (n: number) => number;
+  /** Sends the queued e-mail (app/mail/mail-queue.server.ts) once this response has gone. */
+  wakeMailQueue: () => void;
 };
 
 declare module "@remix-run/server-runtime" {

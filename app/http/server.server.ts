@@ -1,29 +1,43 @@
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomBytes, randomInt, randomUUID } from "node:crypto";
 import { once } from "node:events";
-import type { IncomingMessage } from "node:http";
+import type { IncomingMessage, Server } from "node:http";
 import { resolve } from "node:path";
 import { createRequestHandler, type ServerBuild } from "@remix-run/node";
 import express, { type NextFunction, type Request as ExpressRequest, type Response as ExpressResponse } from "express";
 import helmet from "helmet";
 import type { Logger } from "pino";
 import { cookiesFor } from "~/auth/cookies.server";
-import { randomToken, safeEqual } from "~/auth/tokens.server";
+import { findActiveSession } from "~/auth/session.server";
+import { randomToken, safeEqual, sessionCsrfToken } from "~/auth/tokens.server";
 import type { Config } from "~/config.server";
+import type { MailQueue } from "~/mail/mail-queue.server";
 import type { Mailer } from "~/mail/mailer.server";
 import type { Database } from "~db/client.server";
 import type { AppContext } from "./load-context";
 
 export const FORM_BODY_LIMIT = 1024 * 1024;
 export const UPLOAD_BODY_LIMIT = 25 * 1024 * 1024;
+/**
+ * The only addresses that take a body larger than a form's, and only from a signed-in person: the roster import,
+ * and HR's evidence of training completed elsewhere (docs/decisions/0021).
+ */
+const UPLOAD_PATHS: readonly RegExp[] = [/^\/hr\/roster$/, /^\/hr\/people\/[0-9a-f-]{36}\/earlier-training\/new$/];
+const isUploadPath = (pathname: string) => UPLOAD_PATHS.some((path) => path.test(pathname));
 
 export type ServerDeps = {
   database: Database;
+  /** Where streamed exports read (their own pool, with a longer statement bound); `database` when not given. */
+  exportDatabase?: Database;
   config: Config;
   build: ServerBuild;
   logger: Logger;
   mailer: Mailer | null;
+  /** Drains queued e-mail after responses; without one, queued mail waits for `npm run reminders`. */
+  mailQueue?: MailQueue | null;
   publicDir?: string;
   now?: () => Date;
+  /** Randomness for training draws and choice orders (crypto by default); the benchmark's baseline fixes it. */
+  pick?: (n: number) => number;
 };
 
 class HttpError extends Error {
@@ -64,6 +78,22 @@ async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+const BAD_REQUEST = new HttpError(
+  400,
+  "Sorry, we could not understand that request",
+  "The address or the request was not one this service can answer. Check the address and try again.",
+);
+
+/** The request's URL, or a 400 when its Host header or path cannot make one. */
+function requestUrl(req: ExpressRequest): URL {
+  const host = req.headers.host ?? "localhost";
+  try {
+    return new URL(req.originalUrl, `http://${host}`);
+  } catch {
+    throw BAD_REQUEST;
+  }
+}
+
 const CSRF_FAILED = new HttpError(
   403,
   "Sorry, we could not accept that form",
@@ -93,7 +123,7 @@ function sameOrigin(headers: Headers, url: URL): boolean {
   const site = headers.get("sec-fetch-site");
   if (site && site !== "same-origin" && site !== "none") return false;
   const origin = headers.get("origin");
-  if (origin && origin !== "null") {
+  if (origin) {
     try {
       return new URL(origin).host === url.host;
     } catch {
@@ -153,9 +183,32 @@ async function writeBody(body: ReadableStream<Uint8Array>, res: ExpressResponse)
   }
 }
 
+/**
+ * Node's own bounds on a connection (docs/decisions/0012): the request's headers within 20 s and its whole body
+ * within 120 s (a 25 MB roster on a slow line), and a socket that moves no bytes for longer than the page
+ * deadline plus 30 s is closed: a download whose reader has stopped ends, and its export is abandoned. An idle
+ * kept-alive connection stays open 65 s, longer than the 60 s a proxy or browser usually keeps one: with Node's
+ * 5 s, a client that sends on a connection just as the server closes it gets a reset (ECONNRESET, or a 502 from
+ * a proxy) for a request the server never saw.
+ */
+export function boundHttpServer(server: Server, config: Pick<Config, "pageTimeoutMs">): Server {
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 20_000;
+  server.requestTimeout = 120_000;
+  server.timeout = Math.max(60_000, config.pageTimeoutMs + 30_000);
+  return server;
+}
+
+/** Stops the page deadline; false when it has passed (the 503 went out, so the handler's answer is dropped). */
+function answeredInTime(res: ExpressResponse): boolean {
+  clearTimeout(res.locals.deadline as NodeJS.Timeout | undefined);
+  return !res.headersSent;
+}
+
 export function createHttpApp(deps: ServerDeps) {
-  const { database, config, build, logger, mailer } = deps;
+  const { database, config, build, logger, mailer, mailQueue } = deps;
   const now = deps.now ?? (() => new Date());
+  const pick = deps.pick ?? ((n: number) => randomInt(n));
   const publicDir = resolve(deps.publicDir ?? "public");
   const handleRemix = createRequestHandler(build, config.env === "test" ? "production" : config.env);
   const cookies = cookiesFor(config);
@@ -182,6 +235,32 @@ export function createHttpApp(deps: ServerDeps) {
         requestId: res.locals.requestId,
       });
     });
+    next();
+  });
+
+  // A page the handler has not answered within the deadline (counted once the request's body has arrived) gets
+  // 503 in its place; a streamed download has answered once its headers are ready. docs/decisions/0012.
+  app.use((req, res, next) => {
+    const arm = () => {
+      if (res.headersSent) return;
+      res.locals.deadline = setTimeout(() => {
+        if (res.headersSent) return;
+        logger.warn(
+          { requestId: res.locals.requestId, ms: config.pageTimeoutMs },
+          "page deadline passed: answered 503",
+        );
+        res
+          .status(503)
+          .set({ "Retry-After": "30", "Cache-Control": "no-store" })
+          .type("html")
+          .send(
+            errorPage("Sorry, there is a problem with the service", "The page took too long. Try again in a minute."),
+          );
+      }, config.pageTimeoutMs);
+      res.once("close", () => clearTimeout(res.locals.deadline as NodeJS.Timeout));
+    };
+    if (req.method === "GET" || req.method === "HEAD" || req.complete) arm();
+    else req.once("end", arm);
     next();
   });
 
@@ -217,32 +296,57 @@ export function createHttpApp(deps: ServerDeps) {
 
   app.all(/.*/, async (req: ExpressRequest, res: ExpressResponse, next: NextFunction) => {
     try {
-      const url = new URL(req.originalUrl, `http://${req.headers.host ?? "localhost"}`);
+      const url = requestUrl(req);
       const headers = new Headers();
       for (const [key, value] of Object.entries(req.headers)) {
         if (value === undefined) continue;
         for (const v of Array.isArray(value) ? value : [value]) headers.append(key, v);
       }
 
+      // A signed-in person's CSRF token is derived from their session, so it changes at sign-in and a token from
+      // another session never matches; before sign-in it is the random value of the CSRF cookie.
       const cookieHeader = headers.get("cookie");
+      const sessionToken = (await cookies.session.parse(cookieHeader)) as unknown;
+      const hasSession = typeof sessionToken === "string" && sessionToken.length > 0;
       let csrfToken = (await cookies.csrf.parse(cookieHeader)) as unknown;
       const setCookies: string[] = [];
       if (typeof csrfToken !== "string" || csrfToken.length < 32) {
         csrfToken = randomToken();
         setCookies.push(await cookies.csrf.serialize(csrfToken));
       }
+      if (hasSession) csrfToken = sessionCsrfToken(config.sessionSecret, sessionToken);
 
       let body: Buffer | undefined;
       if (req.method !== "GET" && req.method !== "HEAD") {
-        const isUpload = (headers.get("content-type") ?? "").startsWith("multipart/form-data");
-        body = await readBody(req, isUpload ? UPLOAD_BODY_LIMIT : FORM_BODY_LIMIT);
+        // Everything that needs only the headers is checked before a byte of the body is read.
+        // Remix refuses an action whose Origin does not match the host; "null" (sandboxed frames, privacy redirects)
+        // never does, so it is answered here as the bad request it is rather than as Remix's 500.
+        if (headers.get("origin") === "null") throw BAD_REQUEST;
         if (!sameOrigin(headers, url)) throw CSRF_FAILED;
+        const isUpload =
+          isUploadPath(url.pathname) &&
+          (headers.get("content-type") ?? "").startsWith("multipart/form-data") &&
+          hasSession &&
+          Number(headers.get("content-length") ?? "0") <= UPLOAD_BODY_LIMIT &&
+          (await findActiveSession(
+            database.db,
+            sessionToken,
+            { idleMs: config.sessionIdleMs, maxMs: config.sessionMaxMs },
+            now(),
+          )) !== null;
+        body = await readBody(req, isUpload ? UPLOAD_BODY_LIMIT : FORM_BODY_LIMIT);
         const submitted = await submittedCsrfToken(headers, body, url.toString(), req.method);
         if (!submitted || !safeEqual(submitted, csrfToken as string)) throw CSRF_FAILED;
       }
 
+      let wakeMailQueue = false;
+      res.once("close", () => {
+        if (wakeMailQueue) mailQueue?.wake();
+      });
+
       const context: AppContext = {
         db: database.db,
+        exportDb: (deps.exportDatabase ?? database).db,
         config,
         mailer,
         requestId: res.locals.requestId,
@@ -252,6 +356,10 @@ export function createHttpApp(deps: ServerDeps) {
         cspNonce: res.locals.cspNonce,
         log: res.locals.log,
         now,
+        pick,
+        wakeMailQueue: () => {
+          wakeMailQueue = true;
+        },
       };
       const controller = new AbortController();
       res.on("close", () => controller.abort());
@@ -262,17 +370,24 @@ export function createHttpApp(deps: ServerDeps) {
         signal: controller.signal,
       });
       const response = await handleRemix(request, context);
+      if (!answeredInTime(res)) {
+        await response.body?.cancel();
+        return;
+      }
 
       res.status(response.status);
       res.statusMessage = response.statusText || res.statusMessage;
       for (const [key, value] of response.headers) {
         if (key.toLowerCase() !== "set-cookie") res.append(key, value);
       }
+      // Pages show personal data and carry the session's CSRF token: no cache, shared or the browser's, keeps one.
+      if (!response.headers.has("cache-control")) res.setHeader("Cache-Control", "no-store");
       for (const cookie of [...setCookies, ...response.headers.getSetCookie()]) res.append("Set-Cookie", cookie);
       if (response.body) await writeBody(response.body, res);
       else res.end();
     } catch (error) {
       if (error instanceof HttpError) {
+        res.setHeader("Cache-Control", "no-store");
         res.status(error.status).type("html").send(errorPage(error.title, error.body));
         return;
       }

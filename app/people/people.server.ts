@@ -1,11 +1,12 @@
-import { and, asc, count, eq, sql } from "drizzle-orm";
+import { and, asc, count, desc, eq, isNull, sql } from "drizzle-orm";
 import { writeAudit, type RequestInfo } from "~/audit/audit.server";
 import { createPasswordLink } from "~/auth/password-links.server";
 import { revokeAllSessions, type CurrentUser } from "~/auth/session.server";
 import { londonDate } from "~/lib/dates";
 import type { Db } from "~db/client.server";
-import { endMembership } from "./memberships.server";
-import { teamChampions, teams, users } from "~db/schema";
+import type { FieldErrors } from "~/components/form-errors";
+import { endMembership, setTeam } from "./memberships.server";
+import { teamChampions, teamMemberships, teams, users, type Role } from "~db/schema";
 
 export const PAGE_SIZE = 50;
 
@@ -32,7 +33,7 @@ export async function listPeople(db: Db, organisationId: string, page: number) {
   return { people, total, page, pageCount: Math.max(1, Math.ceil(total / PAGE_SIZE)) };
 }
 
-/** Teams of the organisation with their active head counts and named champions. */
+/** Open teams of the organisation with their active head counts and named champions. */
 export async function listTeams(db: Db, organisationId: string) {
   const rows = await db
     .select({
@@ -42,7 +43,7 @@ export async function listTeams(db: Db, organisationId: string) {
     })
     .from(teams)
     .leftJoin(users, eq(users.teamId, teams.id))
-    .where(eq(teams.organisationId, organisationId))
+    .where(and(eq(teams.organisationId, organisationId), isNull(teams.closedOn)))
     .groupBy(teams.id, teams.name)
     .orderBy(asc(teams.name));
   const champions = await db
@@ -53,14 +54,6 @@ export async function listTeams(db: Db, organisationId: string) {
     .where(eq(teams.organisationId, organisationId))
     .orderBy(asc(users.name));
   return rows.map((team) => ({ ...team, champions: champions.filter((c) => c.teamId === team.id).map((c) => c.name) }));
-}
-
-export async function teamMembers(db: Db, teamId: string) {
-  return db
-    .select({ id: users.id, name: users.name, startDate: users.startDate })
-    .from(users)
-    .where(and(eq(users.teamId, teamId), eq(users.active, true)))
-    .orderBy(asc(users.name));
 }
 
 async function personInOrganisation(db: Db, admin: CurrentUser, personId: string) {
@@ -95,17 +88,182 @@ export async function issuePasswordLink(
   return { person, token };
 }
 
-/** A leaver keeps every record; they can no longer sign in and their sessions end now. */
+type Request = RequestInfo & { now: Date };
+type PersonOutcome = { ok: true; person: { id: string; name: string } } | { ok: false; errors: FieldErrors };
+
+/** A person of the admin's council as their page shows them, or null (not theirs, or nobody). */
+export async function personForAdmin(db: Db, admin: CurrentUser, personId: string) {
+  const [person] = await db
+    .select({
+      id: users.id,
+      name: users.name,
+      email: users.email,
+      employeeNumber: users.employeeNumber,
+      role: users.role,
+      active: users.active,
+      startDate: users.startDate,
+      leavingDate: users.leavingDate,
+      hasPassword: sql<boolean>`${users.passwordHash} is not null`,
+      teamId: users.teamId,
+      teamName: teams.name,
+    })
+    .from(users)
+    .leftJoin(teams, eq(teams.id, users.teamId))
+    .where(and(eq(users.id, personId), eq(users.organisationId, admin.organisationId)));
+  if (!person) return null;
+  const championOf = await db
+    .select({ id: teams.id, name: teams.name })
+    .from(teamChampions)
+    .innerJoin(teams, eq(teams.id, teamChampions.teamId))
+    .where(eq(teamChampions.userId, person.id))
+    .orderBy(asc(teams.name));
+  const memberships = await db
+    .select({
+      teamName: teams.name,
+      startedOn: teamMemberships.startedOn,
+      endedOn: teamMemberships.endedOn,
+      closedOn: teams.closedOn,
+    })
+    .from(teamMemberships)
+    .innerJoin(teams, eq(teams.id, teamMemberships.teamId))
+    .where(eq(teamMemberships.userId, person.id))
+    .orderBy(desc(teamMemberships.startedOn), desc(teamMemberships.createdAt));
+  return { ...person, championOf, memberships };
+}
+
+/** The person, locked for this transaction, if they are of the admin's council. */
+async function lockedPerson(tx: Db, admin: CurrentUser, personId: string) {
+  const [person] = await tx
+    .select({ id: users.id, name: users.name, role: users.role, active: users.active, teamId: users.teamId })
+    .from(users)
+    .where(and(eq(users.id, personId), eq(users.organisationId, admin.organisationId)))
+    .for("update");
+  return person ?? null;
+}
+
+/**
+ * Whether anyone but `personId` would still be an active admin of the council. The council's active admins are
+ * locked first, so two admins taking each other's role at once cannot both succeed.
+ */
+async function anotherAdminRemains(tx: Db, organisationId: string, personId: string) {
+  const admins = await tx
+    .select({ id: users.id })
+    .from(users)
+    .where(and(eq(users.organisationId, organisationId), eq(users.role, "admin"), eq(users.active, true)))
+    .orderBy(users.id)
+    .for("update");
+  return admins.some((a) => a.id !== personId);
+}
+
+const leftError = (name: string, field: string): PersonOutcome => ({
+  ok: false,
+  errors: { [field]: `${name} has been deactivated: reactivate them first` },
+});
+
+/** Moves an active person to another open team of the council from today (a new dated membership). */
+export async function movePerson(
+  db: Db,
+  admin: CurrentUser,
+  personId: string,
+  input: { teamId: string },
+  request: Request,
+): Promise<PersonOutcome | null> {
+  return db.transaction(async (tx) => {
+    const person = await lockedPerson(tx, admin, personId);
+    if (!person) return null;
+    if (!person.active) return leftError(person.name, "teamId");
+    const [team] = await tx
+      .select({ id: teams.id, name: teams.name })
+      .from(teams)
+      .where(and(eq(teams.id, input.teamId), eq(teams.organisationId, admin.organisationId), isNull(teams.closedOn)))
+      .for("share");
+    if (!team) return { ok: false as const, errors: { teamId: "Choose an open team to move them to" } };
+    if (person.teamId === team.id) return { ok: true as const, person };
+    await setTeam(tx, person.id, team.id, londonDate(request.now));
+    await writeAudit(
+      tx,
+      {
+        action: "people.moved",
+        organisationId: admin.organisationId,
+        actorUserId: admin.id,
+        subjectType: "user",
+        subjectId: person.id,
+        details: { fromTeamId: person.teamId, toTeamId: team.id },
+      },
+      request,
+    );
+    return { ok: true as const, person };
+  });
+}
+
+/** Gives a person the staff, hr or admin role; never leaves the council without an admin, nor takes an admin's own. */
+export async function changeRole(
+  db: Db,
+  admin: CurrentUser,
+  personId: string,
+  input: { role: Role },
+  request: Request,
+): Promise<PersonOutcome | null> {
+  return db.transaction(async (tx) => {
+    const person = await lockedPerson(tx, admin, personId);
+    if (!person) return null;
+    if (person.role === input.role) return { ok: true as const, person };
+    if (!person.active) return leftError(person.name, "role");
+    if (person.role === "admin") {
+      if (person.id === admin.id)
+        return {
+          ok: false as const,
+          errors: { role: "You cannot remove your own administrator role: ask another administrator" },
+        };
+      if (!(await anotherAdminRemains(tx, admin.organisationId, person.id)))
+        return {
+          ok: false as const,
+          errors: {
+            role: `${person.name} is the council's only administrator: make someone else an administrator first`,
+          },
+        };
+    }
+    await tx.update(users).set({ role: input.role, updatedAt: request.now }).where(eq(users.id, person.id));
+    await writeAudit(
+      tx,
+      {
+        action: "people.role-changed",
+        organisationId: admin.organisationId,
+        actorUserId: admin.id,
+        subjectType: "user",
+        subjectId: person.id,
+        details: { from: person.role, to: input.role },
+      },
+      request,
+    );
+    return { ok: true as const, person };
+  });
+}
+
+/**
+ * A leaver keeps every record; they can no longer sign in, their sessions end now and they stop championing
+ * any team. Never the admin themself, nor the council's last active admin. Deactivating a leaver again changes
+ * nothing.
+ */
 export async function deactivatePerson(
   db: Db,
   admin: CurrentUser,
   personId: string,
-  request: RequestInfo & { now: Date },
-) {
-  const person = await personInOrganisation(db, admin, personId);
-  if (!person) return null;
-  if (!person.active) return person;
-  await db.transaction(async (tx) => {
+  request: Request,
+): Promise<PersonOutcome | null> {
+  return db.transaction(async (tx) => {
+    const person = await lockedPerson(tx, admin, personId);
+    if (!person) return null;
+    if (!person.active) return { ok: true as const, person };
+    if (person.id === admin.id)
+      return { ok: false as const, errors: { form: "You cannot deactivate yourself: ask another administrator" } };
+    if (person.role === "admin" && !(await anotherAdminRemains(tx, admin.organisationId, person.id)))
+      return {
+        ok: false as const,
+        errors: {
+          form: `${person.name} is the council's only administrator: make someone else an administrator first`,
+        },
+      };
     // The leaving date is what keeps them out of every figure from today, and in them before (reports as at a past date).
     const today = londonDate(request.now);
     const [left] = await tx
@@ -119,6 +277,10 @@ export async function deactivatePerson(
       .returning({ leavingDate: users.leavingDate });
     await endMembership(tx, person.id, left.leavingDate ?? today);
     await revokeAllSessions(tx, person.id, request.now);
+    const championed = await tx
+      .delete(teamChampions)
+      .where(eq(teamChampions.userId, person.id))
+      .returning({ teamId: teamChampions.teamId });
     await writeAudit(
       tx,
       {
@@ -127,11 +289,53 @@ export async function deactivatePerson(
         actorUserId: admin.id,
         subjectType: "user",
         subjectId: person.id,
+        details: { championsOfRemoved: championed.map((c) => c.teamId).sort() },
       },
       request,
     );
+    return { ok: true as const, person };
   });
-  return { ...person, active: false };
+}
+
+/**
+ * A returner can sign in again (with their password, or a new link) and counts from today: their leaving date
+ * goes, and they rejoin their last team by a new dated membership if it is still open (otherwise no team).
+ */
+export async function reactivatePerson(
+  db: Db,
+  admin: CurrentUser,
+  personId: string,
+  request: Request,
+): Promise<PersonOutcome | null> {
+  return db.transaction(async (tx) => {
+    const person = await lockedPerson(tx, admin, personId);
+    if (!person) return null;
+    if (person.active) return { ok: true as const, person };
+    const [team] = person.teamId
+      ? await tx
+          .select({ id: teams.id })
+          .from(teams)
+          .where(and(eq(teams.id, person.teamId), isNull(teams.closedOn)))
+      : [];
+    await tx
+      .update(users)
+      .set({ active: true, leavingDate: null, updatedAt: request.now })
+      .where(eq(users.id, person.id));
+    await setTeam(tx, person.id, team?.id ?? null, londonDate(request.now));
+    await writeAudit(
+      tx,
+      {
+        action: "people.reactivated",
+        organisationId: admin.organisationId,
+        actorUserId: admin.id,
+        subjectType: "user",
+        subjectId: person.id,
+        details: { teamId: team?.id ?? null },
+      },
+      request,
+    );
+    return { ok: true as const, person };
+  });
 }
 
 /** What a person's home page shows: their own details, the teams they champion, and for HR and admins the organisation's teams. */

@@ -5,8 +5,10 @@ import yauzl from "yauzl";
 import { verifyLedger } from "~/attestation/ledger.server";
 import { certificateFor } from "~/attestation/records.server";
 import { withdrawAttestation } from "~/attestation/signing.server";
-import { attestations, auditLog } from "~db/schema";
+import { withdrawalNoticePdf } from "~/attestation/withdrawal-notice.server";
+import { attestations, auditLog, users } from "~db/schema";
 import { freshDatabase } from "../../test/support/database";
+import { pdfText } from "../../test/support/pdf";
 import {
   aPerson,
   aPolicyVersion,
@@ -28,6 +30,10 @@ const now = new Date("2026-05-01T12:00:00Z");
 let org: Awaited<ReturnType<typeof anOrganisation>>;
 let hr: Awaited<ReturnType<typeof aPerson>>;
 let red: Awaited<ReturnType<typeof aTeam>>;
+let blue: Awaited<ReturnType<typeof aTeam>>;
+let v1: Awaited<ReturnType<typeof aPolicyVersion>>;
+let v2: Awaited<ReturnType<typeof aPolicyVersion>>;
+const people: Record<string, Awaited<ReturnType<typeof aPerson>>> = {};
 const references: Record<string, string> = {};
 
 const job = (query = ""): ExportJob => {
@@ -90,14 +96,19 @@ type Manifest = {
     reference?: string;
     recordHash?: string;
     withdrawn?: boolean;
+    withdrawalNotice?: string;
+    withdraws?: string;
+    person?: { userId: string; employeeNumber: string; name: string; team: { id: string; name: string } | null };
+    policyVersion?: { id: string; label: string; sha256: string; text: string };
   }[];
   filters: Record<string, unknown>;
+  teams: { id: string; name: string }[];
 };
 
 beforeAll(async () => {
   org = await anOrganisation(db);
   red = await aTeam(db, org.id, "Red");
-  const blue = await aTeam(db, org.id, "Blue");
+  blue = await aTeam(db, org.id, "Blue");
   hr = await aPerson(db, {
     organisationId: org.id,
     teamId: blue.id,
@@ -106,13 +117,14 @@ beforeAll(async () => {
     startDate: "2026-01-05",
   });
   const required = await aRequiredModule(db, org.id, { title: "Personal use" });
-  const v1 = await aPolicyVersion(db, org.id, { label: "1", effectiveDate: "2026-01-01" });
+  v1 = await aPolicyVersion(db, org.id, { label: "1", effectiveDate: "2026-01-01" });
   for (const [name, team] of [
     ["Ada", red],
     ["Ben", red],
     ["Cai", blue],
   ] as const) {
     const person = await aPerson(db, { organisationId: org.id, teamId: team.id, name, startDate: "2026-01-05" });
+    people[name] = person;
     await anAttempt(db, person, required, {
       status: "passed",
       startedAt: new Date("2026-02-01T09:00:00Z"),
@@ -129,6 +141,15 @@ beforeAll(async () => {
     { ip: null, requestId: null, now: new Date("2026-03-01T10:00:00Z") },
   );
   if (!withdrawn.ok) throw new Error("could not withdraw");
+  // A second version, whose label would not do as a file name, signed by Cai: two texts, each once.
+  v2 = await aPolicyVersion(db, org.id, {
+    label: "2 (March/2026)",
+    body: "1. Personal use\n\nDo not accept service users or their families as friends.\n",
+    effectiveDate: "2026-03-01",
+  });
+  references.Cai2 = (await aSignature(db, people.Cai, v2, new Date("2026-03-05T10:00:00Z"))).reference;
+  // Cai's name changes after signing: the certificate keeps the name typed then, the manifest gives the name now.
+  await db.update(users).set({ name: "Cai Jones" }).where(eq(users.id, people.Cai.id));
 });
 
 describe("the evidence pack", () => {
@@ -147,6 +168,8 @@ describe("the evidence pack", () => {
         "statements.jsonl",
         `certificates/${references.Ada}.pdf`,
         `certificates/${references.Ben}.pdf`,
+        `certificates/${references.Ben}-withdrawal-notice.pdf`,
+        `policies/version-1-${v1.sha256}.txt`,
       ].sort(),
     );
     expect(manifest.files.map((f) => f.path).sort()).toEqual(
@@ -159,6 +182,98 @@ describe("the evidence pack", () => {
     }
     expect(manifest.files.find((f) => f.reference === references.Ben)).toMatchObject({ withdrawn: true });
     expect(manifest.files.find((f) => f.reference === references.Ada)).toMatchObject({ withdrawn: false });
+  });
+
+  it("carries a withdrawn record's frozen notice of withdrawal beside its certificate, and its README explains the flag", async () => {
+    const { files } = await pack(`team=${red.id}`);
+    const manifest = JSON.parse(files.get("manifest.json")!.toString("utf8")) as Manifest;
+    const [withdrawal] = await db.select().from(attestations).where(eq(attestations.subjectReference, references.Ben));
+    const [record] = await db.select().from(attestations).where(eq(attestations.reference, references.Ben));
+    const noticePath = `certificates/${references.Ben}-withdrawal-notice.pdf`;
+    expect(manifest.files.find((f) => f.reference === references.Ben)).toMatchObject({
+      withdrawn: true,
+      withdrawalNotice: noticePath,
+    });
+    expect(manifest.files.find((f) => f.path === noticePath)).toMatchObject({
+      reference: withdrawal.reference,
+      recordHash: withdrawal.hash,
+      withdraws: references.Ben,
+    });
+    expect(manifest.files.find((f) => f.reference === references.Ada)).not.toHaveProperty("withdrawalNotice");
+    const notice = files.get(noticePath)!;
+    expect(notice.toString("latin1")).toContain("/StructTreeRoot");
+    const words = pdfText(notice);
+    expect(words).toContain(`withdrew record ${references.Ben} on 1 March 2026`);
+    expect(words).toContain("Reason given: Signed by mistake");
+    expect(words).toContain(withdrawal.hash);
+    const again = await withdrawalNoticePdf(db, { record, withdrawal, organisationName: org.name, versionLabel: "1" });
+    expect(again.pdf.equals(notice)).toBe(true);
+    // The certificate is the one first issued: it says nothing of the withdrawal.
+    expect(pdfText(files.get(`certificates/${references.Ben}.pdf`)!)).not.toMatch(/withdr/i);
+    const readme = files.get("README.txt")!.toString("utf8");
+    expect(readme).toContain('"withdrawn": true');
+    expect(readme).toContain("certificates/REFERENCE-withdrawal-notice.pdf");
+  });
+
+  it("holds the exact text each person signed, once per version, named by version and sha256 and cited by each record", async () => {
+    const { files } = await pack();
+    const manifest = JSON.parse(files.get("manifest.json")!.toString("utf8")) as Manifest;
+    const texts = [...files.keys()].filter((p) => p.startsWith("policies/")).sort();
+    expect(texts).toEqual(
+      [`policies/version-1-${v1.sha256}.txt`, `policies/version-2-March-2026-${v2.sha256}.txt`].sort(),
+    );
+    expect(files.get(`policies/version-1-${v1.sha256}.txt`)!.toString("utf8")).toBe(v1.body);
+    expect(files.get(`policies/version-2-March-2026-${v2.sha256}.txt`)!.toString("utf8")).toBe(v2.body);
+    const certificates = manifest.files.filter(
+      (f) => f.path.startsWith("certificates/") && f.reference && !f.withdraws,
+    );
+    expect(certificates).toHaveLength(4);
+    const signed = await db.select().from(attestations).where(eq(attestations.kind, "signed"));
+    for (const entry of certificates) {
+      const record = signed.find((r) => r.reference === entry.reference)!;
+      expect(entry.policyVersion).toMatchObject({ id: record.policyVersionId, sha256: record.policySha256 });
+      // The file it cites hashes to the sha256 the signed record holds.
+      const text = files.get(entry.policyVersion!.text)!;
+      expect(createHash("sha256").update(text).digest("hex")).toBe(record.policySha256);
+    }
+    expect(manifest.files.find((f) => f.reference === references.Cai2)!.policyVersion).toMatchObject({
+      label: "2 (March/2026)",
+      text: `policies/version-2-March-2026-${v2.sha256}.txt`,
+    });
+    expect(files.get("README.txt")!.toString("utf8")).toContain("policies/");
+  });
+
+  it("names teams, and each certificate's person by employee number and name now, as the report does", async () => {
+    const { files } = await pack();
+    const manifest = JSON.parse(files.get("manifest.json")!.toString("utf8")) as Manifest;
+    expect(manifest.teams).toEqual([
+      { id: blue.id, name: "Blue" },
+      { id: red.id, name: "Red" },
+    ]);
+    const cai = manifest.files.find((f) => f.reference === references.Cai)!;
+    expect(cai.person).toEqual({
+      userId: people.Cai.id,
+      employeeNumber: people.Cai.employeeNumber,
+      name: "Cai Jones",
+      team: { id: blue.id, name: "Blue" },
+    });
+    // The certificate has the name typed at signing; the report matches it to the person by employee number.
+    expect(pdfText(files.get(`certificates/${references.Cai}.pdf`)!)).toContain("Cai");
+    const report = files.get("report.csv")!.toString("utf8");
+    const caiLines = report.split("\r\n").filter((l) => l.includes(people.Cai.employeeNumber));
+    expect(caiLines.length).toBeGreaterThan(0);
+    for (const line of caiLines) expect(line).toContain('"Cai Jones"');
+    expect(caiLines.some((l) => l.includes(references.Cai2))).toBe(true);
+    const onlyRed = JSON.parse((await pack(`team=${red.id}`)).files.get("manifest.json")!.toString("utf8")) as Manifest;
+    expect(onlyRed.teams).toEqual([{ id: red.id, name: "Red" }]);
+    expect(files.get("README.txt")!.toString("utf8")).toContain("employee number");
+  });
+
+  it("leaves out a withdrawal recorded after the pack's as-at day", async () => {
+    const { files } = await pack(`team=${red.id}&asAt=2026-02-20`);
+    const manifest = JSON.parse(files.get("manifest.json")!.toString("utf8")) as Manifest;
+    expect(manifest.files.find((f) => f.reference === references.Ben)).toMatchObject({ withdrawn: false });
+    expect(files.has(`certificates/${references.Ben}-withdrawal-notice.pdf`)).toBe(false);
   });
 
   it("names the ledger's chain head, as ledger:verify reports it", async () => {
@@ -183,6 +298,7 @@ describe("the evidence pack", () => {
       organisationName: org.name,
       versionLabel: "1",
       policySha256: record.policySha256,
+      serviceUrl: "https://elsewhere.example",
     });
     expect(files.get(`certificates/${references.Cai}.pdf`)!.equals(certificate.pdf)).toBe(true);
   });
@@ -201,7 +317,9 @@ describe("the evidence pack", () => {
       filters: { team: red.id },
       rows: 4,
       certificates: 2,
-      files: 6,
+      withdrawalNotices: 1,
+      policyTexts: 1,
+      files: 8,
       outcome: "completed",
       manifestSha256: createHash("sha256").update(files.get("manifest.json")!).digest("hex"),
     });

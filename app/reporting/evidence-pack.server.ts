@@ -5,20 +5,24 @@ import { eq, inArray, sql } from "drizzle-orm";
 import yazl from "yazl";
 import { chainHead } from "~/attestation/ledger.server";
 import { certificateFor } from "~/attestation/records.server";
-import type { Db } from "~db/client.server";
-import { attestations, organisations, policyVersions } from "~db/schema";
+import { withdrawalNoticePdf } from "~/attestation/withdrawal-notice.server";
+import { queryRows, type Db } from "~db/client.server";
+import { attestations, organisations, policyVersions, teams } from "~db/schema";
 import type { ExportCounter } from "./export-csv.server";
 import { streamRows } from "./export-rows.server";
 import { audited, chosenFilters, filtersBelongTo, formatChunks, type ExportJob } from "./export.server";
 import { reportClock, reportRowsQuery } from "./report.server";
+import { XAPI_RULE } from "./xapi.server";
 
 /**
  * An evidence pack for a team (or the whole organisation) and a period, in one ZIP streamed as it is made:
- * the report as CSV, the xAPI statements, each selected person's certificate PDFs (the frozen bytes), a
- * README, and manifest.json listing every other file with its sha256 and the ledger's chain head, so an
+ * the report as CSV, the xAPI statements, each selected person's certificate PDFs (the frozen bytes) with, beside
+ * a withdrawn one, its notice of withdrawal (frozen too), a README, and manifest.json listing every other file with its sha256 and the ledger's chain head, so an
  * auditor can check that nothing in it was changed and that every record is in the ledger.
  */
 export const MANIFEST_FORMAT = "evidence-pack/1";
+
+type Team = { id: string; name: string };
 
 type ManifestFile = {
   path: string;
@@ -27,10 +31,27 @@ type ManifestFile = {
   rows?: number;
   reference?: string;
   recordHash?: string;
+  /** A certificate's: the person as they are now (names change; the certificate has the name typed at signing). */
+  person?: { userId: string; employeeNumber: string; name: string; team: Team | null };
+  /** A certificate's: the exact text signed, its sha256 as the record gives it, and the file holding it. */
+  policyVersion?: { id: string; label: string; sha256: string; text: string };
   withdrawn?: boolean;
+  withdrawalNotice?: string;
+  withdraws?: string;
+  /** A policy text's: the version it is. */
+  textOf?: { id: string; label: string };
 };
 
-/** Signed records of the people whose code of conduct rows the report selects, in the period, up to the chain head. */
+/** A policy version's text file: named by its label (made safe for a file name) and the sha256 of its bytes. */
+export function policyTextPath(label: string, sha256: string): string {
+  const safe = label.replace(/[^A-Za-z0-9._-]+/g, "-").replace(/^[-.]+|-+$/g, "");
+  return `policies/version-${safe || "unlabelled"}-${sha256}.txt`;
+}
+
+/**
+ * Signed records of the people whose code of conduct rows the report selects, in the period, up to the chain head,
+ * each with its withdrawal if one was recorded by the as-at time (and up to the head).
+ */
 function certificateRecordsQuery(job: ExportJob, headSeq: number) {
   const clock = reportClock(job.filters, job.now);
   const at = clock.now.toISOString();
@@ -40,10 +61,17 @@ function certificateRecordsQuery(job: ExportJob, headSeq: number) {
   if (job.filters.completedTo)
     period.push(sql`(t.recorded_at at time zone 'Europe/London')::date <= ${job.filters.completedTo}::date`);
   return sql`
-    with sel as (select distinct r.user_id from (${reportRowsQuery(job.organisationId, job.filters, clock)}) r where r.kind = 'policy')
-    select t.id::text as id, exists (
-      select 1 from attestations w where w.subject_reference = t.reference and w.kind = 'withdrawn' and w.recorded_at <= ${at}::timestamptz
-    ) as withdrawn
+    with sel as (
+      select distinct on (r.user_id) r.user_id, r.employee_number, r.name, r.team_id, r.team
+      from (${reportRowsQuery(job.organisationId, job.filters, clock)}) r where r.kind = 'policy'
+      order by r.user_id, r.team
+    )
+    select t.id::text as id, sel.user_id::text, sel.employee_number, sel.name, sel.team_id::text, sel.team, (
+      select w.id::text from attestations w
+      where w.organisation_id = t.organisation_id and w.subject_reference = t.reference and w.kind = 'withdrawn'
+        and w.recorded_at <= ${at}::timestamptz and w.seq <= ${headSeq}
+      order by w.seq limit 1
+    ) as withdrawal_id
     from attestations t
     join sel on sel.user_id = t.user_id
     where t.organisation_id = ${job.organisationId}::uuid and t.kind = 'signed' and t.seq <= ${headSeq} and ${sql.join(period, sql` and `)}
@@ -51,16 +79,63 @@ function certificateRecordsQuery(job: ExportJob, headSeq: number) {
   `;
 }
 
+type CertificateRow = {
+  id: string;
+  user_id: string;
+  employee_number: string;
+  name: string;
+  team_id: string | null;
+  team: string | null;
+  withdrawal_id: string | null;
+};
+
+/** Every team the pack's report rows name (the chosen one, if a team was chosen), by name. */
+async function teamsOf(db: Db, job: ExportJob): Promise<Team[]> {
+  const clock = reportClock(job.filters, job.now);
+  const rows = await queryRows<Team>(
+    db,
+    sql`select distinct r.team_id::text as id, r.team as name from (${reportRowsQuery(job.organisationId, job.filters, clock)}) r
+      where r.team_id is not null order by name, id`,
+  );
+  if (job.filters.team && !rows.some((t) => t.id === job.filters.team)) {
+    const [chosen] = await db
+      .select({ id: teams.id, name: teams.name })
+      .from(teams)
+      .where(eq(teams.id, job.filters.team));
+    if (chosen) rows.push(chosen);
+  }
+  return rows;
+}
+
 const README = (head: string) => `Evidence pack
 
 manifest.json lists every other file in this pack with its SHA-256 and size. To check the pack, compute the
 SHA-256 of each file (for example \`sha256sum report.csv\`) and compare it with the manifest.
+
+The report (report.csv) gives each person's employee number and name as they are now; a certificate gives
+the name typed at signing. Each certificate's entry in manifest.json names its person ("person": user id,
+employee number, name now and team), so certificates and people can be matched even when a name has changed.
+manifest.json's "teams" names every team the pack covers.
+
+The exact text each person signed is in policies/, once per version, as version-LABEL-SHA256.txt (UTF-8). Its
+SHA-256 is the one the signed record and the certificate give; each certificate's entry names it in
+"policyVersion" ("text" is the file).
 
 Each certificate names a record of the attestation ledger by its reference and record hash; anyone can check
 one at the service's /verify page. The manifest gives the ledger's chain head when the pack was made:
 ${head}
 The service's operators can confirm with \`npm run ledger:verify -- --expect-head REFERENCE:HASH\` that the
 chain is intact and still contains that head, so no record up to it was removed or changed.
+
+Withdrawn records. HR can withdraw a signed record (for example one signed by mistake); the withdrawal is a
+record of its own in the ledger, and the signed record is never changed. A certificate is kept exactly as it was
+first issued, so it never shows a withdrawal. In manifest.json each certificate's entry says "withdrawn": true
+if the record had been withdrawn by the pack's "asAt" time, and false if not. A withdrawn record no longer counts
+as a signature of the code of conduct. Its notice of withdrawal is beside the certificate, as
+certificates/REFERENCE-withdrawal-notice.pdf (named in the certificate's entry as "withdrawalNotice"); the notice's
+own entry gives the withdrawal's reference and record hash, which /verify checks too, and "withdraws": the
+reference of the certificate it withdraws. Checking a withdrawn certificate's reference and hash on /verify says
+that the record is genuine and the day it was withdrawn.
 `;
 
 export type EvidencePackStart =
@@ -80,8 +155,9 @@ export async function startEvidencePack(db: Db, job: ExportJob): Promise<Evidenc
     format: "evidence-pack",
     filters: chosenFilters(job.filters),
     asAt: clock.now.toISOString(),
+    xapiRule: XAPI_RULE,
   };
-  const chunks = audited(db, packChunks(db, job, org, counter, details), counter, {
+  const chunks = await audited(db, packChunks(db, job, org, counter, details), counter, {
     action: "evidence-pack.exported",
     organisationId: job.organisationId,
     actor: job.actor,
@@ -146,40 +222,90 @@ async function* packChunks(
     await addEntry("statements.jsonl", formatChunks(db, "xapi", job, statements));
     files[files.length - 1].rows = statements.rows;
     let certificates = 0;
+    let withdrawalNotices = 0;
+    const texts = new Set<string>();
     if (head) {
-      for await (const batch of streamRows<{ id: string; withdrawn: boolean }>(
-        db,
-        certificateRecordsQuery(job, head.seq),
-        100,
-      )) {
+      for await (const batch of streamRows<CertificateRow>(db, certificateRecordsQuery(job, head.seq), 100)) {
         if (stopped) return;
+        const ids = batch.flatMap((b) => [Number(b.id), ...(b.withdrawal_id ? [Number(b.withdrawal_id)] : [])]);
         const rows = await db
           .select({ record: attestations, versionLabel: policyVersions.versionLabel })
           .from(attestations)
           .innerJoin(policyVersions, eq(policyVersions.id, attestations.policyVersionId))
-          .where(
-            inArray(
-              attestations.id,
-              batch.map((b) => Number(b.id)),
-            ),
-          )
+          .where(inArray(attestations.id, ids))
           .orderBy(attestations.seq);
-        const withdrawn = new Map(batch.map((b) => [Number(b.id), b.withdrawn]));
+        const byId = new Map(rows.map((r) => [r.record.id, r.record]));
+        const withdrawalOf = new Map(
+          batch.map((b) => [Number(b.id), b.withdrawal_id ? byId.get(Number(b.withdrawal_id)) : undefined]),
+        );
+        const personOf = new Map(batch.map((b) => [Number(b.id), b]));
         for (const { record, versionLabel } of rows) {
           if (stopped) return;
+          if (record.kind !== "signed") continue;
           const { pdf } = await certificateFor(db, record, {
             organisationName: org.name,
             versionLabel,
             policySha256: record.policySha256,
+            serviceUrl: job.serviceUrl,
           });
+          const withdrawal = withdrawalOf.get(record.id);
+          const noticePath = `certificates/${record.reference}-withdrawal-notice.pdf`;
+          const textPath = policyTextPath(versionLabel, record.policySha256);
+          if (!texts.has(textPath)) {
+            texts.add(textPath);
+            const [version] = await db
+              .select({ body: policyVersions.body })
+              .from(policyVersions)
+              .where(eq(policyVersions.id, record.policyVersionId));
+            await addEntry(textPath, [Buffer.from(version.body, "utf8")], {
+              textOf: { id: record.policyVersionId, label: versionLabel },
+            });
+            // The signed record's hash of the text is the one that counts: a stored text that differs is named as such.
+            const written = files[files.length - 1];
+            if (written.sha256 !== record.policySha256)
+              throw new Error(`The stored text of policy version ${versionLabel} does not match its signed sha256`);
+          }
+          const person = personOf.get(record.id)!;
           // PDFs are compressed already.
           await addEntry(
             `certificates/${record.reference}.pdf`,
             [pdf],
-            { reference: record.reference, recordHash: record.hash, withdrawn: withdrawn.get(record.id) ?? false },
+            {
+              reference: record.reference,
+              recordHash: record.hash,
+              person: {
+                userId: person.user_id,
+                employeeNumber: person.employee_number,
+                name: person.name,
+                team: person.team_id ? { id: person.team_id, name: person.team ?? "" } : null,
+              },
+              policyVersion: {
+                id: record.policyVersionId,
+                label: versionLabel,
+                sha256: record.policySha256,
+                text: textPath,
+              },
+              withdrawn: Boolean(withdrawal),
+              ...(withdrawal ? { withdrawalNotice: noticePath } : {}),
+            },
             false,
           );
           certificates++;
+          if (withdrawal) {
+            const notice = await withdrawalNoticePdf(db, {
+              record,
+              withdrawal,
+              organisationName: org.name,
+              versionLabel,
+            });
+            await addEntry(
+              noticePath,
+              [notice.pdf],
+              { reference: withdrawal.reference, recordHash: withdrawal.hash, withdraws: record.reference },
+              false,
+            );
+            withdrawalNotices++;
+          }
         }
       }
     }
@@ -193,6 +319,7 @@ async function* packChunks(
       generatedAt: job.now.toISOString(),
       asAt: reportClock(job.filters, job.now).now.toISOString(),
       filters: chosenFilters(job.filters),
+      teams: await teamsOf(db, job),
       ledger: { chainHead: head, records: head?.seq ?? 0 },
       files,
     };
@@ -202,6 +329,8 @@ async function* packChunks(
     Object.assign(details, {
       statements: statements.rows,
       certificates,
+      withdrawalNotices,
+      policyTexts: texts.size,
       files: files.length + 1,
       chainHead: head,
       manifestSha256: createHash("sha256").update(manifestBytes).digest("hex"),

@@ -1,6 +1,7 @@
 import PDFDocument from "pdfkit";
 import { formatDate, formatDateTime } from "~/lib/dates";
 import { STATUS_LABELS } from "~/tracking/status.server";
+import { dueWords, exemptionSummary } from "~/tracking/status-words";
 import type { PersonEvidence } from "./evidence.server";
 import {
   ATTEMPT_STATUS_LABELS,
@@ -8,6 +9,7 @@ import {
   NUDGE_KIND_LABELS,
   nothingRequired,
   ROLE_LABELS,
+  REAUTH_METHOD_LABELS,
   verificationSentence,
 } from "./evidence-labels";
 
@@ -91,9 +93,9 @@ export function renderEvidencePdf(evidence: PersonEvidence): Promise<Buffer> {
         [th("Requirement"), th("Status"), th("Since"), th("Due or renewal")],
         ...evidence.requirements.map((r) => [
           r.title,
-          STATUS_LABELS[r.status],
+          r.status === "exempt" ? exemptionSummary(r) : STATUS_LABELS[r.status],
           formatDate(r.since),
-          formatDate(r.dueOn),
+          dueWords(r),
         ]),
       ]);
 
@@ -142,7 +144,18 @@ export function renderEvidencePdf(evidence: PersonEvidence): Promise<Buffer> {
         [th("Code of conduct", "Row"), `Version ${record.policyVersionLabel}, text SHA-256 ${record.policySha256}`],
       ];
       if (record.kind === "signed") {
-        rows.push([th("Typed name", "Row"), record.typedName ?? ""], [th("Declared", "Row"), record.declarationText]);
+        rows.push([th("Typed name", "Row"), record.typedName ?? ""]);
+        if (record.formatVersion >= 2 && record.signerName)
+          rows.push(
+            [th("Name on the account when signed", "Row"), record.signerName],
+            [th("Employee number when signed", "Row"), record.signerEmployeeNumber ?? "None recorded"],
+          );
+        if (record.reauthMethod)
+          rows.push([
+            th("Proved who they were by", "Row"),
+            REAUTH_METHOD_LABELS[record.reauthMethod] ?? record.reauthMethod,
+          ]);
+        rows.push([th("Declared", "Row"), record.declarationText]);
         rows.push([th("Qualifying attempts", "Row"), record.qualifyingAttemptIds.join(", ") || "None"]);
         rows.push([th("Withdrawn", "Row"), record.withdrawnBy ? `Yes, by record ${record.withdrawnBy}` : "No"]);
       } else {
@@ -156,6 +169,12 @@ export function renderEvidencePdf(evidence: PersonEvidence): Promise<Buffer> {
         [th("Address and browser", "Row"), `${record.ip ?? "Not recorded"}; ${record.userAgent ?? "not recorded"}`],
         [th("Previous hash", "Row"), record.previousHash],
         [th("Record hash", "Row"), record.hash],
+        [
+          th("Record format", "Row"),
+          record.keyId
+            ? `Version ${record.formatVersion}, signed with the service key ${record.keyId}`
+            : `Version ${record.formatVersion}, from before records carried the service's signature`,
+        ],
       );
       writer.table(rows, [140, "*"]);
     }

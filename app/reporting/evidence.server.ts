@@ -1,10 +1,11 @@
 import { and, asc, desc, eq, inArray, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
-import { GENESIS_HASH, rowIsIntact } from "~/attestation/ledger.server";
+import { bodySignatureCheck, GENESIS_HASH, rowCheck } from "~/attestation/ledger.server";
 import { writeAudit, type RequestInfo } from "~/audit/audit.server";
 import { isUuid, type CurrentUser } from "~/auth/access.server";
 import { personStatus, type RequirementStatusRow } from "~/tracking/status.server";
 import type { Db } from "~db/client.server";
+import { questionsOf, type TrainingModule } from "~/training/content-schema";
 import {
   attemptEvents,
   attempts,
@@ -57,6 +58,8 @@ export type RecordVerification = {
   hashMatches: boolean;
   /** Its previous hash is the hash of the record before it in the chain (or the genesis hash for the first). */
   linked: boolean;
+  /** Format 2: its body carries a valid signature of the service's key; null for a format 1 record, which has none. */
+  serviceSigned: boolean | null;
   intact: boolean;
 };
 
@@ -69,6 +72,13 @@ export type EvidenceAttestation = {
   policySha256: string;
   declarationText: string;
   typedName: string | null;
+  /** Format 2 (decision 0015): the account's name and employee number at signing, and how the signer re-authenticated. */
+  formatVersion: number;
+  signerName: string | null;
+  signerEmployeeNumber: string | null;
+  reauthMethod: string | null;
+  /** The service key that signed the record's body (format 2). */
+  keyId: string | null;
   ip: string | null;
   userAgent: string | null;
   qualifyingAttemptIds: string[];
@@ -124,13 +134,21 @@ export type PersonEvidence = {
   chainHead: ChainHeadAtProduction | null;
 };
 
-type ModuleContent = {
+/** Format 1 content (before docs/decisions/0014): a flat list of scenarios. */
+type FormatOneContent = {
   scenarios?: { id: string; title?: string; question?: string; choices?: { id: string; text?: string }[] }[];
 };
 
+/** The question an answer was to, in either content format. */
+function questionIn(content: unknown, scenarioId: string) {
+  if ((content as { formatVersion?: unknown } | null)?.formatVersion === 2)
+    return questionsOf(content as TrainingModule).get(scenarioId)?.scenario;
+  return (content as FormatOneContent | null)?.scenarios?.find((s) => s.id === scenarioId);
+}
+
 /** Question and answer text from the module version the attempt was taken on, so answers read as they were shown. */
 function answerText(content: unknown, scenarioId: string, choiceId: string) {
-  const scenario = (content as ModuleContent | null)?.scenarios?.find((s) => s.id === scenarioId);
+  const scenario = questionIn(content, scenarioId);
   const choice = scenario?.choices?.find((c) => c.id === choiceId);
   return {
     scenarioTitle: scenario?.title ?? null,
@@ -299,7 +317,9 @@ async function readEvidence(db: Db, organisationId: string, userId: string, now:
         })),
     })),
     attestations: ledgerRows.map(({ record, versionLabel, predecessorHash, actorName, withdrawnBy }) => {
-      const hashMatches = rowIsIntact(record);
+      const hashMatches = rowCheck(record) !== "altered";
+      const signature = bodySignatureCheck(record);
+      const serviceSigned = signature === null ? null : signature === "valid";
       const linked =
         record.seq === 1
           ? record.previousHash === GENESIS_HASH
@@ -322,7 +342,12 @@ async function readEvidence(db: Db, organisationId: string, userId: string, now:
         withdrawnBy: record.kind === "signed" ? withdrawnBy : null,
         previousHash: record.previousHash,
         hash: record.hash,
-        verification: { hashMatches, linked, intact: hashMatches && linked },
+        formatVersion: record.formatVersion,
+        signerName: record.signerName,
+        signerEmployeeNumber: record.signerEmployeeNumber,
+        reauthMethod: record.reauthMethod,
+        keyId: record.keyId,
+        verification: { hashMatches, linked, serviceSigned, intact: hashMatches && linked && serviceSigned !== false },
       };
     }),
     nudges: nudgeRows.map(({ nudge, senderName, teamName }) => ({

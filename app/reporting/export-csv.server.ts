@@ -2,12 +2,13 @@ import type { Readable } from "node:stream";
 import { sql, type SQL } from "drizzle-orm";
 import { STATUS_LABELS, STATUSES } from "~/tracking/status.server";
 import type { Db } from "~db/client.server";
+import { FORMULA_START, INERT_SIGNED_EMAIL, SIGNED_START } from "~/lib/csv";
 import { copyCsvStream, databaseKind, streamRows } from "./export-rows.server";
 
 /**
  * The report as CSV (RFC 4180, UTF-8 with a byte order mark, CRLF between records). The cells are made in
  * SQL, formula-starting ones neutralised there too, so that on PostgreSQL the server's own COPY does the
- * formatting (about 95 % of its raw rate, against 13–15 % for rows formatted in Node: STACK-NOTES). On PGlite
+ * formatting (about 95 % of its raw rate, against 13–15 % for rows formatted in Node: docs/decisions/0008-exports.md). On PGlite
  * a cursor feeds the same cells through `copyCsvRecord`, which quotes exactly as COPY does, so both paths
  * give the same bytes.
  */
@@ -37,9 +38,25 @@ export const KIND_LABELS = { module: "Training module", policy: "Code of conduct
 const BOM = Buffer.from("\uFEFF", "utf8");
 const CRLF = Buffer.from("\r\n");
 
-/** OWASP's rule, in SQL: a cell starting with = + - @ tab or carriage return gets a leading apostrophe. */
+/** The guard of app/lib/csv.ts (what a spreadsheet would evaluate gets a leading apostrophe), in SQL. */
 export function neutralisedSql(expression: SQL): SQL {
-  return sql`case when ascii(${expression}) in (61, 43, 45, 64, 9, 13) then '''' || ${expression} else ${expression} end`;
+  const pattern = (p: string) => sql.raw(`'${p}'`);
+  // ascii() first: most cells start with a letter or digit, and then no pattern is tried.
+  return sql`case when ascii(${expression}) not in (9, 10, 13, 32, 43, 45, 61, 64) then ${expression}
+    when ${expression} ~ ${pattern(FORMULA_START)} or (${expression} ~ ${pattern(SIGNED_START)} and ${expression} !~ ${pattern(INERT_SIGNED_EMAIL)}) then '''' || ${expression}
+    else ${expression} end`;
+}
+
+/**
+ * A moment (ISO 8601 text) as UK local time with its offset, to the second, as the certificate gives UK time:
+ * `2026-06-01T10:20:00+01:00` in summer, `2026-02-01T09:20:00+00:00` in winter.
+ */
+export function londonTimeSql(text: SQL): SQL {
+  const local = sql`((${text})::timestamptz at time zone 'Europe/London')`;
+  const offset = sql`extract(epoch from ${local} - ((${text})::timestamptz at time zone 'UTC'))::int`;
+  // No subquery (a correlated one runs once a row). London is +00:00 or +01:00; any other offset is spelt out.
+  return sql`to_char(${local}, 'YYYY-MM-DD"T"HH24:MI:SS') || case ${offset} when 0 then '+00:00' when 3600 then '+01:00'
+    else case when ${offset} < 0 then '-' else '+' end || lpad((abs(${offset}) / 3600)::text, 2, '0') || ':' || lpad((abs(${offset}) % 3600 / 60)::text, 2, '0') end`;
 }
 
 const labelSql = (column: string, labels: Record<string, string>) =>
@@ -75,7 +92,9 @@ export function csvCellsQuery(rowsQuery: SQL): SQL {
         ? labelSql("r.status", statusLabels)
         : column === "kind"
           ? labelSql("r.kind", KIND_LABELS)
-          : sql.raw(`r.${column}::text`);
+          : column === "completed_at"
+            ? londonTimeSql(sql.raw("r.completed_at"))
+            : sql.raw(`r.${column}::text`);
     return sql`${GENERATED_COLUMNS.has(column) ? text : neutralisedSql(text)} as ${sql.identifier(column)}`;
   });
   return sql`select ${sql.join(cells, sql`, `)} from (${rowsQuery}) r`;
@@ -113,15 +132,21 @@ export async function* bufferedChunks(stream: Readable): AsyncGenerator<Buffer> 
   }
 }
 
+/**
+ * The columns people typed (names, e-mails, titles...), quoted whatever they hold (COPY's FORCE_QUOTE), so a
+ * leading tab or carriage return reads back as the text it was and never as a separator or the end of a line.
+ */
+export const QUOTED_COLUMNS = REPORT_COLUMNS.map(([column]) => column).filter((c) => !GENERATED_COLUMNS.has(c));
+
 /** One value as PostgreSQL's COPY (FORMAT csv) writes it: NULL empty, an empty string quoted, quotes doubled. */
-export function copyCsvValue(value: string | null): string {
+export function copyCsvValue(value: string | null, forceQuote = false): string {
   if (value === null) return "";
-  if (value === "" || /[",\r\n]/.test(value)) return `"${value.replace(/"/g, '""')}"`;
+  if (forceQuote || value === "" || /[",\r\n]/.test(value)) return `"${value.replace(/"/g, '""')}"`;
   return value;
 }
 
-export function copyCsvRecord(values: (string | null)[]): string {
-  return `${values.map(copyCsvValue).join(",")}\r\n`;
+export function copyCsvRecord(values: (string | null)[], forceQuote: boolean[] = []): string {
+  return `${values.map((v, i) => copyCsvValue(v, forceQuote[i])).join(",")}\r\n`;
 }
 
 export function csvHeader(): Buffer {
@@ -170,7 +195,7 @@ export async function* csvChunks(
   yield csvHeader();
   const cells = csvCellsQuery(rowsQuery);
   if (path === "copy") {
-    const copy = await copyCsvStream(db, cells);
+    const copy = await copyCsvStream(db, cells, QUOTED_COLUMNS);
     try {
       yield* crlfRecords(bufferedChunks(copy.stream), counter);
     } finally {
@@ -179,9 +204,14 @@ export async function* csvChunks(
     return;
   }
   const columns = REPORT_COLUMNS.map(([column]) => column);
+  const quoted = columns.map((c) => (QUOTED_COLUMNS as string[]).includes(c));
   for await (const rows of streamRows<Record<string, string | null>>(db, cells, 2000)) {
     let text = "";
-    for (const row of rows) text += copyCsvRecord(columns.map((c) => row[c]));
+    for (const row of rows)
+      text += copyCsvRecord(
+        columns.map((c) => row[c]),
+        quoted,
+      );
     counter.rows += rows.length;
     yield Buffer.from(text, "utf8");
   }

@@ -101,10 +101,17 @@ export function inlineParameters(query: SQL): string {
  * paused for ever, so a reader that stops early calls `abandon`: the server is asked to cancel the COPY and
  * the rest is read and dropped until it ends, which frees the connection.
  */
-export async function copyCsvStream(db: Db, query: SQL): Promise<{ stream: Readable; abandon(): void }> {
+export async function copyCsvStream(
+  db: Db,
+  query: SQL,
+  forceQuote: readonly string[] = [],
+): Promise<{ stream: Readable; abandon(): void }> {
   const target = clientOf(db);
   if (target.kind !== "postgres") throw new Error("COPY TO STDOUT is streamed on PostgreSQL only");
-  const copy = target.client.unsafe(`copy (${inlineParameters(query)}) to stdout (format csv)`) as ReturnType<
+  const quote = forceQuote.length
+    ? `, force_quote (${forceQuote.map((c) => `"${c.replace(/"/g, '""')}"`).join(", ")})`
+    : "";
+  const copy = target.client.unsafe(`copy (${inlineParameters(query)}) to stdout (format csv${quote})`) as ReturnType<
     PostgresClient["unsafe"]
   > & { cancel(): void };
   const stream = await copy.readable();

@@ -5,6 +5,7 @@ import { STATUS_LABELS } from "~/tracking/status.server";
 import { queryRows } from "~db/client.server";
 import { auditLog, users } from "~db/schema";
 import { freshDatabase } from "../../test/support/database";
+import { unzip } from "../../test/support/zip";
 import {
   aPerson,
   aPolicyVersion,
@@ -14,7 +15,8 @@ import {
   anAttempt,
   anOrganisation,
 } from "../../test/support/factories";
-import { KIND_LABELS, REPORT_COLUMNS } from "./export-csv.server";
+import { neutraliseFormula } from "~/lib/csv";
+import { KIND_LABELS, QUOTED_COLUMNS, REPORT_COLUMNS } from "./export-csv.server";
 import { copyCsvStream, databaseKind, inlineParameters, sqlLiteral } from "./export-rows.server";
 import { exportPage, startExport, type ExportFormat, type ExportJob } from "./export.server";
 import { parseReportFilters, reportPage } from "./report.server";
@@ -24,7 +26,7 @@ const db = database.db;
 const now = new Date("2026-05-01T12:00:00Z");
 const onPostgres = databaseKind(db) === "postgres";
 
-/** Names a spreadsheet would run as formulas, and cells RFC 4180 must quote. */
+/** Names a spreadsheet would run as formulas, names that only look like it, and cells RFC 4180 must quote. */
 const HOSTILE = [
   '=HYPERLINK("http://attacker.example","click")',
   "+44 7700 900123",
@@ -32,10 +34,41 @@ const HOSTILE = [
   "@SUM(A1:A9)",
   "\tTabbed",
   "\rReturned",
+  "\t=1+1",
   "Comma, Person",
   'Quote "Q" Person',
   "New\nLine",
 ];
+
+/** E-mail addresses given to some of the people above: the first two stay usable, the last two are guarded. */
+const EMAILS: Record<number, string> = {
+  0: "+44team@example.test",
+  2: "-ops.desk@example.test",
+  3: "+a-@example.test",
+  4: "-x@example.test(1)",
+};
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** A moment as UK local time with its offset, independently of the export's SQL (Intl's own UK offset). */
+function ukTime(iso: string): string {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat("en-GB", {
+      timeZone: "Europe/London",
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      second: "2-digit",
+      hourCycle: "h23",
+      timeZoneName: "longOffset",
+    })
+      .formatToParts(new Date(iso))
+      .map((p) => [p.type, p.value]),
+  );
+  const offset = parts.timeZoneName === "GMT" ? "+00:00" : parts.timeZoneName.slice(3);
+  return `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}:${parts.second}${offset}`;
+}
 
 let org: Awaited<ReturnType<typeof anOrganisation>>;
 let other: Awaited<ReturnType<typeof anOrganisation>>;
@@ -69,6 +102,17 @@ async function exported(format: ExportFormat, query = "", options: { csvPath?: "
   const started = await startExport(db, format, job(query), options);
   if (!started.ok) throw new Error(`export refused: ${started.reason}`);
   return { ...started, bytes: await collect(started.chunks) };
+}
+
+async function readSheet(bytes: Buffer) {
+  const workbook = new ExcelJS.Workbook();
+  await workbook.xlsx.load(bytes as unknown as ArrayBuffer);
+  return workbook.getWorksheet("Report")!;
+}
+
+/** The sheet's own XML. */
+async function sheetXmlOf(bytes: Buffer): Promise<string> {
+  return (await unzip(bytes)).get("xl/worksheets/sheet1.xml")!.toString("utf8");
 }
 
 /** A small RFC 4180 reader, to read back what was written. */
@@ -116,7 +160,13 @@ beforeAll(async () => {
   const required = await aRequiredModule(db, org.id, { title: "Personal use" });
   const v1 = await aPolicyVersion(db, org.id, { label: "1", effectiveDate: "2026-01-01" });
   for (const [i, name] of HOSTILE.entries()) {
-    const person = await aPerson(db, { organisationId: org.id, teamId: team.id, name, startDate: "2026-01-05" });
+    const person = await aPerson(db, {
+      organisationId: org.id,
+      teamId: team.id,
+      name,
+      startDate: "2026-01-05",
+      ...(EMAILS[i] ? { email: EMAILS[i] } : {}),
+    });
     if (i === 1) await db.update(users).set({ employeeNumber: "=1+1" }).where(eq(users.id, person.id));
     if (i % 2 === 0) {
       await anAttempt(db, person, required, {
@@ -124,7 +174,8 @@ beforeAll(async () => {
         startedAt: new Date("2026-02-01T09:00:00Z"),
         completedAt: new Date("2026-02-01T09:20:00Z"),
       });
-      await aSignature(db, person, v1, new Date("2026-02-02T10:00:00Z"));
+      // One signature in British Summer Time, the others in winter.
+      await aSignature(db, person, v1, new Date(i === 0 ? "2026-04-02T10:00:00Z" : "2026-02-02T10:00:00Z"));
     }
   }
   await aPerson(db, { organisationId: other.id, teamId: otherTeam.id, name: "Someone else", startDate: "2026-01-05" });
@@ -141,7 +192,7 @@ describe("CSV export", () => {
     expect(filename).toBe(`${org.slug}-report-2026-05-01.csv`);
   });
 
-  it("neutralises every cell that starts with = + - @ tab or carriage return, and quotes commas, quotes and newlines", async () => {
+  it("guards what a spreadsheet would evaluate, keeps e-mail addresses usable, and quotes what people typed", async () => {
     const records = parseCsv((await exported("csv")).bytes.subarray(3).toString("utf8"));
     const names = records.slice(1).map((r) => r[1]);
     expect(new Set(names)).toEqual(
@@ -151,16 +202,23 @@ describe("CSV export", () => {
         "'+44 7700 900123",
         "'-2+3",
         "'@SUM(A1:A9)",
-        "'\tTabbed",
-        "'\rReturned",
+        "\tTabbed",
+        "\rReturned",
+        "'\t=1+1",
         "Comma, Person",
         'Quote "Q" Person',
         "New\nLine",
       ]),
     );
+    const emails = new Set(records.slice(1).map((r) => r[2]));
+    for (const usable of ["+44team@example.test", "-ops.desk@example.test"]) expect(emails).toContain(usable);
+    for (const guarded of ["'+a-@example.test", "'-x@example.test(1)"]) expect(emails).toContain(guarded);
     for (const record of records.slice(1)) {
       expect(record).toHaveLength(REPORT_COLUMNS.length);
-      for (const cell of record) expect(cell).not.toMatch(/^[=+\-@\t\r]/);
+      for (const cell of record) {
+        expect(cell).not.toMatch(/^[\t\r\n ]*[=@]/);
+        if (/^[\t\r\n ]*[+-]/.test(cell)) expect(["+44team@example.test", "-ops.desk@example.test"]).toContain(cell);
+      }
     }
     expect(records.slice(1).map((r) => r[3])).toContain("'@Red team");
     expect(records.slice(1).map((r) => r[0])).toContain("'=1+1");
@@ -168,15 +226,44 @@ describe("CSV export", () => {
     expect(raw).toContain(`"'=HYPERLINK(""http://attacker.example"",""click"")"`);
     expect(raw).toContain('"New\nLine"');
     expect(raw).toContain('"Comma, Person"');
+    // Typed text is quoted whatever it holds, so a leading tab is never read as a separator or dropped.
+    expect(raw).toContain(',"\tTabbed",');
+    expect(raw).toContain(',"\rReturned",');
+    expect(raw).toContain(',"Harriet HR",');
+  });
+
+  it("gives dates as ISO days and times as UK local time with the offset, and the four ids last", async () => {
+    const records = parseCsv((await exported("csv")).bytes.subarray(3).toString("utf8"));
+    const header = records[0];
+    expect(header.slice(-4)).toEqual(["Attempt ID", "User ID", "Requirement ID", "Team ID"]);
+    const at = (label: string) => header.indexOf(label);
+    const completed = records.slice(1).map((r) => r[at("Completed at")]);
+    expect(completed).toContain("2026-02-01T09:20:00+00:00");
+    expect(completed).toContain("2026-02-02T10:00:00+00:00");
+    expect(completed).toContain("2026-04-02T11:00:00+01:00");
+    for (const record of records.slice(1)) {
+      expect(record[at("Since")]).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+      expect(record[at("Due on")]).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+      if (record[at("Completed at")])
+        expect(record[at("Completed at")]).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}$/);
+      // What a person reads comes first: no id before the last four columns.
+      for (const cell of record.slice(0, -4)) expect(cell).not.toMatch(UUID);
+      expect(record[at("User ID")]).toMatch(UUID);
+      expect(record[at("Requirement ID")]).toMatch(UUID);
+    }
   });
 
   it("holds exactly the report rows, with the report's labels, whichever path wrote it", async () => {
     const page = await reportPage(db, org.id, { ...filters(), page: 1 }, now);
-    const neutral = (v: string) => (/^[=+\-@\t\r]/.test(v) ? `'${v}` : v);
-    const cell = (v: unknown) => {
+    const typed = new Set<string>(QUOTED_COLUMNS);
+    const cell = (column: string, v: unknown) => {
       if (v === null || v === undefined) return "";
-      const text = neutral(String(v));
-      return text === "" || /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+      const text = typed.has(column)
+        ? neutraliseFormula(String(v))
+        : column === "completed_at"
+          ? ukTime(String(v))
+          : String(v);
+      return typed.has(column) || text === "" || /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
     };
     const expected =
       `\uFEFF${REPORT_COLUMNS.map(([, l]) => l).join(",")}\r\n` +
@@ -185,6 +272,7 @@ describe("CSV export", () => {
           (r) =>
             REPORT_COLUMNS.map(([c]) =>
               cell(
+                c,
                 c === "status"
                   ? STATUS_LABELS[r.status]
                   : c === "kind"
@@ -227,15 +315,23 @@ describe("CSV export", () => {
     expect(entry.details).toMatchObject({
       format: "csv",
       filters: { team: team.id, status: ["overdue"] },
-      rows: HOSTILE.length + 1,
+      // The people without attempts or signatures (every second one) and Harriet, two requirements each.
+      rows: Math.floor(HOSTILE.length / 2) * 2 + 2,
       outcome: "completed",
       via: "web",
     });
   });
 
-  it("records an abandoned download as cancelled, with the rows sent so far", async () => {
+  it("records the start before the first byte, and an abandoned download with the rows sent so far", async () => {
     const started = await startExport(db, "csv", job());
     if (!started.ok) throw new Error("refused");
+    const [begun] = await db
+      .select()
+      .from(auditLog)
+      .where(eq(auditLog.action, "report.exported"))
+      .orderBy(sql`${auditLog.id} desc`)
+      .limit(1);
+    expect(begun.details).toMatchObject({ outcome: "started", format: "csv", exportId: expect.any(String) });
     await started.chunks.next();
     await started.chunks.return(undefined);
     const [entry] = await db
@@ -244,7 +340,7 @@ describe("CSV export", () => {
       .where(eq(auditLog.action, "report.exported"))
       .orderBy(sql`${auditLog.id} desc`)
       .limit(1);
-    expect(entry.details).toMatchObject({ outcome: "cancelled", format: "csv" });
+    expect(entry.details).toMatchObject({ outcome: "abandoned", format: "csv", exportId: begun.details.exportId });
   });
 
   it("answers not found for a team or policy version of another organisation", async () => {
@@ -258,23 +354,31 @@ describe("CSV export", () => {
 });
 
 describe("XLSX export", () => {
-  it("opens in a spreadsheet reader with the same rows, names as plain text", async () => {
+  it("opens in a spreadsheet reader with the same rows, every text cell typed text holding exactly what was typed", async () => {
     const { bytes, contentType } = await exported("xlsx");
     expect(contentType).toBe("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
-    const workbook = new ExcelJS.Workbook();
-    await workbook.xlsx.load(bytes as unknown as ArrayBuffer);
-    const sheet = workbook.getWorksheet("Report")!;
+    // Inline strings (t="inlineStr"): text, never a formula, so nothing is guarded.
+    const sheetXml = await sheetXmlOf(bytes);
+    expect(sheetXml).not.toContain("<f>");
+    expect(sheetXml).toContain('t="inlineStr"');
+    const sheet = await readSheet(bytes);
     expect(sheet.rowCount).toBe(HOSTILE.length * 2 + 3);
     expect(sheet.getRow(1).values).toEqual([undefined, ...REPORT_COLUMNS.map(([, l]) => l)]);
     const names = new Set<string>();
+    const emails = new Set<string>();
     sheet.eachRow((row, n) => {
       if (n === 1) return;
-      const cell = row.getCell(2);
-      expect(cell.type).toBe(ExcelJS.ValueType.String);
-      names.add(String(cell.value));
+      for (const column of [1, 2, 3, 4, 5, 6, 7, 11, 13, 14, 15]) {
+        const cell = row.getCell(column);
+        if (cell.value === null) continue;
+        expect(cell.type).toBe(ExcelJS.ValueType.RichText);
+      }
+      names.add(row.getCell(2).text);
+      emails.add(row.getCell(3).text);
     });
-    // XML reads a carriage return back as a line feed (XML 1.0, end-of-line handling): the text is otherwise exact.
-    expect(names).toEqual(new Set(["Harriet HR", ...HOSTILE.map((n) => n.replace(/\r/g, "\n"))]));
+    // A leading tab and a carriage return come back as they were, and nothing gained an apostrophe.
+    expect(names).toEqual(new Set(["Harriet HR", ...HOSTILE]));
+    for (const email of Object.values(EMAILS)) expect(emails).toContain(email);
     const [entry] = await db
       .select()
       .from(auditLog)
@@ -283,6 +387,61 @@ describe("XLSX export", () => {
       .limit(1);
     expect(entry.details).toMatchObject({ format: "xlsx", rows: HOSTILE.length * 2 + 2, outcome: "completed" });
   });
+
+  it("holds dates a spreadsheet understands, shown in UK form, with the four ids last", async () => {
+    const sheet = await readSheet((await exported("xlsx")).bytes);
+    const header = (sheet.getRow(1).values as unknown[]).slice(1);
+    expect(header.slice(-4)).toEqual(["Attempt ID", "User ID", "Requirement ID", "Team ID"]);
+    const column = (label: string) => header.indexOf(label) + 1;
+    const completed: string[] = [];
+    sheet.eachRow((row, n) => {
+      if (n === 1) return;
+      for (const label of ["Since", "Due on"]) {
+        const cell = row.getCell(column(label));
+        expect(cell.type).toBe(ExcelJS.ValueType.Date);
+        expect(cell.numFmt).toBe("dd/mm/yyyy");
+        expect((cell.value as Date).toISOString()).toMatch(/T00:00:00.000Z$/);
+      }
+      const at = row.getCell(column("Completed at"));
+      if (at.value !== null) {
+        expect(at.type).toBe(ExcelJS.ValueType.Date);
+        expect(at.numFmt).toBe("dd/mm/yyyy hh:mm");
+        // A spreadsheet's time has no zone: the cell holds the UK wall-clock time.
+        completed.push((at.value as Date).toISOString());
+      }
+      for (let c = 1; c <= header.length - 4; c++) expect(row.getCell(c).text).not.toMatch(UUID);
+      expect(row.getCell(column("User ID")).text).toMatch(UUID);
+    });
+    expect(completed).toContain("2026-02-01T09:20:00.000Z");
+    expect(completed).toContain("2026-04-02T11:00:00.000Z");
+    // The row of the person whose signature was in summer: its due and since days, as the report gives them.
+    const page = await reportPage(db, org.id, { ...filters(), page: 1 }, now);
+    const summer = page.rows.find((r) => r.completed_at === "2026-04-02T10:00:00.000Z")!;
+    let found = false;
+    sheet.eachRow((row) => {
+      if (row.getCell(column("Completed at")).text === "" || row.getCell(column("User ID")).text !== summer.user_id)
+        return;
+      if (row.getCell(column("Kind")).text !== KIND_LABELS.policy) return;
+      found = true;
+      expect((row.getCell(column("Since")).value as Date).toISOString().slice(0, 10)).toBe(summer.since);
+      expect((row.getCell(column("Due on")).value as Date).toISOString().slice(0, 10)).toBe(summer.due_on);
+    });
+    expect(found).toBe(true);
+  });
+
+  it("has columns wide enough for names and e-mails and prints across one page's width", async () => {
+    const sheet = await readSheet((await exported("xlsx")).bytes);
+    const people = await db
+      .select({ name: users.name, email: users.email })
+      .from(users)
+      .where(eq(users.organisationId, org.id));
+    const longestName = Math.max(...people.map((p) => p.name.length));
+    const longestEmail = Math.max(...people.map((p) => p.email.length));
+    expect(sheet.getColumn(2).width).toBeGreaterThanOrEqual(longestName);
+    expect(sheet.getColumn(3).width).toBeGreaterThanOrEqual(longestEmail);
+    expect(sheet.pageSetup).toMatchObject({ fitToPage: true, fitToWidth: 1, fitToHeight: 0, orientation: "landscape" });
+  });
+
   it("refuses a workbook larger than the writer holds, and the exports page says why and what to do", async () => {
     expect(await startExport(db, "xlsx", job(), { xlsxMaxRows: 5 })).toEqual({
       ok: false,

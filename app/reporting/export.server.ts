@@ -1,26 +1,22 @@
+import { randomUUID } from "node:crypto";
 import { and, asc, desc, eq, sql } from "drizzle-orm";
 import { writeAudit, type RequestInfo } from "~/audit/audit.server";
+import { datePartsOf, type DateParts } from "~/lib/date-fields";
 import { londonDate } from "~/lib/dates";
 import { queryRows, type Db } from "~db/client.server";
 import { organisations, policies, policyVersions, teams } from "~db/schema";
+import { EXPORT_FORMATS, type ExportFormat } from "./export-formats";
 import { csvChunks, type CsvPath, type ExportCounter } from "./export-csv.server";
 import { streamRows } from "./export-rows.server";
 import { parseReportFilters, reportClock, reportRowsQuery, type ReportFilters, type ReportRow } from "./report.server";
-import { xapiChunks } from "./xapi.server";
+import { XAPI_RULE, xapiChunks } from "./xapi.server";
 
 /**
  * One export pipeline per format, used by the download route and by `npm run export`: the report rows for
- * the filters, streamed as they are read (memory stays flat whatever the row count), and an audit entry
- * with who, the filters, the format and the row count once the stream ends, fails or is abandoned.
+ * the filters, streamed as they are read (memory stays flat whatever the row count), and audit entries
+ * with who, the filters and the format when it starts, and the row count once it ends, fails or is abandoned.
  */
-export const EXPORT_FORMATS = ["csv", "xlsx", "xapi"] as const;
-export type ExportFormat = (typeof EXPORT_FORMATS)[number];
-
-export const FORMAT_LABELS: Record<ExportFormat, string> = {
-  csv: "CSV (spreadsheet or any other program)",
-  xlsx: "Excel workbook (XLSX)",
-  xapi: "xAPI statements for a learning record store (JSON lines)",
-};
+export { EXPORT_FORMATS, FORMAT_LABELS, type ExportFormat } from "./export-formats";
 
 const FILES: Record<ExportFormat, { extension: string; contentType: string }> = {
   csv: { extension: "csv", contentType: "text/csv; charset=utf-8" },
@@ -47,7 +43,10 @@ export type ExportJob = {
   organisationId: string;
   filters: ExportFilters;
   now: Date;
-  /** Base of the xAPI identifiers: SERVICE_URL, else the address the request came to. */
+  /**
+   * The service's address (SERVICE_URL, else the address the request came to): the base of the xAPI identifiers
+   * only if the organisation has none yet (organisations.xapi_iri_base keeps the first for ever).
+   */
   serviceUrl: string;
   actor: ExportActor;
   request: RequestInfo;
@@ -109,25 +108,57 @@ async function fileStem(db: Db, organisationId: string, filters: ExportFilters, 
   return `${org?.slug ?? "organisation"}-report-${day}`;
 }
 
+type AuditedEntry = {
+  action: string;
+  organisationId: string;
+  actor: ExportActor;
+  request: RequestInfo;
+  details: Record<string, unknown>;
+};
+
 /**
- * Wraps an export's chunks so that the audit log gets one entry when it ends: completed, failed (with the
- * error) or cancelled (the download was abandoned), with the rows and bytes sent.
+ * An export's chunks with its audit entries: one written before the first byte ("started"), and one when it
+ * ends: "completed", "failed" (with the error) or "abandoned" (the client went away), with the rows and bytes
+ * sent. Both carry the same `exportId`, so a download that never ends still left its mark.
  */
-export async function* audited(
+export async function audited(
   db: Db,
   chunks: AsyncGenerator<Buffer>,
   counter: ExportCounter,
-  entry: {
-    action: string;
-    organisationId: string;
-    actor: ExportActor;
-    request: RequestInfo;
-    details: Record<string, unknown>;
-  },
+  entry: AuditedEntry,
+): Promise<AsyncGenerator<Buffer>> {
+  const exportId = randomUUID();
+  const write = (details: Record<string, unknown>) =>
+    writeAudit(
+      db,
+      {
+        action: entry.action,
+        organisationId: entry.organisationId,
+        actorUserId: entry.actor.userId,
+        subjectType: "organisation",
+        subjectId: entry.organisationId,
+        details: {
+          ...entry.details,
+          exportId,
+          ...details,
+          via: entry.actor.via,
+          ...(entry.actor.operator ? { operator: entry.actor.operator } : {}),
+        },
+      },
+      entry.request,
+    );
+  await write({ outcome: "started" });
+  return auditedToTheEnd(chunks, counter, write);
+}
+
+async function* auditedToTheEnd(
+  chunks: AsyncGenerator<Buffer>,
+  counter: ExportCounter,
+  write: (details: Record<string, unknown>) => Promise<void>,
 ): AsyncGenerator<Buffer> {
   const started = Date.now();
   let bytes = 0;
-  let outcome: "completed" | "failed" | "cancelled" = "cancelled";
+  let outcome: "completed" | "failed" | "abandoned" = "abandoned";
   let error: string | undefined;
   try {
     for await (const chunk of chunks) {
@@ -140,27 +171,7 @@ export async function* audited(
     error = (e as Error).message;
     throw e;
   } finally {
-    await writeAudit(
-      db,
-      {
-        action: entry.action,
-        organisationId: entry.organisationId,
-        actorUserId: entry.actor.userId,
-        subjectType: "organisation",
-        subjectId: entry.organisationId,
-        details: {
-          ...entry.details,
-          rows: counter.rows,
-          bytes,
-          outcome,
-          ...(error ? { error } : {}),
-          via: entry.actor.via,
-          ...(entry.actor.operator ? { operator: entry.actor.operator } : {}),
-          ms: Date.now() - started,
-        },
-      },
-      entry.request,
-    );
+    await write({ rows: counter.rows, bytes, outcome, ...(error ? { error } : {}), ms: Date.now() - started });
   }
 }
 
@@ -185,7 +196,8 @@ export function formatChunks(
   const clock = reportClock(job.filters, job.now);
   const rowsQuery = reportRowsQuery(job.organisationId, job.filters, clock);
   if (format === "csv") return csvChunks(db, rowsQuery, counter, options.csvPath);
-  if (format === "xapi") return xapiChunks(db, rowsQuery, job.filters, clock.now, job.serviceUrl, counter);
+  if (format === "xapi")
+    return xapiChunks(db, job.organisationId, rowsQuery, job.filters, clock.now, job.serviceUrl, counter);
   return lazyXlsxChunks(reportRowBatches(db, job.organisationId, job.filters, job.now), counter);
 }
 
@@ -213,12 +225,17 @@ export async function startExport(
   }
   const counter: ExportCounter = { rows: 0 };
   const file = FILES[format];
-  const chunks = audited(db, formatChunks(db, format, job, counter, options), counter, {
+  const chunks = await audited(db, formatChunks(db, format, job, counter, options), counter, {
     action: "report.exported",
     organisationId: job.organisationId,
     actor: job.actor,
     request: job.request,
-    details: { format, filters: chosenFilters(job.filters), asAt: reportClock(job.filters, job.now).now.toISOString() },
+    details: {
+      format,
+      filters: chosenFilters(job.filters),
+      asAt: reportClock(job.filters, job.now).now.toISOString(),
+      ...(format === "xapi" ? { xapiRule: XAPI_RULE } : {}),
+    },
   });
   return {
     ok: true,
@@ -270,19 +287,14 @@ export async function exportChoices(db: Db, organisationId: string) {
   return { teams: teamRows, policyVersions: versions };
 }
 
-/** Base of the xAPI identifiers: SERVICE_URL when set, else the address the request came to. */
-export function serviceUrlOf(config: { serviceUrl: string | undefined }, request: Request): string {
-  return config.serviceUrl ?? new URL(request.url).origin;
-}
-
 export type ExportFormValues = {
   format: string;
   team: string;
   status: string[];
   policyVersion: string;
-  completedFrom: string;
-  completedTo: string;
-  asAt: string;
+  completedFrom: DateParts;
+  completedTo: DateParts;
+  asAt: DateParts;
 };
 
 /**
@@ -303,9 +315,9 @@ export async function exportPage(
     team: params.get("team") ?? "",
     status: params.getAll("status"),
     policyVersion: params.get("policyVersion") ?? "",
-    completedFrom: params.get("completedFrom") ?? "",
-    completedTo: params.get("completedTo") ?? "",
-    asAt: params.get("asAt") ?? "",
+    completedFrom: datePartsOf(params, "completedFrom"),
+    completedTo: datePartsOf(params, "completedTo"),
+    asAt: datePartsOf(params, "asAt"),
   };
   const errors: Record<string, string> = {};
   const problem = params.get("problem");

@@ -1,7 +1,16 @@
 import { sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
+import { dateParam, optionalDateField } from "~/lib/date-fields";
 import { endOfLondonDay, londonDate } from "~/lib/dates";
-import { keptStatusQuery, requirementStatusQuery, STATUSES, type Clock, type Status } from "~/tracking/status.server";
+import type { ExemptionReason } from "~/tracking/statuses";
+import {
+  keptStatusQuery,
+  requirementStatusQuery,
+  STATUSES,
+  surnameKey,
+  type Clock,
+  type Status,
+} from "~/tracking/status.server";
 import { keptTotals, perPersonCounts, refreshStandings, sumsOf, totalsOf } from "~/tracking/standings.server";
 import { jsonValue, queryRows, type Db } from "~db/client.server";
 
@@ -12,14 +21,6 @@ import { jsonValue, queryRows, type Db } from "~db/client.server";
  */
 export const REPORT_PAGE_SIZE = 50;
 
-const optionalDate = (message: string) =>
-  z
-    .string()
-    .trim()
-    .transform((v) => (v === "" ? undefined : v))
-    .pipe(z.iso.date(message).optional())
-    .optional();
-
 const optionalUuid = z
   .string()
   .trim()
@@ -27,14 +28,16 @@ const optionalUuid = z
   .pipe(z.uuid("Choose a value from the list").optional())
   .optional();
 
+const asAtField = optionalDateField("The date");
+
 export const reportFilterSchema = z
   .object({
     team: optionalUuid,
     status: z.array(z.enum(STATUSES, "Choose a status from the list")).default([]),
     policyVersion: optionalUuid,
-    completedFrom: optionalDate("Enter the first day as a date, like 2026-04-01"),
-    completedTo: optionalDate("Enter the last day as a date, like 2026-06-30"),
-    asAt: optionalDate("Enter the date as a date, like 2026-04-01"),
+    completedFrom: optionalDateField("The first day"),
+    completedTo: optionalDateField("The last day"),
+    asAt: asAtField,
     page: z.coerce.number().int().min(1).max(100_000).default(1),
   })
   .refine((f) => !f.completedFrom || !f.completedTo || f.completedFrom <= f.completedTo, {
@@ -44,22 +47,25 @@ export const reportFilterSchema = z
 
 export type ReportFilters = z.infer<typeof reportFilterSchema>;
 
-/** Reads the filters from a query string (status may repeat); a date in the future for "as at" is refused. */
+/**
+ * Reads the filters from a query string (status may repeat; a date as its three date input fields or as one
+ * YYYY-MM-DD value); a date in the future for "as at" is refused.
+ */
 export function parseReportFilters(params: URLSearchParams, now: Date) {
   const raw = {
     team: params.get("team") ?? undefined,
     status: params.getAll("status").filter((s) => s !== ""),
     policyVersion: params.get("policyVersion") ?? undefined,
-    completedFrom: params.get("completedFrom") ?? undefined,
-    completedTo: params.get("completedTo") ?? undefined,
-    asAt: params.get("asAt") ?? undefined,
+    completedFrom: dateParam(params, "completedFrom"),
+    completedTo: dateParam(params, "completedTo"),
+    asAt: dateParam(params, "asAt"),
     page: params.get("page") ?? undefined,
   };
   const parsed = reportFilterSchema.safeParse(raw);
   // Checked even when other filters are wrong, so the error summary lists every problem at once.
-  const asAt = raw.asAt?.trim();
+  const asAt = asAtField.safeParse(raw.asAt).data;
   const future: z.core.$ZodIssue[] =
-    asAt && z.iso.date().safeParse(asAt).success && asAt > londonDate(now)
+    asAt && asAt > londonDate(now)
       ? [{ code: "custom", path: ["asAt"], message: "The date must be today or in the past", input: asAt }]
       : [];
   if (!parsed.success)
@@ -105,7 +111,7 @@ function selectedStatuses(
 
 // The kept standings have an index in this order (requirement_standings_report_order_idx).
 const REPORT_ORDER = sql.raw(
-  `s.team_name nulls last, s.name, s.employee_number, s.policy_last, s.title, s.requirement_id`,
+  `s.team_name nulls last, ${surnameKey("s.name")}, s.name, s.employee_number, s.policy_last, s.title, s.requirement_id`,
 );
 
 /**
@@ -123,7 +129,8 @@ export function reportRowsQuery(
 ): SQL {
   return sql`
     select u.employee_number, s.name, u.email, t.name as team, s.title as requirement, s.kind, s.status, s.since, s.due_on,
-      s.completed_at, pv.version_label as policy_version, s.attestation_reference, s.attempt_id, s.user_id, s.requirement_id, s.team_id
+      s.completed_at, pv.version_label as policy_version, s.attestation_reference, s.attempt_id, s.user_id, s.requirement_id, s.team_id,
+      s.earlier_training_id, s.exemption_reason, s.exempt_until
     from (${selectedStatuses(organisationId, filters, clock, source, people)}) s
     join users u on u.id = s.user_id
     left join teams t on t.id = s.team_id
@@ -141,7 +148,7 @@ export type ReportRow = {
   kind: "module" | "policy";
   status: Status;
   since: string;
-  due_on: string;
+  due_on: string | null;
   completed_at: string | null;
   policy_version: string | null;
   attestation_reference: string | null;
@@ -149,6 +156,10 @@ export type ReportRow = {
   user_id: string;
   requirement_id: string;
   team_id: string | null;
+  /** Training completed elsewhere that completes the requirement (docs/decisions/0021). */
+  earlier_training_id: string | null;
+  exemption_reason: ExemptionReason | null;
+  exempt_until: string | null;
 };
 
 /** One page of the report and the totals of everything the filters select. */

@@ -1,8 +1,12 @@
 import validateStatement from "@learninglocker/xapi-validation";
-import { eq } from "drizzle-orm";
+import { randomBytes } from "node:crypto";
+import { eq, inArray, sql } from "drizzle-orm";
+import postgres from "postgres";
 import { beforeAll, describe, expect, it } from "vitest";
 import { withdrawAttestation } from "~/attestation/signing.server";
-import { attempts } from "~db/schema";
+import { writeAudit } from "~/audit/audit.server";
+import { openDatabase } from "~db/client.server";
+import { attempts, auditLog, organisations } from "~db/schema";
 import { freshDatabase } from "../../test/support/database";
 import {
   aPerson,
@@ -17,7 +21,7 @@ import {
 } from "../../test/support/factories";
 import { startExport, type ExportJob } from "./export.server";
 import { parseReportFilters } from "./report.server";
-import { ADL_VERBS, isoDuration, uuidV5, xapiVocabulary } from "./xapi.server";
+import { ADL_VERBS, isoDuration, uuidV5, VOIDED_VERB, xapiIriBase, xapiVocabulary } from "./xapi.server";
 
 const database = await freshDatabase();
 const db = database.db;
@@ -31,21 +35,24 @@ let ada: Awaited<ReturnType<typeof aPerson>>;
 let ben: Awaited<ReturnType<typeof aPerson>>;
 let signedReference: string;
 
-const job = (query = ""): ExportJob => {
+const job = (query = "", serviceUrl = SERVICE): ExportJob => {
   const parsed = parseReportFilters(new URLSearchParams(query), now);
   if (!parsed.success) throw new Error(JSON.stringify(parsed.error.issues));
   return {
     organisationId: org.id,
     filters: parsed.data,
     now,
-    serviceUrl: SERVICE,
+    serviceUrl,
     actor: { userId: hr.id, via: "web" },
     request: { ip: null, requestId: null },
   };
 };
 
-async function statements(query = ""): Promise<{ text: string; lines: Record<string, unknown>[] }> {
-  const started = await startExport(db, "xapi", job(query));
+async function statements(
+  query = "",
+  serviceUrl = SERVICE,
+): Promise<{ text: string; lines: Record<string, unknown>[] }> {
+  const started = await startExport(db, "xapi", job(query, serviceUrl));
   if (!started.ok) throw new Error(started.reason);
   const parts: Buffer[] = [];
   for await (const chunk of started.chunks) parts.push(chunk);
@@ -274,8 +281,9 @@ describe("xAPI statements", () => {
     expect(withdrawal).toMatchObject({
       actor: { account: { name: hr.id } },
       object: { objectType: "StatementRef" },
-      result: { response: "Signed on behalf of someone else" },
     });
+    // The free-text reason stays in the ledger: statements leave the record store's readers no room for it.
+    expect(withdrawal).not.toHaveProperty("result");
     const withdrawnId = (withdrawal.object as { id: string }).id;
     expect(lines.find((s) => s.id === withdrawnId)).toMatchObject({
       verb: { id: vocabulary.attested },
@@ -311,5 +319,141 @@ describe("xAPI statements", () => {
       ADL_VERBS.completed,
       ADL_VERBS.failed,
     ]);
+  });
+});
+
+describe("xAPI identifiers", () => {
+  it("do not depend on the address an export is made from: the organisation's first one is kept", async () => {
+    const first = await statements();
+    const [row] = await db
+      .select({ base: organisations.xapiIriBase })
+      .from(organisations)
+      .where(eq(organisations.id, org.id));
+    expect(row.base).toBe(SERVICE);
+    // Another SERVICE_URL, or the request's own address: the same statements, byte for byte.
+    expect((await statements("", "http://localhost:3000")).text).toBe(first.text);
+    expect((await statements("", "https://moved.example/")).text).toBe(first.text);
+    expect(first.text).not.toContain("localhost");
+    expect(first.text).not.toContain("moved.example");
+    expect(first.text).not.toContain("Signed on behalf of someone else");
+  });
+
+  it("are fixed in the database: a set base cannot be changed", async () => {
+    await expect(
+      db.update(organisations).set({ xapiIriBase: "https://other.example" }).where(eq(organisations.id, org.id)),
+    ).rejects.toThrow();
+    const [row] = await db
+      .select({ base: organisations.xapiIriBase })
+      .from(organisations)
+      .where(eq(organisations.id, org.id));
+    expect(row.base).toBe(SERVICE);
+  });
+
+  it.runIf(database.kind === "postgres")(
+    "are fixed under the production role of docs/ledger.md too: it sets a council's base once and cannot change it",
+    async () => {
+      const role = `smcoc_app_${randomBytes(4).toString("hex")}`;
+      const owner = postgres(database.url!, { max: 1, onnotice: () => {} });
+      // The grants docs/ledger.md gives the app's role (it does not own the tables, so it cannot disable triggers).
+      await owner.unsafe(
+        `CREATE ROLE ${role} LOGIN; GRANT USAGE ON SCHEMA public TO ${role}; GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${role}; GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO ${role}`,
+      );
+      const url = new URL(database.url!);
+      url.username = role;
+      const asApp = await openDatabase({ url: url.toString(), maxConnections: 1 });
+      try {
+        const fresh = await anOrganisation(db);
+        expect(await xapiIriBase(asApp.db, fresh.id, "https://first.example/")).toBe("https://first.example");
+        expect(await xapiIriBase(asApp.db, fresh.id, "https://second.example")).toBe("https://first.example");
+        await expect(
+          asApp.db.update(organisations).set({ xapiIriBase: null }).where(eq(organisations.id, fresh.id)),
+        ).rejects.toThrow();
+        await expect(asApp.db.execute(sql`alter table organisations disable trigger all`)).rejects.toThrow();
+      } finally {
+        await asApp.close();
+        await owner.unsafe(
+          `REVOKE ALL ON ALL TABLES IN SCHEMA public FROM ${role}; REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM ${role}; REVOKE ALL ON SCHEMA public FROM ${role}; DROP ROLE ${role}`,
+        );
+        await owner.end();
+      }
+    },
+  );
+
+  it("changed with the content: no statement shares an id with what rule 1 made of the same row", async () => {
+    const { lines } = await statements();
+    const ids = new Set(lines.map((s) => s.id));
+    expect(ids.has(uuidV5(`attestation/${signedReference}`))).toBe(false);
+    const attested = lines.find(
+      (s) =>
+        (s.context as { extensions?: Record<string, string> } | undefined)?.extensions?.[
+          vocabulary.extension("ledger-reference")
+        ] === signedReference,
+    )!;
+    expect(attested.id).toBe(uuidV5(`rule-2/attestation/${signedReference}`));
+  });
+});
+
+describe("xAPI voiding of statements an earlier rule sent", () => {
+  it("is not in an export when no export was made under rule 1", async () => {
+    const { lines } = await statements();
+    expect(lines.some((s) => (s.verb as { id: string }).id === VOIDED_VERB)).toBe(false);
+    const exportsSoFar = await db.select().from(auditLog).where(eq(auditLog.action, "report.exported"));
+    expect(exportsSoFar.length).toBeGreaterThan(0);
+    for (const entry of exportsSoFar) expect(entry.details).toMatchObject({ format: "xapi", xapiRule: 2 });
+  });
+
+  it("voids each rule 1 statement an earlier export could have sent, and nothing after it", async () => {
+    // An export made under rule 1 (its audit entry names no rule), as at the end of 3 February 2026.
+    await writeAudit(
+      db,
+      {
+        action: "report.exported",
+        organisationId: org.id,
+        actorUserId: hr.id,
+        subjectType: "organisation",
+        subjectId: org.id,
+        details: { format: "xapi", filters: {}, asAt: "2026-02-03T23:59:59.999Z", outcome: "completed" },
+      },
+      { ip: null, requestId: null },
+    );
+    const { lines, text } = await statements();
+    const voiding = lines.filter((s) => (s.verb as { id: string }).id === VOIDED_VERB);
+    const voided = new Set(voiding.map((s) => (s.object as { id: string }).id));
+    // Rule 1's ids, as it made them (UUID v5 of the row's identity), for the rows up to 3 February.
+    const rows = await db
+      .select()
+      .from(attempts)
+      .where(inArray(attempts.userId, [ada.id, ben.id]));
+    const early = rows.filter((a) => a.startedAt <= new Date("2026-02-03T23:59:59.999Z"));
+    expect(early.length).toBe(2);
+    for (const a of early) expect(voided).toContain(uuidV5(`attempt/${a.id}/attempted`));
+    const adas = early.find((a) => a.userId === ada.id)!;
+    const bens = early.find((a) => a.userId === ben.id)!;
+    for (const identity of [
+      `attempt/${bens.id}/completed`,
+      `attempt/${bens.id}/result`,
+      `attempt/${bens.id}/answer/0`,
+      `attempt/${adas.id}/completed`,
+      `attempt/${adas.id}/answer/1`,
+    ])
+      expect(voided).toContain(uuidV5(identity));
+    // Signed on 4 February and later: never sent under rule 1, so not voided.
+    expect(voided).not.toContain(uuidV5(`attestation/${signedReference}`));
+    expect(voiding).toHaveLength(voided.size);
+    for (const statement of voiding) {
+      expect(validateStatement(statement).map((w) => `${w.path.join(".")}: ${w.constructor.name}`)).toEqual([]);
+      expect(problemsWith(statement), JSON.stringify(statement)).toEqual([]);
+      expect(statement).toMatchObject({
+        object: { objectType: "StatementRef" },
+        timestamp: "2026-02-03T23:59:59.999Z",
+      });
+      // A voiding statement is never itself a rule 1 id, nor the id of a statement of this export.
+      expect(voided.has(String(statement.id))).toBe(false);
+    }
+    // Each rule 1 statement is voided once, and the new statements are all still there under new ids.
+    const others = lines.filter((s) => (s.verb as { id: string }).id !== VOIDED_VERB);
+    for (const s of others) expect(voided.has(String(s.id))).toBe(false);
+    // The same file when exported again, from anywhere: a record store keeps one of each.
+    expect((await statements("", "http://localhost:3000")).text).toBe(text);
   });
 });

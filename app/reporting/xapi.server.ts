@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
-import { sql, type SQL } from "drizzle-orm";
-import type { Db } from "~db/client.server";
+import { and, eq, isNull, sql, type SQL } from "drizzle-orm";
+import { queryRows, type Db } from "~db/client.server";
+import { organisations } from "~db/schema";
 import type { ExportCounter } from "./export-csv.server";
 import { streamRows } from "./export-rows.server";
 import type { ReportFilters } from "./report.server";
@@ -10,11 +11,28 @@ import type { ReportFilters } from "./report.server";
  * report rows a filter selects: each attempt (attempted; completed; passed or failed, with its score), each
  * answer (answered), and each ledger record (attested; a withdrawal refers to the attestation it withdraws).
  * Statement ids are UUID v5 of the source row's identity, so exporting again sends the same statements and
- * the record store keeps one of each. Verbs and identifiers: docs/decisions/0008-exports.md.
+ * the record store keeps one of each. Verbs and identifiers: docs/decisions/0008-exports.md; identifiers that
+ * do not depend on where an export was made, and the voiding of what the first rule sent:
+ * docs/decisions/0020-readable-exports-and-stable-xapi.md.
  */
 
 /** Fixed for ever: changing it would give every statement a new id, and a record store would hold each twice. */
 export const STATEMENT_NAMESPACE = "3f0e5a52-6c1b-4d59-9a57-0d8f3c2b7e41";
+
+/**
+ * The rule statement ids and content follow. Rule 1 (until decision 0020) put identifiers under the address of
+ * each export and copied withdrawal reasons; rule 2 names its statements `rule-2/...`, so none shares an id with a
+ * rule 1 statement of other content, and voids every rule 1 statement an earlier export could have sent.
+ */
+export const XAPI_RULE = 2;
+const RULE_PREFIX = `rule-${XAPI_RULE}/`;
+
+/** A statement's id under the current rule, from its source row's identity. */
+export const statementId = (identity: string) => uuidV5(`${RULE_PREFIX}${identity}`);
+/** The id rule 1 gave the statement of that identity. */
+export const rule1StatementId = (identity: string) => uuidV5(identity);
+
+export const VOIDED_VERB = "http://adlnet.gov/expapi/verbs/voided";
 
 export const ADL_VERBS = {
   attempted: "http://adlnet.gov/expapi/verbs/attempted",
@@ -38,7 +56,7 @@ export function uuidV5(name: string, namespace: string = STATEMENT_NAMESPACE): s
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
-/** The identifiers a deployment mints under its own address (SERVICE_URL): keep that address fixed. */
+/** The identifiers an organisation's statements use, under its fixed base (organisations.xapi_iri_base). */
 export function xapiVocabulary(serviceUrl: string) {
   const base = serviceUrl.replace(/\/+$/, "");
   return {
@@ -165,11 +183,11 @@ export function statementsFor(row: StatementSource, v: Vocabulary): Record<strin
     if (row.record_kind === "withdrawn") {
       return [
         {
-          id: uuidV5(`attestation/${row.reference}`),
+          id: statementId(`attestation/${row.reference}`),
           actor: agent(v, row.actor_user_id ?? row.user_id),
           verb: verb(v.withdrew, "withdrew"),
-          object: { objectType: "StatementRef", id: uuidV5(`attestation/${row.subject_reference}`) },
-          ...(row.reason ? { result: { response: row.reason } } : {}),
+          // The reason is free text HR typed (it may name people): it stays in the ledger, not in statements.
+          object: { objectType: "StatementRef", id: statementId(`attestation/${row.subject_reference}`) },
           context: {
             language: LANGUAGE,
             extensions: {
@@ -183,7 +201,7 @@ export function statementsFor(row: StatementSource, v: Vocabulary): Record<strin
     }
     return [
       {
-        id: uuidV5(`attestation/${row.reference}`),
+        id: statementId(`attestation/${row.reference}`),
         actor: agent(v, row.user_id),
         verb: verb(v.attested, "attested"),
         object: {
@@ -220,7 +238,7 @@ export function statementsFor(row: StatementSource, v: Vocabulary): Record<strin
   if (row.source === "answer") {
     return [
       {
-        id: uuidV5(`attempt/${row.attempt_id}/answer/${row.step}`),
+        id: statementId(`attempt/${row.attempt_id}/answer/${row.step}`),
         actor: agent(v, row.user_id),
         verb: verb(ADL_VERBS.answered, "answered"),
         object: {
@@ -237,7 +255,7 @@ export function statementsFor(row: StatementSource, v: Vocabulary): Record<strin
   if (row.source === "attempt_started") {
     return [
       {
-        id: uuidV5(`attempt/${row.attempt_id}/attempted`),
+        id: statementId(`attempt/${row.attempt_id}/attempted`),
         actor: agent(v, row.user_id),
         verb: verb(ADL_VERBS.attempted, "attempted"),
         object: module,
@@ -256,7 +274,7 @@ export function statementsFor(row: StatementSource, v: Vocabulary): Record<strin
     const success = row.attempt_status === "passed";
     statements.push(
       {
-        id: uuidV5(`attempt/${row.attempt_id}/completed`),
+        id: statementId(`attempt/${row.attempt_id}/completed`),
         actor: agent(v, row.user_id),
         verb: verb(ADL_VERBS.completed, "completed"),
         object: module,
@@ -265,7 +283,7 @@ export function statementsFor(row: StatementSource, v: Vocabulary): Record<strin
         timestamp: row.completed_at,
       },
       {
-        id: uuidV5(`attempt/${row.attempt_id}/result`),
+        id: statementId(`attempt/${row.attempt_id}/result`),
         actor: agent(v, row.user_id),
         verb: success ? verb(ADL_VERBS.passed, "passed") : verb(ADL_VERBS.failed, "failed"),
         object: module,
@@ -278,20 +296,100 @@ export function statementsFor(row: StatementSource, v: Vocabulary): Record<strin
   return statements;
 }
 
+/**
+ * The identities rule 1 gave the statements of one source row, with the actor each named: the same
+ * statements as now, under their rule 1 ids.
+ */
+export function rule1Identities(row: StatementSource): { identity: string; actorId: string }[] {
+  if (row.source === "attestation")
+    return [
+      {
+        identity: `attestation/${row.reference}`,
+        actorId: row.record_kind === "withdrawn" ? (row.actor_user_id ?? row.user_id) : row.user_id,
+      },
+    ];
+  if (row.source === "answer")
+    return [{ identity: `attempt/${row.attempt_id}/answer/${row.step}`, actorId: row.user_id }];
+  if (row.source === "attempt_started")
+    return [{ identity: `attempt/${row.attempt_id}/attempted`, actorId: row.user_id }];
+  if (row.attempt_status !== "passed" && row.attempt_status !== "failed") return [];
+  return [
+    { identity: `attempt/${row.attempt_id}/completed`, actorId: row.user_id },
+    { identity: `attempt/${row.attempt_id}/result`, actorId: row.user_id },
+  ];
+}
+
+/**
+ * Voiding statements for the rule 1 statements of a source row that an export under rule 1 could have sent
+ * (its moment at or before the last such export's "as at" moment). Their ids and content are fixed, so
+ * exporting again sends the same ones; voiding an id a record store never received is allowed (xAPI 1.0.3,
+ * Data 2.3.2: the LRS should not reject it).
+ */
+export function voidingStatementsFor(
+  row: StatementSource,
+  v: Vocabulary,
+  rule1Until: string,
+): Record<string, unknown>[] {
+  return rule1Identities(row).map(({ identity, actorId }) => ({
+    id: statementId(`void/${identity}`),
+    actor: agent(v, actorId),
+    verb: verb(VOIDED_VERB, "voided"),
+    object: { objectType: "StatementRef", id: rule1StatementId(identity) },
+    timestamp: rule1Until,
+  }));
+}
+
+/**
+ * The base of an organisation's identifiers: the one it has, or else this address, kept from now on. The
+ * update only fills an empty base (a trigger refuses any change to a set one), so two first exports at once
+ * agree on one.
+ */
+export async function xapiIriBase(db: Db, organisationId: string, serviceUrl: string): Promise<string> {
+  const base = serviceUrl.replace(/\/+$/, "");
+  await db
+    .update(organisations)
+    .set({ xapiIriBase: base })
+    .where(and(eq(organisations.id, organisationId), isNull(organisations.xapiIriBase)));
+  const [org] = await db
+    .select({ base: organisations.xapiIriBase })
+    .from(organisations)
+    .where(eq(organisations.id, organisationId));
+  return org?.base ?? base;
+}
+
+/**
+ * The latest "as at" moment of an xAPI export made under rule 1 (an audited xAPI export or evidence pack whose
+ * entry names no rule), or null if there was none: statements of source rows after it were never sent under rule 1.
+ */
+export async function rule1ExportedUntil(db: Db, organisationId: string): Promise<string | null> {
+  const [row] = await queryRows<{ until: string | null }>(
+    db,
+    sql`select to_char(max(coalesce((details->>'asAt')::timestamptz, at)) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as until
+      from audit_log
+      where organisation_id = ${organisationId}::uuid
+        and (action = 'evidence-pack.exported' or (action = 'report.exported' and details->>'format' = 'xapi'))
+        and details->'xapiRule' is null`,
+  );
+  return row?.until ?? null;
+}
+
 /** Statements as JSON lines, one per line, in the order of their source rows' times. */
 export async function* xapiChunks(
   db: Db,
+  organisationId: string,
   rowsQuery: SQL,
   filters: Pick<ReportFilters, "completedFrom" | "completedTo">,
   at: Date,
   serviceUrl: string,
   counter: ExportCounter,
 ): AsyncGenerator<Buffer> {
-  const v = xapiVocabulary(serviceUrl);
+  const v = xapiVocabulary(await xapiIriBase(db, organisationId, serviceUrl));
+  const rule1Until = await rule1ExportedUntil(db, organisationId);
   for await (const rows of streamRows<StatementSource>(db, statementSourcesQuery(rowsQuery, filters, at), 250)) {
     let text = "";
     for (const row of rows) {
-      for (const statement of statementsFor(row, v)) {
+      const voiding = rule1Until !== null && row.at <= rule1Until ? voidingStatementsFor(row, v, rule1Until) : [];
+      for (const statement of [...voiding, ...statementsFor(row, v)]) {
         text += `${JSON.stringify(statement)}\n`;
         counter.rows++;
       }

@@ -1,19 +1,30 @@
-import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { json, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { requireUser } from "~/auth/access.server";
+import { SummaryList } from "~/components/summary-list";
+import { Table } from "~/components/table";
+import { TeamCompletionTable } from "~/components/team-completion-table";
 import { TaskList } from "~/components/task-list";
 import { homeSummary } from "~/people/people.server";
+import { teamsCompletion } from "~/tracking/status.server";
 import { staffTasks } from "~/tracking/tasks.server";
 
 export const meta: MetaFunction = () => [{ title: "Home – Social media code of conduct" }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const user = await requireUser(request, context);
-  const [summary, tasks] = await Promise.all([
+  const [summary, tasks, completion] = await Promise.all([
     homeSummary(context.db, user),
     staffTasks(context.db, user, context.now()),
+    teamsCompletion(context.db, user.organisationId, user.championTeamIds, { now: context.now() }),
   ]);
-  return { user: { name: user.name, role: user.role, organisationName: user.organisationName }, tasks, ...summary };
+  const none = { people: 0, complete: 0, overdue: 0 };
+  return json({
+    user: { name: user.name, role: user.role, organisationName: user.organisationName },
+    tasks,
+    ...summary,
+    championed: summary.championed.map((team) => ({ ...team, completion: completion.get(team.id) ?? none })),
+  });
 }
 
 const ROLE_NAMES = { staff: "Staff", hr: "HR", admin: "Administrator" } as const;
@@ -26,35 +37,23 @@ function TeamTable({
   teams: { id: string; name: string; members: number; champions: string[] }[];
 }) {
   return (
-    <table className="govuk-table">
-      <caption className="govuk-table__caption govuk-table__caption--m">{caption}</caption>
-      <thead className="govuk-table__head">
-        <tr className="govuk-table__row">
-          <th scope="col" className="govuk-table__header">
-            Team
-          </th>
-          <th scope="col" className="govuk-table__header govuk-table__header--numeric">
-            People
-          </th>
-          <th scope="col" className="govuk-table__header">
-            Champions
-          </th>
-        </tr>
-      </thead>
-      <tbody className="govuk-table__body">
-        {teams.map((team) => (
-          <tr key={team.id} className="govuk-table__row">
-            <td className="govuk-table__cell">
-              <Link className="govuk-link" to={`/teams/${team.id}`}>
-                {team.name}
-              </Link>
-            </td>
-            <td className="govuk-table__cell govuk-table__cell--numeric">{team.members}</td>
-            <td className="govuk-table__cell">{team.champions.join(", ") || "None named"}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <Table
+      caption={caption}
+      columns={[
+        {
+          header: "Team",
+          cell: (team: (typeof teams)[number]) => (
+            <Link className="govuk-link" to={`/teams/${team.id}`}>
+              {team.name}
+            </Link>
+          ),
+        },
+        { header: "People", cell: (team) => team.members, numeric: true },
+        { header: "Champions", cell: (team) => team.champions.join(", ") || "None named" },
+      ]}
+      rows={teams}
+      rowKey={(team) => team.id}
+    />
   );
 }
 
@@ -64,23 +63,13 @@ export default function Home() {
     <>
       <span className="govuk-caption-l">{user.organisationName}</span>
       <h1 className="govuk-heading-l">Welcome, {user.name}</h1>
-      <dl className="govuk-summary-list">
-        <div className="govuk-summary-list__row">
-          <dt className="govuk-summary-list__key">Role</dt>
-          <dd className="govuk-summary-list__value">
-            {ROLE_NAMES[user.role]}
-            {championed.length > 0 ? ", social media champion" : ""}
-          </dd>
-        </div>
-        <div className="govuk-summary-list__row">
-          <dt className="govuk-summary-list__key">Team</dt>
-          <dd className="govuk-summary-list__value">{me.teamName ?? "No team"}</dd>
-        </div>
-        <div className="govuk-summary-list__row">
-          <dt className="govuk-summary-list__key">Employee number</dt>
-          <dd className="govuk-summary-list__value">{me.employeeNumber}</dd>
-        </div>
-      </dl>
+      <SummaryList
+        rows={[
+          { key: "Role", value: `${ROLE_NAMES[user.role]}${championed.length > 0 ? ", social media champion" : ""}` },
+          { key: "Team", value: me.teamName ?? "No team" },
+          { key: "Employee number", value: me.employeeNumber },
+        ]}
+      />
       <h2 className="govuk-heading-m">Your training and code of conduct</h2>
       <p className="govuk-body">
         Take short scenario-based modules on {user.organisationName}’s social media policy, then sign its code of
@@ -91,7 +80,9 @@ export default function Home() {
       ) : (
         <p className="govuk-body">Your council has not set any training yet.</p>
       )}
-      {championed.length > 0 ? <TeamTable caption="Teams you champion" teams={championed} /> : null}
+      {championed.length > 0 ? (
+        <TeamCompletionTable caption="Teams you champion" teams={championed} showChampions={false} />
+      ) : null}
       {organisationTeams.length > 0 ? (
         <TeamTable caption={`Teams in ${user.organisationName}`} teams={organisationTeams} />
       ) : null}

@@ -1,4 +1,4 @@
-import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { json, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { requireRole } from "~/auth/access.server";
 
@@ -6,7 +6,7 @@ export const meta: MetaFunction = () => [{ title: "HR – Social media code of c
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const hr = await requireRole(request, context, ["hr"]);
-  return { organisationName: hr.organisationName };
+  return json({ organisationName: hr.organisationName });
 }
 
 const SECTIONS = [

@@ -2,7 +2,8 @@ import type { LoaderFunctionArgs } from "@remix-run/node";
 import { redirect } from "@remix-run/node";
 import { notFound, requestInfo, requireRole } from "~/auth/access.server";
 import { startEvidencePack } from "~/reporting/evidence-pack.server";
-import { backToExportsPage, serviceUrlOf, toWebStream } from "~/reporting/export.server";
+import { serviceUrlOf } from "~/http/request.server";
+import { backToExportsPage, toWebStream } from "~/reporting/export.server";
 import { parseReportFilters } from "~/reporting/report.server";
 
 /** Streams the evidence pack (ZIP) for the report's filters: `/hr/evidence-pack?<the report's filters>`. */
@@ -11,7 +12,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const params = new URL(request.url).searchParams;
   const filters = parseReportFilters(params, context.now());
   if (!filters.success) throw redirect(backToExportsPage(params, "filters"));
-  const started = await startEvidencePack(context.db, {
+  const started = await startEvidencePack(context.exportDb, {
     organisationId: hr.organisationId,
     filters: filters.data,
     now: context.now(),

@@ -1,10 +1,10 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
+import { serviceUrlOf } from "~/http/request.server";
 import { redirect } from "@remix-run/node";
 import { notFound, requestInfo, requireRole } from "~/auth/access.server";
 import {
   backToExportsPage,
   EXPORT_FORMATS,
-  serviceUrlOf,
   startExport,
   toWebStream,
   type ExportFormat,
@@ -19,7 +19,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   if (!(EXPORT_FORMATS as readonly string[]).includes(format)) throw redirect(backToExportsPage(params, "format"));
   const filters = parseReportFilters(params, context.now());
   if (!filters.success) throw redirect(backToExportsPage(params, "filters"));
-  const started = await startExport(context.db, format as ExportFormat, {
+  const started = await startExport(context.exportDb, format as ExportFormat, {
     organisationId: hr.organisationId,
     filters: filters.data,
     now: context.now(),

@@ -1,25 +1,27 @@
-import type { HeadersFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { Link, useLoaderData } from "@remix-run/react";
+import { json, type HeadersFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { Link, useLoaderData, useLocation } from "@remix-run/react";
+import { NotificationBanner } from "~/components/notification-banner";
+import { exemptionsAndEarlierTraining } from "~/tracking/exemptions.server";
+import { EXEMPTION_KIND_LABELS, EXEMPTION_REASON_LABELS } from "~/tracking/statuses";
 import { notFound, requestInfo, requireRole } from "~/auth/access.server";
 import { StatusTag } from "~/components/status-tag";
 import { SummaryList } from "~/components/summary-list";
 import { Table } from "~/components/table";
 import { formatDate, formatDateTime } from "~/lib/dates";
+import { dueWords, exemptionSummary } from "~/tracking/status-words";
 import {
   ATTEMPT_STATUS_LABELS,
   DELIVERY_STATUS_LABELS,
   NUDGE_KIND_LABELS,
   nothingRequired,
   ROLE_LABELS,
+  REAUTH_METHOD_LABELS,
   verificationSentence,
 } from "~/reporting/evidence-labels";
 import { openEvidence, type EvidenceAttestation, type PersonEvidence } from "~/reporting/evidence.server";
-import { STATUS_LABELS, type Status } from "~/tracking/status.server";
-
-type LoaderData = { evidence: PersonEvidence; statusLabels: Record<Status, string> };
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => {
-  const name = (data as LoaderData | undefined)?.evidence.person.name;
+  const name = data?.evidence.person.name;
   return [{ title: `${name ? `Evidence: ${name}` : "Evidence"} – HR – Social media code of conduct` }];
 };
 
@@ -39,9 +41,8 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
     context.now(),
   );
   if (!evidence) throw notFound();
-  return Response.json({ evidence, statusLabels: STATUS_LABELS } satisfies LoaderData, {
-    headers: { "Cache-Control": "private, no-store" },
-  });
+  const records = await exemptionsAndEarlierTraining(context.db, hr.organisationId, evidence.person.id);
+  return json({ evidence, ...records }, { headers: { "Cache-Control": "private, no-store" } });
 }
 
 const capitalise = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
@@ -74,6 +75,15 @@ function LedgerRecord({ record }: { record: EvidenceAttestation }) {
   if (record.kind === "signed") {
     rows.push(
       { key: "Typed name", value: record.typedName ?? "" },
+      ...(record.formatVersion >= 2 && record.signerName
+        ? [
+            { key: "Name on the account when signed", value: record.signerName },
+            { key: "Employee number when signed", value: record.signerEmployeeNumber ?? "None recorded" },
+          ]
+        : []),
+      ...(record.reauthMethod
+        ? [{ key: "Proved who they were by", value: REAUTH_METHOD_LABELS[record.reauthMethod] ?? record.reauthMethod }]
+        : []),
       {
         key: "Declared",
         value: (
@@ -101,6 +111,17 @@ function LedgerRecord({ record }: { record: EvidenceAttestation }) {
     { key: "Address and browser", value: `${record.ip ?? "Not recorded"}; ${record.userAgent ?? "not recorded"}` },
     { key: "Previous hash", value: <Hash value={record.previousHash} /> },
     { key: "Record hash", value: <Hash value={record.hash} /> },
+    {
+      key: "Record format",
+      value: record.keyId ? (
+        <>
+          Version {record.formatVersion}, signed with the service key{" "}
+          <code className="app-break-word">{record.keyId}</code>
+        </>
+      ) : (
+        <>Version {record.formatVersion}, from before records carried the service&apos;s signature</>
+      ),
+    },
   );
   return (
     <section aria-labelledby={`record-${record.reference}`}>
@@ -113,11 +134,121 @@ function LedgerRecord({ record }: { record: EvidenceAttestation }) {
   );
 }
 
-export default function PersonEvidencePage() {
-  const { evidence, statusLabels } = useLoaderData<LoaderData>();
-  const { person } = evidence;
+function ExemptionsAndEarlierTraining({ personId }: { personId: string }) {
+  const { exemptions, earlierTraining } = useLoaderData<typeof loader>();
   return (
     <>
+      <h2 className="govuk-heading-m" id="exemptions">
+        Exemptions ({exemptions.length})
+      </h2>
+      <p className="govuk-body">
+        Every exemption record is kept: ending, correcting or cancelling one adds a record that replaces it.
+      </p>
+      {exemptions.length > 0 ? (
+        <Table
+          caption="Exemption records, oldest first"
+          captionClass="govuk-visually-hidden"
+          columns={[
+            {
+              header: "Exempt from",
+              rowHeader: true,
+              cell: (x: (typeof exemptions)[number]) => x.requirementTitle ?? "Everything",
+            },
+            {
+              header: "Reason",
+              cell: (x) => `${EXEMPTION_REASON_LABELS[x.reason]}${x.reasonText ? `: ${x.reasonText}` : ""}`,
+            },
+            {
+              header: "Dates",
+              cell: (x) => `${formatDate(x.startsOn)} to ${x.endsOn ? formatDate(x.endsOn) : "no end date"}`,
+            },
+            { header: "Approved by", cell: (x) => x.approvedBy },
+            {
+              header: "Record",
+              cell: (x) =>
+                `${EXEMPTION_KIND_LABELS[x.kind]} by ${x.recordedBy}, ${formatDateTime(x.recordedAt)}${x.standing ? "" : x.kind === "cancelled" ? "" : " (replaced)"}`,
+            },
+            {
+              header: <span className="govuk-visually-hidden">Action</span>,
+              cell: (x) =>
+                x.standing ? (
+                  <Link className="govuk-link" to={`/hr/people/${personId}/exemptions/${x.id}`}>
+                    End, correct or cancel<span className="govuk-visually-hidden"> this exemption</span>
+                  </Link>
+                ) : null,
+            },
+          ]}
+          rows={exemptions}
+          rowKey={(x) => x.id}
+        />
+      ) : null}
+      <p className="govuk-body">
+        <Link className="govuk-link" to={`/hr/people/${personId}/exemptions/new`}>
+          Record an exemption
+        </Link>
+      </p>
+
+      <h2 className="govuk-heading-m" id="earlier-training">
+        Training completed elsewhere ({earlierTraining.length})
+      </h2>
+      {earlierTraining.length > 0 ? (
+        <Table
+          caption="Training completed elsewhere, newest first"
+          captionClass="govuk-visually-hidden"
+          columns={[
+            {
+              header: "Counts for",
+              rowHeader: true,
+              cell: (t: (typeof earlierTraining)[number]) => t.requirementTitle,
+            },
+            { header: "Completed", cell: (t) => formatDate(t.completedOn) },
+            { header: "What it was", cell: (t) => t.description },
+            { header: "Recorded", cell: (t) => `By ${t.recordedBy}, ${formatDateTime(t.recordedAt)}` },
+            {
+              header: "Evidence",
+              cell: (t) => (
+                <>
+                  {t.file.deleted ? (
+                    `${t.file.name} (deleted under the retention rule)`
+                  ) : (
+                    <a className="govuk-link" href={`/hr/people/${personId}/evidence-files/${t.file.id}`} download>
+                      {t.file.name}
+                    </a>
+                  )}
+                  <br />
+                  <span className="govuk-body-s">
+                    SHA-256 <Hash value={t.file.sha256} />
+                  </span>
+                </>
+              ),
+            },
+          ]}
+          rows={earlierTraining}
+          rowKey={(t) => t.id}
+        />
+      ) : null}
+      <p className="govuk-body">
+        <Link className="govuk-link" to={`/hr/people/${personId}/earlier-training/new`}>
+          Record training completed elsewhere
+        </Link>
+      </p>
+    </>
+  );
+}
+
+export default function PersonEvidencePage() {
+  const { evidence } = useLoaderData<typeof loader>();
+  const { person } = evidence;
+  const saved = new URLSearchParams(useLocation().search).get("saved");
+  return (
+    <>
+      {saved === "exemption" || saved === "earlier-training" ? (
+        <NotificationBanner
+          id="saved"
+          success
+          heading={saved === "exemption" ? "The exemption record has been saved." : "The training has been recorded."}
+        />
+      ) : null}
       <Link className="govuk-back-link" to="/hr/report">
         Completion report
       </Link>
@@ -166,9 +297,14 @@ export default function PersonEvidencePage() {
           caption="Where they stand now"
           columns={[
             { header: "Requirement", cell: (r: PersonEvidence["requirements"][number]) => r.title, rowHeader: true },
-            { header: "Status", cell: (r) => <StatusTag status={r.status} label={statusLabels[r.status]} /> },
+            {
+              header: "Status",
+              cell: (r) => (
+                <StatusTag status={r.status} label={r.status === "exempt" ? exemptionSummary(r) : undefined} />
+              ),
+            },
             { header: "Since", cell: (r) => formatDate(r.since) },
-            { header: "Due or renewal", cell: (r) => formatDate(r.dueOn) },
+            { header: "Due or renewal", cell: (r) => dueWords(r) },
           ]}
           rows={evidence.requirements}
           rowKey={(r) => r.requirementId}
@@ -176,6 +312,8 @@ export default function PersonEvidencePage() {
       ) : (
         <p className="govuk-body">{nothingRequired(person.leavingDate)}</p>
       )}
+
+      <ExemptionsAndEarlierTraining personId={person.id} />
 
       <h2 className="govuk-heading-m">Training attempts ({evidence.attempts.length})</h2>
       {evidence.attempts.length === 0 ? <p className="govuk-body">No training attempts are recorded.</p> : null}

@@ -1,21 +1,28 @@
-import type { HeadersFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import {
+  json,
+  type HeadersFunction,
+  type LoaderFunctionArgs,
+  type MetaFunction,
+  type SerializeFrom,
+} from "@remix-run/node";
 import { Form, Link, useLoaderData, useLocation, useSearchParams } from "@remix-run/react";
 import { requireRole } from "~/auth/access.server";
+import { Button } from "~/components/button";
+import { CompletedBetween } from "~/components/completed-between";
+import { DateInput } from "~/components/date-input";
+import { StatusCheckboxes } from "~/components/status-checkboxes";
 import { ErrorSummary } from "~/components/error-summary";
 import { Pagination } from "~/components/pagination";
 import { StatusTag } from "~/components/status-tag";
+import { Select } from "~/components/select";
 import { Table } from "~/components/table";
+import { datePartsOf } from "~/lib/date-fields";
 import { formatDate, formatDateTime } from "~/lib/dates";
-import { REPORT_PAGE_SIZE, reportView, type ReportRow, type ReportView } from "~/reporting/report.server";
-import { STATUS_LABELS, STATUSES, type Status } from "~/tracking/status.server";
+import { REPORT_PAGE_SIZE, reportView, type ReportRow } from "~/reporting/report.server";
+import { STATUS_LABELS, STATUSES, type Status } from "~/tracking/statuses";
+import { dueWords, exemptionSummary } from "~/tracking/status-words";
 
 export const meta: MetaFunction = () => [{ title: "Completion report – HR – Social media code of conduct" }];
-
-type LoaderData = ReportView & {
-  organisationName: string;
-  pageSize: number;
-  statuses: { value: Status; label: string }[];
-};
 
 // What HR sees about people is not kept in any cache.
 export const headers: HeadersFunction = ({ loaderHeaders }) => ({
@@ -25,105 +32,20 @@ export const headers: HeadersFunction = ({ loaderHeaders }) => ({
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const hr = await requireRole(request, context, ["hr"]);
   const view = await reportView(context.db, hr.organisationId, new URL(request.url).searchParams, context.now());
-  const data: LoaderData = {
-    ...view,
-    organisationName: hr.organisationName,
-    pageSize: REPORT_PAGE_SIZE,
-    statuses: STATUSES.map((value) => ({ value, label: STATUS_LABELS[value] })),
-  };
-  return Response.json(data, { status: view.ok ? 200 : 400, headers: { "Cache-Control": "private, no-store" } });
+  return json(
+    { ...view, organisationName: hr.organisationName, pageSize: REPORT_PAGE_SIZE },
+    { status: view.ok ? 200 : 400, headers: { "Cache-Control": "private, no-store" } },
+  );
 }
+
+type LoaderData = SerializeFrom<typeof loader>;
 
 const number = new Intl.NumberFormat("en-GB");
-
-function FieldError({ id, error }: { id: string; error?: string }) {
-  if (!error) return null;
-  return (
-    <p id={`${id}-error`} className="govuk-error-message">
-      <span className="govuk-visually-hidden">Error:</span> {error}
-    </p>
-  );
-}
-
-function Select({
-  id,
-  label,
-  error,
-  options,
-  defaultValue,
-  emptyLabel,
-}: {
-  id: string;
-  label: string;
-  error?: string;
-  options: { value: string; label: string }[];
-  defaultValue: string;
-  emptyLabel: string;
-}) {
-  return (
-    <div className={`govuk-form-group${error ? " govuk-form-group--error" : ""}`}>
-      <label className="govuk-label" htmlFor={id}>
-        {label}
-      </label>
-      <FieldError id={id} error={error} />
-      <select
-        className={`govuk-select${error ? " govuk-select--error" : ""}`}
-        id={id}
-        name={id}
-        defaultValue={defaultValue}
-        aria-describedby={error ? `${id}-error` : undefined}
-      >
-        <option value="">{emptyLabel}</option>
-        {options.map((o) => (
-          <option key={o.value} value={o.value}>
-            {o.label}
-          </option>
-        ))}
-      </select>
-    </div>
-  );
-}
-
-function DateField({
-  id,
-  label,
-  hint,
-  error,
-  defaultValue,
-}: {
-  id: string;
-  label: string;
-  hint: string;
-  error?: string;
-  defaultValue: string;
-}) {
-  const describedBy = [`${id}-hint`, error ? `${id}-error` : null].filter(Boolean).join(" ");
-  return (
-    <div className={`govuk-form-group${error ? " govuk-form-group--error" : ""}`}>
-      <label className="govuk-label" htmlFor={id}>
-        {label}
-      </label>
-      <div id={`${id}-hint`} className="govuk-hint">
-        {hint}
-      </div>
-      <FieldError id={id} error={error} />
-      <input
-        className={`govuk-input govuk-input--width-10${error ? " govuk-input--error" : ""}`}
-        type="date"
-        id={id}
-        name={id}
-        defaultValue={defaultValue}
-        aria-describedby={describedBy}
-      />
-    </div>
-  );
-}
 
 function Filters({ data }: { data: LoaderData }) {
   const [params] = useSearchParams();
   const location = useLocation();
-  const errors = data.ok ? {} : data.errors;
-  const chosen = new Set(params.getAll("status"));
+  const errors: Record<string, string | undefined> = data.ok ? {} : data.errors;
   return (
     // Keyed by the query, so the fields show the filters of the page the browser is on (back button included).
     <Form method="get" action="/hr/report" key={location.search} noValidate className="app-report-filters">
@@ -131,7 +53,7 @@ function Filters({ data }: { data: LoaderData }) {
       <div className="govuk-grid-row">
         <div className="govuk-grid-column-one-half">
           <Select
-            id="team"
+            name="team"
             label="Team"
             error={errors.team}
             emptyLabel="All teams"
@@ -139,7 +61,7 @@ function Filters({ data }: { data: LoaderData }) {
             options={data.options.teams.map((t) => ({ value: t.id, label: t.name }))}
           />
           <Select
-            id="policyVersion"
+            name="policyVersion"
             label="Version of the code of conduct signed"
             error={errors.policyVersion}
             emptyLabel="Any version, or none"
@@ -149,61 +71,25 @@ function Filters({ data }: { data: LoaderData }) {
               label: `Version ${v.label} (in force from ${formatDate(v.effectiveDate)})`,
             }))}
           />
-          <DateField
-            id="asAt"
-            label="As at"
-            hint="Leave blank for today. A past date shows the figures that day would have shown, with people in the teams they were in then."
+          <DateInput
+            name="asAt"
+            legend="As at"
+            hint="Leave blank for today. A past date shows the figures that day would have shown, with people in the teams they were in then. For example, 31 3 2026"
             error={errors.asAt}
-            defaultValue={params.get("asAt") ?? ""}
+            values={datePartsOf(params, "asAt")}
           />
         </div>
         <div className="govuk-grid-column-one-half">
-          <div className={`govuk-form-group${errors.status ? " govuk-form-group--error" : ""}`}>
-            <fieldset className="govuk-fieldset" aria-describedby={errors.status ? "status-error" : undefined}>
-              <legend className="govuk-fieldset__legend govuk-fieldset__legend--s">Status</legend>
-              <FieldError id="status" error={errors.status} />
-              <div className="govuk-checkboxes govuk-checkboxes--small" data-module="govuk-checkboxes">
-                {data.statuses.map((s, i) => (
-                  <div key={s.value} className="govuk-checkboxes__item">
-                    <input
-                      className="govuk-checkboxes__input"
-                      id={i === 0 ? "status" : `status-${s.value}`}
-                      name="status"
-                      type="checkbox"
-                      value={s.value}
-                      defaultChecked={chosen.has(s.value)}
-                    />
-                    <label
-                      className="govuk-label govuk-checkboxes__label"
-                      htmlFor={i === 0 ? "status" : `status-${s.value}`}
-                    >
-                      {s.label}
-                    </label>
-                  </div>
-                ))}
-              </div>
-            </fieldset>
-          </div>
-          <DateField
-            id="completedFrom"
-            label="Completed on or after"
-            hint="For example, 2026-04-01"
-            error={errors.completedFrom}
-            defaultValue={params.get("completedFrom") ?? ""}
-          />
-          <DateField
-            id="completedTo"
-            label="Completed on or before"
-            hint="For example, 2026-06-30"
-            error={errors.completedTo}
-            defaultValue={params.get("completedTo") ?? ""}
+          <StatusCheckboxes error={errors.status} chosen={params.getAll("status")} />
+          <CompletedBetween
+            errors={errors}
+            from={datePartsOf(params, "completedFrom")}
+            to={datePartsOf(params, "completedTo")}
           />
         </div>
       </div>
       <div className="govuk-button-group">
-        <button type="submit" className="govuk-button" data-module="govuk-button">
-          Show the report
-        </button>
+        <Button>Show the report</Button>
         <Link className="govuk-link" to="/hr/report">
           Clear the filters
         </Link>
@@ -215,12 +101,12 @@ function Filters({ data }: { data: LoaderData }) {
 function evidenceOf(row: ReportRow) {
   if (row.attestation_reference) return `Version ${row.policy_version ?? "?"}, record ${row.attestation_reference}`;
   if (row.attempt_id) return "Passed attempt";
+  if (row.earlier_training_id) return "Training completed elsewhere";
   return "None";
 }
 
 function Results({ data }: { data: Extract<LoaderData, { ok: true }> }) {
-  const { report, query, asAtDay, statuses, pageSize } = data;
-  const labels = Object.fromEntries(statuses.map((s) => [s.value, s.label])) as Record<Status, string>;
+  const { report, query, asAtDay, pageSize } = data;
   const withQuery = (path: string, extra?: string) => `${path}?${[extra, query].filter(Boolean).join("&")}`;
   const first = (report.page - 1) * pageSize + 1;
   const last = first + report.rows.length - 1;
@@ -229,8 +115,9 @@ function Results({ data }: { data: Extract<LoaderData, { ok: true }> }) {
       {asAtDay ? (
         <div className="govuk-inset-text" id="as-at">
           <strong>As at the end of {formatDate(asAtDay)}.</strong> These are the figures that day would have shown:
-          people who were staff then, in the teams they were in then, with only what had been recorded by then. Later
-          joiners, leavers, moves and signatures do not change them.
+          people who were staff then, in the teams they were in then, under the requirement settings of that day, with
+          only what had been recorded by then. Later joiners, leavers, moves and signatures do not change them, nor do
+          exemptions or training completed elsewhere recorded later, even when dated earlier.
         </div>
       ) : (
         <p className="govuk-body">As at {formatDateTime(report.asAt)} (UK time).</p>
@@ -238,17 +125,17 @@ function Results({ data }: { data: Extract<LoaderData, { ok: true }> }) {
       <Table
         caption={`Totals: ${number.format(report.totals.people)} ${report.totals.people === 1 ? "person" : "people"}, ${number.format(report.totals.rows)} ${report.totals.rows === 1 ? "requirement" : "requirements"}`}
         columns={[
-          { header: "Status", cell: (s: (typeof statuses)[number]) => s.label, rowHeader: true },
-          { header: "Requirements", cell: (s) => number.format(report.totals.byStatus[s.value]), numeric: true },
+          { header: "Status", cell: (s: Status) => STATUS_LABELS[s], rowHeader: true },
+          { header: "Requirements", cell: (s) => number.format(report.totals.byStatus[s]), numeric: true },
           {
             header: "Share",
             cell: (s) =>
-              report.totals.rows ? `${Math.round((report.totals.byStatus[s.value] / report.totals.rows) * 100)}%` : "–",
+              report.totals.rows ? `${Math.round((report.totals.byStatus[s] / report.totals.rows) * 100)}%` : "–",
             numeric: true,
           },
         ]}
-        rows={statuses}
-        rowKey={(s) => s.value}
+        rows={[...STATUSES]}
+        rowKey={(s) => s}
         id="totals"
       />
       <h2 className="govuk-heading-m">Download this selection</h2>
@@ -308,9 +195,21 @@ function Results({ data }: { data: Extract<LoaderData, { ok: true }> }) {
             },
             { header: "Team", cell: (r) => r.team ?? "No team" },
             { header: "Requirement", cell: (r) => r.requirement },
-            { header: "Status", cell: (r) => <StatusTag status={r.status} label={labels[r.status]} /> },
+            {
+              header: "Status",
+              cell: (r) => (
+                <StatusTag
+                  status={r.status}
+                  label={
+                    r.status === "exempt"
+                      ? exemptionSummary({ exemptionReason: r.exemption_reason, exemptUntil: r.exempt_until })
+                      : undefined
+                  }
+                />
+              ),
+            },
             { header: "Since", cell: (r) => formatDate(r.since) },
-            { header: "Due or renewal", cell: (r) => formatDate(r.due_on) },
+            { header: "Due or renewal", cell: (r) => dueWords({ status: r.status, dueOn: r.due_on }) },
             { header: "Completed", cell: (r) => (r.completed_at ? formatDateTime(r.completed_at) : "–") },
             { header: "Evidence", cell: evidenceOf },
           ]}
@@ -329,7 +228,7 @@ function Results({ data }: { data: Extract<LoaderData, { ok: true }> }) {
 }
 
 export default function HrReport() {
-  const data = useLoaderData<LoaderData>();
+  const data = useLoaderData<typeof loader>();
   return (
     <>
       <Link className="govuk-back-link" to="/hr">

@@ -1,13 +1,20 @@
-import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { redirect } from "@remix-run/node";
+import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { notFound, requestInfo, requireRole } from "~/auth/access.server";
 import { CsrfInput } from "~/components/csrf-input";
+import { Button } from "~/components/button";
 import { ErrorSummary } from "~/components/error-summary";
-import { formatDate, formatDateTime } from "~/lib/dates";
-import { applyRoster, findRosterUpload, type PreviewRow, type RosterSummary } from "~/reporting/roster-import.server";
 import { NotificationBanner } from "~/components/notification-banner";
+import { Pagination } from "~/components/pagination";
+import { Panel } from "~/components/panel";
+import { SummaryList } from "~/components/summary-list";
+import { Table } from "~/components/table";
+import { WarningText } from "~/components/warning-text";
+import { formatDate, formatDateTime } from "~/lib/dates";
+import { applyRoster } from "~/people/roster-links.server";
+import { findRosterUpload, type PreviewRow, type RosterSummary } from "~/people/roster-plan.server";
+import { serviceUrlOf } from "~/http/request.server";
 
 export const meta: MetaFunction = () => [{ title: "Staff roster import – Social media code of conduct" }];
 
@@ -22,14 +29,14 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const { problems, ...summary } = upload.summary;
   const pageCount = Math.max(1, Math.ceil(problems.length / PROBLEMS_PER_PAGE));
   const shownPage = Math.min(page, pageCount);
-  return {
+  return json({
     upload: { ...upload, summary },
     problems: problems.slice((shownPage - 1) * PROBLEMS_PER_PAGE, shownPage * PROBLEMS_PER_PAGE),
     storedProblems: problems.length,
     page: shownPage,
     pageCount,
     emailConfigured: context.mailer !== null,
-  };
+  });
 }
 
 const applySchema = z.object({ intent: z.literal("apply"), planDigest: z.string().regex(/^[0-9a-f]{64}$/) });
@@ -38,7 +45,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const hr = await requireRole(request, context, ["hr"]);
   const parsed = applySchema.safeParse(Object.fromEntries(await request.formData()));
   if (!parsed.success || !params.uploadId) throw notFound();
-  const baseUrl = context.config.serviceUrl ?? new URL(request.url).origin;
+  const baseUrl = serviceUrlOf(context.config, request);
   const result = await applyRoster(context.db, context.mailer, hr, params.uploadId, parsed.data, baseUrl, {
     ...requestInfo(context),
     now: context.now(),
@@ -62,32 +69,24 @@ function CountsTable({ summary, caption }: { summary: Omit<RosterSummary, "probl
     ["Already left, left as they are", counts.alreadyLeft],
     ["Not added, because their leaving date has passed", counts.notAdded],
     ["New teams", counts.newTeams],
+    ["Email address changes for an administrator to confirm", counts.emailChanges ?? 0],
   ];
   return (
-    <table className="govuk-table">
-      <caption className="govuk-table__caption govuk-table__caption--m">{caption}</caption>
-      <thead className="govuk-table__head">
-        <tr className="govuk-table__row">
-          <th scope="col" className="govuk-table__header">
-            What
-          </th>
-          <th scope="col" className="govuk-table__header govuk-table__header--numeric">
-            Number
-          </th>
-        </tr>
-      </thead>
-      <tbody className="govuk-table__body">
-        {rows.map(([label, n]) => (
-          <tr key={label} className="govuk-table__row">
-            <th scope="row" className="govuk-table__header">
-              {label}
-            </th>
-            <td className="govuk-table__cell govuk-table__cell--numeric">{number(n)}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <Table
+      caption={caption}
+      columns={[
+        { header: "What", cell: ([label]: [string, number]) => label, rowHeader: true },
+        { header: "Number", cell: ([, n]) => number(n), numeric: true },
+      ]}
+      rows={rows}
+      rowKey={([label]) => label}
+    />
   );
+}
+
+function changeText(change: NonNullable<PreviewRow["changes"]>[number]) {
+  const shown = (value: string | null) => (change.field.endsWith("date") ? dateOrNone(value) : (value ?? "None"));
+  return `${change.field}: ${shown(change.from)} to ${shown(change.to)}`;
 }
 
 function PeopleTable({
@@ -103,56 +102,40 @@ function PeopleTable({
 }) {
   if (total === 0) return null;
   return (
-    <table className="govuk-table">
-      <caption className="govuk-table__caption govuk-table__caption--s">
-        {caption}
-        {total > rows.length ? ` (the first ${rows.length} of ${number(total)})` : ""}
-      </caption>
-      <thead className="govuk-table__head">
-        <tr className="govuk-table__row">
-          <th scope="col" className="govuk-table__header">
-            Line
-          </th>
-          <th scope="col" className="govuk-table__header">
-            Person
-          </th>
-          <th scope="col" className="govuk-table__header">
-            {withChanges ? "What changes" : "Team and dates"}
-          </th>
-        </tr>
-      </thead>
-      <tbody className="govuk-table__body">
-        {rows.map((row) => (
-          <tr key={row.line} className="govuk-table__row">
-            <td className="govuk-table__cell">{row.line}</td>
-            <td className="govuk-table__cell">
+    <Table
+      caption={`${caption}${total > rows.length ? ` (the first ${rows.length} of ${number(total)})` : ""}`}
+      captionClass="govuk-table__caption--s"
+      columns={[
+        { header: "Line", cell: (row: PreviewRow) => row.line },
+        {
+          header: "Person",
+          cell: (row) => (
+            <>
               {row.name}
               <br />
               <span className="govuk-hint govuk-!-font-size-16 govuk-!-margin-bottom-0">
                 Employee number {row.employeeNumber}
               </span>
-            </td>
-            <td className="govuk-table__cell">
-              {withChanges && row.changes ? (
-                <ul className="govuk-list govuk-!-margin-bottom-0">
-                  {row.changes.map((c) => (
-                    <li key={c.field}>
-                      {c.field}: {c.field.endsWith("date") ? dateOrNone(c.from) : (c.from ?? "None")} to{" "}
-                      {c.field.endsWith("date") ? dateOrNone(c.to) : (c.to ?? "None")}
-                    </li>
-                  ))}
-                </ul>
-              ) : (
-                <>
-                  {row.team}, from {formatDate(row.startDate)}
-                  {row.leavingDate ? `, leaving ${formatDate(row.leavingDate)}` : ""}
-                </>
-              )}
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+            </>
+          ),
+        },
+        {
+          header: withChanges ? "What changes" : "Team and dates",
+          cell: (row) =>
+            withChanges && row.changes ? (
+              <ul className="govuk-list govuk-!-margin-bottom-0">
+                {row.changes.map((c) => (
+                  <li key={c.field}>{changeText(c)}</li>
+                ))}
+              </ul>
+            ) : (
+              `${row.team}, from ${formatDate(row.startDate)}${row.leavingDate ? `, leaving ${formatDate(row.leavingDate)}` : ""}`
+            ),
+        },
+      ]}
+      rows={rows}
+      rowKey={(row) => String(row.line)}
+    />
   );
 }
 
@@ -162,24 +145,13 @@ function Details({
   upload: { fileName: string; byteSize: number; createdAt: string | Date; sha256: string };
 }) {
   return (
-    <dl className="govuk-summary-list">
-      <div className="govuk-summary-list__row">
-        <dt className="govuk-summary-list__key">File</dt>
-        <dd className="govuk-summary-list__value">
-          {upload.fileName} ({number(Math.ceil(upload.byteSize / 1024))} KB)
-        </dd>
-      </div>
-      <div className="govuk-summary-list__row">
-        <dt className="govuk-summary-list__key">Uploaded</dt>
-        <dd className="govuk-summary-list__value">{formatDateTime(upload.createdAt)}</dd>
-      </div>
-      <div className="govuk-summary-list__row">
-        <dt className="govuk-summary-list__key">SHA-256</dt>
-        <dd className="govuk-summary-list__value govuk-!-text-break-word">
-          <code>{upload.sha256}</code>
-        </dd>
-      </div>
-    </dl>
+    <SummaryList
+      rows={[
+        { key: "File", value: `${upload.fileName} (${number(Math.ceil(upload.byteSize / 1024))} KB)` },
+        { key: "Uploaded", value: formatDateTime(upload.createdAt) },
+        { key: "SHA-256", value: <code className="app-break-word">{upload.sha256}</code> },
+      ]}
+    />
   );
 }
 
@@ -218,59 +190,19 @@ function Problems() {
           upload the file again to see the rest.
         </div>
       ) : null}
-      <table className="govuk-table" id="problems" tabIndex={-1}>
-        <caption className="govuk-table__caption govuk-table__caption--m">
-          Problems {number(first)} to {number(first + problems.length - 1)} of{" "}
-          {number(Math.min(storedProblems, summary.problemCount))}
-        </caption>
-        <thead className="govuk-table__head">
-          <tr className="govuk-table__row">
-            <th scope="col" className="govuk-table__header govuk-table__header--numeric">
-              Line
-            </th>
-            <th scope="col" className="govuk-table__header">
-              Column
-            </th>
-            <th scope="col" className="govuk-table__header">
-              Problem
-            </th>
-          </tr>
-        </thead>
-        <tbody className="govuk-table__body">
-          {problems.map((p, i) => (
-            <tr key={`${p.line}-${p.column}-${i}`} className="govuk-table__row">
-              <td className="govuk-table__cell govuk-table__cell--numeric">{p.line}</td>
-              <td className="govuk-table__cell">{p.column}</td>
-              <td className="govuk-table__cell">{p.message}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      {pageCount > 1 ? (
-        <nav className="govuk-pagination" aria-label="Pages of problems">
-          {page > 1 ? (
-            <div className="govuk-pagination__prev">
-              <Link className="govuk-link govuk-pagination__link" to={`?page=${page - 1}#problems`} rel="prev">
-                <span className="govuk-pagination__link-title">
-                  Previous<span className="govuk-visually-hidden"> page of problems</span>
-                </span>
-              </Link>
-            </div>
-          ) : null}
-          <p className="govuk-body govuk-!-margin-bottom-0 govuk-!-margin-top-2">
-            Page {page} of {pageCount}
-          </p>
-          {page < pageCount ? (
-            <div className="govuk-pagination__next">
-              <Link className="govuk-link govuk-pagination__link" to={`?page=${page + 1}#problems`} rel="next">
-                <span className="govuk-pagination__link-title">
-                  Next<span className="govuk-visually-hidden"> page of problems</span>
-                </span>
-              </Link>
-            </div>
-          ) : null}
-        </nav>
-      ) : null}
+      <Table
+        id="problems"
+        focusable
+        caption={`Problems ${number(first)} to ${number(first + problems.length - 1)} of ${number(Math.min(storedProblems, summary.problemCount))}`}
+        columns={[
+          { header: "Line", cell: (p: (typeof problems)[number]) => p.line, numeric: true },
+          { header: "Column", cell: (p) => p.column },
+          { header: "Problem", cell: (p) => p.message },
+        ]}
+        rows={problems}
+        rowKey={(p, i) => `${p.line}-${p.column}-${i}`}
+      />
+      <Pagination page={page} pageCount={pageCount} href={(n) => `?page=${n}#problems`} label="Pages of problems" />
       <p className="govuk-body">
         <Link className="govuk-link" to="/hr/roster">
           Upload a corrected file
@@ -290,6 +222,16 @@ function ChangeTables({ summary, applied = false }: { summary: Omit<RosterSummar
         caption={verb("deactivated")}
         rows={summary.first.deactivated}
         total={summary.counts.deactivated}
+        withChanges
+      />
+      <PeopleTable
+        caption={
+          applied
+            ? "Email address changes waiting for an administrator to confirm"
+            : "Email address changes an administrator must confirm"
+        }
+        rows={summary.first.emailChanges ?? []}
+        total={summary.counts.emailChanges ?? 0}
         withChanges
       />
       <PeopleTable
@@ -339,29 +281,20 @@ function Preview() {
             : "Email is not set up for this service: after you apply, an administrator can give each new person a link to set their password from the People page."}
         </p>
       ) : null}
-      {summary.relinked > 0 ? (
-        <p className="govuk-body">
-          {people(summary.relinked)} whose email address changes {summary.relinked === 1 ? "has" : "have"} not set a
-          password yet: any link sent to the old address will stop working, and{" "}
-          {emailConfigured
-            ? "a new one will be emailed to the new address."
-            : "an administrator can give them a new one."}
-        </p>
+      {(summary.counts.emailChanges ?? 0) > 0 ? (
+        <div className="govuk-inset-text">
+          An administrator must confirm each new email address for someone already here before it is used: whoever reads
+          the new address could reset their password. Applying records these changes for an administrator; the person
+          keeps their old address until one confirms, and the old address is told when they do.
+        </div>
       ) : null}
       <Form method="post">
         <CsrfInput />
         <input type="hidden" name="planDigest" value={summary.planDigest} />
         <div className="govuk-button-group">
-          <button
-            type="submit"
-            name="intent"
-            value="apply"
-            className="govuk-button"
-            data-module="govuk-button"
-            data-prevent-double-click="true"
-          >
+          <Button name="intent" value="apply" once>
             Apply these changes
-          </button>
+          </Button>
           <Link className="govuk-link" to="/hr/roster">
             Upload a different file
           </Link>
@@ -378,12 +311,9 @@ function Applied() {
   const links = summary.links;
   return (
     <>
-      <div className="govuk-panel govuk-panel--confirmation" role="status">
-        <h1 className="govuk-panel__title">Staff roster imported</h1>
-        <div className="govuk-panel__body">
-          {people(counts.added)} added, {people(counts.changed)} changed, {people(counts.deactivated)} deactivated
-        </div>
-      </div>
+      <Panel title="Staff roster imported" role="status">
+        {people(counts.added)} added, {people(counts.changed)} changed, {people(counts.deactivated)} deactivated
+      </Panel>
       <Details upload={upload} />
       {upload.appliedAt ? <p className="govuk-body">Applied {formatDateTime(upload.appliedAt)}.</p> : null}
       {links?.mode === "email" ? (
@@ -393,43 +323,21 @@ function Applied() {
           </p>
           {links.failed.length > 0 ? (
             <>
-              <div className="govuk-warning-text">
-                <span className="govuk-warning-text__icon" aria-hidden="true">
-                  !
-                </span>
-                <strong className="govuk-warning-text__text">
-                  <span className="govuk-visually-hidden">Warning</span>
-                  The email to {people(links.failed.length)} could not be sent. They were still imported: an
-                  administrator can give them a link from the People page.
-                </strong>
-              </div>
-              <table className="govuk-table">
-                <caption className="govuk-table__caption govuk-table__caption--s">
-                  Emails that could not be sent
-                </caption>
-                <thead className="govuk-table__head">
-                  <tr className="govuk-table__row">
-                    <th scope="col" className="govuk-table__header">
-                      Employee number
-                    </th>
-                    <th scope="col" className="govuk-table__header">
-                      Name
-                    </th>
-                    <th scope="col" className="govuk-table__header">
-                      Email
-                    </th>
-                  </tr>
-                </thead>
-                <tbody className="govuk-table__body">
-                  {links.failed.map((f) => (
-                    <tr key={f.employeeNumber} className="govuk-table__row">
-                      <td className="govuk-table__cell">{f.employeeNumber}</td>
-                      <td className="govuk-table__cell">{f.name}</td>
-                      <td className="govuk-table__cell">{f.email}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
+              <WarningText>
+                The email to {people(links.failed.length)} could not be sent. They were still imported: an administrator
+                can give them a link from the People page.
+              </WarningText>
+              <Table
+                caption="Emails that could not be sent"
+                captionClass="govuk-table__caption--s"
+                columns={[
+                  { header: "Employee number", cell: (f: (typeof links.failed)[number]) => f.employeeNumber },
+                  { header: "Name", cell: (f) => f.name },
+                  { header: "Email", cell: (f) => f.email },
+                ]}
+                rows={links.failed}
+                rowKey={(f) => f.employeeNumber}
+              />
             </>
           ) : null}
         </>

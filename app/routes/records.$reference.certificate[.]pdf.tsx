@@ -1,6 +1,7 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { certificateFor, recordForViewer } from "~/attestation/records.server";
 import { notFound, requireUser } from "~/auth/access.server";
+import { serviceUrlOf } from "~/http/request.server";
 
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const user = await requireUser(request, context);
@@ -10,6 +11,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
     organisationName: found.organisationName,
     versionLabel: found.version.versionLabel,
     policySha256: found.record.policySha256,
+    serviceUrl: serviceUrlOf(context.config, request),
   });
   return new Response(pdf, {
     headers: {

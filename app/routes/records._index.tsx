@@ -1,7 +1,9 @@
-import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { json, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { attemptsOf, recordsOf } from "~/attestation/records.server";
 import { requireUser } from "~/auth/access.server";
+import { AttemptsTable } from "~/components/attempts-table";
+import { Table } from "~/components/table";
 import { formatDateTime } from "~/lib/dates";
 
 export const meta: MetaFunction = () => [{ title: "Your records – Social media code of conduct" }];
@@ -9,10 +11,8 @@ export const meta: MetaFunction = () => [{ title: "Your records – Social media
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const user = await requireUser(request, context);
   const [records, attempts] = await Promise.all([recordsOf(context.db, user.id), attemptsOf(context.db, user.id)]);
-  return { records, attempts };
+  return json({ records, attempts });
 }
-
-const STATUS = { in_progress: "In progress", passed: "Passed", failed: "Not passed" } as const;
 
 export default function Records() {
   const { records, attempts } = useLoaderData<typeof loader>();
@@ -39,90 +39,40 @@ export default function Records() {
           </Link>
         </p>
       ) : (
-        <table className="govuk-table">
-          <thead className="govuk-table__head">
-            <tr className="govuk-table__row">
-              <th scope="col" className="govuk-table__header">
-                Reference
-              </th>
-              <th scope="col" className="govuk-table__header">
-                Version
-              </th>
-              <th scope="col" className="govuk-table__header">
-                Signed
-              </th>
-              <th scope="col" className="govuk-table__header">
-                Status
-              </th>
-            </tr>
-          </thead>
-          <tbody className="govuk-table__body">
-            {records.map((r) => (
-              <tr key={r.reference} className="govuk-table__row">
-                <td className="govuk-table__cell">
-                  <Link className="govuk-link" to={`/records/${r.reference}`}>
-                    {r.reference}
-                  </Link>
-                </td>
-                <td className="govuk-table__cell">{r.versionLabel}</td>
-                <td className="govuk-table__cell">{formatDateTime(r.recordedAt)}</td>
-                <td className="govuk-table__cell">
-                  {r.withdrawn ? (
-                    <>
-                      <strong className="govuk-tag govuk-tag--red">Withdrawn</strong> on{" "}
-                      {formatDateTime(r.withdrawn.at)}: {r.withdrawn.reason}
-                    </>
-                  ) : (
-                    <strong className="govuk-tag govuk-tag--green">Signed</strong>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <Table
+          columns={[
+            {
+              header: "Reference",
+              cell: (r: (typeof records)[number]) => (
+                <Link className="govuk-link" to={`/records/${r.reference}`}>
+                  {r.reference}
+                </Link>
+              ),
+            },
+            { header: "Version", cell: (r) => r.versionLabel },
+            { header: "Signed", cell: (r) => formatDateTime(r.recordedAt) },
+            {
+              header: "Status",
+              cell: (r) =>
+                r.withdrawn ? (
+                  <>
+                    <strong className="govuk-tag govuk-tag--red">Withdrawn</strong> on {formatDateTime(r.withdrawn.at)}:{" "}
+                    {r.withdrawn.reason}
+                  </>
+                ) : (
+                  <strong className="govuk-tag govuk-tag--green">Signed</strong>
+                ),
+            },
+          ]}
+          rows={records}
+          rowKey={(r) => r.reference}
+        />
       )}
       <h2 className="govuk-heading-m">Training attempts</h2>
       {attempts.length === 0 ? (
         <p className="govuk-body">You have not started any training yet.</p>
       ) : (
-        <table className="govuk-table">
-          <thead className="govuk-table__head">
-            <tr className="govuk-table__row">
-              <th scope="col" className="govuk-table__header">
-                Module
-              </th>
-              <th scope="col" className="govuk-table__header">
-                Started
-              </th>
-              <th scope="col" className="govuk-table__header">
-                Result
-              </th>
-              <th scope="col" className="govuk-table__header govuk-table__header--numeric">
-                Score
-              </th>
-            </tr>
-          </thead>
-          <tbody className="govuk-table__body">
-            {attempts.map((a) => (
-              <tr key={a.id} className="govuk-table__row">
-                <td className="govuk-table__cell">{a.title}</td>
-                <td className="govuk-table__cell">{formatDateTime(a.startedAt)}</td>
-                <td className="govuk-table__cell">
-                  {a.status === "in_progress" ? (
-                    STATUS[a.status]
-                  ) : (
-                    <Link className="govuk-link" to={`/training/${a.moduleSlug}/attempts/${a.id}/result`}>
-                      {STATUS[a.status]}
-                    </Link>
-                  )}
-                </td>
-                <td className="govuk-table__cell govuk-table__cell--numeric">
-                  {a.answered ? `${Math.round((a.score / a.answered) * 100)}%` : "–"}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <AttemptsTable attempts={attempts} />
       )}
     </>
   );

@@ -1,4 +1,4 @@
-import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
+import { json, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
 import { notFound, requireSession } from "~/auth/access.server";
 import { touchSession } from "~/auth/session.server";
 
@@ -10,5 +10,5 @@ export async function loader(_args: LoaderFunctionArgs) {
 export async function action({ request, context }: ActionFunctionArgs) {
   const session = await requireSession(request, context);
   await touchSession(context.db, session.id, context.now());
-  return Response.json({ ok: true });
+  return json({ ok: true });
 }

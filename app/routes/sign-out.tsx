@@ -12,5 +12,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const session = await getSession(request, context);
   if (session) await signOut(context.db, session, { ...requestInfo(context), now: context.now() });
   const cookie = await cookiesFor(context.config).session.serialize("", { maxAge: 0 });
-  return redirect("/signed-out", { headers: { "Set-Cookie": cookie } });
+  // Signed in through the council's provider: the signed-out page offers the provider's own sign-out.
+  const from = session?.method === "provider" ? `?council=${encodeURIComponent(session.user.organisationSlug)}` : "";
+  return redirect(`/signed-out${from}`, { headers: { "Set-Cookie": cookie } });
 }

@@ -1,15 +1,19 @@
 import { json, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData, useLocation } from "@remix-run/react";
 import { requireTeamAccess, requireUser } from "~/auth/access.server";
+import { Button } from "~/components/button";
 import { CompletionChart } from "~/components/completion-chart";
+import { StatusCheckboxes } from "~/components/status-checkboxes";
 import { ErrorSummary } from "~/components/error-summary";
 import { fieldErrors } from "~/components/form-errors";
 import { NotificationBanner } from "~/components/notification-banner";
 import { Pagination } from "~/components/pagination";
+import { Select } from "~/components/select";
 import { StatusTag } from "~/components/status-tag";
+import { SummaryList } from "~/components/summary-list";
 import { Table } from "~/components/table";
 import { formatDate, formatDateTime } from "~/lib/dates";
-import { STATUS_LABELS, STATUSES, type Status } from "~/tracking/statuses";
+import { STATUS_LABELS, type Status } from "~/tracking/statuses";
 import type { Figures } from "~/tracking/status.server";
 import { parseTeamView, teamDashboard } from "~/tracking/team-view.server";
 
@@ -25,15 +29,22 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const nudged = {
     nudged: Number(url.searchParams.get("nudged") ?? "NaN"),
     already: Number(url.searchParams.get("already") ?? "0"),
+    person: url.searchParams.get("person"),
   };
   if (!view.success) {
     return json({ team: { id: team.id, name: team.name }, errors: fieldErrors(view.error) }, { status: 400 });
   }
   const dashboard = await teamDashboard(context.db, team, view.data, { now: context.now() });
+  // The one person just nudged, named only if they are among this team's nudges.
+  const personNudged = nudged.person
+    ? (dashboard.nudges.find((n) => n.recipientUserId === nudged.person)?.recipient ?? null)
+    : null;
   return json({
     team: { id: team.id, name: team.name },
     view: view.data,
-    nudged: Number.isFinite(nudged.nudged) ? nudged : null,
+    nudged: Number.isFinite(nudged.nudged)
+      ? { nudged: nudged.nudged, already: nudged.already, person: personNudged }
+      : null,
     ...dashboard,
   });
 }
@@ -48,7 +59,7 @@ const EMAIL_STATUS: Record<string, string> = {
 
 const SORT_LABELS = {
   urgency: "Most urgent first",
-  name: "Name",
+  name: "Surname",
   since: "Outstanding longest",
   due: "Due date",
 } as const;
@@ -58,7 +69,7 @@ const FIGURE_COLUMNS: Status[] = ["complete", "in_progress", "not_started", "due
 function FiguresTable({ figures }: { figures: Figures }) {
   return (
     <Table
-      caption="Completion by requirement"
+      caption="People at each status, requirement by requirement"
       rows={figures.requirements}
       rowKey={(r) => r.requirementId}
       columns={[
@@ -75,6 +86,41 @@ function FiguresTable({ figures }: { figures: Figures }) {
         },
       ]}
     />
+  );
+}
+
+/** What the champion just did: who was nudged, and who had been already today. */
+function NudgedBanner({ nudged }: { nudged: { nudged: number; already: number; person: string | null } }) {
+  if (nudged.person)
+    return (
+      <NotificationBanner
+        id="nudged"
+        success
+        heading={
+          nudged.nudged > 0
+            ? `${nudged.person} was nudged.`
+            : `${nudged.person} had already been nudged today, so was not nudged again.`
+        }
+      />
+    );
+  return (
+    <NotificationBanner
+      id="nudged"
+      success
+      heading={`${nudged.nudged === 1 ? "1 person was nudged." : `${nudged.nudged} people were nudged.`}${
+        nudged.already > 0
+          ? ` ${nudged.already === 1 ? "1 person had" : `${nudged.already} people had`} already been nudged today, so they were not nudged again.`
+          : ""
+      }`}
+    >
+      {nudged.nudged > 0 ? (
+        <p className="govuk-body">
+          <a className="govuk-notification-banner__link" href="#recent-nudges">
+            See who was nudged
+          </a>
+        </p>
+      ) : null}
+    </NotificationBanner>
   );
 }
 
@@ -105,33 +151,24 @@ export default function Team() {
   const outstandingPeople = figures.people - figures.peopleComplete;
   return (
     <>
-      {nudged ? (
-        <NotificationBanner
-          id="nudged"
-          success
-          heading={`${nudged.nudged === 1 ? "1 person was nudged." : `${nudged.nudged} people were nudged.`}${
-            nudged.already > 0
-              ? ` ${nudged.already === 1 ? "1 person had" : `${nudged.already} people had`} already been nudged today, so they were not nudged again.`
-              : ""
-          }`}
-        />
-      ) : null}
+      {nudged ? <NudgedBanner nudged={nudged} /> : null}
       <span className="govuk-caption-l">Team</span>
       <h1 className="govuk-heading-l">{team.name}</h1>
       <p className="govuk-body-l">
         {figures.peopleComplete} of {figures.people} {figures.people === 1 ? "person has" : "people have"} completed
         everything.
       </p>
-      <dl className="govuk-summary-list govuk-summary-list--no-border">
-        {(["overdue", "expired", "due_soon", "in_progress", "not_started"] as const).map((s) => (
-          <div className="govuk-summary-list__row" key={s}>
-            <dt className="govuk-summary-list__key">{STATUS_LABELS[s]}</dt>
-            <dd className="govuk-summary-list__value">
-              {figures.peopleByStatus[s]} {figures.peopleByStatus[s] === 1 ? "person" : "people"}
-            </dd>
-          </div>
-        ))}
-      </dl>
+      <h2 className="govuk-heading-s govuk-!-margin-bottom-2" id="people-by-status">
+        People by their most urgent status
+      </h2>
+      <p className="govuk-hint">Each person counted once, by the most urgent of their requirements.</p>
+      <SummaryList
+        noBorder
+        rows={(["overdue", "expired", "due_soon", "in_progress", "not_started"] as const).map((s) => ({
+          key: `Most urgent: ${STATUS_LABELS[s].toLowerCase()}`,
+          value: `${figures.peopleByStatus[s]} ${figures.peopleByStatus[s] === 1 ? "person" : "people"}`,
+        }))}
+      />
       {figures.requirements.length > 0 ? (
         <>
           <h2 className="govuk-heading-m">Completion</h2>
@@ -159,48 +196,18 @@ export default function Team() {
         </p>
       ) : null}
       <Form method="get" className="app-filter">
-        <div className="govuk-form-group">
-          <fieldset className="govuk-fieldset" id="status">
-            <legend className="govuk-fieldset__legend govuk-fieldset__legend--s">
-              Show people whose most urgent status is
-            </legend>
-            <div className="govuk-hint" id="status-hint">
-              Choose none to show everyone with something outstanding.
-            </div>
-            <div className="govuk-checkboxes govuk-checkboxes--small" data-module="govuk-checkboxes">
-              {STATUSES.map((s) => (
-                <div className="govuk-checkboxes__item" key={s}>
-                  <input
-                    className="govuk-checkboxes__input"
-                    id={`status-${s}`}
-                    name="status"
-                    type="checkbox"
-                    value={s}
-                    defaultChecked={view.status.includes(s)}
-                  />
-                  <label className="govuk-label govuk-checkboxes__label" htmlFor={`status-${s}`}>
-                    {STATUS_LABELS[s]}
-                  </label>
-                </div>
-              ))}
-            </div>
-          </fieldset>
-        </div>
-        <div className="govuk-form-group">
-          <label className="govuk-label" htmlFor="sort">
-            Sort by
-          </label>
-          <select className="govuk-select" id="sort" name="sort" defaultValue={view.sort}>
-            {Object.entries(SORT_LABELS).map(([value, label]) => (
-              <option key={value} value={value}>
-                {label}
-              </option>
-            ))}
-          </select>
-        </div>
-        <button type="submit" className="govuk-button govuk-button--secondary" data-module="govuk-button">
-          Show people
-        </button>
+        <StatusCheckboxes
+          legend="Show people whose most urgent status is"
+          hint="Choose none to show everyone with something outstanding."
+          chosen={view.status}
+        />
+        <Select
+          name="sort"
+          label="Sort by"
+          defaultValue={view.sort}
+          options={Object.entries(SORT_LABELS).map(([value, label]) => ({ value, label }))}
+        />
+        <Button secondary>Show people</Button>
       </Form>
       {people.people.length === 0 ? (
         <p className="govuk-body">
@@ -215,7 +222,20 @@ export default function Team() {
           rows={people.people}
           rowKey={(p) => p.userId}
           columns={[
-            { header: "Name", rowHeader: true, cell: (p) => p.name },
+            {
+              header: "Name",
+              rowHeader: true,
+              cell: (p) =>
+                p.employeeNumber ? (
+                  <>
+                    {p.name}
+                    <br />
+                    <span className="govuk-body-s">Employee number {p.employeeNumber}</span>
+                  </>
+                ) : (
+                  p.name
+                ),
+            },
             { header: "Status", cell: (p) => <StatusTag status={p.status} /> },
             {
               header: "Outstanding",
@@ -233,11 +253,11 @@ export default function Team() {
                 ),
             },
             { header: "Since", cell: (p) => formatDate(p.since) },
-            { header: "Due", cell: (p) => formatDate(p.dueOn) },
+            { header: "Due", cell: (p) => (p.dueOn ? formatDate(p.dueOn) : "None while exempt") },
             {
               header: <span className="govuk-visually-hidden">Action</span>,
               cell: (p) =>
-                p.status === "complete" ? null : p.nudgedToday ? (
+                p.status === "complete" || p.status === "exempt" ? null : p.nudgedToday ? (
                   "Nudged today"
                 ) : (
                   <Link
@@ -255,6 +275,7 @@ export default function Team() {
 
       {nudges.length > 0 ? (
         <Table
+          id="recent-nudges"
           caption="Recent nudges"
           rows={nudges}
           rowKey={(n) => n.id}

@@ -1,9 +1,9 @@
-import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { Link, useLoaderData } from "@remix-run/react";
+import { json, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { notFound, requireUser } from "~/auth/access.server";
 import { Pagination } from "~/components/pagination";
-import { Table } from "~/components/table";
+import { TeamCompletionTable } from "~/components/team-completion-table";
 import { visibleTeams } from "~/people/people.server";
 import { teamsCompletion } from "~/tracking/status.server";
 
@@ -26,13 +26,13 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     shown.map((t) => t.id),
     { now: context.now() },
   );
-  return {
+  return json({
     teams: shown.map((t) => ({ ...t, completion: completion.get(t.id) ?? { people: 0, complete: 0, overdue: 0 } })),
     total: teams.length,
     page,
     pageCount,
     championed: user.championTeamIds.length > 0 && user.role === "staff",
-  };
+  });
 }
 
 export default function Teams() {
@@ -44,30 +44,9 @@ export default function Teams() {
         {championed ? "The teams you are social media champion for." : "Every team of your council."} Choose a team to
         see who is outstanding and nudge them.
       </p>
-      <Table
+      <TeamCompletionTable
         caption={`${total} ${total === 1 ? "team" : "teams"}${pageCount > 1 ? `, page ${page} of ${pageCount}` : ""}`}
-        rows={teams}
-        rowKey={(team) => team.id}
-        columns={[
-          {
-            header: "Team",
-            rowHeader: true,
-            cell: (team) => (
-              <Link className="govuk-link" to={`/teams/${team.id}`}>
-                {team.name}
-              </Link>
-            ),
-          },
-          { header: "People", numeric: true, cell: (team) => team.completion.people },
-          {
-            header: "Completed everything",
-            numeric: true,
-            cell: (team) =>
-              `${team.completion.complete}${team.completion.people > 0 ? ` (${Math.round((team.completion.complete / team.completion.people) * 100)}%)` : ""}`,
-          },
-          { header: "Overdue or expired", numeric: true, cell: (team) => team.completion.overdue },
-          { header: "Champions", cell: (team) => team.champions.join(", ") || "None named" },
-        ]}
+        teams={teams}
       />
       <Pagination page={page} pageCount={pageCount} href={(p) => `?page=${p}`} label="Pages of teams" />
     </>

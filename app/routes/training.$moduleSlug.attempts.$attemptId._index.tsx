@@ -1,6 +1,7 @@
-import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { isUuid, notFound, requireUser } from "~/auth/access.server";
+import { Button } from "~/components/button";
 import { CsrfInput } from "~/components/csrf-input";
 import { ErrorSummary } from "~/components/error-summary";
 import { fieldErrors, type FieldErrors } from "~/components/form-errors";
@@ -9,10 +10,12 @@ import { useValidatedForm } from "~/components/validated-form";
 import { answerQuestion, attemptState } from "~/training/attempts.server";
 import { answerSchema } from "~/training/forms";
 import { NotificationBanner } from "~/components/notification-banner";
+import { TwoThirds } from "~/components/two-thirds";
+import { questionLabel } from "~/components/question-label";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
   {
-    title: `${data ? `Question ${data.questionNumber}: ${data.module.title}` : "Training"} – Social media code of conduct`,
+    title: `${data ? `${questionLabel(data)}: ${data.module.title}` : "Training"} – Social media code of conduct`,
   },
 ];
 
@@ -22,18 +25,15 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const state = await attemptState(context.db, user, params.moduleSlug ?? "", params.attemptId);
   if (!state) throw notFound();
   if (state.kind === "result") throw redirect(`/training/${state.module.slug}/attempts/${state.attemptId}/result`);
-  return state;
+  return json(state);
 }
-
-type ActionData = { errors?: FieldErrors; notice?: string };
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const user = await requireUser(request, context);
   if (!isUuid(params.attemptId)) throw notFound();
   const slug = params.moduleSlug ?? "";
   const parsed = answerSchema.safeParse(Object.fromEntries(await request.formData()));
-  if (!parsed.success)
-    return Response.json({ errors: fieldErrors(parsed.error) } satisfies ActionData, { status: 400 });
+  if (!parsed.success) return json({ errors: fieldErrors(parsed.error), notice: null }, { status: 400 });
   const result = await answerQuestion(context.db, user, slug, params.attemptId, parsed.data, context.now());
   switch (result.outcome) {
     case "recorded":
@@ -41,15 +41,17 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
     case "not-found":
       throw notFound();
     case "invalid":
-      return Response.json({ errors: { choiceId: "Select one of the answers shown" } } satisfies ActionData, {
-        status: 400,
-      });
+      return json(
+        { errors: { choiceId: "Select one of the answers shown" } as FieldErrors, notice: null },
+        { status: 400 },
+      );
     case "stale":
-      return Response.json(
+      return json(
         {
+          errors: {} as FieldErrors,
           notice:
             "That answer was not recorded: the question had already been answered, or the page was out of date. Your answers so far are saved. This is the question to answer now.",
-        } satisfies ActionData,
+        },
         { status: 409 },
       );
   }
@@ -57,38 +59,34 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
 
 export default function Question() {
   const state = useLoaderData<typeof loader>();
-  const actionData = useActionData<ActionData>();
+  const actionData = useActionData<typeof action>();
   const { register, onSubmit, errors } = useValidatedForm(answerSchema, actionData?.errors);
   return (
-    <div className="govuk-grid-row">
-      <div className="govuk-grid-column-two-thirds">
-        <ErrorSummary errors={errors} />
-        {actionData?.notice ? <NotificationBanner id="notice" heading={actionData.notice} /> : null}
-        <span className="govuk-caption-l">
-          {state.module.title}: question {state.questionNumber}
-        </span>
-        <h2 className="govuk-heading-m">{state.scenario.title}</h2>
-        {state.scenario.situation.split(/\n\s*\n/).map((paragraph, i) => (
-          <p className="govuk-body" key={i}>
-            {paragraph}
-          </p>
-        ))}
-        <Form method="post" noValidate onSubmit={onSubmit} key={state.step}>
-          <CsrfInput />
-          <input type="hidden" value={state.scenario.id} {...register("scenarioId")} />
-          <input type="hidden" value={state.step} {...register("step")} />
-          <Radios
-            legend={state.scenario.question}
-            legendIsPageHeading
-            error={errors.choiceId}
-            options={state.scenario.choices.map((c) => ({ value: c.id, label: c.text }))}
-            {...register("choiceId")}
-          />
-          <button type="submit" className="govuk-button" data-module="govuk-button" data-prevent-double-click="true">
-            Submit answer
-          </button>
-        </Form>
-      </div>
-    </div>
+    <TwoThirds>
+      <ErrorSummary errors={errors} />
+      {actionData?.notice ? <NotificationBanner id="notice" heading={actionData.notice} /> : null}
+      <span className="govuk-caption-l">
+        {state.module.title}: {questionLabel(state)}
+      </span>
+      <h2 className="govuk-heading-m">{state.scenario.title}</h2>
+      {state.scenario.situation.split(/\n\s*\n/).map((paragraph, i) => (
+        <p className="govuk-body" key={i}>
+          {paragraph}
+        </p>
+      ))}
+      <Form method="post" noValidate onSubmit={onSubmit} key={state.step}>
+        <CsrfInput />
+        <input type="hidden" value={state.scenario.id} {...register("scenarioId")} />
+        <input type="hidden" value={state.step} {...register("step")} />
+        <Radios
+          legend={state.scenario.question}
+          legendIsPageHeading
+          error={errors.choiceId}
+          options={state.scenario.choices.map((c) => ({ value: c.id, label: c.text }))}
+          {...register("choiceId")}
+        />
+        <Button once>Submit answer</Button>
+      </Form>
+    </TwoThirds>
   );
 }

@@ -1,8 +1,10 @@
-import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { json, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { isUuid, notFound, requireUser } from "~/auth/access.server";
 import { CitationLine } from "~/components/citation";
 import { answerFeedback } from "~/training/attempts.server";
+import { TwoThirds } from "~/components/two-thirds";
+import { questionLabel } from "~/components/question-label";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
   {
@@ -16,30 +18,30 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   if (!isUuid(params.attemptId) || !Number.isInteger(step) || step < 1) throw notFound();
   const feedback = await answerFeedback(context.db, user, params.moduleSlug ?? "", params.attemptId, step);
   if (!feedback) throw notFound();
-  return feedback;
+  return json(feedback);
 }
 
 export default function Feedback() {
   const f = useLoaderData<typeof loader>();
   const next = `/training/${f.module.slug}/attempts/${f.attemptId}${f.finished && f.isLatest ? "/result" : ""}`;
   return (
-    <div className="govuk-grid-row">
-      <div className="govuk-grid-column-two-thirds">
-        <span className="govuk-caption-l">{f.module.title}</span>
-        <h1 className="govuk-heading-l">{f.correct ? "That’s right" : "That’s not the best answer"}</h1>
-        <p className="govuk-body">
-          <strong>{f.question}</strong>
-        </p>
-        <p className="govuk-body">You answered: {f.answer}</p>
-        {f.bestAnswers.length > 0 ? (
-          <div className="govuk-inset-text">The best answer: {f.bestAnswers.join(" Or: ")}</div>
-        ) : null}
-        <p className="govuk-body">{f.feedback}</p>
-        <CitationLine citation={f.citation} />
-        <Link className="govuk-button" to={next} data-module="govuk-button">
-          {f.finished && f.isLatest ? "See your result" : "Continue"}
-        </Link>
-      </div>
-    </div>
+    <TwoThirds>
+      <span className="govuk-caption-l">
+        {f.module.title}: {questionLabel(f)}
+      </span>
+      <h1 className="govuk-heading-l">{f.correct ? "That’s right" : "That’s not the best answer"}</h1>
+      <p className="govuk-body">
+        <strong>{f.question}</strong>
+      </p>
+      <p className="govuk-body">You answered: {f.answer}</p>
+      {f.bestAnswers.length > 0 ? (
+        <div className="govuk-inset-text">The best answer: {f.bestAnswers.join(" Or: ")}</div>
+      ) : null}
+      <p className="govuk-body">{f.feedback}</p>
+      <CitationLine citation={f.citation} />
+      <Link className="govuk-button" to={next} data-module="govuk-button">
+        {f.finished && f.isLatest ? "See your result" : "Continue"}
+      </Link>
+    </TwoThirds>
   );
 }

@@ -31,7 +31,7 @@ async function outstandingInTeam(
         json_agg(json_build_object('title', s.title, 'status', s.status, 'dueOn', s.due_on) order by s.kind = 'policy', s.title) as items
       from (${requirementStatusQuery({ organisationId, teamId }, { now })}) s
       join users u on u.id = s.user_id
-      where s.status <> 'complete' ${userIds ? sql`and s.user_id = any(${`{${userIds.join(",")}}`}::uuid[])` : sql``}
+      where s.status not in ('complete', 'exempt') ${userIds ? sql`and s.user_id = any(${`{${userIds.join(",")}}`}::uuid[])` : sql``}
       group by s.user_id, s.name, u.email
       order by s.name, s.user_id
     `,
@@ -297,6 +297,7 @@ export async function teamNudgeLog(db: Db, teamId: string, limit = 20) {
     .select({
       id: nudges.id,
       recipient: users.name,
+      recipientUserId: nudges.recipientUserId,
       day: nudges.day,
       createdAt: nudges.createdAt,
       message: nudges.message,
@@ -332,6 +333,7 @@ export async function teamNudgeLog(db: Db, teamId: string, limit = 20) {
     return {
       id: r.id,
       recipient: r.recipient,
+      recipientUserId: r.recipientUserId,
       sender: senders.find((s) => s.id === r.senderUserId)?.name ?? "Automatic",
       createdAt: r.createdAt.toISOString(),
       message: r.message,

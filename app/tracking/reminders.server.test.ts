@@ -144,3 +144,62 @@ describe("npm run reminders", () => {
     expect(result.email).toMatchObject({ sent: 0, failed: 0, skipped: result.reminders + result.escalations });
   });
 });
+
+describe("a council's reminder rhythm", () => {
+  it("under the weekly rhythm, reminds someone daily while due soon, at once when overdue, then once a week", async () => {
+    const weekly = await anOrganisation(db, { reminderRhythm: "weekly" });
+    const team = await aTeam(db, weekly.id);
+    await aRequiredModule(db, weekly.id, { title: "Weekly module", dueWithinDays: 28 });
+    // Due 30 March 2026: due soon from 16 March, overdue from 31 March.
+    await aPerson(db, {
+      organisationId: weekly.id,
+      teamId: team.id,
+      name: "Wes Weekly",
+      email: "wes@example.test",
+      startDate: "2026-03-02",
+    });
+    // The same dates in a council left on the daily rhythm.
+    const daily = await anOrganisation(db);
+    const dailyTeam = await aTeam(db, daily.id);
+    await aRequiredModule(db, daily.id, { title: "Daily module", dueWithinDays: 28 });
+    await aPerson(db, {
+      organisationId: daily.id,
+      teamId: dailyTeam.id,
+      name: "Dee Daily",
+      email: "dee@example.test",
+      startDate: "2026-03-02",
+    });
+    const days = ["2026-03-28", "2026-03-29", "2026-03-31", "2026-04-01", "2026-04-04", "2026-04-06", "2026-04-07"];
+    const sentOn: Record<string, string[]> = {};
+    for (const day of days) {
+      const before = {
+        wes: reminderMailsTo("wes@example.test").length,
+        dee: reminderMailsTo("dee@example.test").length,
+      };
+      await runReminders(db, smtp.mailer, { now: new Date(`${day}T07:00:00Z`) }, options);
+      // A second run the same day changes nothing under either rhythm.
+      await runReminders(db, smtp.mailer, { now: new Date(`${day}T18:00:00Z`) }, options);
+      sentOn[day] = [
+        ...(reminderMailsTo("wes@example.test").length > before.wes ? ["wes"] : []),
+        ...(reminderMailsTo("dee@example.test").length > before.dee ? ["dee"] : []),
+      ];
+    }
+    expect(sentOn).toEqual({
+      "2026-03-28": ["wes", "dee"],
+      "2026-03-29": ["wes", "dee"],
+      "2026-03-31": ["wes", "dee"],
+      "2026-04-01": ["dee"],
+      "2026-04-04": ["dee"],
+      "2026-04-06": ["dee"],
+      "2026-04-07": ["wes", "dee"],
+    });
+    const wes = reminderMailsTo("wes@example.test");
+    expect(wes.map((m) => (m.text.includes("training is overdue:") ? "overdue" : "due soon"))).toEqual([
+      "due soon",
+      "due soon",
+      "overdue",
+      "overdue",
+    ]);
+    expect(wes[3].text).toContain("Weekly module");
+  });
+});

@@ -1,4 +1,4 @@
-import { sql } from "drizzle-orm";
+import { sql, type SQL } from "drizzle-orm";
 import { formatDate, londonDate } from "~/lib/dates";
 import type { Mail, Mailer } from "~/mail/mailer.server";
 import { jsonValue, queryRows, type Db } from "~db/client.server";
@@ -75,9 +75,24 @@ function escalationMail(
 }
 
 /**
+ * Under the weekly rhythm, whether this person (due.user_id, with due.items) is overdue or expired and was already
+ * reminded of something overdue or expired in the 6 days before today: so the first reminder once someone is overdue
+ * goes at once, then one every 7 days. Reminders of something only due soon do not count.
+ */
+function overdueRemindedWithinAWeek(today: string): SQL {
+  const urgent = sql`(select bool_or(i->>'status' in ('overdue', 'expired')) from json_array_elements(due.items) i)`;
+  return sql`(${urgent} and exists (
+    select 1 from nudges p
+    where p.recipient_user_id = due.user_id and p.kind = 'reminder'
+      and p.day > ${today}::date - 7 and p.day < ${today}::date
+      and exists (select 1 from jsonb_array_elements(p.details->'items') pi where pi->>'status' in ('overdue', 'expired'))
+  ))`;
+}
+
+/**
  * The automatic reminders, safe to run as often as a cron line likes: each person gets at most one reminder
- * a day (due soon, overdue or expired), each champion at most one summary a week of their teams' people
- * overdue by more than the organisation's escalation threshold, and e-mails that failed on an earlier run are
+ * a day (due soon, overdue or expired; under the organisation's weekly rhythm, one a week once overdue), each
+ * champion at most one summary a week of their teams' people overdue by more than the organisation's escalation threshold, and e-mails that failed on an earlier run are
  * tried again. Which reminders are due is decided in SQL, organisation by organisation; the unique index on
  * (recipient, kind, day) is what makes a second run a no-op, even when two runs overlap.
  */
@@ -146,6 +161,7 @@ export async function runReminders(
       id: organisations.id,
       slug: organisations.slug,
       escalationOverdueDays: organisations.escalationOverdueDays,
+      reminderRhythm: organisations.reminderRhythm,
     })
     .from(organisations)) {
     // The daily run also brings the day's standings up to date, so HR's first report of the day need not wait for them.
@@ -164,7 +180,7 @@ export async function runReminders(
           insert into nudges (organisation_id, kind, recipient_user_id, day, details, created_at)
           select ${org.id}::uuid, 'reminder', due.user_id, ${today}::date, json_build_object('items', due.items)::jsonb, ${now.toISOString()}::timestamptz
           from due join users u on u.id = due.user_id
-          where u.active
+          where u.active ${org.reminderRhythm === "weekly" ? sql`and not ${overdueRemindedWithinAWeek(today)}` : sql``}
           on conflict (recipient_user_id, kind, day) do nothing
           returning id, recipient_user_id, details
         )

@@ -3,7 +3,10 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { withdrawAttestation } from "~/attestation/signing.server";
 import { deactivatePerson } from "~/people/people.server";
 import { setTeam } from "~/people/memberships.server";
-import { changeRequirement, changeTrackingSettings } from "./requirements.server";
+import { aimRequirement, changeRequirement, changeTrackingSettings } from "./requirements.server";
+import { recordEarlierTraining } from "./earlier-training.server";
+import { recordExemption } from "./exemptions.server";
+import { exemptionSchema } from "./forms";
 import { keptStatusQuery, requirementStatusQuery, type StatusScope } from "./status.server";
 import { queryRows } from "~db/client.server";
 import { attempts, users } from "~db/schema";
@@ -64,6 +67,7 @@ async function agreeAt(now: Date) {
     { teamId: red.id, statuses: [] },
     { statuses: ["overdue"] },
     { statuses: ["complete", "expired"] },
+    { statuses: ["exempt"] },
     { teamId: blue.id, statuses: ["not_started", "in_progress", "due_soon"] },
   ];
   for (const selection of selections) {
@@ -164,11 +168,16 @@ describe("the report's kept standings", () => {
       db,
       hr,
       { requirementId: module.requirement.id, dueWithinDays: 3, renewalMonths: 12 },
-      request,
+      { ...request, now: at("2026-05-01T12:45:00Z") },
     );
     expect((await agreeAt(at("2026-05-01T13:00:00Z"))).rebuilt).toBe(true);
 
-    await changeTrackingSettings(db, hr, { dueSoonDays: 20, escalationOverdueDays: 14 }, request);
+    await changeTrackingSettings(
+      db,
+      hr,
+      { dueSoonDays: 20, escalationOverdueDays: 14, reminderRhythm: "daily" },
+      request,
+    );
     expect((await agreeAt(at("2026-05-01T13:10:00Z"))).rebuilt).toBe(true);
 
     await aPolicyVersion(db, org.id, {
@@ -197,6 +206,55 @@ describe("the report's kept standings", () => {
     // Renewal is due twelve months on, at 10:00: the totals follow at the next read.
     expect(await agreeAt(at("2026-05-09T10:30:00Z"))).toEqual({ rebuilt: false, people: 1 });
     expect(await statusOf(keptStatusQuery, at("2026-05-09T10:30:00Z"), fay.id)).toContain("expired");
+  });
+
+  it("follow exemptions, training completed elsewhere and requirements aimed at teams", async () => {
+    const now = (time: string) => ({ ...request, now: at(`2026-05-09T${time}:00Z`) });
+    const exempt = await recordExemption(
+      db,
+      hr,
+      cat.id,
+      exemptionSchema.parse({
+        requirementId: "all",
+        reason: "parental_leave",
+        startsOn: "2026-05-01",
+        approvedBy: "Head of service",
+      }),
+      now("10:40"),
+    );
+    expect(exempt.ok).toBe(true);
+    expect(await agreeAt(at("2026-05-09T10:41:00Z"))).toEqual({ rebuilt: false, people: 1 });
+    expect(await statusOf(keptStatusQuery, at("2026-05-09T10:41:00Z"), cat.id)).toEqual(["exempt", "exempt"]);
+
+    const pdf = new TextEncoder().encode("%PDF-1.4\n%%EOF\n");
+    const earlier = await recordEarlierTraining(
+      db,
+      hr,
+      ben.id,
+      {
+        requirementId: module.requirement.id,
+        completedOn: "2026-05-08",
+        description: "Classroom",
+        file: { name: "a.pdf", bytes: pdf },
+      },
+      now("10:42"),
+    );
+    expect(earlier.ok).toBe(true);
+    expect(await agreeAt(at("2026-05-09T10:43:00Z"))).toEqual({ rebuilt: false, people: 1 });
+
+    const aimed = await aimRequirement(
+      db,
+      hr,
+      { requirementId: module.requirement.id, teamIds: [red.id] },
+      now("10:44"),
+    );
+    expect(aimed).toEqual({ ok: true, changed: true });
+    expect((await agreeAt(at("2026-05-09T10:45:00Z"))).rebuilt).toBe(true);
+    expect(await statuses(keptStatusQuery, at("2026-05-09T10:45:00Z"), { teamId: blue.id })).toEqual(
+      (await statuses(requirementStatusQuery, at("2026-05-09T10:45:00Z"), { teamId: blue.id })).filter(
+        (r) => r.kind === "policy",
+      ),
+    );
   });
 
   it("serve HR's report page with the same rows, in the same order, as the records", async () => {

@@ -6,6 +6,12 @@ import { queryRows, type Db } from "~db/client.server";
 
 /** Past this many people changed since the last read, rebuilding the whole organisation is the quicker way. */
 const REBUILD_OVER = 5_000;
+/**
+ * The day's rebuild may outlast a page's statement bound (18.9 s at 100,000 staff on PostgreSQL): it gets its
+ * own, so that a page that triggers it sees it finish (after the page's own deadline, if need be) rather than
+ * cancelled and retried on every view. docs/decisions/0012.
+ */
+export const REBUILD_STATEMENT_TIMEOUT_MS = 10 * 60_000;
 
 export type StandingsRefresh = { rebuilt: boolean; people: number };
 
@@ -97,6 +103,7 @@ export async function refreshStandings(db: Db, organisationId: string, clock: Cl
     }
     rebuild ||= people.size > REBUILD_OVER;
     if (rebuild) {
+      await tx.execute(sql.raw(`set local statement_timeout = ${REBUILD_STATEMENT_TIMEOUT_MS}`));
       await tx.execute(sql`delete from requirement_standings where organisation_id = ${org}`);
       await tx.execute(
         sql`insert into requirement_standings (${STANDING_COLUMNS}) select ${STANDING_COLUMNS} from (${standingFactsQuery({ organisationId }, clock)}) f`,

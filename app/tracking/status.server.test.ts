@@ -359,3 +359,34 @@ describe("a team's figures", () => {
     expect(all.people.map((p) => p.userId)).toEqual([overdue.id, dueSoon.id, fresh.id]);
   });
 });
+
+describe("a team's people as champions see them", () => {
+  it("sort by surname, and carry an employee number only where two share a name", async () => {
+    const org = await anOrganisation(db);
+    const team = await aTeam(db, org.id);
+    const other = await aTeam(db, org.id);
+    await aRequiredModule(db, org.id, { dueWithinDays: 28 });
+    const person = (name: string, teamId = team.id) =>
+      aPerson(db, { organisationId: org.id, teamId, name, startDate: "2026-01-05" });
+    const twins = [await person("Sam Taylor"), await person("Sam Taylor")];
+    await person("Alex Zephaniah");
+    await person("Zoë Adeyemi");
+    await person("Madonna");
+    // Someone of the same name in another team does not make a namesake here.
+    await person("Alex Zephaniah", other.id);
+    const list = await peopleStatus(
+      db,
+      { organisationId: org.id, teamId: team.id },
+      { sort: "name" },
+      at("2026-03-01T12:00:00Z"),
+    );
+    expect(list.people.map((p) => [p.name, p.employeeNumber])).toEqual([
+      ["Zoë Adeyemi", null],
+      ["Madonna", null],
+      ...[...twins]
+        .sort((a, b) => (a.employeeNumber < b.employeeNumber ? -1 : 1))
+        .map((t) => [t.name, t.employeeNumber]),
+      ["Alex Zephaniah", null],
+    ]);
+  });
+});

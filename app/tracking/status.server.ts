@@ -2,7 +2,7 @@ import { getTableColumns, sql, type SQL } from "drizzle-orm";
 import { londonDate } from "~/lib/dates";
 import { jsonValue, queryRows, type Db } from "~db/client.server";
 import { requirementStandings } from "~db/schema";
-import { OUTSTANDING, STATUSES, type Status } from "./statuses";
+import { OUTSTANDING, STATUSES, type ExemptionReason, type Status } from "./statuses";
 
 /**
  * Where each person stands on each of their organisation's requirements, computed in one SQL query at a
@@ -35,13 +35,21 @@ export type RequirementStatusRow = {
   status: Status;
   /** Since when it has been outstanding (the day it became due to be done, or expired), or when it was completed. */
   since: string;
-  /** The day it must be done by: for a completed requirement, the day it must be renewed by. */
-  dueOn: string;
+  /**
+   * The day it must be done by: for a completed requirement, the day it must be renewed by; for an exempt one, the
+   * day it would be due if the exemption ended as recorded (null: open-ended).
+   */
+  dueOn: string | null;
   completedAt: string | null;
   /** Evidence of a complete requirement: the passed attempt, or the signature and the version signed. */
   attemptId: string | null;
   attestationReference: string | null;
   policyVersionId: string | null;
+  /** Training completed elsewhere that completes this requirement (never a pass of our module). */
+  earlierTrainingId: string | null;
+  /** For an exempt requirement: why, and the last day of the exemption (null: open-ended). */
+  exemptionReason: ExemptionReason | null;
+  exemptUntil: string | null;
 };
 
 const iso = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
@@ -63,6 +71,48 @@ function scopeFilters(scope: StatusScope, person: string, team: string): SQL {
 }
 
 /**
+ * When a completion stops counting: its requirement's renewal period after it, by PostgreSQL's month arithmetic
+ * (31 January + 1 month is 28 February). The one place this rule is written: statuses and the modules a person
+ * must pass before signing both use it.
+ */
+export const expiryOf = (completedAt: string, renewalMonths: string): SQL =>
+  sql.raw(`(${completedAt} + make_interval(months => ${renewalMonths}))`);
+
+/**
+ * Whether an attempt's pass counts at a moment: it passed by then, and no version of its module published after
+ * the version it passed (and by then) requires a retake. With expiryOf, the one place "a pass that counts" is
+ * written: statuses and the modules a person must pass before signing both use it.
+ */
+export const countingPass = (attempt: string, at: SQL): SQL => sql`(${sql.raw(attempt)}.status = 'passed'
+  and ${sql.raw(attempt)}.completed_at <= ${at}
+  and not exists (
+    select 1 from module_versions passed_version
+    join module_versions retake on retake.module_id = passed_version.module_id
+    where passed_version.id = ${sql.raw(attempt)}.module_version_id and retake.requires_retake
+      and retake.created_at > passed_version.created_at and retake.created_at <= ${at}))`;
+
+/**
+ * Each requirement's settings in force at a moment (due within, renewal, the teams it is aimed at: null for the
+ * whole council): the newest row recorded by then, or, before any was, the first. docs/decisions/0021.
+ */
+export const settingsInForce = (organisationId: SQL, at: SQL): SQL => sql`
+  select distinct on (s.requirement_id) s.requirement_id, s.due_within_days, s.renewal_months, s.team_ids
+  from requirement_settings s
+  join requirements r on r.id = s.requirement_id
+  where r.organisation_id = ${organisationId}
+  order by s.requirement_id, (s.recorded_at <= ${at}) desc,
+    case when s.recorded_at <= ${at} then s.recorded_at end desc, s.recorded_at`;
+
+/**
+ * The exemption records that stand at a moment: recorded by then, not replaced (ended, corrected or cancelled) by
+ * a record recorded by then, and not themselves a cancellation. docs/decisions/0021.
+ */
+export const exemptionsInForce = (at: SQL): SQL => sql`
+  select x.* from exemptions x
+  where x.recorded_at <= ${at} and x.kind <> 'cancelled'
+    and not exists (select 1 from exemptions later where later.replaces_id = x.id and later.recorded_at <= ${at})`;
+
+/**
  * The dated facts of each person and requirement at a moment, computed from the records (STANDING_COLUMNS):
  * who, their team on the day, whether they have started, the completion that stands (and its evidence), when it
  * expires, and the day it became due. Only rows dated at or before the moment count. What a status is follows
@@ -76,7 +126,7 @@ export function standingFactsQuery(scope: StatusScope, clock: Clock): SQL {
       select ${scope.organisationId}::uuid as org, ${at}::timestamptz as at, ${today}::date as today
     ),
     people as (
-      select u.id as user_id, u.start_date, m.team_id
+      select u.id as user_id, u.start_date, m.team_id, m.started_on as team_since
       from params, users u
       left join team_memberships m on m.user_id = u.id
         and m.started_on <= (select today from params) and (m.ended_on is null or m.ended_on > (select today from params))
@@ -85,18 +135,52 @@ export function standingFactsQuery(scope: StatusScope, clock: Clock): SQL {
         and (u.leaving_date is null or u.leaving_date > params.today)
         ${scopeFilters(scope, "u.id", "m.team_id")}
     ),
+    settings as (${settingsInForce(sql`(select org from params)`, sql`(select at from params)`)}),
+    aimed as (
+      -- For a requirement aimed at teams: since when each of them has been aimed at without a break.
+      select h.requirement_id, t.team_id, min(h.effective_on) as since
+      from params, settings s
+      cross join unnest(s.team_ids) t(team_id)
+      join requirement_settings h on h.requirement_id = s.requirement_id
+      where h.recorded_at <= params.at and (h.team_ids is null or t.team_id = any(h.team_ids))
+        and not exists (
+          select 1 from requirement_settings x
+          where x.requirement_id = h.requirement_id and x.recorded_at > h.recorded_at and x.recorded_at <= params.at
+            and x.team_ids is not null and not (t.team_id = any(x.team_ids))
+        )
+      group by h.requirement_id, t.team_id
+    ),
     reqs as (
-      select r.id, r.kind, r.module_id, r.policy_id, r.due_within_days, r.renewal_months, r.effective_from,
+      select r.id, r.kind, r.module_id, r.policy_id, s.due_within_days, s.renewal_months, s.team_ids, r.effective_from,
         coalesce(tm.title, p.title) as title, tm.slug as module_slug
       from params, requirements r
+      join settings s on s.requirement_id = r.id
       left join training_modules tm on tm.id = r.module_id
       left join policies p on p.id = r.policy_id
       where r.organisation_id = params.org and r.effective_from <= params.today
     ),
+    exemption_records as (${exemptionsInForce(sql`(select at from params)`)}),
+    exemption_on_day as (
+      -- Per person and requirement (null: all of them), the exemption in force on the day, else the one that ended last.
+      select distinct on (x.user_id, x.requirement_id) x.user_id, x.requirement_id, x.id, x.reason, x.starts_on, x.ends_on
+      from params, exemption_records x
+      join people on people.user_id = x.user_id
+      where x.starts_on <= params.today
+      order by x.user_id, x.requirement_id, (x.ends_on is null or x.ends_on >= params.today) desc, x.ends_on desc nulls first
+    ),
+    earlier as (
+      -- Each person's latest training completed elsewhere for a module requirement, recorded by the moment.
+      select distinct on (e.user_id, e.requirement_id) e.user_id, e.requirement_id, e.id,
+        (e.completed_on::timestamp at time zone 'Europe/London') as completed_at
+      from params, earlier_training e
+      join people on people.user_id = e.user_id
+      where e.recorded_at <= params.at and e.completed_on <= params.today
+      order by e.user_id, e.requirement_id, e.completed_on desc, e.recorded_at desc
+    ),
     module_progress as (
       select a.user_id, a.module_id,
-        max(a.completed_at) filter (where a.status = 'passed' and a.completed_at <= params.at) as last_pass,
-        (array_agg(a.id order by a.completed_at desc) filter (where a.status = 'passed' and a.completed_at <= params.at))[1] as pass_attempt_id
+        max(a.completed_at) filter (where ${countingPass("a", sql.raw("params.at"))}) as last_pass,
+        (array_agg(a.id order by a.completed_at desc) filter (where ${countingPass("a", sql.raw("params.at"))}))[1] as pass_attempt_id
       from params, attempts a
       join people on people.user_id = a.user_id
       where a.module_id in (select module_id from reqs where kind = 'module') and a.started_at <= params.at
@@ -133,27 +217,46 @@ export function standingFactsQuery(scope: StatusScope, clock: Clock): SQL {
     facts as (
       select people.user_id, people.team_id, reqs.id as requirement_id, reqs.kind, reqs.title, reqs.module_slug,
         reqs.due_within_days, reqs.renewal_months,
-        case when reqs.kind = 'module' then mp.last_pass when s.acceptable then s.recorded_at end as completed_at,
-        case when reqs.kind = 'module' then mp.pass_attempt_id end as attempt_id,
+        case when reqs.kind = 'module' then greatest(mp.last_pass, et.completed_at) when s.acceptable then s.recorded_at end as completed_at,
+        case when reqs.kind = 'module' and (et.id is null or mp.last_pass >= et.completed_at) then mp.pass_attempt_id end as attempt_id,
+        case when reqs.kind = 'module' and et.id is not null and (mp.last_pass is null or et.completed_at > mp.last_pass) then et.id end as earlier_training_id,
         case when s.acceptable then s.reference end as attestation_reference,
         case when s.acceptable then s.policy_version_id end as policy_version_id,
         case when reqs.kind = 'module' then mp.user_id is not null else st.user_id is not null end as started,
         greatest(people.start_date, reqs.effective_from,
-          case when reqs.kind = 'policy' and s.user_id is not null and not s.acceptable then b.effective_date end) as anchor
-      from people
+          case when reqs.kind = 'policy' and s.user_id is not null and not s.acceptable then b.effective_date end,
+          case when reqs.team_ids is not null then greatest(people.team_since, aimed.since) end,
+          ex.ends_on + 1) as anchor,
+        ex.id as exemption_id, ex.reason::text as exemption_reason, ex.starts_on as exempt_from, ex.ends_on as exempt_until
+      from params, people
       cross join reqs
+      left join aimed on aimed.requirement_id = reqs.id and aimed.team_id = people.team_id
       left join module_progress mp on reqs.kind = 'module' and mp.user_id = people.user_id and mp.module_id = reqs.module_id
+      left join earlier et on reqs.kind = 'module' and et.user_id = people.user_id and et.requirement_id = reqs.id
       left join signatures s on reqs.kind = 'policy' and s.user_id = people.user_id and s.policy_id = reqs.policy_id
       left join binding b on reqs.kind = 'policy' and b.policy_id = reqs.policy_id
       left join started st on st.user_id = people.user_id
-      where reqs.kind = 'module' or b.policy_id is not null
+      left join exemption_on_day e1 on e1.user_id = people.user_id and e1.requirement_id = reqs.id
+      left join exemption_on_day e0 on e0.user_id = people.user_id and e0.requirement_id is null
+      -- Of an exemption from this requirement and one from all of them, the one in force, else the one that ended last.
+      left join lateral (
+        select c.* from (
+          select e1.id, e1.reason, e1.starts_on, e1.ends_on union all select e0.id, e0.reason, e0.starts_on, e0.ends_on
+        ) c
+        where c.id is not null
+        order by (c.ends_on is null or c.ends_on >= params.today) desc, c.ends_on desc nulls first
+        limit 1
+      ) ex on true
+      where (reqs.kind = 'module' or b.policy_id is not null)
+        and (reqs.team_ids is null or people.team_id = any(reqs.team_ids))
     )
     -- Names are joined last, so the wide columns do not travel through the joins above.
     select params.org as organisation_id, facts.user_id, requirement_id, u.name, u.employee_number, facts.team_id, team.name as team_name, kind, title,
       module_slug, started, completed_at,
-      completed_at + make_interval(months => renewal_months) as expires_at,
-      ((completed_at + make_interval(months => renewal_months)) at time zone 'Europe/London')::date as expires_on,
-      anchor, (anchor + due_within_days) as due_on, attempt_id, attestation_reference, policy_version_id
+      ${expiryOf("completed_at", "renewal_months")} as expires_at,
+      (${expiryOf("completed_at", "renewal_months")} at time zone 'Europe/London')::date as expires_on,
+      anchor, (anchor + due_within_days) as due_on, attempt_id, attestation_reference, policy_version_id,
+      earlier_training_id, exemption_id, exemption_reason, exempt_from, exempt_until
     from params, facts
     join users u on u.id = facts.user_id
     left join teams team on team.id = facts.team_id
@@ -166,25 +269,35 @@ function statusOf(facts: SQL, organisationId: string, clock: Clock): SQL {
   // their index in the report's order.
   const current = sql`(f.expires_at > ${clock.now.toISOString()}::timestamptz)`;
   const today = sql`${londonDate(clock.now)}::date`;
+  const exempt = sql`(f.exempt_from <= ${today} and (f.exempt_until is null or f.exempt_until >= ${today}))`;
+  // A completion that lapsed by the end of an exemption is not "expired": the due date restarts from the exemption's end.
+  const lapsed = sql`(f.completed_at is not null and (f.exempt_until is null or f.expires_on > f.exempt_until))`;
   return sql`
     select f.user_id, f.name, f.employee_number, f.team_id, f.team_name, f.requirement_id, f.kind::text as kind, f.kind = 'policy' as policy_last,
       f.title, f.module_slug,
       case
         when ${current} then 'complete'
-        when f.completed_at is not null then 'expired'
+        when ${exempt} then 'exempt'
+        when ${lapsed} then 'expired'
         when f.due_on < ${today} then 'overdue'
         when f.due_on <= ${today} + (select due_soon_days from organisations where id = ${organisationId}::uuid) then 'due_soon'
         when f.started then 'in_progress'
         else 'not_started'
       end as status,
       (case when ${current} then (f.completed_at at time zone 'Europe/London')::date
-            when f.completed_at is not null then f.expires_on
+            when ${exempt} then f.exempt_from
+            when ${lapsed} then f.expires_on
             else f.anchor end)::text as since,
-      (case when f.completed_at is not null then f.expires_on else f.due_on end)::text as due_on,
+      (case when ${current} or ${lapsed} then f.expires_on
+            when ${exempt} then f.exempt_until + 1 + (f.due_on - f.anchor)
+            else f.due_on end)::text as due_on,
       case when ${current} then ${sql.raw(iso("f.completed_at"))} end as completed_at,
       case when ${current} then f.attempt_id end as attempt_id,
       case when ${current} then f.attestation_reference end as attestation_reference,
-      case when ${current} then f.policy_version_id end as policy_version_id
+      case when ${current} then f.policy_version_id end as policy_version_id,
+      case when ${current} then f.earlier_training_id end as earlier_training_id,
+      case when ${exempt} then f.exemption_reason end as exemption_reason,
+      case when ${exempt} then f.exempt_until::text end as exempt_until
     from ${facts} f
   `;
 }
@@ -220,11 +333,14 @@ type RawRow = {
   module_slug: string | null;
   status: Status;
   since: string;
-  due_on: string;
+  due_on: string | null;
   completed_at: string | null;
   attempt_id: string | null;
   attestation_reference: string | null;
   policy_version_id: string | null;
+  earlier_training_id: string | null;
+  exemption_reason: ExemptionReason | null;
+  exempt_until: string | null;
 };
 
 const toRow = (r: RawRow): RequirementStatusRow => ({
@@ -242,6 +358,9 @@ const toRow = (r: RawRow): RequirementStatusRow => ({
   attemptId: r.attempt_id,
   attestationReference: r.attestation_reference,
   policyVersionId: r.policy_version_id,
+  earlierTrainingId: r.earlier_training_id,
+  exemptionReason: r.exemption_reason,
+  exemptUntil: r.exempt_until,
 });
 
 /** One person's status on each requirement, modules first (by title), then the code of conduct. */
@@ -259,10 +378,10 @@ export async function personStatus(
 }
 
 const RANK_SQL = sql.raw(
-  `case status when 'expired' then 1 when 'overdue' then 2 when 'due_soon' then 3 when 'in_progress' then 4 when 'not_started' then 5 else 6 end`,
+  `case status when 'expired' then 1 when 'overdue' then 2 when 'due_soon' then 3 when 'in_progress' then 4 when 'not_started' then 5 when 'complete' then 6 else 7 end`,
 );
 const STATUS_OF_RANK = sql.raw(
-  `(array['expired','overdue','due_soon','in_progress','not_started','complete'])[min_rank]`,
+  `(array['expired','overdue','due_soon','in_progress','not_started','complete','exempt'])[min_rank]`,
 );
 
 export type StatusCounts = Record<Status, number>;
@@ -322,9 +441,10 @@ export async function completionFigures(db: Db, scope: StatusScope, clock: Clock
       byRequirement.set(row.requirement_id!, entry);
     }
     entry.counts[row.status] += Number(row.n);
-    entry.total += Number(row.n);
+    // Exempt rows are left out of the totals a percentage is taken of (docs/decisions/0021).
+    if (row.status !== "exempt") entry.total += Number(row.n);
   }
-  const people = Object.values(peopleByStatus).reduce((a, b) => a + b, 0);
+  const people = Object.values(peopleByStatus).reduce((a, b) => a + b, 0) - peopleByStatus.exempt;
   return {
     people,
     peopleComplete: peopleByStatus.complete,
@@ -349,20 +469,29 @@ export type PeopleQuery = {
 export type PersonSummary = {
   userId: string;
   name: string;
+  /** Only where someone else in the same list has the same name, to tell them apart. */
+  employeeNumber: string | null;
   status: Status;
   /** Since when their most urgent outstanding requirement has been outstanding; for someone complete, their latest completion. */
   since: string;
   /** Their earliest due date among what is outstanding; for someone complete, their earliest renewal date. */
-  dueOn: string;
+  dueOn: string | null;
   outstanding: { title: string; status: Status; dueOn: string }[];
   nudgedToday: boolean;
 };
 
+/**
+ * People's names sort by surname, taken as the last word of the name (the one name field holds the whole name),
+ * then by the whole name. The report's index on the kept standings (db/schema.ts) has the same expression.
+ */
+export const surnameKey = (name: string) => `lower(regexp_replace(btrim(${name}), '^.*[[:space:]]', ''))`;
+const BY_NAME = `${surnameKey("name")}, name, employee_number, user_id`;
+
 const ORDER: Record<PeopleSort, string> = {
-  urgency: "min_rank, since, name, user_id",
-  name: "name, user_id",
-  since: "since, min_rank, name, user_id",
-  due: "due_on, min_rank, name, user_id",
+  urgency: `min_rank, since, ${BY_NAME}`,
+  name: BY_NAME,
+  since: `since, min_rank, ${BY_NAME}`,
+  due: `due_on, min_rank, ${BY_NAME}`,
 };
 
 /**
@@ -381,9 +510,11 @@ export async function peopleStatus(
   const rows = await queryRows<{
     user_id: string;
     name: string;
+    employee_number: string;
+    shares_name: boolean;
     min_rank: number;
     since: string;
-    due_on: string;
+    due_on: string | null;
     outstanding: { title: string; status: Status; dueOn: string }[] | string | null;
     nudged_today: boolean;
     total: number;
@@ -392,17 +523,18 @@ export async function peopleStatus(
     sql`
       with s as (${requirementStatusQuery(scope, clock)}),
       per_person as (
-        select user_id, name, min(${RANK_SQL}) as min_rank,
-          coalesce(min(since) filter (where status <> 'complete'), max(since))::text as since,
-          coalesce(min(due_on) filter (where status <> 'complete'), min(due_on))::text as due_on,
+        select user_id, name, employee_number, min(${RANK_SQL}) as min_rank,
+          count(*) over (partition by lower(btrim(name))) > 1 as shares_name,
+          coalesce(min(since) filter (where status not in ('complete', 'exempt')), max(since))::text as since,
+          coalesce(min(due_on) filter (where status not in ('complete', 'exempt')), min(due_on))::text as due_on,
           coalesce(json_agg(json_build_object('title', title, 'status', status, 'dueOn', due_on) order by kind = 'policy', title)
-            filter (where status <> 'complete'), '[]') as outstanding
-        from s group by user_id, name
+            filter (where status not in ('complete', 'exempt')), '[]') as outstanding
+        from s group by user_id, name, employee_number
       ),
       chosen as (
         select per_person.*, ${STATUS_OF_RANK} as status from per_person
       )
-      select chosen.user_id, chosen.name, chosen.min_rank, chosen.since, chosen.due_on, chosen.outstanding,
+      select chosen.user_id, chosen.name, chosen.employee_number, chosen.shares_name, chosen.min_rank, chosen.since, chosen.due_on, chosen.outstanding,
         exists (select 1 from nudges n where n.recipient_user_id = chosen.user_id and n.kind = 'nudge' and n.day = ${today}::date) as nudged_today,
         count(*) over ()::int as total
       from chosen
@@ -412,11 +544,12 @@ export async function peopleStatus(
     `,
   );
   const total = rows.length > 0 ? Number(rows[0].total) : 0;
-  const rankStatus = ["expired", "overdue", "due_soon", "in_progress", "not_started", "complete"] as const;
+  const rankStatus = ["expired", "overdue", "due_soon", "in_progress", "not_started", "complete", "exempt"] as const;
   return {
     people: rows.map((r) => ({
       userId: r.user_id,
       name: r.name,
+      employeeNumber: r.shares_name ? r.employee_number : null,
       status: rankStatus[Number(r.min_rank) - 1],
       since: r.since,
       dueOn: r.due_on,
@@ -444,7 +577,8 @@ export async function teamsCompletion(
     sql`
       with s as (${requirementStatusQuery({ organisationId, teamIds }, clock)}),
       per_person as (select team_id, user_id, min(${RANK_SQL}) as min_rank from s group by team_id, user_id)
-      select team_id, count(*)::int as people, count(*) filter (where min_rank = 6)::int as complete,
+      -- People exempt from everything are left out of the figures (docs/decisions/0021).
+      select team_id, count(*) filter (where min_rank < 7)::int as people, count(*) filter (where min_rank = 6)::int as complete,
         count(*) filter (where min_rank <= 2)::int as overdue
       from per_person group by team_id
     `,

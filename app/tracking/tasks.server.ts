@@ -3,19 +3,23 @@ import type { TaskItem } from "~/components/task-list";
 import { formatDate } from "~/lib/dates";
 import type { Db } from "~db/client.server";
 import { personStatus, type RequirementStatusRow } from "./status.server";
+import { exemptionSummary } from "./status-words";
 
-export type Task = TaskItem & { dueOn: string };
+export type Task = TaskItem & { dueOn: string | null };
 
 function hintFor(row: RequirementStatusRow): string {
+  const dueOn = row.dueOn ?? row.since;
   switch (row.status) {
     case "complete":
-      return `Completed ${formatDate(row.since)}. Renew by ${formatDate(row.dueOn)}`;
+      return `Completed ${formatDate(row.since)}. Renew by ${formatDate(dueOn)}`;
+    case "exempt":
+      return `${exemptionSummary(row)}: nothing to do`;
     case "expired":
-      return `Expired on ${formatDate(row.dueOn)}: do it again now`;
+      return `Expired on ${formatDate(dueOn)}: do it again now`;
     case "overdue":
-      return `Was due by ${formatDate(row.dueOn)}`;
+      return `Was due by ${formatDate(dueOn)}`;
     default:
-      return `Due by ${formatDate(row.dueOn)}`;
+      return `Due by ${formatDate(dueOn)}`;
   }
 }
 
@@ -30,4 +34,15 @@ export async function staffTasks(db: Db, user: CurrentUser, now: Date): Promise<
     status: row.status,
     dueOn: row.dueOn,
   }));
+}
+
+/** The person's required modules as on their home page: the same status query and the same words. */
+export async function trainingTasks(db: Db, user: CurrentUser, now: Date): Promise<Task[]> {
+  return (await staffTasks(db, user, now)).filter((task) => task.id !== "sign-code-of-conduct");
+}
+
+/** Where the person acts next: the first of their tasks not complete (training before signing), or null. */
+export async function nextTask(db: Db, user: CurrentUser, now: Date): Promise<{ href: string; title: string } | null> {
+  const next = (await staffTasks(db, user, now)).find((task) => task.status !== "complete");
+  return next ? { href: next.href, title: next.title } : null;
 }

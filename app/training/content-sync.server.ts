@@ -8,10 +8,14 @@ import { moduleContentHash } from "./machine";
 
 /**
  * Records each module of content/ as a version identified by its content hash. Changed content becomes a
- * new version; attempts already begun stay on theirs. A module new to an organisation becomes required there.
+ * new version; attempts already begun stay on theirs. A version with requiresRetake makes earlier passes stop
+ * counting. A module new to an organisation becomes required there. Content/ only adds: once an admin has
+ * published a version of a module through the admin pages, content/ is not read for it again, so a file
+ * deployed later never replaces what an admin published (docs/decisions/0018).
  */
 export async function syncTrainingModules(db: Db, modules: TrainingModule[], now: Date) {
   let created = 0;
+  let keptFromAdmin = 0;
   await db.transaction(async (tx) => {
     for (const content of modules) {
       const [organisation] = await tx
@@ -30,7 +34,15 @@ export async function syncTrainingModules(db: Db, modules: TrainingModule[], now
           .returning({ id: trainingModules.id });
         await ensureModuleRequirement(tx, organisation.id, module.id, now);
       } else {
-        await tx.update(trainingModules).set({ title: content.title }).where(eq(trainingModules.id, module.id));
+        const [fromAdmin] = await tx
+          .select({ id: moduleVersions.id })
+          .from(moduleVersions)
+          .where(and(eq(moduleVersions.moduleId, module.id), eq(moduleVersions.source, "admin")))
+          .limit(1);
+        if (fromAdmin) {
+          keptFromAdmin++;
+          continue;
+        }
       }
       const inserted = await tx
         .insert(moduleVersions)
@@ -40,20 +52,24 @@ export async function syncTrainingModules(db: Db, modules: TrainingModule[], now
           content,
           title: content.title,
           passMark: Math.round(content.passMark * 100),
+          requiresRetake: content.requiresRetake ?? false,
           createdAt: now,
         })
         .onConflictDoNothing()
         .returning({ id: moduleVersions.id });
+      if (inserted.length > 0)
+        await tx.update(trainingModules).set({ title: content.title }).where(eq(trainingModules.id, module.id));
       created += inserted.length;
     }
   });
-  return { modules: modules.length, newVersions: created };
+  return { modules: modules.length, newVersions: created, keptFromAdmin };
 }
 
 export class ContentError extends Error {}
 
 /** Loads and validates content/ and records it; invalid content stops with every problem listed. */
-export async function syncTrainingContent(db: Db, contentDir: string, now: Date) {
+export async function syncTrainingContent(db: Db, contentDir: string, now: Date, progress?: (line: string) => void) {
+  progress?.("Checking the training content");
   const { modules, problems } = await loadModules(contentDir);
   if (problems.length > 0) {
     throw new ContentError(

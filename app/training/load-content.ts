@@ -1,10 +1,9 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { END, formatProblem, parseModule, type ContentProblem, type TrainingModule } from "./content-schema";
+import { formatProblem, parseModule, type Choice, type ContentProblem, type TrainingModule } from "./content-schema";
 
-export const MIN_MAIN_SCENARIOS = 8;
-export const MIN_CHOICES = 3;
-export const MIN_BRANCHING_SHARE = 0.25;
+/** Slots a module needs at the least: with fewer, a pass mark says little. */
+export const MIN_SLOTS = 3;
 
 class Problem implements ContentProblem {
   constructor(
@@ -66,9 +65,24 @@ export function hasHeading(
   return headings.some((h) => h.heading === wanted && h.section === section);
 }
 
+/** Every choice of a module (main and follow-up) with its JSON path. */
+export function choicesWithPaths(module: TrainingModule): { at: string; choice: Choice }[] {
+  const found: { at: string; choice: Choice }[] = [];
+  module.slots.forEach((slot, si) =>
+    slot.variants.forEach((variant, vi) =>
+      variant.choices.forEach((choice, ci) => {
+        const at = `slots[${si}].variants[${vi}].choices[${ci}]`;
+        found.push({ at, choice });
+        choice.followUp?.choices.forEach((c, fi) => found.push({ at: `${at}.followUp.choices[${fi}]`, choice: c }));
+      }),
+    ),
+  );
+  return found;
+}
+
 /**
- * Cross-checks one parsed module: links, reachability, no loops, size, branching, and (given the
- * council's policy text) that every citation names that policy and one of its real headings.
+ * Cross-checks one parsed module beyond its schema: its size, and (given the council's policy text) that every
+ * citation names that policy and one of its real headings.
  */
 export function checkModule(
   module: TrainingModule,
@@ -77,78 +91,23 @@ export function checkModule(
   expectedDocument?: string,
 ): Problem[] {
   const problems: Problem[] = [];
-  const ids = new Set(module.scenarios.map((s) => s.id));
-  if (ids.size !== module.scenarios.length)
-    problems.push(new Problem(file, "scenarios", "Scenario ids must be unique"));
-  if (!ids.has(module.startScenario))
-    problems.push(new Problem(file, "startScenario", `No scenario "${module.startScenario}"`));
+  if (module.slots.length < MIN_SLOTS)
+    problems.push(new Problem(file, "slots", `Has ${module.slots.length} slots; at least ${MIN_SLOTS} are needed`));
   const headings = policyText ? policyHeadings(policyText) : [];
-  module.scenarios.forEach((scenario, si) => {
-    if (scenario.choices.length < MIN_CHOICES)
+  for (const { at, choice } of choicesWithPaths(module)) {
+    if (expectedDocument !== undefined && choice.citation.document !== expectedDocument) {
+      problems.push(new Problem(file, `${at}.citation.document`, `Must be "${expectedDocument}"`));
+    }
+    if (policyText && !hasHeading(headings, choice.citation.section, choice.citation.heading)) {
+      const cited = `${choice.citation.section ? `${choice.citation.section} ` : ""}${choice.citation.heading}`;
       problems.push(
         new Problem(
           file,
-          `scenarios[${si}].choices`,
-          `Has ${scenario.choices.length} choices; at least ${MIN_CHOICES} are needed`,
+          `${at}.citation.heading`,
+          `"${cited}" is not a ${choice.citation.section ? "numbered" : "unnumbered"} heading of this council's policy`,
         ),
       );
-    scenario.choices.forEach((choice, ci) => {
-      const at = `scenarios[${si}].choices[${ci}]`;
-      if (choice.next !== END && !ids.has(choice.next))
-        problems.push(new Problem(file, `${at}.next`, `No scenario "${choice.next}"`));
-      if (choice.next === scenario.id)
-        problems.push(new Problem(file, `${at}.next`, "A choice cannot lead back to its own scenario"));
-      if (expectedDocument !== undefined && choice.citation.document !== expectedDocument) {
-        problems.push(new Problem(file, `${at}.citation.document`, `Must be "${expectedDocument}"`));
-      }
-      if (policyText && !hasHeading(headings, choice.citation.section, choice.citation.heading)) {
-        const cited = `${choice.citation.section ? `${choice.citation.section} ` : ""}${choice.citation.heading}`;
-        problems.push(
-          new Problem(
-            file,
-            `${at}.citation.heading`,
-            `"${cited}" is not a ${choice.citation.section ? "numbered" : "unnumbered"} heading of this council's policy`,
-          ),
-        );
-      }
-    });
-  });
-  // Every scenario reachable from the start, and every path ends (no loops).
-  const byId = new Map(module.scenarios.map((s) => [s.id, s]));
-  const reachable = new Set<string>();
-  const onTrail = new Set<string>();
-  const loops: string[] = [];
-  const visit = (id: string, trail: string[]) => {
-    if (onTrail.has(id)) {
-      loops.push([...trail, id].join(" → "));
-      return;
     }
-    if (reachable.has(id)) return;
-    const scenario = byId.get(id);
-    if (!scenario) return;
-    reachable.add(id);
-    onTrail.add(id);
-    for (const next of new Set(scenario.choices.map((c) => c.next))) if (next !== END) visit(next, [...trail, id]);
-    onTrail.delete(id);
-  };
-  visit(module.startScenario, []);
-  for (const loop of loops) problems.push(new Problem(file, "scenarios", `A path loops and never ends: ${loop}`));
-  module.scenarios.forEach((s, i) => {
-    if (!reachable.has(s.id))
-      problems.push(
-        new Problem(file, `scenarios[${i}]`, `Scenario "${s.id}" cannot be reached from "${module.startScenario}"`),
-      );
-  });
-  const main = module.scenarios.filter((s) => s.kind === "main");
-  if (main.length < MIN_MAIN_SCENARIOS)
-    problems.push(
-      new Problem(file, "scenarios", `Has ${main.length} main scenarios; at least ${MIN_MAIN_SCENARIOS} are needed`),
-    );
-  const branching = main.filter((s) => new Set(s.choices.map((c) => c.next)).size > 1).length;
-  if (main.length > 0 && branching / main.length < MIN_BRANCHING_SHARE) {
-    problems.push(
-      new Problem(file, "scenarios", `${branching} of ${main.length} main scenarios branch; at least a quarter must`),
-    );
   }
   return problems;
 }
@@ -162,6 +121,51 @@ function readOrganisationName(dir: string): string | null {
   } catch {
     return null;
   }
+}
+
+/** What a module is checked against: the council it belongs to and the text of its code of conduct. */
+export type ModuleCouncil = {
+  slug: string;
+  /** Why the module's organisation must be that slug: ", the folder it is in". */
+  slugReason: string;
+  /** The council's name, which starts every citation's document; null when unknown (citations' document unchecked). */
+  name: string | null;
+  policyText: string | null;
+  /** The problem to report when there is no policy text to check citations against. */
+  noPolicy: string;
+};
+
+/**
+ * The one check of one module's JSON text, for `npm run content:check` and the admin pages alike: valid JSON,
+ * the schema, the council it names, its id (when the file's name fixes it), its size and its citations. Every
+ * problem names the file and the JSON path.
+ */
+export function checkModuleText(
+  text: string,
+  file: string,
+  council: ModuleCouncil,
+  expectedId?: string,
+): { module: TrainingModule | null; problems: ContentProblem[] } {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    return { module: null, problems: [new Problem(file, "", `Not valid JSON: ${(error as Error).message}`)] };
+  }
+  const parsed = parseModule(json, file);
+  if (!parsed.module)
+    return { module: null, problems: parsed.problems.map((p) => new Problem(p.file, p.path, p.message)) };
+  const module = parsed.module;
+  const found: Problem[] = [];
+  if (module.organisation !== council.slug)
+    found.push(new Problem(file, "organisation", `Must be "${council.slug}"${council.slugReason}`));
+  if (expectedId !== undefined && module.id !== expectedId)
+    found.push(new Problem(file, "id", `Must be "${expectedId}", the file's name`));
+  if (!council.policyText) found.push(new Problem(file, "", council.noPolicy));
+  const expectedDocument =
+    council.policyText && council.name ? citationDocument(council.name, council.policyText) : undefined;
+  found.push(...checkModule(module, file, council.policyText, expectedDocument));
+  return found.length === 0 ? { module, problems: [] } : { module: null, problems: found };
 }
 
 /** Reads, validates and cross-checks every module under <contentDir>/<organisation>/modules/*.json. */
@@ -178,36 +182,20 @@ export async function loadModules(
     const dir = join(contentDir, organisation, "modules");
     if (!existsSync(dir)) continue;
     const policyFile = join(contentDir, organisation, "policy.txt");
-    const policyText = existsSync(policyFile) ? readFileSync(policyFile, "utf8") : null;
-    const organisationName = readOrganisationName(join(contentDir, organisation));
-    const expectedDocument =
-      policyText && organisationName ? citationDocument(organisationName, policyText) : undefined;
+    const council: ModuleCouncil = {
+      slug: organisation,
+      slugReason: ", the folder it is in",
+      name: readOrganisationName(join(contentDir, organisation)),
+      policyText: existsSync(policyFile) ? readFileSync(policyFile, "utf8") : null,
+      noPolicy: `No policy text at ${policyFile} to check citations against`,
+    };
     for (const name of readdirSync(dir)
       .filter((f) => f.endsWith(".json"))
       .sort()) {
       const file = join(dir, name);
-      let json: unknown;
-      try {
-        json = JSON.parse(readFileSync(file, "utf8"));
-      } catch (error) {
-        problems.push(new Problem(file, "", `Not valid JSON: ${(error as Error).message}`));
-        continue;
-      }
-      const parsed = parseModule(json, file);
-      if (!parsed.module) {
-        problems.push(...parsed.problems.map((p) => new Problem(p.file, p.path, p.message)));
-        continue;
-      }
-      const module = parsed.module;
-      const found: Problem[] = [];
-      if (module.organisation !== organisation)
-        found.push(new Problem(file, "organisation", `Must be "${organisation}", the folder it is in`));
-      if (`${module.id}.json` !== name)
-        found.push(new Problem(file, "id", `Must be "${name.replace(/\.json$/, "")}", the file's name`));
-      if (!policyText) found.push(new Problem(file, "", `No policy text at ${policyFile} to check citations against`));
-      found.push(...checkModule(module, file, policyText, expectedDocument));
-      problems.push(...found);
-      if (found.length === 0) modules.push(module);
+      const checked = checkModuleText(readFileSync(file, "utf8"), file, council, name.replace(/\.json$/, ""));
+      problems.push(...checked.problems);
+      if (checked.module) modules.push(checked.module);
     }
   }
   return { modules, problems };

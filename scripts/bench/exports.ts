@@ -1,12 +1,13 @@
 import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { sql } from "drizzle-orm";
 import { reportClock, reportRowsQuery } from "~/reporting/report.server";
 import { inlineParameters } from "~/reporting/export-rows.server";
 import { queryRows, type Db } from "~db/client.server";
-import { aPolicyVersion, anOrganisation } from "../../test/support/factories";
-import { benchDatabase, machineLine, writeSection } from "./lib";
+import { aPerson, aPolicyVersion, anOrganisation, TEST_PASSWORD } from "../../test/support/factories";
+import { benchDatabase, machineLine, signedInCookie, startApp, writeSection } from "./lib";
 
 // `npm run bench -- exports [--rows N] [--xlsx-rows N]`: the exports at scale on PostgreSQL, each run as
 // `npm run export` runs (a child process writing to /dev/null), beside the raw COPY of the same query.
@@ -186,6 +187,90 @@ xAPI source query also sorts its rows by time before the first statement. On thi
 exceljs writer stays under 250 MB; CSV has no cap.`;
     writeSection("exports", markdown);
     console.log(markdown);
+  } finally {
+    await bench.drop();
+  }
+}
+
+/**
+ * `npm run bench -- exports-web [--rows N]`: whole-council CSV exports one after another through the web on
+ * PostgreSQL (the app started as `npm start` starts it, with its pool of 10), then as many requests at once as
+ * the pool holds, to show every pooled connection still answers (before postgres.js was patched, a COPY could
+ * leave its connection paused, and about 20 exports used up the pool: docs/decisions/0011-postgres-js-patches.md).
+ */
+export async function benchExportsInARow(options: { rows: number; exports?: number }) {
+  const exports = options.exports ?? 20;
+  const poolSize = 10;
+  const load = loadavg()
+    .map((l) => l.toFixed(2))
+    .join(", ");
+  const bench = await benchDatabase(2);
+  const port = 3900 + Math.floor(Math.random() * 90);
+  try {
+    console.error(`exports-web: seeding ${options.rows.toLocaleString("en-GB")} report rows…`);
+    const council = await seed(bench.database.db, options.rows);
+    const hr = await aPerson(bench.database.db, { organisationId: council.id, role: "hr" });
+    const app = await startApp(
+      { DATABASE_URL: bench.url, NODE_ENV: "production", SESSION_SECRET: randomBytes(32).toString("hex") },
+      port,
+    );
+    try {
+      const cookie = await signedInCookie(app.url, hr.email, TEST_PASSWORD);
+      const times: number[] = [];
+      let bytes = 0;
+      for (let i = 0; i < exports; i++) {
+        const started = performance.now();
+        const response = await fetch(`${app.url}/hr/export?format=csv`, {
+          headers: { cookie },
+          signal: AbortSignal.timeout(120_000),
+        });
+        if (response.status !== 200) throw new Error(`Export ${i + 1} answered ${response.status}`);
+        bytes = (await response.arrayBuffer()).byteLength;
+        times.push(performance.now() - started);
+        console.error(`  export ${i + 1}: ${(times[i] / 1000).toFixed(2)} s`);
+      }
+      // As many requests at once as the app's pool holds, each needing the database: all must answer.
+      const afterStarted = performance.now();
+      const statuses = await Promise.all(
+        Array.from({ length: poolSize }, () =>
+          fetch(`${app.url}/hr/report`, { headers: { cookie }, signal: AbortSignal.timeout(30_000) }).then(
+            async (r) => (await r.arrayBuffer(), r.status),
+          ),
+        ),
+      );
+      const afterMs = performance.now() - afterStarted;
+      const health = (await fetch(`${app.url}/health`, { signal: AbortSignal.timeout(10_000) })).status;
+      const [{ active }] = await queryRows<{ active: number }>(
+        bench.database.db,
+        sql`select count(*)::int as active from pg_stat_activity
+            where datname = current_database() and pid <> pg_backend_pid() and state <> 'idle'`,
+      );
+      if (statuses.some((s) => s !== 200) || health !== 200)
+        throw new Error(`After the exports: /hr/report answered ${statuses.join(", ")}; /health ${health}`);
+      const total = times.reduce((a, b) => a + b, 0) / 1000;
+      const sorted = [...times].sort((a, b) => a - b);
+      const markdown = `## Whole-council CSV exports in a row through the web (PostgreSQL 15)
+
+Measured ${new Date().toISOString().slice(0, 10)} on ${machineLine()} with \`npm run bench -- exports-web --rows ${options.rows}\`
+(scripts/bench/exports.ts), load average ${load} when it started. The app runs as \`npm start\` runs it (production, a
+pool of ${poolSize} connections); one HR officer downloads the whole council's CSV (${options.rows.toLocaleString("en-GB")} report rows,
+${(bytes / 2 ** 20).toFixed(1)} MB) ${exports} times, one after another, each read to the end over loopback.
+
+| | figure |
+| --- | --- |
+| ${exports} exports in a row | ${total.toFixed(1)} s in all |
+| one export: median / slowest | ${(sorted[Math.floor(sorted.length / 2)] / 1000).toFixed(2)} s / ${(sorted.at(-1)! / 1000).toFixed(2)} s |
+| then ${poolSize} \`/hr/report\` requests at once (the pool's size) | all ${poolSize} answered 200, in ${(afterMs / 1000).toFixed(2)} s |
+| \`/health\` after | ${health} |
+| backends of the app's database still busy after | ${active} |
+
+Before postgres.js 3.4.9 was patched (scripts/patches, docs/decisions/0011-postgres-js-patches.md) the first export of
+this kind hung on this machine: test/http/exports-in-a-row.test.ts timed out on its first CSV with the patch reverted.`;
+      writeSection("exports-web", markdown);
+      console.log(markdown);
+    } finally {
+      await app.stop();
+    }
   } finally {
     await bench.drop();
   }

@@ -1,12 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { sql } from "drizzle-orm";
 import pino from "pino";
-import { GENESIS_HASH, newReference, recordHash, verifyLedger } from "~/attestation/ledger.server";
+import { canonicalBody, GENESIS_HASH, newReference, recordHash, verifyLedger } from "~/attestation/ledger.server";
+import { checkBodySignature, serviceKeys, signBody } from "~/attestation/service-key.server";
 import { signCodeOfConduct } from "~/attestation/signing.server";
 import type { CurrentUser } from "~/auth/session.server";
 import { loadConfig } from "~/config.server";
 import { createHttpApp } from "~/http/server.server";
-import { answerQuestion, startOrResumeAttempt } from "~/training/attempts.server";
+import { startOrResumeAttempt } from "~/training/attempts.server";
 import type { TrainingModule } from "~/training/content-schema";
 import { syncTrainingModules } from "~/training/content-sync.server";
 import type { Db } from "~db/client.server";
@@ -18,8 +19,10 @@ import {
   aPolicyVersion,
   asCurrentUser,
   TEST_PASSWORD,
+  answerEveryQuestion,
 } from "../../test/support/factories";
 import { HttpClient } from "../../test/support/http";
+import { TEST_SIGNING_KEY_FILE } from "../../test/support/ledger-test-key";
 import { loadBuild } from "../../test/support/server";
 import { benchDatabase, cpuMeter, loadLine, machineLine, ms, percentileOf, pool, writeSection } from "./lib";
 
@@ -53,8 +56,7 @@ async function signersReady(db: Db, count: number) {
   await pool(rows.length, 20, async (i) => {
     const person = asCurrentUser(rows[i], council.organisation);
     const attemptId = (await startOrResumeAttempt(db, person, "test-module", new Date()))!;
-    for (const [step, scenarioId] of ["q1", "q2", "q3"].entries())
-      await answerQuestion(db, person, "test-module", attemptId, { scenarioId, choiceId: "a", step }, new Date());
+    await answerEveryQuestion(db, person, "test-module", attemptId, new Date());
     people.push(person);
   });
   return { council, version, people };
@@ -102,7 +104,13 @@ async function domainAppends(signers: number, concurrency: number) {
 
 async function httpSignings(signers: number, concurrency: number) {
   const bench = await benchDatabase(10);
-  const config = loadConfig({ NODE_ENV: "production", SESSION_SECRET: "x".repeat(40), LOG_LEVEL: "silent" });
+  const config = loadConfig({
+    NODE_ENV: "production",
+    SESSION_SECRET: "x".repeat(40),
+    SERVICE_URL: "https://bench.example",
+    LEDGER_SIGNING_KEY_FILE: TEST_SIGNING_KEY_FILE,
+    LOG_LEVEL: "silent",
+  });
   const app = createHttpApp({
     database: bench.database,
     config,
@@ -164,19 +172,23 @@ async function unforkedUnderLoad() {
   }
 }
 
-/** Writes `count` records exactly as the app would (same canonical JSON and hashes), in bulk. */
-export async function bulkLedger(db: Db, count: number) {
+/**
+ * Writes `count` records exactly as the app would (same canonical JSON, hashes and, for format 2, body signatures
+ * under the service key), in bulk. Format 1 is the chain as the service wrote it before format 2: the baseline.
+ */
+export async function bulkLedger(db: Db, count: number, format: 1 | 2 = 2) {
   const council = await aCouncil(db);
   const version = await aPolicyVersion(db, council.organisation.id);
   const [org] = await db
     .select({ id: organisations.id })
     .from(organisations)
     .where(sql`${organisations.id} = ${council.organisation.id}`);
+  const key = serviceKeys().signer;
   let previousHash = GENESIS_HASH;
   const start = Date.UTC(2025, 0, 1);
   // Real records name the two or three passed attempts that qualified the signer.
   const attemptIds = [randomUUID(), randomUUID(), randomUUID()].sort();
-  const BATCH = 3000; // 18 parameters a row: PostgreSQL takes at most 65,535 in one statement
+  const BATCH = 2000; // 28 parameters a row: PostgreSQL takes at most 65,535 in one statement
   for (let offset = 0; offset < count; offset += BATCH) {
     const rows = [];
     for (let seq = offset + 1; seq <= Math.min(count, offset + BATCH); seq++) {
@@ -199,9 +211,14 @@ export async function bulkLedger(db: Db, count: number) {
         seq,
         reference: `${newReference()}-${seq}`,
         previousHash,
+        formatVersion: format,
+        ...(format === 2
+          ? { signerName: `Person ${seq}`, signerEmployeeNumber: `E${seq}`, reauthMethod: "password", keyId: key.keyId }
+          : {}),
       };
-      const hash = recordHash(record);
-      rows.push({ ...record, hash });
+      const signed = format === 2 ? { ...record, bodySignature: signBody(key, canonicalBody(record)) } : record;
+      const hash = recordHash(signed);
+      rows.push({ ...signed, hash });
       previousHash = hash;
     }
     await db.insert(attestations).values(rows);
@@ -209,11 +226,11 @@ export async function bulkLedger(db: Db, count: number) {
   return council.organisation.id;
 }
 
-async function verifyMillion(count: number) {
+async function verifyMillion(count: number, format: 1 | 2) {
   const bench = await benchDatabase(4);
   try {
     const seedStarted = performance.now();
-    const organisationId = await bulkLedger(bench.database.db, count);
+    const organisationId = await bulkLedger(bench.database.db, count, format);
     const seedSeconds = (performance.now() - seedStarted) / 1000;
     const started = performance.now();
     const report = await verifyLedger(bench.database.db, { organisationId });
@@ -226,7 +243,73 @@ async function verifyMillion(count: number) {
   }
 }
 
-export async function benchLedger(options: { verifyCount: number }) {
+/** Node's cost of the service's signature: signing a typical body (added to each signing) and checking one (each verify). */
+function signatureCosts() {
+  const key = serviceKeys().signer;
+  const body = canonicalBody({
+    organisationId: randomUUID(),
+    kind: "signed",
+    userId: randomUUID(),
+    policyVersionId: randomUUID(),
+    policySha256: "0".repeat(64),
+    declarationText:
+      "I have read and understood this code of conduct.\nI will follow it.\nI understand what a breach may lead to.",
+    typedName: "Person",
+    recordedAt: new Date(),
+    ip: "192.0.2.1",
+    userAgent: "bench",
+    qualifyingAttemptIds: [randomUUID(), randomUUID()],
+    subjectReference: null,
+    actorUserId: null,
+    reason: null,
+    seq: 0,
+    reference: newReference(),
+    previousHash: "",
+    keyId: key.keyId,
+  });
+  const n = 5_000;
+  let started = performance.now();
+  const signatures = [];
+  for (let i = 0; i < n; i++) signatures.push(signBody(key, body));
+  const signUs = ((performance.now() - started) * 1000) / n;
+  const record = { keyId: key.keyId, bodySignature: signatures[0], recordedAt: new Date() };
+  started = performance.now();
+  for (let i = 0; i < n; i++) checkBodySignature(serviceKeys(), record, body);
+  const verifyUs = ((performance.now() - started) * 1000) / n;
+  return { signUs, verifyUs };
+}
+
+/**
+ * `npm run bench -- ledger --verify-only`: what format 2 costs, measured in one run against its own baseline: Node's
+ * time to sign and check one body, and verifyLedger over the same number of records of format 1 and of format 2.
+ */
+async function benchLedgerFormat2(verifyCount: number) {
+  const loadBefore = loadLine();
+  const costs = signatureCosts();
+  console.error(`  Ed25519 in Node: sign ${costs.signUs.toFixed(0)} µs, verify ${costs.verifyUs.toFixed(0)} µs`);
+  console.error(`ledger: verifying ${verifyCount.toLocaleString("en-GB")} records of format 1 (the baseline)…`);
+  const verify1 = await verifyMillion(verifyCount, 1);
+  console.error(`  ${verify1.seconds.toFixed(2)} s`);
+  console.error(`ledger: verifying ${verifyCount.toLocaleString("en-GB")} records of format 2…`);
+  const verify2 = await verifyMillion(verifyCount, 2);
+  console.error(`  ${verify2.seconds.toFixed(2)} s`);
+  const perSecond = (seconds: number) => `${Math.round(verifyCount / seconds).toLocaleString("en-GB")} records/s`;
+  const markdown = `## The ledger's format 2: the service's signature (PostgreSQL 15)
+
+Measured ${new Date().toISOString().slice(0, 10)} on ${machineLine()} with \`npm run bench -- ledger --verify-count ${verifyCount} --verify-only\` (scripts/bench/ledger.ts).
+Machine load (\`uptime\`, 1/5/15 min): ${loadBefore} before, ${loadLine()} after.
+
+| measure | result |
+| --- | --- |
+| Node's CPU for the service's Ed25519 signature: signing one record body (added to each signing), checking one | sign ${costs.signUs.toFixed(0)} µs, check ${costs.verifyUs.toFixed(0)} µs (${Math.round(1e6 / costs.verifyUs).toLocaleString("en-GB")} checks/s on one core) |
+| \`verifyLedger\`, ${verifyCount.toLocaleString("en-GB")} records of format 1 (the baseline: hashes and links, in PostgreSQL) | ${verify1.seconds.toFixed(2)} s (${perSecond(verify1.seconds)}) |
+| \`verifyLedger\`, ${verifyCount.toLocaleString("en-GB")} records of format 2 (the same, and every body signature checked in Node at once) | ${verify2.seconds.toFixed(2)} s (${perSecond(verify2.seconds)}) |`;
+  writeSection("ledger-format-2", markdown);
+  console.log(markdown);
+}
+
+export async function benchLedger(options: { verifyCount: number; verifyOnly?: boolean }) {
+  if (options.verifyOnly) return benchLedgerFormat2(options.verifyCount);
   const loadBefore = loadLine();
   console.error("ledger: 50 concurrent signers through the domain function…");
   const domain = await domainAppends(1000, 50);
@@ -237,8 +320,14 @@ export async function benchLedger(options: { verifyCount: number }) {
   console.error("ledger: 1,000 signings from 200 concurrent clients…");
   const load = await unforkedUnderLoad();
   console.error(`  ${load.records} records, ${load.forks} forks, intact ${load.intact}`);
-  console.error(`ledger: verifying ${options.verifyCount.toLocaleString("en-GB")} records…`);
-  const verify = await verifyMillion(options.verifyCount);
+  const costs = signatureCosts();
+  console.error(`  Ed25519 in Node: sign ${costs.signUs.toFixed(0)} µs, verify ${costs.verifyUs.toFixed(0)} µs`);
+  console.error(`ledger: verifying ${options.verifyCount.toLocaleString("en-GB")} records of format 1 (the baseline)…`);
+  const verify1 = await verifyMillion(options.verifyCount, 1);
+  console.error(`  ${verify1.seconds.toFixed(2)} s`);
+  console.error(`ledger: verifying ${options.verifyCount.toLocaleString("en-GB")} records of format 2…`);
+  const verify = await verifyMillion(options.verifyCount, 2);
+  console.error(`  ${verify.seconds.toFixed(2)} s`);
   const markdown = `## Signing and the ledger (PostgreSQL 15)
 
 Measured ${new Date().toISOString().slice(0, 10)} on ${machineLine()} with \`npm run bench -- ledger\` (scripts/bench/ledger.ts).
@@ -249,7 +338,9 @@ Machine load (\`uptime\`, 1/5/15 min): ${loadBefore} before, ${loadLine()} after
 | appends/s, signing domain function (all checks but the password hash), 50 concurrent signers, 1,000 signings | ${domain.rate.toFixed(0)}/s (p95 ${ms(domain.p95)}; CPU per signing: Node ${domain.nodeMs.toFixed(2)} ms, PostgreSQL ${domain.postgresMs.toFixed(2)} ms), chain intact: ${domain.intact ? "yes" : "NO"} | ≥ 300/s |
 | whole signing requests/s over HTTP (sign page POST incl. scrypt password check), 50 concurrent, 200 signings | ${http.rate.toFixed(0)}/s (p95 ${ms(http.p95)}) | recorded |
 | 1,000 signings from 200 concurrent clients through a 10-connection pool | ${load.records} records, ${load.forks} forks, verify ${load.intact ? "intact" : "BROKEN"} | 0 forks |
-| \`verifyLedger\` over ${options.verifyCount.toLocaleString("en-GB")} records (bulk generator writes the app's own hashes in ${verify.seedSeconds.toFixed(1)} s) | ${verify.seconds.toFixed(2)} s | < 10 s |
+| Node's CPU for the service's Ed25519 signature (docs/ledger.md): signing one record body, checking one | sign ${costs.signUs.toFixed(0)} µs, check ${costs.verifyUs.toFixed(0)} µs (${(1e6 / costs.verifyUs).toFixed(0)} checks/s on one core) | recorded |
+| \`verifyLedger\` over ${options.verifyCount.toLocaleString("en-GB")} records of format 1, as written before format 2: the baseline (written in ${verify1.seedSeconds.toFixed(1)} s) | ${verify1.seconds.toFixed(2)} s | < 10 s |
+| \`verifyLedger\` over ${options.verifyCount.toLocaleString("en-GB")} records of format 2, every body signature checked (written, and signed, in ${verify.seedSeconds.toFixed(1)} s) | ${verify.seconds.toFixed(2)} s | recorded (issue 19's checkpoints will bound it) |
 
 The HTTP figure is bounded by the deliberate scrypt cost of re-entering the password (about 50–100 ms of CPU each on 2 cores).`;
   writeSection("ledger", markdown);

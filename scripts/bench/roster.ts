@@ -3,7 +3,8 @@
 import { loadavg } from "node:os";
 import { PGlite } from "@electric-sql/pglite";
 import { count, eq } from "drizzle-orm";
-import { applyRosterUpload, uploadRoster } from "~/reporting/roster-import.server";
+import { applyRosterUpload } from "~/people/roster-apply.server";
+import { uploadRoster } from "~/people/roster-plan.server";
 import { openDatabase, type Database } from "~db/client.server";
 import { passwordTokens, teamMemberships, users } from "~db/schema";
 import { aCouncil, asCurrentUser } from "../../test/support/factories";

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import postgres from "postgres";
+import { demoOrganisations, readOrganisationFile } from "~db/seed-demo.server";
 import { load, loadLine, machineLine, ms, signedInCookie, startApp, writeSection, type LoadResult } from "./lib";
 
 // Start-up time and the signed-in home page, on PGlite and on PostgreSQL (DATABASE_URL, default the local server).
@@ -26,11 +27,17 @@ async function measure(
   await existing.stop();
   // The page load runs as production does (React's production build, secure cookie settings).
   const production = await startApp(
-    { ...env, NODE_ENV: "production", SESSION_SECRET: randomBytes(32).toString("hex") },
+    {
+      ...env,
+      NODE_ENV: "production",
+      SESSION_SECRET: randomBytes(32).toString("hex"),
+      SERVICE_URL: `http://127.0.0.1:${port}`,
+    },
     port,
   );
   try {
-    const cookie = await signedInCookie(production.url, "staff@hertfordshire.example", password);
+    const { demoEmailDomain } = readOrganisationFile("content", demoOrganisations("content")[0]);
+    const cookie = await signedInCookie(production.url, `staff@${demoEmailDomain}`, password);
     console.error(`${database}: signed-in home page, ${connections} connections for ${seconds} s…`);
     const home = await load({ url: `${production.url}/`, headers: { cookie }, connections, seconds });
     return { database, fresh: fresh.msToFirst200, existing: existing.msToFirst200, home };

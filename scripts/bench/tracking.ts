@@ -183,7 +183,13 @@ async function measure(
   // The page itself, over HTTP, as production serves it (one request at a time, so this is its own time).
   if (reopen) await database.close();
   const app = await startApp(
-    { ...appEnv, NODE_ENV: "production", SESSION_SECRET: randomBytes(32).toString("hex"), LOG_LEVEL: "warn" },
+    {
+      ...appEnv,
+      NODE_ENV: "production",
+      SESSION_SECRET: randomBytes(32).toString("hex"),
+      SERVICE_URL: "https://bench.example",
+      LOG_LEVEL: "warn",
+    },
     port,
   );
   let teamPage: { p50: number; p95: number };

@@ -9,11 +9,11 @@ import { createHttpApp } from "~/http/server.server";
 import type { TrainingModule } from "~/training/content-schema";
 import { syncTrainingModules } from "~/training/content-sync.server";
 import { loadModules } from "~/training/load-content";
-import { END } from "~/training/machine";
 import { openDatabase, queryRows, type Database } from "~db/client.server";
 import { aCouncil, aModuleContent, aPerson, TEST_PASSWORD } from "../../test/support/factories";
 import { loadBuild } from "../../test/support/server";
-import type { StaffResult, StaffWork } from "./answering-staff";
+import type { AttemptQuestion, StaffResult, StaffWork } from "./answering-staff";
+import type { AttemptInput } from "~/training/machine";
 import { benchDatabase, cpuMeter, loadLine, machineLine, ms, percentileOf, writeSection } from "./lib";
 
 const STAFF = 50;
@@ -23,14 +23,23 @@ const WARMUP_SECONDS = 3;
  * Runs the staff in a worker thread (scripts/bench/answering-staff.ts): `signedIn` runs once all have signed
  * in, just before they start answering, and the promise gives their latencies.
  */
-function staffAnswering(work: StaffWork, signedIn: () => void): Promise<StaffResult> {
+function staffAnswering(
+  work: StaffWork,
+  signedIn: () => void,
+  attemptInput: (attemptId: string) => Promise<AttemptInput>,
+): Promise<StaffResult> {
   return new Promise((resolve, reject) => {
     // A worker cannot start from a .ts file on Node 20: a line of JavaScript registers tsx in it first.
     const entry = new URL("./answering-staff.ts", import.meta.url).href;
     const boot = `import("tsx/esm/api").then(({ register }) => { register(); return import(${JSON.stringify(entry)}); })`;
     const worker = new Worker(boot, { eval: true, workerData: work });
-    worker.on("message", (message: StaffResult | { ready: true }) => {
-      if ("ready" in message) {
+    worker.on("message", (message: StaffResult | { ready: true } | AttemptQuestion) => {
+      if ("attemptId" in message) {
+        void attemptInput(message.attemptId).then(
+          (input) => worker.postMessage({ requestId: message.requestId, input }),
+          reject,
+        );
+      } else if ("ready" in message) {
         signedIn();
         worker.postMessage("go");
       } else resolve(message);
@@ -43,38 +52,42 @@ function staffAnswering(work: StaffWork, signedIn: () => void): Promise<StaffRes
 /** The module to answer: the first shipped one, or the test module when content/ has none yet. */
 async function moduleFor(organisation: string): Promise<TrainingModule> {
   const { modules } = await loadModules("content");
-  const shipped = modules.find((m) => m.organisation === "hertfordshire");
+  const shipped = modules.at(0);
   return {
     ...(shipped ?? (aModuleContent(organisation) as unknown as TrainingModule)),
     organisation: organisation as TrainingModule["organisation"],
   };
 }
 
-/** The path of always choosing the first choice: the questions in order, with the step each is asked at. */
-function firstChoicePath(module: TrainingModule) {
-  const path: { scenarioId: string; choiceId: string }[] = [];
-  let id = module.startScenario;
-  while (id !== END) {
-    const scenario = module.scenarios.find((s) => s.id === id)!;
-    path.push({ scenarioId: scenario.id, choiceId: scenario.choices[0].id });
-    id = scenario.choices[0].next;
-  }
-  return path;
-}
+/**
+ * The two ways the server draws, measured in the same run: the engine as shipped (crypto randomness: each attempt
+ * draws its variants and shuffles its choices), and a baseline with no randomness (each slot's last unseen variant,
+ * choices in the content's order: Fisher-Yates that swaps each choice with itself).
+ */
+const DRAWING = {
+  engine: undefined,
+  baseline: (n: number) => n - 1,
+} as const;
 
-async function measure(database: Database, seconds: number) {
+async function measure(database: Database, seconds: number, drawing: keyof typeof DRAWING) {
   const db = database.db;
   const council = await aCouncil(db);
   const module = await moduleFor(council.organisation.slug);
   await syncTrainingModules(db, [module], new Date());
-  const path = firstChoicePath(module);
-  const config = loadConfig({ NODE_ENV: "production", SESSION_SECRET: "x".repeat(40), LOG_LEVEL: "silent" });
+  const config = loadConfig({
+    NODE_ENV: "production",
+    SESSION_SECRET: "x".repeat(40),
+    LEDGER_SIGNING_KEY_FILE: process.env.LEDGER_SIGNING_KEY_FILE,
+    SERVICE_URL: "https://bench.example",
+    LOG_LEVEL: "silent",
+  });
   const app = createHttpApp({
     database,
     config,
     build: await loadBuild(),
     logger: pino({ level: "silent" }),
     mailer: null,
+    pick: DRAWING[drawing],
   });
   const server = app.listen(0, "127.0.0.1");
   await new Promise<void>((r) => server.once("listening", r));
@@ -93,10 +106,18 @@ async function measure(database: Database, seconds: number) {
       errors,
       seconds: elapsed,
     } = await staffAnswering(
-      { baseUrl: base, moduleSlug: module.id, people, path, seconds, warmupSeconds: WARMUP_SECONDS },
+      { baseUrl: base, moduleSlug: module.id, module, people, seconds, warmupSeconds: WARMUP_SECONDS },
       () => {
         busyBefore = performance.eventLoopUtilization();
         cpu = cpuMeter(databaseName);
+      },
+      // What a browser would read off each question page: the attempt's draw and choice order (read once per attempt).
+      async (attemptId) => {
+        const [row] = await queryRows<{ draw: AttemptInput["draw"]; order: AttemptInput["order"] }>(
+          db,
+          sql`select draw, choice_order as order from attempts where id = ${attemptId}::uuid`,
+        );
+        return { draw: row.draw, order: row.order };
       },
     );
     const serverBusy = performance.eventLoopUtilization(busyBefore).utilization;
@@ -104,6 +125,11 @@ async function measure(database: Database, seconds: number) {
     const [size] = await queryRows<{ avg: number; max: number }>(
       db,
       sql`select coalesce(avg(octet_length(snapshot::text)), 0)::int as avg, coalesce(max(octet_length(snapshot::text)), 0)::int as max from attempts`,
+    );
+    const [followUps] = await queryRows<{ share: number }>(
+      db,
+      sql`select coalesce(avg((e.scenario_id not in (select value from jsonb_each_text(a.draw)))::int), 0)::float as share
+          from attempt_events e join attempts a on a.id = e.attempt_id`,
     );
     const n = latencies.length;
     return {
@@ -113,7 +139,8 @@ async function measure(database: Database, seconds: number) {
       p95: percentileOf(latencies, 95),
       errors,
       size,
-      questions: path.length,
+      questions: module.slots.length,
+      followUpShare: followUps.share,
       module: module.title,
       serverBusy,
       // The server runs on the main thread; the staff's clients in a worker; PGlite, when used, inside the server.
@@ -129,37 +156,47 @@ async function measure(database: Database, seconds: number) {
 
 export async function benchTraining(seconds: number) {
   const loadBefore = loadLine();
-  console.error("training: answers on PGlite…");
-  const pglite = await PGlite.create();
-  const embedded = await openDatabase({ pglite });
-  await embedded.migrate();
-  const onPglite = await measure(embedded, seconds);
-  await embedded.close();
-  console.error("training: answers on PostgreSQL…");
-  const bench = await benchDatabase(10);
-  let onPostgres;
-  try {
-    onPostgres = await measure(bench.database, seconds);
-  } finally {
-    await bench.drop();
+  const results: { database: string; drawing: keyof typeof DRAWING; r: Awaited<ReturnType<typeof measure>> }[] = [];
+  for (const drawing of ["engine", "baseline"] as const) {
+    console.error(`training: answers on PGlite, ${drawing}…`);
+    const pglite = await PGlite.create();
+    const embedded = await openDatabase({ pglite });
+    await embedded.migrate();
+    results.push({ database: "PGlite (embedded)", drawing, r: await measure(embedded, seconds, drawing) });
+    await embedded.close();
   }
-  const row = (name: string, r: typeof onPglite) =>
-    `| ${name} | ${r.answers} | ${r.rate.toFixed(0)}/s | ${ms(r.p50)} | ${ms(r.p95)} | ${r.errors} | ${r.serverCpuMs.toFixed(2)} ms (${Math.round(r.serverBusy * 100)} % busy) | ${r.postgresCpuMs === null ? "in the server" : `${r.postgresCpuMs.toFixed(2)} ms`} | ${r.clientCpuMs.toFixed(2)} ms | ${r.size.avg} B (max ${r.size.max} B) |`;
+  for (const drawing of ["engine", "baseline"] as const) {
+    console.error(`training: answers on PostgreSQL, ${drawing}…`);
+    const bench = await benchDatabase(10);
+    try {
+      results.push({ database: "PostgreSQL 15", drawing, r: await measure(bench.database, seconds, drawing) });
+    } finally {
+      await bench.drop();
+    }
+  }
+  const label = { engine: "format 2 engine (drawn, shuffled)", baseline: "baseline (fixed draw, content order)" };
+  const row = ({ database, drawing, r }: (typeof results)[number]) =>
+    `| ${database} | ${label[drawing]} | ${r.answers} | ${Math.round(r.followUpShare * 100)} % | ${r.rate.toFixed(0)}/s | ${ms(r.p50)} | ${ms(r.p95)} | ${r.errors} | ${r.serverCpuMs.toFixed(2)} ms (${Math.round(r.serverBusy * 100)} % busy) | ${r.postgresCpuMs === null ? "in the server" : `${r.postgresCpuMs.toFixed(2)} ms`} | ${r.clientCpuMs.toFixed(2)} ms | ${r.size.avg} B (max ${r.size.max} B) |`;
+  const first = results[0].r;
   const markdown = `## Answering training questions
 
 Measured ${new Date().toISOString().slice(0, 10)} on ${machineLine()} with \`npm run bench -- training\` (scripts/bench/training.ts).
 Machine load (\`uptime\`, 1/5/15 min): ${loadBefore} before, ${loadLine()} after.
-${STAFF} signed-in staff answer "${onPglite.module}" (${onPglite.questions} questions on the path taken) as fast as the server lets them for ${seconds} s,
-after ${WARMUP_SECONDS} s of the same unrecorded (so the server's code is compiled, as in a service that has been running):
-each answer is a form POST (CSRF check, session, XState transition recomputed from the stored snapshot, then snapshot and event
-written by one compare-and-set statement, redirect). The staff's HTTP clients run in a worker thread of the same process and share
-the 2 cores with the server and PostgreSQL. CPU columns are per answer: the server's thread, PostgreSQL's backends for the
-benchmark's database, and the clients' (everything else in the process).
+${STAFF} signed-in staff answer "${first.module}" (format 2: ${first.questions} main questions, a variant drawn per slot,
+follow-ups after some answers) as fast as the server lets them for ${seconds} s, after ${WARMUP_SECONDS} s of the same unrecorded
+(so the server's code is compiled, as in a service that has been running). Each person posts the first choice in their
+attempt's own order, and its follow-up's when it has one (the attempt's draw and choice order are read once per attempt from
+its row, as a browser would read them off each page). The p50 and p95 are of the answer POST (CSRF check, session, XState
+transition recomputed from the stored snapshot, then snapshot and event written by one compare-and-set statement, redirect).
+Each database is measured twice in the same run: the engine as shipped, and a baseline whose server draws with no randomness
+(each slot's last unseen variant, choices in the content's order). "follow-ups" is the share of answers that were follow-up
+questions. The staff's HTTP clients run in a worker thread of the same process and share the 2 cores with the server and
+PostgreSQL. CPU columns are per answer: the server's thread, PostgreSQL's backends for the benchmark's database, and the
+clients' (everything else in the process).
 
-| database | answers | answers/s | p50 | p95 | errors | server CPU | PostgreSQL CPU | clients' CPU | stored snapshot size |
-| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
-${row("PGlite (embedded)", onPglite)}
-${row("PostgreSQL 15", onPostgres)}
+| database | drawing | answers | follow-ups | answers/s | p50 | p95 | errors | server CPU | PostgreSQL CPU | clients' CPU | stored snapshot size |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
+${results.map(row).join("\n")}
 
 Target on PostgreSQL: p95 under 100 ms.`;
   writeSection("training", markdown);

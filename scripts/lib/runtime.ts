@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { ConfigError, loadConfig, type Config } from "~/config.server";
+import { ConfigError, loadConfig, type Config, type DatabaseWork } from "~/config.server";
 import { ContentError } from "~/training/content-sync.server";
 import { openDatabase, type Database } from "~db/client.server";
 
@@ -18,10 +18,22 @@ function describeConnectionError(error: unknown, url: string): string {
   return `Cannot reach the PostgreSQL database at ${where}: ${reason}${code && !reason.includes(code) ? ` (${code})` : ""}`;
 }
 
-/** Opens the database the configuration names and proves it answers, or fails with one clear line. */
-export async function openConfiguredDatabase(config: Config): Promise<Database> {
+/**
+ * Opens the database the configuration names and proves it answers, or fails with one clear line. On
+ * PostgreSQL its connections carry the bounds of the work they are for: command-line jobs unless told.
+ */
+export async function openConfiguredDatabase(
+  config: Config,
+  work: DatabaseWork = "jobs",
+  options: { maxConnections?: number } = {},
+): Promise<Database> {
   if (config.databaseUrl) {
-    const database = await openDatabase({ url: config.databaseUrl });
+    const database = await openDatabase({
+      url: config.databaseUrl,
+      bounds: config.databaseBounds[work],
+      applicationName: `smcoc ${work}`,
+      maxConnections: options.maxConnections,
+    });
     try {
       await database.ping();
     } catch (error) {

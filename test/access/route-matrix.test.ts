@@ -1,11 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freshDatabase } from "../support/database";
-import { answerQuestion, startOrResumeAttempt } from "~/training/attempts.server";
+import { startOrResumeAttempt } from "~/training/attempts.server";
 import type { TrainingModule } from "~/training/content-schema";
 import { syncTrainingModules } from "~/training/content-sync.server";
-import { signCodeOfConduct } from "~/attestation/signing.server";
-import { uploadRoster } from "~/reporting/roster-import.server";
-import { aCouncil, aModuleContent, aPolicyVersion, asCurrentUser, TEST_PASSWORD } from "../support/factories";
+import { moduleContentHash } from "~/training/machine";
+import { moduleUploads } from "~db/schema";
+import { signCodeOfConduct, withdrawAttestation } from "~/attestation/signing.server";
+import { uploadRoster } from "~/people/roster-plan.server";
+import {
+  aCouncil,
+  aModuleContent,
+  aPolicyVersion,
+  aSignature,
+  asCurrentUser,
+  TEST_PASSWORD,
+  answerEveryQuestion,
+} from "../support/factories";
 import { HttpClient } from "../support/http";
 import { loadBuild, startTestServer, type TestServer } from "../support/server";
 
@@ -20,7 +30,9 @@ let one: Awaited<ReturnType<typeof aCouncil>>;
 let two: Awaited<ReturnType<typeof aCouncil>>;
 let finishedAttempt: string;
 let signedReference: string;
+let withdrawnReference: string;
 let rosterUploadId: string;
+let moduleUploadId: string;
 
 const VISITORS = ["anonymous", "staff", "champion", "hr", "admin", "otherAdmin"] as const;
 type Visitor = (typeof VISITORS)[number];
@@ -42,6 +54,12 @@ const CASES: Case[] = [
   { route: "routes/sign-in", path: () => "/sign-in", expect: everyone("home", 200) },
   { route: "routes/sign-out", path: () => "/sign-out", expect: everyone("home") },
   { route: "routes/signed-out", path: () => "/signed-out", expect: everyone(200) },
+  { route: "routes/sso.start", path: () => "/sso/start", expect: everyone("home", "sign-in") },
+  { route: "routes/sso.start", path: () => "/sso/start?council=no-such-council", expect: everyone("home", 404) },
+  { route: "routes/sso.callback", path: () => "/sso/callback?state=x&code=y", expect: everyone("redirect") },
+  { route: "routes/sso.refused", path: () => "/sso/refused?reason=unknown-person", expect: everyone(200) },
+  { route: "routes/sso.unavailable", path: () => "/sso/unavailable", expect: everyone(200) },
+  { route: "routes/signing-passphrase", path: () => "/signing-passphrase", expect: everyone(200, "sign-in") },
   { route: "routes/forgot-password", path: () => "/forgot-password", expect: everyone(200) },
   { route: "routes/set-password", path: () => "/set-password?token=nonsense", expect: everyone(200) },
   { route: "routes/accessibility", path: () => "/accessibility", expect: everyone(200) },
@@ -103,7 +121,8 @@ const CASES: Case[] = [
   {
     route: "routes/code-of-conduct",
     path: () => "/code-of-conduct",
-    expect: { anonymous: "sign-in", staff: 200, champion: 200, hr: 200, admin: 200, otherAdmin: 404 },
+    // The other council has published no code of conduct: its admin is told so (decision 0016).
+    expect: everyone(200, "sign-in"),
   },
   { route: "routes/records._index", path: () => "/records", expect: everyone(200, "sign-in") },
   { route: "routes/records.export[.]json", path: () => "/records/export.json", expect: everyone(200, "sign-in") },
@@ -112,6 +131,22 @@ const CASES: Case[] = [
     route: `routes/records.$reference.${suffix === "" ? "_index" : suffix === "/text" ? "text" : "certificate[.]pdf"}`,
     path: () => `/records/${signedReference}${suffix}`,
     expect: { anonymous: "sign-in", staff: 200, champion: 404, hr: 200, admin: 200, otherAdmin: 404 } as Record<
+      Visitor,
+      Outcome
+    >,
+  })),
+  ...["/withdrawal", "/withdrawal.pdf"].map((suffix) => ({
+    route: `routes/records.$reference.${suffix === "/withdrawal" ? "withdrawal" : "withdrawal[.]pdf"}`,
+    path: () => `/records/${withdrawnReference}${suffix}`,
+    expect: { anonymous: "sign-in", staff: 200, champion: 404, hr: 200, admin: 200, otherAdmin: 404 } as Record<
+      Visitor,
+      Outcome
+    >,
+  })),
+  ...["/withdrawal", "/withdrawal.pdf"].map((suffix) => ({
+    route: `routes/records.$reference.${suffix === "/withdrawal" ? "withdrawal" : "withdrawal[.]pdf"}`,
+    path: () => `/records/${signedReference}${suffix}`,
+    expect: { anonymous: "sign-in", staff: 404, champion: 404, hr: 404, admin: 404, otherAdmin: 404 } as Record<
       Visitor,
       Outcome
     >,
@@ -154,6 +189,55 @@ const CASES: Case[] = [
       },
     ];
   }),
+  ...["routes/hr.people.$userId_.exemptions.new", "routes/hr.people.$userId_.earlier-training.new"].flatMap((route) => {
+    const suffix = route.endsWith("exemptions.new") ? "/exemptions/new" : "/earlier-training/new";
+    return [
+      {
+        route,
+        path: () => `/hr/people/${one.staff.id}${suffix}`,
+        expect: { anonymous: "sign-in", staff: 404, champion: 404, hr: 200, admin: 404, otherAdmin: 404 } as Record<
+          Visitor,
+          Outcome
+        >,
+      },
+      {
+        route,
+        path: () => `/hr/people/${two.staff.id}${suffix}`,
+        expect: { ...everyone(404), anonymous: "sign-in" } as Record<Visitor, Outcome>,
+      },
+    ];
+  }),
+  // An exemption, an evidence file or a requirement that does not exist: 404 to everyone signed in.
+  {
+    route: "routes/hr.people.$userId_.exemptions.$exemptionId",
+    path: () => `/hr/people/${one.staff.id}/exemptions/00000000-0000-4000-8000-000000000000`,
+    expect: { ...everyone(404), anonymous: "sign-in" } as Record<Visitor, Outcome>,
+  },
+  {
+    route: "routes/hr.people.$userId_.evidence-files.$fileId",
+    path: () => `/hr/people/${one.staff.id}/evidence-files/00000000-0000-4000-8000-000000000000`,
+    expect: { ...everyone(404), anonymous: "sign-in" } as Record<Visitor, Outcome>,
+  },
+  {
+    route: "routes/admin.requirements_.$requirementId.teams",
+    path: () => "/admin/requirements/00000000-0000-4000-8000-000000000000/teams",
+    expect: { ...everyone(404), anonymous: "sign-in" } as Record<Visitor, Outcome>,
+  },
+  {
+    route: "routes/admin._index",
+    path: () => "/admin",
+    expect: { anonymous: "sign-in", staff: 404, champion: 404, hr: 404, admin: 200, otherAdmin: 200 },
+  },
+  {
+    route: "routes/admin.audit._index",
+    path: () => "/admin/audit",
+    expect: { anonymous: "sign-in", staff: 404, champion: 404, hr: 404, admin: 200, otherAdmin: 200 },
+  },
+  {
+    route: "routes/admin.audit.export[.]csv",
+    path: () => "/admin/audit/export.csv",
+    expect: { anonymous: "sign-in", staff: 404, champion: 404, hr: 404, admin: 200, otherAdmin: 200 },
+  },
   {
     route: "routes/admin.requirements",
     path: () => "/admin/requirements",
@@ -199,11 +283,121 @@ const CASES: Case[] = [
     path: () => `/hr/evidence-pack?team=${two.teamB.id}`,
     expect: { anonymous: "sign-in", staff: 404, champion: 404, hr: 404, admin: 404, otherAdmin: 404 },
   },
+  ...["/admin/people", "/admin/people?q=person", "/admin/people?q=%27%26%21&page=2"].map((path) => ({
+    route: "routes/admin.people._index",
+    path: () => path,
+    expect: { anonymous: "sign-in", staff: 404, champion: 404, hr: 404, admin: 200, otherAdmin: 200 } as Record<
+      Visitor,
+      Outcome
+    >,
+  })),
+  ...["", "/deactivate"].flatMap((suffix) => {
+    const route = suffix === "" ? "routes/admin.people.$userId" : "routes/admin.people.$userId_.deactivate";
+    return [
+      {
+        route,
+        path: () => `/admin/people/${one.staff.id}${suffix}`,
+        expect: { anonymous: "sign-in", staff: 404, champion: 404, hr: 404, admin: 200, otherAdmin: 404 } as Record<
+          Visitor,
+          Outcome
+        >,
+      },
+      // Another council's person: 404 to this council's admin; no person at all: 404 to everyone.
+      {
+        route,
+        path: () => `/admin/people/${two.staff.id}${suffix}`,
+        expect: { anonymous: "sign-in", staff: 404, champion: 404, hr: 404, admin: 404, otherAdmin: 200 } as Record<
+          Visitor,
+          Outcome
+        >,
+      },
+      {
+        route,
+        path: () => `/admin/people/not-a-uuid${suffix}`,
+        expect: { anonymous: "sign-in", staff: 404, champion: 404, hr: 404, admin: 404, otherAdmin: 404 } as Record<
+          Visitor,
+          Outcome
+        >,
+      },
+    ];
+  }),
   {
-    route: "routes/admin.people",
-    path: () => "/admin/people",
+    route: "routes/admin.teams._index",
+    path: () => "/admin/teams",
     expect: { anonymous: "sign-in", staff: 404, champion: 404, hr: 404, admin: 200, otherAdmin: 200 },
   },
+  {
+    route: "routes/admin.teams.new",
+    path: () => "/admin/teams/new",
+    expect: { anonymous: "sign-in", staff: 404, champion: 404, hr: 404, admin: 200, otherAdmin: 200 },
+  },
+  ...["", "/close"].flatMap((suffix) => {
+    const route = suffix === "" ? "routes/admin.teams.$teamId" : "routes/admin.teams.$teamId_.close";
+    return [
+      {
+        route,
+        path: () => `/admin/teams/${one.teamA.id}${suffix}`,
+        expect: { anonymous: "sign-in", staff: 404, champion: 404, hr: 404, admin: 200, otherAdmin: 404 } as Record<
+          Visitor,
+          Outcome
+        >,
+      },
+      {
+        route,
+        path: () => `/admin/teams/${two.teamA.id}${suffix}`,
+        expect: { anonymous: "sign-in", staff: 404, champion: 404, hr: 404, admin: 404, otherAdmin: 200 } as Record<
+          Visitor,
+          Outcome
+        >,
+      },
+      {
+        route,
+        path: () => `/admin/teams/not-a-uuid${suffix}`,
+        expect: { anonymous: "sign-in", staff: 404, champion: 404, hr: 404, admin: 404, otherAdmin: 404 } as Record<
+          Visitor,
+          Outcome
+        >,
+      },
+    ];
+  }),
+  {
+    route: "routes/admin.sign-in",
+    path: () => "/admin/sign-in",
+    expect: { anonymous: "sign-in", staff: 404, champion: 404, hr: 404, admin: 200, otherAdmin: 200 },
+  },
+  {
+    route: "routes/admin.email-changes",
+    path: () => "/admin/email-changes",
+    expect: { anonymous: "sign-in", staff: 404, champion: 404, hr: 404, admin: 200, otherAdmin: 200 },
+  },
+  ...["routes/admin.policy._index", "routes/admin.policy.new", "routes/admin.modules._index"].map((route) => ({
+    route,
+    path: () =>
+      ({ "routes/admin.policy._index": "/admin/policy", "routes/admin.policy.new": "/admin/policy/new" })[route] ??
+      "/admin/modules",
+    expect: { anonymous: "sign-in", staff: 404, champion: 404, hr: 404, admin: 200, otherAdmin: 200 } as Record<
+      Visitor,
+      Outcome
+    >,
+  })),
+  ...["", "/preview"].flatMap((suffix) => {
+    const route = `routes/admin.modules.uploads.$moduleUploadId.${suffix === "" ? "_index" : "preview"}`;
+    return [
+      {
+        route,
+        path: () => `/admin/modules/uploads/${moduleUploadId}${suffix}`,
+        expect: { anonymous: "sign-in", staff: 404, champion: 404, hr: 404, admin: 200, otherAdmin: 404 } as Record<
+          Visitor,
+          Outcome
+        >,
+      },
+      {
+        route,
+        path: () => `/admin/modules/uploads/not-a-uuid${suffix}`,
+        expect: { ...everyone(404), anonymous: "sign-in" } as Record<Visitor, Outcome>,
+      },
+    ];
+  }),
 ];
 
 const clients = {} as Record<Visitor, HttpClient>;
@@ -215,16 +409,7 @@ beforeAll(async () => {
   await syncTrainingModules(database.db, [content], new Date());
   const staff = asCurrentUser(one.staff, one.organisation);
   finishedAttempt = (await startOrResumeAttempt(database.db, staff, "test-module", new Date()))!;
-  for (const [step, scenarioId] of ["q1", "q2", "q3"].entries()) {
-    await answerQuestion(
-      database.db,
-      staff,
-      "test-module",
-      finishedAttempt,
-      { scenarioId, choiceId: "a", step },
-      new Date(),
-    );
-  }
+  await answerEveryQuestion(database.db, staff, "test-module", finishedAttempt, new Date());
   const version = await aPolicyVersion(database.db, one.organisation.id, { label: "1" });
   const signed = await signCodeOfConduct(
     database.db,
@@ -241,6 +426,15 @@ beforeAll(async () => {
   );
   if (!signed.ok) throw new Error("the staff member could not sign");
   signedReference = signed.record.reference;
+  const earlier = await aSignature(database.db, one.staff, version, new Date("2026-01-02T09:00:00Z"));
+  const withdrawn = await withdrawAttestation(
+    database.db,
+    asCurrentUser(one.hr, one.organisation),
+    { reference: earlier.reference, reason: "Signed on a shared computer." },
+    { ip: null, requestId: null, now: new Date() },
+  );
+  if (!withdrawn.ok) throw new Error("could not withdraw");
+  withdrawnReference = earlier.reference;
   const roster = new TextEncoder().encode(
     `Employee number,Name,Email,Team,Start date\r\nM1,Matrix Person,matrix@example.test,Team A,2026-01-05\r\n`,
   );
@@ -252,6 +446,16 @@ beforeAll(async () => {
   );
   if (!uploaded.ok) throw new Error(uploaded.error);
   rosterUploadId = uploaded.uploadId;
+  [{ id: moduleUploadId }] = await database.db
+    .insert(moduleUploads)
+    .values({
+      organisationId: one.organisation.id,
+      uploadedBy: one.admin.id,
+      fileName: "test-module.json",
+      content,
+      contentHash: moduleContentHash(content),
+    })
+    .returning({ id: moduleUploads.id });
   server = await startTestServer(database);
   const people: Record<Exclude<Visitor, "anonymous">, { email: string }> = {
     staff: one.staff,
@@ -301,16 +505,41 @@ describe("who may see each route", () => {
     expect(html).not.toContain(two.staff.email);
   });
 
-  it("answers 404, not the data, when an admin acts on another organisation's person", async () => {
-    const response = await clients.admin.post("/admin/people", { intent: "password-link", personId: two.staff.id });
-    expect(response.status).toBe(404);
-    const deactivate = await clients.admin.post("/admin/people", { intent: "deactivate", personId: two.staff.id });
-    expect(deactivate.status).toBe(404);
+  it("answers 404, not the data, when an admin acts on another organisation's person or team", async () => {
+    const person = `/admin/people/${two.staff.id}`;
+    for (const fields of [
+      { intent: "password-link" } as Record<string, string>,
+      { intent: "move", teamId: one.teamB.id },
+      { intent: "role", role: "admin" },
+      { intent: "name-champion", teamId: one.teamA.id },
+      { intent: "remove-champion", teamId: two.teamA.id },
+      { intent: "reactivate" },
+    ])
+      expect((await clients.admin.post(person, fields)).status, fields.intent).toBe(404);
+    expect((await clients.admin.post(`${person}/deactivate`, {})).status).toBe(404);
+    // Naming one of their own people champion of another council's team.
+    expect(
+      (await clients.admin.post(`/admin/people/${one.staff.id}`, { intent: "name-champion", teamId: two.teamA.id }))
+        .status,
+    ).toBe(404);
+    expect((await clients.admin.post(`/admin/teams/${two.teamA.id}`, { name: "Taken over" })).status).toBe(404);
+    expect(
+      (
+        await clients.admin.post(`/admin/teams/${two.teamA.id}`, {
+          intent: "remove-champion",
+          personId: two.champion.id,
+        })
+      ).status,
+    ).toBe(404);
+    expect((await clients.admin.post(`/admin/teams/${two.teamB.id}/close`, { moveTo: two.teamA.id })).status).toBe(404);
+    const html = await (await clients.otherAdmin.get(`/admin/teams/${two.teamA.id}`)).text();
+    expect(html).toContain(">Team A<");
+    expect(html).toContain(two.champion.name);
   });
 
   it("answers 404 to anyone answering another person's attempt, and records nothing", async () => {
     const response = await clients.champion.post(`/training/test-module/attempts/${finishedAttempt}`, {
-      scenarioId: "q1",
+      scenarioId: "s1-v1",
       choiceId: "a",
       step: "0",
     });
@@ -338,11 +567,16 @@ describe("who may see each route", () => {
     }
   });
 
-  it("answers 404 to staff and HR posting to the admin page", async () => {
+  it("answers 404 to staff and HR posting to the admin pages", async () => {
     for (const visitor of ["staff", "hr", "champion"] as const) {
+      expect((await clients[visitor].post(`/admin/people/${one.staff.id}/deactivate`, {})).status).toBe(404);
       expect(
-        (await clients[visitor].post("/admin/people", { intent: "deactivate", personId: one.staff.id })).status,
+        (await clients[visitor].post(`/admin/people/${one.staff.id}`, { intent: "role", role: "admin" })).status,
       ).toBe(404);
+      expect((await clients[visitor].post("/admin/teams/new", { name: "Mine" })).status).toBe(404);
+      expect((await clients[visitor].post(`/admin/teams/${one.teamA.id}/close`, { moveTo: one.teamB.id })).status).toBe(
+        404,
+      );
     }
   });
 });

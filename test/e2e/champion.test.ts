@@ -55,7 +55,7 @@ describe.skipIf(!hasChromium())("a champion's team page in a real browser", () =
   for (const javaScript of [true, false]) {
     it(
       `shows the figures and nudges a person, who then sees the notice (JavaScript ${javaScript ? "on" : "off"})`,
-      { timeout: 90_000 },
+      { timeout: 240_000 },
       async () => {
         const person = javaScript
           ? { name: "Dana Late", email: "dana@example.test" }
@@ -63,7 +63,14 @@ describe.skipIf(!hasChromium())("a champion's team page in a real browser", () =
         const context = await browser.newContext({ javaScript });
         const page = await browser.newPage(context);
         await signInThroughPage(page, server.url, "charlie@example.test");
+        // The home page gives each of their teams' completion, not only its head count.
+        const theirTeams = page.getByRole("table", { name: "Teams you champion" });
+        expect((await theirTeams.textContent())?.replace(/\s+/g, " ")).toMatch(
+          /People\s*Completed everything\s*Overdue or expired\s*Safeguarding Unit\s*3\s*1 \(33%\)\s*2/,
+        );
         await page.getByRole("link", { name: "Teams", exact: true }).click();
+        // The home page links to the team too: clicking before the Teams page replaces it can hit neither page's link.
+        await expect.poll(() => page.getByRole("heading", { level: 1 }).textContent()).toBe("Teams");
         await page.getByRole("link", { name: "Safeguarding Unit" }).click();
         await expect.poll(() => page.getByRole("heading", { level: 1 }).textContent()).toBe("Safeguarding Unit");
         expect(await page.getByRole("img", { name: /Share of Safeguarding Unit complete/ }).count()).toBe(1);
@@ -79,7 +86,7 @@ describe.skipIf(!hasChromium())("a champion's team page in a real browser", () =
         await page.getByRole("button", { name: "Send nudge" }).click();
         await expect
           .poll(() => page.locator(".govuk-notification-banner--success").textContent())
-          .toContain("1 person was nudged.");
+          .toContain(`${person.name} was nudged.`);
         await expectAccessible(page, "team page after nudging");
         browser.expectNoProblems(page);
 
@@ -91,10 +98,17 @@ describe.skipIf(!hasChromium())("a champion's team page in a real browser", () =
           .poll(() => banner.textContent())
           .toContain("Charlie Champion, social media champion for Safeguarding Unit, has asked you");
         expect(await banner.textContent()).toContain("Half an hour on Friday would do it.");
+        // The notice's link goes where they act: the module they have still to do, not the page it is on.
+        const act = banner.getByRole("link", { name: "Personal use of social media" });
+        expect(await act.getAttribute("href")).toMatch(/^\/training\/[a-z0-9-]+$/);
         expect(
           await theirPage.getByRole("listitem").filter({ hasText: "Personal use of social media" }).textContent(),
         ).toContain("Overdue");
         await expectAccessible(theirPage, "home page with a nudge");
+        await act.click();
+        await expect.poll(() => theirPage.url()).toMatch(/\/training\/[a-z0-9-]+$/);
+        // On the module's own page the notice no longer links to that page.
+        await expect.poll(() => banner.getByRole("link", { name: "Personal use of social media" }).count()).toBe(0);
         await theirPage.getByRole("button", { name: "Dismiss this notice" }).click();
         await expect.poll(() => theirPage.getByRole("region", { name: "Important" }).count()).toBe(0);
         browser.expectNoProblems(theirPage);

@@ -1,4 +1,3 @@
-import type { Page } from "playwright-core";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { users } from "~db/schema";
@@ -6,11 +5,13 @@ import {
   expectAccessible,
   hasChromium,
   pastDoubleClickGuard,
+  settle,
+  signInThroughPage,
   TestBrowser,
   type ExpectedProblem,
 } from "../support/browser";
 import { freshDatabase } from "../support/database";
-import { aCouncil, TEST_PASSWORD } from "../support/factories";
+import { aCouncil } from "../support/factories";
 import { startTestServer, type TestServer } from "../support/server";
 
 const BAD_REQUEST: ExpectedProblem = {
@@ -18,13 +19,6 @@ const BAD_REQUEST: ExpectedProblem = {
   text: /Failed to load resource: the server responded with a status of 400/,
 };
 const HEADER = "Employee number,Name,Email,Team,Start date,Leaving date";
-
-async function waitForHydration(page: Page) {
-  await page.waitForFunction(() => {
-    const main = document.getElementById("main-content");
-    return main !== null && Object.keys(main).some((key) => key.startsWith("__reactFiber"));
-  });
-}
 
 const browserAvailable = hasChromium();
 const database = browserAvailable ? await freshDatabase() : null;
@@ -47,10 +41,6 @@ describe.skipIf(!browserAvailable)("importing the staff roster in a real browser
 
   for (const javaScript of [true, false]) {
     const mode = javaScript ? "JavaScript on" : "JavaScript off";
-    const settle = async (page: Page) => {
-      await page.waitForLoadState("load");
-      if (javaScript) await waitForHydration(page);
-    };
 
     it(
       `refuses a bad file, lists row problems, then previews and applies a good one (${mode})`,
@@ -60,13 +50,7 @@ describe.skipIf(!browserAvailable)("importing the staff roster in a real browser
         const page = await browser.newPage(context);
         const tag = javaScript ? "js" : "nojs";
         try {
-          await page.goto(`${server.url}/sign-in`);
-          await settle(page);
-          await page.getByLabel("Email address").fill(council.hr.email);
-          await page.getByLabel("Password").fill(TEST_PASSWORD);
-          await page.getByRole("button", { name: "Sign in" }).click();
-          await page.waitForURL(`${server.url}/`);
-          await settle(page);
+          await signInThroughPage(page, server.url, council.hr.email);
 
           await page.getByRole("navigation", { name: "Menu" }).getByRole("link", { name: "HR" }).click();
           await page.getByRole("link", { name: "Import the staff roster" }).click();

@@ -1,8 +1,15 @@
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { expectAccessible, hasChromium, TestBrowser, type ExpectedProblem } from "../support/browser";
+import {
+  expectAccessible,
+  hasChromium,
+  signInThroughPage,
+  TestBrowser,
+  waitForHydration,
+  type ExpectedProblem,
+} from "../support/browser";
 import { freshDatabase } from "../support/database";
-import { aCouncil, TEST_PASSWORD } from "../support/factories";
+import { aCouncil } from "../support/factories";
 import { startTestServer, type TestServer } from "../support/server";
 
 // Chromium reports every 4xx answer to a page load in the console; these are the app's documented answers.
@@ -41,16 +48,6 @@ const ROLES: RoleCase[] = [
   { who: "hr", roleText: "HR", teamsLink: true, championTable: false, organisationTable: true },
   { who: "admin", roleText: "Administrator", teamsLink: true, championTable: false, organisationTable: true },
 ];
-
-/** True once React has hydrated the page, so clicks reach the app's handlers rather than the plain HTML form. */
-/** React has hydrated the page and GOV.UK Frontend (loaded after it) has initialised the skip link. */
-async function waitForHydration(page: Page) {
-  await page.waitForFunction(() => {
-    const main = document.getElementById("main-content");
-    const hydrated = main !== null && Object.keys(main).some((key) => key.startsWith("__reactFiber"));
-    return hydrated && document.querySelector(".govuk-skip-link[data-govuk-skip-link-init]") !== null;
-  });
-}
 
 async function focusedElement(page: Page) {
   return page.evaluate(() => {
@@ -95,15 +92,6 @@ describe.skipIf(!browserAvailable)("signing in and out in a real browser", () =>
     return response;
   }
 
-  async function signInThroughForm(page: Page, email: string, javaScript: boolean) {
-    await goTo(page, "/sign-in", javaScript);
-    await page.getByLabel("Email address").fill(email);
-    await page.getByLabel("Password").fill(TEST_PASSWORD);
-    await page.getByRole("button", { name: "Sign in" }).click();
-    await page.waitForURL(`${server.url}/`);
-    if (javaScript) await waitForHydration(page);
-  }
-
   for (const javaScript of [true, false]) {
     const mode = javaScript ? "JavaScript on" : "JavaScript off";
 
@@ -120,7 +108,7 @@ describe.skipIf(!browserAvailable)("signing in and out in a real browser", () =>
               await page.getByRole("heading", { level: 1, name: "Sign in" }).waitFor();
               await expectAccessible(page, `the sign-in page (${mode})`);
 
-              await signInThroughForm(page, person.email, javaScript);
+              await signInThroughPage(page, server.url, person.email);
               await page.getByRole("heading", { level: 1, name: `Welcome, ${person.name}` }).waitFor();
               expect(await page.getByText(`Signed in as ${person.name}`).count()).toBe(1);
               const roleValue = page
@@ -132,7 +120,7 @@ describe.skipIf(!browserAvailable)("signing in and out in a real browser", () =>
               ).map((t) => t.trim());
               expect(nav).toContain("Home");
               expect(nav.includes("Teams"), "the Teams link").toBe(role.teamsLink);
-              expect(nav.includes("People"), "the People link").toBe(role.who === "admin");
+              expect(nav.includes("Admin"), "the Admin link").toBe(role.who === "admin");
 
               const championTable = page.getByRole("table", { name: "Teams you champion" });
               expect(await championTable.count()).toBe(role.championTable ? 1 : 0);
@@ -285,7 +273,7 @@ describe.skipIf(!browserAvailable)("signing in and out in a real browser", () =>
           };
           try {
             await skipToMain("/sign-in");
-            await signInThroughForm(page, council.admin.email, javaScript);
+            await signInThroughPage(page, server.url, council.admin.email);
             await skipToMain("/");
             browser.expectNoProblems(page);
           } finally {

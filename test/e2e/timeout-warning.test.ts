@@ -2,21 +2,13 @@ import { desc, eq } from "drizzle-orm";
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sessions } from "~db/schema";
-import { expectAccessible, hasChromium, TestBrowser } from "../support/browser";
+import { expectAccessible, hasChromium, signInThroughPage, TestBrowser, waitForHydration } from "../support/browser";
 import { freshDatabase } from "../support/database";
-import { aCouncil, TEST_PASSWORD } from "../support/factories";
+import { aCouncil } from "../support/factories";
 import { startTestServer, type TestServer } from "../support/server";
 
 const MINUTE = 60_000;
 const DIALOG_NAME = "You’re about to be signed out";
-
-/** True once React has hydrated the page, so the timeout warning's timer is running. */
-async function waitForHydration(page: Page) {
-  await page.waitForFunction(() => {
-    const main = document.getElementById("main-content");
-    return main !== null && Object.keys(main).some((key) => key.startsWith("__reactFiber"));
-  });
-}
 
 const browserAvailable = hasChromium();
 // Made while the file is collected (not in beforeAll), so the database's own afterAll clean-up is registered.
@@ -51,12 +43,7 @@ describe.skipIf(!browserAvailable)("the session timeout warning in a real browse
     const context = await browser.newContext({ javaScript: true });
     const page = await browser.newPage(context);
     await page.clock.install();
-    await page.goto(`${server.url}/sign-in`);
-    await waitForHydration(page);
-    await page.getByLabel("Email address").fill(council.staff.email);
-    await page.getByLabel("Password").fill(TEST_PASSWORD);
-    await page.getByRole("button", { name: "Sign in" }).click();
-    await page.waitForURL(`${server.url}/`);
+    await signInThroughPage(page, server.url, council.staff.email);
     await page.getByRole("heading", { level: 1, name: `Welcome, ${council.staff.name}` }).waitFor();
     return { context, page };
   }

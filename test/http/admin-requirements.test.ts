@@ -61,14 +61,40 @@ describe("an admin's requirements page", () => {
     expect(row).toMatchObject({ dueWithinDays: 42, renewalMonths: 24 });
   });
 
-  it("changes the reminder settings", async () => {
-    await admin.post("/admin/requirements", { intent: "settings", dueSoonDays: "7", escalationOverdueDays: "30" });
+  it("changes the reminder settings and rhythm, audited", async () => {
+    const saved = await admin.post("/admin/requirements", {
+      intent: "settings",
+      dueSoonDays: "7",
+      escalationOverdueDays: "30",
+      reminderRhythm: "weekly",
+    });
+    expect(saved.headers.get("location")).toBe("/admin/requirements?saved=settings");
     const [org] = await db.select().from(organisations).where(eq(organisations.id, one.organisation.id));
-    expect(org).toMatchObject({ dueSoonDays: 7, escalationOverdueDays: 30 });
-    expect(
-      (await admin.post("/admin/requirements", { intent: "settings", dueSoonDays: "0", escalationOverdueDays: "30" }))
-        .status,
-    ).toBe(400);
+    expect(org).toMatchObject({ dueSoonDays: 7, escalationOverdueDays: 30, reminderRhythm: "weekly" });
+    const [entry] = await db.select().from(auditLog).where(eq(auditLog.action, "tracking-settings.changed"));
+    expect(entry).toMatchObject({ organisationId: one.organisation.id, actorUserId: one.admin.id });
+    expect(entry.details).toEqual({
+      before: { dueSoonDays: 14, escalationOverdueDays: 14, reminderRhythm: "daily" },
+      after: { dueSoonDays: 7, escalationOverdueDays: 30, reminderRhythm: "weekly" },
+    });
+    const page = await (await admin.get("/admin/requirements")).text();
+    expect(page).toMatch(/checked="" value="weekly"/);
+    expect(page).not.toMatch(/checked="" value="daily"/);
+  });
+
+  it("refuses a bad setting or rhythm with a message, and changes nothing", async () => {
+    for (const [fields, message] of [
+      [{ dueSoonDays: "0", escalationOverdueDays: "30", reminderRhythm: "daily" }, "must be 1 or more"],
+      [{ dueSoonDays: "7", escalationOverdueDays: "30", reminderRhythm: "hourly" }, "Choose how often to remind"],
+      [{ dueSoonDays: "7", escalationOverdueDays: "30" }, "Choose how often to remind"],
+    ] as const) {
+      const response = await admin.post("/admin/requirements", { intent: "settings", ...fields });
+      expect(response.status).toBe(400);
+      expect(pageText(await response.text())).toContain(message);
+    }
+    const [org] = await db.select().from(organisations).where(eq(organisations.id, one.organisation.id));
+    expect(org).toMatchObject({ dueSoonDays: 7, escalationOverdueDays: 30, reminderRhythm: "weekly" });
+    expect(await db.select().from(auditLog).where(eq(auditLog.action, "tracking-settings.changed"))).toHaveLength(1);
   });
 
   it("answers 404 for another council's requirement, and to anyone but an admin", async () => {

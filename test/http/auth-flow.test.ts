@@ -110,7 +110,7 @@ describe("signing in over HTTP", () => {
 
   it("sets a Secure __Host-session cookie in production", async () => {
     const production = await startTestServer(database, {
-      env: { NODE_ENV: "production", SESSION_SECRET: "x".repeat(40) },
+      env: { NODE_ENV: "production", SESSION_SECRET: "x".repeat(40), SERVICE_URL: "https://conduct.example.gov.uk" },
     });
     try {
       const person = await aStaffMember();
@@ -163,8 +163,8 @@ describe("people and password links over HTTP", () => {
     expect((await personClient.get("/")).status).toBe(200);
     const admin = new HttpClient(server.url);
     await admin.signIn(council.admin.email, TEST_PASSWORD);
-    const deactivated = await admin.post("/admin/people", { intent: "deactivate", personId: person.id });
-    expect(deactivated.status).toBe(200);
+    const deactivated = await admin.post(`/admin/people/${person.id}/deactivate`, {});
+    expect(deactivated.status).toBe(302);
     const after = await personClient.get("/");
     expect(after.status).toBe(302);
     expect(after.headers.get("location")).toMatch(/^\/sign-in\?/);
@@ -177,7 +177,7 @@ describe("people and password links over HTTP", () => {
     const person = await aStaffMember({ password: null });
     const admin = new HttpClient(server.url);
     await admin.signIn(council.admin.email, TEST_PASSWORD);
-    const issued = await admin.post("/admin/people", { intent: "password-link", personId: person.id });
+    const issued = await admin.post(`/admin/people/${person.id}`, { intent: "password-link" });
     expect(issued.status).toBe(200);
     const html = await issued.text();
     expect(pageText(html)).toContain(`Password link for ${person.name}`);
@@ -193,6 +193,10 @@ describe("people and password links over HTTP", () => {
     const saved = await newcomer.post("/set-password", { token, password: newPassword, confirmPassword: newPassword });
     expect(saved.status).toBe(302);
     expect(saved.headers.get("location")).toBe("/sign-in?passwordSet=1");
+    expect(pageText(await (await newcomer.get("/sign-in?passwordSet=1")).text())).toContain(
+      "Success Your password has been set. Sign in with your email address and your new password. Sign in",
+    );
+    expect(pageText(await (await newcomer.get("/sign-in")).text())).not.toContain("Your password has been set");
     await newcomer.signIn(person.email, newPassword);
     expect(pageText(await (await newcomer.get("/")).text())).toContain(`Welcome, ${person.name}`);
   });
@@ -201,7 +205,7 @@ describe("people and password links over HTTP", () => {
     const person = await aStaffMember({ password: null });
     const admin = new HttpClient(server.url);
     await admin.signIn(council.admin.email, TEST_PASSWORD);
-    const html = await (await admin.post("/admin/people", { intent: "password-link", personId: person.id })).text();
+    const html = await (await admin.post(`/admin/people/${person.id}`, { intent: "password-link" })).text();
     const token = /\/set-password\?token=([A-Za-z0-9_-]+)/.exec(html)![1];
     const newcomer = new HttpClient(server.url);
     await newcomer.post("/set-password", {
@@ -221,12 +225,12 @@ describe("people and password links over HTTP", () => {
     ).toBe(401);
   });
 
-  it("answers a staff member's POST to /admin/people with 404 and changes nothing", async () => {
+  it("answers a staff member's POST to deactivate someone with 404 and changes nothing", async () => {
     const person = await aStaffMember();
     const staff = new HttpClient(server.url);
     await staff.signIn(council.staff.email, TEST_PASSWORD);
     const before = await rowCounts();
-    const response = await staff.post("/admin/people", { intent: "deactivate", personId: person.id });
+    const response = await staff.post(`/admin/people/${person.id}/deactivate`, {});
     expect(response.status).toBe(404);
     expect(await rowCounts()).toEqual(before);
     expect((await db.select({ active: users.active }).from(users).where(eq(users.id, person.id)))[0].active).toBe(true);

@@ -136,10 +136,18 @@ describe("a champion's team page", () => {
       message: "I can help on Thursday.",
     });
     expect(sent.status).toBe(302);
-    expect(sent.headers.get("location")).toBe(`/teams/${team.id}?nudged=1&already=0#people`);
+    expect(sent.headers.get("location")).toBe(`/teams/${team.id}?nudged=1&already=0&person=${late.id}#people`);
     expect(pageText(await (await champion.get(sent.headers.get("location")!)).text())).toContain(
-      "1 person was nudged.",
+      "Success Dana Late was nudged.",
     );
+    // Someone not among this team's nudges is never named, whatever the address says.
+    expect(
+      pageText(
+        await (
+          await champion.get(`/teams/${team.id}?nudged=1&already=0&person=00000000-0000-4000-8000-000000000000`)
+        ).text(),
+      ),
+    ).toContain("Success 1 person was nudged.");
     expect(smtp.received.filter((m) => m.to.includes("dana@example.test"))).toHaveLength(1);
 
     // A double submit nudges nobody twice.
@@ -147,7 +155,10 @@ describe("a champion's team page", () => {
       target: "person",
       personId: late.id,
     });
-    expect(again.headers.get("location")).toBe(`/teams/${team.id}?nudged=0&already=1#people`);
+    expect(again.headers.get("location")).toBe(`/teams/${team.id}?nudged=0&already=1&person=${late.id}#people`);
+    expect(pageText(await (await champion.get(again.headers.get("location")!)).text())).toContain(
+      "Dana Late had already been nudged today, so was not nudged again.",
+    );
     expect(await db.select().from(nudges).where(eq(nudges.recipientUserId, late.id))).toHaveLength(1);
     expect(pageText(await (await champion.get(`/teams/${team.id}?status=overdue`)).text())).toContain("Nudged today");
 
@@ -158,6 +169,10 @@ describe("a champion's team page", () => {
       "Charlie Champion, social media champion for Complex and Contextual Safeguarding, has asked you to complete your social media code of conduct training.",
     );
     expect(pageText(home)).toContain("“I can help on Thursday.”");
+    // Its link goes where Dana acts, the module she has still to do, not back to the page it is on.
+    expect(home).toMatch(
+      /<a class="govuk-notification-banner__link"[^>]* href="\/training\/[a-z0-9-]+">Personal use of social media<\/a>/,
+    );
     const noticeId = /action="\/notices\/([0-9a-f-]{36})\/dismiss"/.exec(home)![1];
     const dismissed = await dana.post(`/notices/${noticeId}/dismiss`, { returnTo: "/training" });
     expect(dismissed.headers.get("location")).toBe("/training");
@@ -169,6 +184,9 @@ describe("a champion's team page", () => {
     expect(page).toContain("Nudge everyone outstanding (29)");
     const sent = await champion.post(`/teams/${team.id}/nudge?target=everyone`, { target: "everyone" });
     expect(sent.headers.get("location")).toBe(`/teams/${team.id}?nudged=28&already=1#people`);
+    expect(pageText(await (await champion.get(sent.headers.get("location")!)).text())).toContain(
+      "28 people were nudged. 1 person had already been nudged today, so they were not nudged again. See who was nudged",
+    );
   });
 });
 

@@ -127,7 +127,15 @@ describe("HR exports over HTTP", () => {
     const badDate = await hr.get("/hr/export?format=csv&completedFrom=31%2F12%2F2026");
     expect(badDate.status).toBe(302);
     const badPage = pageText(await (await hr.get(badDate.headers.get("location")!)).text());
-    expect(badPage).toContain("Enter the first day as a date, like 2026-04-01");
+    expect(badPage).toContain("The first day must be a real date");
+    const badFields = await hr.get(
+      "/hr/export?format=csv&completedFrom-day=31&completedFrom-month=12&completedFrom-year=",
+    );
+    expect(badFields.status).toBe(302);
+    const badFieldsPage = await (await hr.get(badFields.headers.get("location")!)).text();
+    expect(pageText(badFieldsPage)).toContain("The first day must include a year");
+    // What was typed is shown again, in the fields it was typed in.
+    expect(badFieldsPage).toMatch(/id="completedFrom" name="completedFrom-day"[^>]*value="31"/);
     const badPack = await hr.get("/hr/evidence-pack?asAt=tomorrow");
     expect(badPack.headers.get("location")).toBe("/hr/exports?asAt=tomorrow&problem=filters");
   });

@@ -1,3 +1,4 @@
+import { Agent, get } from "node:http";
 import { count } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditLog, authAttempts, sessions } from "~db/schema";
@@ -27,6 +28,26 @@ async function rowCounts() {
 }
 
 describe("the HTTP server", () => {
+  it("keeps an idle connection open longer than Node's 5 s, so a client reusing it is not reset", async () => {
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const localPort = () =>
+      new Promise<number>((resolve, reject) =>
+        get(`${server.url}/health`, { agent }, (response) => {
+          const port = response.socket.localPort!;
+          response.resume();
+          response.on("end", () => resolve(port));
+        }).on("error", reject),
+      );
+    try {
+      const first = await localPort();
+      await new Promise((r) => setTimeout(r, 6_000));
+      // The same socket answers again: the server did not close it while it sat idle.
+      expect(await localPort()).toBe(first);
+    } finally {
+      agent.destroy();
+    }
+  });
+
   it("answers /health with 200 while the database is reachable", async () => {
     const response = await fetch(`${server.url}/health`);
     expect(response.status).toBe(200);

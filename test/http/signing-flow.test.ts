@@ -1,12 +1,19 @@
 import { createHash } from "node:crypto";
 import { count, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { answerQuestion, startOrResumeAttempt } from "~/training/attempts.server";
+import { startOrResumeAttempt } from "~/training/attempts.server";
 import type { TrainingModule } from "~/training/content-schema";
 import { syncTrainingModules } from "~/training/content-sync.server";
 import { attestations, auditLog, certificates } from "~db/schema";
 import { freshDatabase } from "../support/database";
-import { aCouncil, aModuleContent, aPolicyVersion, asCurrentUser, TEST_PASSWORD } from "../support/factories";
+import {
+  aCouncil,
+  aModuleContent,
+  aPolicyVersion,
+  asCurrentUser,
+  TEST_PASSWORD,
+  answerEveryQuestion,
+} from "../support/factories";
 import { HttpClient, pageText } from "../support/http";
 import { startTestServer, type TestServer } from "../support/server";
 
@@ -30,8 +37,7 @@ afterAll(() => server.close());
 async function pass(person: typeof council.staff) {
   const user = asCurrentUser(person, council.organisation);
   const attemptId = (await startOrResumeAttempt(db, user, "test-module", new Date()))!;
-  for (const [step, scenarioId] of ["q1", "q2", "q3"].entries())
-    await answerQuestion(db, user, "test-module", attemptId, { scenarioId, choiceId: "a", step }, new Date());
+  await answerEveryQuestion(db, user, "test-module", attemptId, new Date());
 }
 
 const signFields = (person: { name: string }) => ({

@@ -4,8 +4,8 @@ import type { TrainingModule } from "~/training/content-schema";
 import { syncTrainingModules } from "~/training/content-sync.server";
 import { attemptEvents, attempts } from "~db/schema";
 import { freshDatabase } from "../support/database";
-import { aCouncil, aModuleContent, aPolicyVersion, asCurrentUser, TEST_PASSWORD } from "../support/factories";
-import { HttpClient, pageText } from "../support/http";
+import { aCouncil, aModuleContent, aPerson, aPolicyVersion, asCurrentUser, TEST_PASSWORD } from "../support/factories";
+import { HttpClient, pageText, questionForm } from "../support/http";
 import { startTestServer, type TestServer } from "../support/server";
 import { signCodeOfConduct } from "~/attestation/signing.server";
 
@@ -21,6 +21,8 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
+/** The question the attempt's page asks now. */
+const asked = async (client: HttpClient, path: string) => questionForm(await (await client.get(path)).text());
 const answer = (client: HttpClient, path: string, scenarioId: string, step: number, choiceId = "a") =>
   client.post(path, { scenarioId, choiceId, step: String(step) });
 
@@ -31,7 +33,11 @@ describe("training over HTTP", () => {
     const start = await laptop.post("/training/test-module", {});
     const attemptPath = start.headers.get("location")!;
     expect(attemptPath).toMatch(/^\/training\/test-module\/attempts\/[0-9a-f-]{36}$/);
-    expect((await answer(laptop, attemptPath, "q1", 0)).headers.get("location")).toBe(`${attemptPath}/answers/1`);
+    const first = await asked(laptop, attemptPath);
+    expect(first.step).toBe(0);
+    expect((await answer(laptop, attemptPath, first.scenarioId, 0)).headers.get("location")).toBe(
+      `${attemptPath}/answers/1`,
+    );
 
     const phone = new HttpClient(server.url);
     await phone.signIn(council.champion.email, TEST_PASSWORD);
@@ -39,20 +45,23 @@ describe("training over HTTP", () => {
     expect(overview).toContain("Continue where you left off");
     const resumed = await phone.post("/training/test-module", {});
     expect(resumed.headers.get("location")).toBe(attemptPath);
-    const question = pageText(await (await phone.get(attemptPath)).text());
-    expect(question).toContain("What next?");
+    const html = await (await phone.get(attemptPath)).text();
+    expect(pageText(html)).toMatch(/What do you do in 2\.[12]\?/);
+    expect(pageText(html)).toContain("Question 2 of 3");
+    expect(questionForm(html).step).toBe(1);
   });
 
   it("says clearly when an answer comes from an old page, and records nothing", async () => {
     const client = new HttpClient(server.url);
     await client.signIn(council.hr.email, TEST_PASSWORD);
     const attemptPath = (await client.post("/training/test-module", {})).headers.get("location")!;
-    await answer(client, attemptPath, "q1", 0);
+    const { scenarioId } = await asked(client, attemptPath);
+    await answer(client, attemptPath, scenarioId, 0);
     const attemptId = attemptPath.split("/").pop()!;
     const before = (
       await db.select({ n: count() }).from(attemptEvents).where(eq(attemptEvents.attemptId, attemptId))
     )[0].n;
-    const replay = await answer(client, attemptPath, "q1", 0, "b");
+    const replay = await answer(client, attemptPath, scenarioId, 0, "b");
     expect(replay.status).toBe(409);
     expect(pageText(await replay.text())).toContain("That answer was not recorded");
     const after = (await db.select({ n: count() }).from(attemptEvents).where(eq(attemptEvents.attemptId, attemptId)))[0]
@@ -65,8 +74,8 @@ describe("training over HTTP", () => {
     await client.signIn(council.admin.email, TEST_PASSWORD);
     const attemptPath = (await client.post("/training/test-module", {})).headers.get("location")!;
     await client.post(attemptPath, {
-      scenarioId: "q1",
-      choiceId: "b",
+      scenarioId: (await asked(client, attemptPath)).scenarioId,
+      choiceId: "c",
       step: "0",
       score: "99",
       status: "passed",
@@ -77,6 +86,54 @@ describe("training over HTTP", () => {
       .from(attempts)
       .where(eq(attempts.id, attemptPath.split("/").pop()!));
     expect(attempt).toMatchObject({ status: "in_progress", score: 0, answered: 1 });
+  });
+
+  it("states the module's length and pass rule, numbers each question, and shows the choices in the attempt's order", async () => {
+    const person = await aPerson(db, { organisationId: council.organisation.id, teamId: council.teamA.id });
+    const client = new HttpClient(server.url);
+    await client.signIn(person.email, TEST_PASSWORD);
+    const start = pageText(await (await client.get("/training/test-module")).text());
+    expect(start).toContain("The module has 3 questions.");
+    expect(start).toContain("at least 3 of 3");
+    expect(start).toContain("Follow-up questions help you learn and do not count towards your score.");
+    const attemptPath = (await client.post("/training/test-module", {})).headers.get("location")!;
+    const html = await (await client.get(attemptPath)).text();
+    expect(pageText(html)).toContain("Question 1 of 3");
+    const form = questionForm(html);
+    const [attempt] = await db
+      .select()
+      .from(attempts)
+      .where(eq(attempts.id, attemptPath.split("/").pop()!));
+    expect(form.choiceIds).toEqual(attempt.choiceOrder[form.scenarioId]);
+    // A wrong answer to question 1 leads to its follow-up, which says so.
+    await answer(client, attemptPath, form.scenarioId, 0, "b");
+    const followUp = await (await client.get(attemptPath)).text();
+    expect(pageText(followUp)).toContain("Follow-up to question 1");
+    expect(questionForm(followUp).scenarioId).toBe(`${form.scenarioId}-follow-up`);
+    // The home page and the training page say the same about a module in progress.
+    for (const page of ["/", "/training"]) {
+      const text = pageText(await (await client.get(page)).text());
+      expect(text, page).toMatch(/Test module.*Started/);
+      expect(text, page).not.toContain("In progress");
+    }
+  });
+
+  it("names each scenario on the result, and after a pass links to signing once every module is passed", async () => {
+    const person = await aPerson(db, { organisationId: council.organisation.id, teamId: council.teamA.id });
+    const client = new HttpClient(server.url);
+    await client.signIn(person.email, TEST_PASSWORD);
+    const attemptPath = (await client.post("/training/test-module", {})).headers.get("location")!;
+    for (let step = 0; step < 3; step++) {
+      const { scenarioId } = await asked(client, attemptPath);
+      await answer(client, attemptPath, scenarioId, step);
+    }
+    const result = pageText(await (await client.get(`${attemptPath}/result`)).text());
+    expect(result).toContain("You passed");
+    expect(result).toMatch(/Question 1, variant [12]/);
+    expect(result).toMatch(/Question 3, variant [12]/);
+    expect(result).toContain("Sign the code of conduct");
+    const training = pageText(await (await client.get("/training")).text());
+    expect(training).toContain("You have passed 1 of 1 module");
   });
 
   it("shows what changed since the version someone signed, marked for screen readers too", async () => {
@@ -91,7 +148,8 @@ describe("training over HTTP", () => {
     const client = new HttpClient(server.url);
     await client.signIn(org.staff.email, TEST_PASSWORD);
     const attemptPath = (await client.post("/training/test-module", {})).headers.get("location")!;
-    for (const [step, id] of ["q1", "q2", "q3"].entries()) await answer(client, attemptPath, id, step);
+    for (let step = 0; step < 3; step++)
+      await answer(client, attemptPath, (await asked(client, attemptPath)).scenarioId, step);
     const signed = await signCodeOfConduct(
       db,
       person,

@@ -2,7 +2,14 @@ import { closeSync, existsSync, openSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import AxeBuilder from "@axe-core/playwright";
-import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from "playwright-core";
+import {
+  chromium,
+  type Browser,
+  type BrowserContext,
+  type BrowserContextOptions,
+  type Page,
+  type Request,
+} from "playwright-core";
 import { expect } from "vitest";
 import { TEST_PASSWORD } from "./factories";
 
@@ -187,13 +194,53 @@ function expectNoViolations(results: Awaited<ReturnType<AxeBuilder["analyze"]>>,
   ).toBe(0);
 }
 
+/**
+ * Records the page's own requests (same origin, not the page's address itself) that fail or answer 4xx or
+ * 5xx: a missing script, style sheet, image or font. Returns a function that lists them so far.
+ */
+export function recordFailedAssets(page: Page, origin: string): () => string[] {
+  const failures: string[] = [];
+  const isAsset = (request: Request) =>
+    request.url().startsWith(origin) && !(request.isNavigationRequest() && request.frame() === page.mainFrame());
+  page.on("requestfailed", (request) => {
+    // With JavaScript off, Chromium refuses the page's scripts itself (reported as "csp"): not a missing asset.
+    const refusedScript = withoutJavaScript.has(page.context()) && request.failure()?.errorText === "csp";
+    if (isAsset(request) && !refusedScript)
+      failures.push(`${request.url()} failed: ${request.failure()?.errorText ?? "unknown"}`);
+  });
+  page.on("response", (response) => {
+    if (isAsset(response.request()) && response.status() >= 400)
+      failures.push(`${response.url()} answered ${response.status()}`);
+  });
+  return () => [...failures];
+}
+
+/** React has hydrated the page (clicks reach the app's handlers) and GOV.UK Frontend has initialised it. */
+export async function waitForHydration(page: Page) {
+  await page.waitForFunction(() => {
+    const main = document.getElementById("main-content");
+    const hydrated = main !== null && Object.keys(main).some((key) => key.startsWith("__reactFiber"));
+    return hydrated && document.querySelector(".govuk-skip-link[data-govuk-skip-link-init]") !== null;
+  });
+}
+
+/** The page has loaded and, when its context runs JavaScript, hydrated. */
+export async function settle(page: Page) {
+  await page.waitForLoadState("load");
+  if (!withoutJavaScript.has(page.context())) await waitForHydration(page);
+}
+
 /** Signs in through the sign-in form, as a person would, and waits for their home page. */
 export async function signInThroughPage(page: Page, baseUrl: string, email: string, password = TEST_PASSWORD) {
   await page.goto(`${baseUrl}/sign-in`);
+  await settle(page);
   await page.getByLabel("Email address").fill(email);
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Sign in" }).click();
   await page.waitForURL(`${baseUrl}/`);
+  // With JavaScript on, the address changes before React has drawn the signed-in page.
+  await page.locator(".app-account-bar").waitFor();
+  await settle(page);
 }
 
 /**

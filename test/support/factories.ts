@@ -1,8 +1,10 @@
 import { randomBytes } from "node:crypto";
+import { providerSettingsSchema, type ProviderSettingsInput } from "~/auth/sso-forms";
+import { configureProvider } from "~/auth/sso-settings.server";
+import { loadConfig } from "~/config.server";
 import { hashPassword } from "~/auth/password.server";
 import type { CurrentUser } from "~/auth/session.server";
 import type { Db } from "~db/client.server";
-import { and, eq } from "drizzle-orm";
 import {
   attempts,
   moduleVersions,
@@ -94,58 +96,51 @@ export async function aCouncil(db: Db) {
   return { organisation, teamA, teamB, staff, champion, hr, admin };
 }
 
-/** A small valid module: three questions, the first branching to a follow-up on its wrong answer. */
+/**
+ * A small valid format 2 module: three slots (s1, s2, s3) of two variants each (s1-v1, s1-v2, ...). Every
+ * question's right choice is "a" and its wrong ones "b" and "c"; choice "b" of each of slot s1's variants leads
+ * to a follow-up (s1-v1-follow-up, s1-v2-follow-up) whose right choice is also "a".
+ */
 export function aModuleContent(organisation: string, overrides: Record<string, unknown> = {}) {
   const citation = { document: "Test council social media policy", section: "1.1", heading: "Personal use" };
-  const choice = (id: string, correct: boolean, next: string) => ({
+  const choice = (id: string, correct: boolean, extra: Record<string, unknown> = {}) => ({
     id,
     text: `Answer ${id}`,
     correct,
-    feedback: `Because ${id}.`,
+    feedback: `Because ${id} is what the policy says.`,
     citation,
-    next,
+    ...extra,
+  });
+  const followUp = (id: string) => ({
+    id,
+    title: "Follow-up",
+    situation: "Think again.",
+    question: "And now?",
+    choices: [choice("a", true), choice("b", false), choice("c", false)],
+  });
+  const slot = (n: number) => ({
+    id: `s${n}`,
+    learningPoint: `Learning point ${n}.`,
+    variants: [1, 2].map((v) => ({
+      id: `s${n}-v${v}`,
+      title: `Question ${n}, variant ${v}`,
+      situation: `Situation ${n}.${v}.\n\nMore of it.`,
+      question: `What do you do in ${n}.${v}?`,
+      choices: [
+        choice("a", true),
+        choice("b", false, n === 1 ? { followUp: followUp(`s${n}-v${v}-follow-up`) } : {}),
+        choice("c", false),
+      ],
+    })),
   });
   return {
+    formatVersion: 2,
     id: "test-module",
     organisation,
     title: "Test module",
     summary: "A module for tests.",
     passMark: 0.8,
-    startScenario: "q1",
-    scenarios: [
-      {
-        id: "q1",
-        kind: "main",
-        title: "First",
-        situation: "A situation.\n\nMore of it.",
-        question: "What do you do first?",
-        choices: [choice("a", true, "q2"), choice("b", false, "q1-follow-up"), choice("c", false, "q2")],
-      },
-      {
-        id: "q1-follow-up",
-        kind: "follow-up",
-        title: "Follow-up",
-        situation: "Think again.",
-        question: "And now?",
-        choices: [choice("a", true, "q2"), choice("b", false, "q2"), choice("c", false, "q2")],
-      },
-      {
-        id: "q2",
-        kind: "main",
-        title: "Second",
-        situation: "Another situation.",
-        question: "What next?",
-        choices: [choice("a", true, "q3"), choice("b", false, "q3"), choice("c", false, "q3")],
-      },
-      {
-        id: "q3",
-        kind: "main",
-        title: "Third",
-        situation: "A last situation.",
-        question: "Finally?",
-        choices: [choice("a", true, "end"), choice("b", false, "end"), choice("c", false, "end")],
-      },
-    ],
+    slots: [slot(1), slot(2), slot(3)],
     ...overrides,
   };
 }
@@ -243,6 +238,8 @@ export async function aRequiredModule(
       dueWithinDays: options.dueWithinDays ?? 28,
       renewalMonths: options.renewalMonths ?? 12,
       effectiveFrom: options.effectiveFrom ?? "2020-01-01",
+      // Recorded when it took effect, as its first settings row is, so that tests' clocks see the settings in order.
+      createdAt: new Date(`${options.effectiveFrom ?? "2020-01-01"}T00:00:00Z`),
     })
     .returning();
   return { module, version, requirement };
@@ -296,15 +293,6 @@ export async function aSignature(
     reason: null,
   });
   return record;
-}
-
-/** The requirement to sign an organisation's code of conduct (made when its first version is published). */
-export async function policyRequirementOf(db: Db, organisationId: string) {
-  const [row] = await db
-    .select()
-    .from(requirements)
-    .where(and(eq(requirements.organisationId, organisationId), eq(requirements.kind, "policy")));
-  return row;
 }
 
 /** A nudge, reminder or escalation as the tracking code records it, with its delivery tries (plain inserts). */
@@ -374,4 +362,124 @@ export async function anAnswer(
     })
     .returning();
   return event;
+}
+
+/**
+ * Answers every question of an attempt as the engine asks it (its draw decides which variant), choosing
+ * `choose(questionId)`: by default "a", the right choice of every aModuleContent question. `at` dates each answer.
+ */
+export async function answerEveryQuestion(
+  db: Db,
+  user: CurrentUser,
+  slug: string,
+  attemptId: string,
+  at: Date | ((step: number) => Date) = new Date(),
+  choose: (questionId: string) => string = () => "a",
+) {
+  const { answerQuestion, attemptState } = await import("~/training/attempts.server");
+  for (let i = 0; i < 100; i++) {
+    const state = await attemptState(db, user, slug, attemptId);
+    if (!state || state.kind !== "question") return state;
+    await answerQuestion(
+      db,
+      user,
+      slug,
+      attemptId,
+      { scenarioId: state.scenario.id, choiceId: choose(state.scenario.id), step: state.step },
+      typeof at === "function" ? at(state.step) : at,
+    );
+  }
+  throw new Error("the attempt did not end");
+}
+
+/** The id of the question an attempt asks now (which variant depends on its draw). */
+export async function questionAskedNow(db: Db, user: CurrentUser, slug: string, attemptId: string) {
+  const { attemptState } = await import("~/training/attempts.server");
+  const state = await attemptState(db, user, slug, attemptId);
+  if (state?.kind !== "question") throw new Error("the attempt asks no question now");
+  return state.scenario.id;
+}
+
+/** An audit log entry at a chosen moment, as the audit writer records it (a plain insert: the log is append-only). */
+export async function anAuditEntry(
+  db: Db,
+  options: {
+    organisationId: string | null;
+    action: string;
+    at: Date;
+    actorUserId?: string | null;
+    subjectType?: string | null;
+    subjectId?: string | null;
+    details?: Record<string, unknown>;
+  },
+) {
+  const { auditLog } = await import("~db/schema");
+  const [entry] = await db
+    .insert(auditLog)
+    .values({
+      organisationId: options.organisationId,
+      action: options.action,
+      at: options.at,
+      actorUserId: options.actorUserId ?? null,
+      subjectType: options.subjectType ?? null,
+      subjectId: options.subjectId ?? null,
+      details: options.details ?? {},
+    })
+    .returning();
+  return entry;
+}
+
+/** content/wirral's code of conduct and one of its modules: real content that passes every check of `npm run content:check`. */
+const CONTENT_POLICY = "content/wirral/policy.txt";
+const CONTENT_MODULE = "content/wirral/modules/personal-use.json";
+const CONTENT_COUNCIL_NAME = "Wirral Council";
+
+/**
+ * A council named as content/wirral's, with its code of conduct in force since 2026-01-01, and a module file
+ * for it (content/wirral's personal-use module, its `organisation` this council's slug) that passes every check.
+ * `moduleFile` changes the module before it is written as JSON text.
+ */
+export async function aCouncilReadyForModules(db: Db) {
+  const { readFileSync } = await import("node:fs");
+  const organisation = await anOrganisation(db, { name: CONTENT_COUNCIL_NAME });
+  const team = await aTeam(db, organisation.id, "Team A");
+  const admin = await aPerson(db, { organisationId: organisation.id, teamId: team.id, role: "admin" });
+  const staff = await aPerson(db, { organisationId: organisation.id, teamId: team.id, role: "staff" });
+  const policy = await aPolicyVersion(db, organisation.id, {
+    label: "1",
+    body: readFileSync(CONTENT_POLICY, "utf8"),
+    effectiveDate: "2026-01-01",
+  });
+  const module = JSON.parse(readFileSync(CONTENT_MODULE, "utf8")) as Record<string, unknown>;
+  const moduleFile = (change: (m: Record<string, unknown>) => Record<string, unknown> = (m) => m) =>
+    JSON.stringify(change({ ...structuredClone(module), organisation: organisation.slug }), null, 2);
+  return { organisation, team, admin, staff, policy, moduleFile };
+}
+
+/** A council's OpenID provider, set through the same domain function as the admin page (the secret stored encrypted). */
+export async function anIdentityProvider(
+  db: Db,
+  organisationId: string,
+  provider: { issuer: string; clientId: string; clientSecret: string },
+  overrides: Partial<ProviderSettingsInput> = {},
+) {
+  const input = providerSettingsSchema.parse({
+    kind: "oidc",
+    displayName: "Test Provider",
+    issuer: provider.issuer,
+    tenantId: "",
+    clientId: provider.clientId,
+    clientSecret: provider.clientSecret,
+    emailDomains: "council.example",
+    passwordSignIn: "yes",
+    provesFreshAuth: "yes",
+    ...overrides,
+  });
+  const result = await configureProvider(db, loadConfig({ NODE_ENV: "test" }), organisationId, input, null, {
+    ip: null,
+    requestId: null,
+    now: new Date(),
+  });
+  if (!result.ok) throw new Error(`Provider not configured: ${JSON.stringify(result.errors)}`);
+  return result.provider;
 }

@@ -73,3 +73,14 @@ export function pageText(html: string): string {
     .replace(/\s+/g, " ")
     .trim();
 }
+
+/** The answer form on a question page: the question asked, the step, and the choice ids in the order shown. */
+export function questionForm(html: string): { scenarioId: string; step: number; choiceIds: string[] } {
+  const inputs = [...html.matchAll(/<input[^>]*>/g)].map((m) => m[0]);
+  const valueOf = (input: string) => /value="([^"]*)"/.exec(input)?.[1] ?? "";
+  const named = (name: string) => inputs.filter((input) => input.includes(`name="${name}"`)).map(valueOf);
+  const [scenarioId] = named("scenarioId");
+  const [step] = named("step");
+  if (scenarioId === undefined || step === undefined) throw new Error("no question form on the page");
+  return { scenarioId, step: Number(step), choiceIds: named("choiceId") };
+}

@@ -6,17 +6,14 @@ import { setPasswordWithLink } from "~/auth/password-links.server";
 import { createSession, findActiveSession } from "~/auth/session.server";
 import { createMailer, type Mailer } from "~/mail/mailer.server";
 import { setTeam } from "~/people/memberships.server";
-import { auditLog, passwordTokens, rosterUploads, teamMemberships, teams, users } from "~db/schema";
+import { closeTeam } from "~/people/teams.server";
+import { auditLog, emailChanges, passwordTokens, rosterUploads, teamMemberships, teams, users } from "~db/schema";
 import { freshDatabase } from "../../test/support/database";
 import { aCouncil, aPerson, asCurrentUser } from "../../test/support/factories";
 import { ROSTER_MAX_BYTES } from "./roster-file.server";
-import {
-  applyRoster,
-  applyRosterUpload,
-  findRosterUpload,
-  uploadRoster,
-  type RosterSummary,
-} from "./roster-import.server";
+import { applyRosterUpload } from "./roster-apply.server";
+import { applyRoster } from "./roster-links.server";
+import { findRosterUpload, uploadRoster, type RosterSummary } from "./roster-plan.server";
 
 const database = await freshDatabase();
 const db = database.db;
@@ -253,6 +250,7 @@ describe("a correct file", () => {
       alreadyLeft: 1,
       notAdded: 0,
       newTeams: 0,
+      emailChanges: 0,
     });
     const applied = await applyRosterUpload(
       db,
@@ -312,6 +310,21 @@ describe("a correct file", () => {
 });
 
 describe("problems in rows", () => {
+  it("refuses a row naming a team an admin has closed, and applies nothing", async () => {
+    const council = await aCouncil(db);
+    const t = tag();
+    const admin = asCurrentUser(council.admin, council.organisation);
+    const closing = await closeTeam(db, admin, council.teamB.id, { moveTo: council.teamA.id }, request());
+    expect(closing).toMatchObject({ ok: true });
+    const uploaded = await upload(
+      council,
+      csvBytes([[`K1-${t}`, "Kit", `kit-${t}@example.test`, "team b", "2026-01-05", null]]),
+    );
+    expect(uploaded.summary.problems).toEqual([
+      { line: 2, column: "Team", message: "Team B has been closed: give the team they are in now" },
+    ]);
+  });
+
   it("lists each with its line and column, including e-mail addresses used elsewhere, and applies nothing", async () => {
     const council = await aCouncil(db);
     const other = await aCouncil(db);
@@ -382,7 +395,7 @@ describe("problems in rows", () => {
     });
   });
 
-  it("lets an address move between people in the same file, and reports one kept by a leaver", async () => {
+  it("keeps an address with its holder until an administrator confirms a change: a swap in one file is refused, as is one kept by a leaver", async () => {
     const council = await aCouncil(db);
     const t = tag();
     const a = await aPerson(db, {
@@ -395,15 +408,17 @@ describe("problems in rows", () => {
       teamId: council.teamA.id,
       email: `b-${t}@example.test`,
     });
-    await importFile(
+    const swap = await upload(
       council,
       csvBytes([
         [a.employeeNumber, a.name, b.email, "Team A", a.startDate, null],
         [b.employeeNumber, b.name, a.email, "Team A", b.startDate, null],
       ]),
     );
-    expect((await personBy(council.organisation.id, a.employeeNumber)).email).toBe(b.email);
-    expect((await personBy(council.organisation.id, b.employeeNumber)).email).toBe(a.email);
+    expect(swap.summary.problems).toEqual([
+      { line: 2, column: "Email", message: `This email address belongs to employee number ${b.employeeNumber}` },
+      { line: 3, column: "Email", message: `This email address belongs to employee number ${a.employeeNumber}` },
+    ]);
 
     const leaver = await aPerson(db, {
       organisationId: council.organisation.id,
@@ -581,6 +596,48 @@ describe("movers", () => {
     );
     expect(await membershipsOf(person.id)).toEqual([
       { teamId: council.teamA.id, startedOn: "2026-04-20", endedOn: null },
+    ]);
+  });
+});
+
+describe("a new e-mail address for someone already here", () => {
+  it("is shown in the preview as a change an administrator must confirm, and applying only records it", async () => {
+    const council = await aCouncil(db);
+    const person = await aPerson(db, { organisationId: council.organisation.id, teamId: council.teamA.id });
+    const token = await createSession(db, person.id, POLICY, { ip: null, userAgent: null, now: NOW });
+    const t = tag();
+    const uploaded = await upload(
+      council,
+      csvBytes([
+        [person.employeeNumber, person.name, `taken-over-${t}@example.test`, "Team A", person.startDate, null],
+      ]),
+    );
+    expect(uploaded.summary.counts).toMatchObject({ changed: 0, unchanged: 0, emailChanges: 1 });
+    expect(uploaded.summary.first.emailChanges).toEqual([
+      expect.objectContaining({
+        employeeNumber: person.employeeNumber,
+        changes: [{ field: "Email", from: person.email, to: `taken-over-${t}@example.test` }],
+      }),
+    ]);
+    await applyRoster(
+      db,
+      null,
+      hrOf(council),
+      uploaded.uploadId,
+      { planDigest: uploaded.summary.planDigest },
+      BASE_URL,
+      request(),
+    );
+    expect((await personBy(council.organisation.id, person.employeeNumber)).email).toBe(person.email);
+    expect(await findActiveSession(db, token, POLICY, NOW)).not.toBeNull();
+    expect(await db.select().from(emailChanges).where(eq(emailChanges.userId, person.id))).toMatchObject([
+      {
+        fromEmail: person.email,
+        toEmail: `taken-over-${t}@example.test`,
+        requestedBy: council.hr.id,
+        rosterUploadId: uploaded.uploadId,
+        decidedAt: null,
+      },
     ]);
   });
 });
@@ -799,7 +856,7 @@ describe("set-password links for new people", () => {
     ]);
   });
 
-  it("retires a link sent to a mistyped address when the address is corrected, and sends a new one", async () => {
+  it("retires a link sent to a mistyped address as soon as a correction is asked for; the correction waits for an administrator", async () => {
     const council = await aCouncil(db);
     const t = tag();
     const row = (email: string) => [`T1-${t}`, "Tia Typo", email, "Team A", "2026-06-01", null];
@@ -815,7 +872,7 @@ describe("set-password links for new people", () => {
     );
     const wrong = received.find((m) => m.to[0] === `tia-${t}@exmaple.test`)!;
     const corrected = await upload(council, csvBytes([row(`tia-${t}@example.test`)]));
-    expect(corrected.summary).toMatchObject({ relinked: 1, counts: { changed: 1 } });
+    expect(corrected.summary).toMatchObject({ counts: { changed: 0, emailChanges: 1 } });
     await applyRoster(
       db,
       mailer,
@@ -829,11 +886,9 @@ describe("set-password links for new people", () => {
     expect(
       await setPasswordWithLink(db, { token: tokenIn(wrong.raw), password: "someone else's password" }, later),
     ).toEqual({ ok: false });
-    const right = received.find((m) => m.to[0] === `tia-${t}@example.test`)!;
     const person = await personBy(council.organisation.id, `T1-${t}`);
-    expect(await setPasswordWithLink(db, { token: tokenIn(right.raw), password: "tia's own password" }, later)).toEqual(
-      { ok: true, userId: person.id },
-    );
+    expect(person.email).toBe(`tia-${t}@exmaple.test`);
+    expect(received.filter((m) => m.to[0] === `tia-${t}@example.test`)).toEqual([]);
   });
 
   it("keeps the import when an e-mail fails, and says whose failed", async () => {

@@ -1,0 +1,2 @@
+ALTER TABLE "teams" ADD COLUMN "closed_on" date;--> statement-breakpoint
+CREATE INDEX "users_search_idx" ON "users" USING gin (to_tsvector('simple'::regconfig, (name || ' ' || email || ' ' || employee_number)));
