@@ -69,6 +69,25 @@ function idsAsHashed(ids: unknown): unknown {
   return Array.isArray(ids) ? sortedIds(ids as string[]) : ids;
 }
 
+/** Format 2's fields of who signed and how they proved it (decision 0015), null where the record has none. */
+function whoSigned<Method extends string>(record: {
+  signerName?: string | null;
+  signerEmployeeNumber?: string | null;
+  reauthMethod?: Method | null;
+  witnessUserId?: string | null;
+  witnessReauthMethod?: Method | null;
+  codeIssuerUserId?: string | null;
+}) {
+  return {
+    signerName: record.signerName ?? null,
+    signerEmployeeNumber: record.signerEmployeeNumber ?? null,
+    reauthMethod: record.reauthMethod ?? null,
+    witnessUserId: record.witnessUserId ?? null,
+    witnessReauthMethod: record.witnessReauthMethod ?? null,
+    codeIssuerUserId: record.codeIssuerUserId ?? null,
+  };
+}
+
 /**
  * The exact object whose RFC 8785 canonical JSON is hashed (docs/ledger.md), in the record's own format version.
  * Every field is present; absent values are null (arrays []).
@@ -98,12 +117,7 @@ export function hashedFields(record: Hashable) {
   if (version === 1) return fields;
   return {
     ...fields,
-    signerName: record.signerName ?? null,
-    signerEmployeeNumber: record.signerEmployeeNumber ?? null,
-    reauthMethod: record.reauthMethod ?? null,
-    witnessUserId: record.witnessUserId ?? null,
-    witnessReauthMethod: record.witnessReauthMethod ?? null,
-    codeIssuerUserId: record.codeIssuerUserId ?? null,
+    ...whoSigned(record),
     earlierTrainingIds: idsAsHashed(record.earlierTrainingIds ?? []),
     keyId: record.keyId ?? null,
     bodySignature: record.bodySignature ?? null,
@@ -220,12 +234,7 @@ function signedRecord(record: NewRecord, reference: string, key: SigningKey): Si
     ...record,
     reference,
     formatVersion: LEDGER_FORMAT_VERSION,
-    signerName: record.signerName ?? null,
-    signerEmployeeNumber: record.signerEmployeeNumber ?? null,
-    reauthMethod: record.reauthMethod ?? null,
-    witnessUserId: record.witnessUserId ?? null,
-    witnessReauthMethod: record.witnessReauthMethod ?? null,
-    codeIssuerUserId: record.codeIssuerUserId ?? null,
+    ...whoSigned(record),
     earlierTrainingIds: sortedIds(record.earlierTrainingIds ?? []),
     qualifyingAttemptIds: sortedIds(record.qualifyingAttemptIds),
     keyId: key.keyId,

@@ -64,6 +64,29 @@ async function personInOrganisation(db: Db, admin: CurrentUser, personId: string
   return person ?? null;
 }
 
+/** The audit entry of an admin's change to a person of their council. */
+function auditPersonChange(
+  db: Db,
+  admin: CurrentUser,
+  personId: string,
+  action: string,
+  request: RequestInfo,
+  details?: Record<string, unknown>,
+) {
+  return writeAudit(
+    db,
+    {
+      action,
+      organisationId: admin.organisationId,
+      actorUserId: admin.id,
+      subjectType: "user",
+      subjectId: personId,
+      details,
+    },
+    request,
+  );
+}
+
 /** For an admin to pass on when e-mail is not configured: a one-time link shown once, never stored in the clear. */
 export async function issuePasswordLink(
   db: Db,
@@ -74,17 +97,7 @@ export async function issuePasswordLink(
   const person = await personInOrganisation(db, admin, personId);
   if (!person || !person.active) return null;
   const token = await createPasswordLink(db, person.id, "set", request.now);
-  await writeAudit(
-    db,
-    {
-      action: "people.password-link-issued",
-      organisationId: admin.organisationId,
-      actorUserId: admin.id,
-      subjectType: "user",
-      subjectId: person.id,
-    },
-    request,
-  );
+  await auditPersonChange(db, admin, person.id, "people.password-link-issued", request);
   return { person, token };
 }
 
@@ -180,18 +193,10 @@ export async function movePerson(
     if (!team) return { ok: false as const, errors: { teamId: "Choose an open team to move them to" } };
     if (person.teamId === team.id) return { ok: true as const, person };
     await setTeam(tx, person.id, team.id, londonDate(request.now));
-    await writeAudit(
-      tx,
-      {
-        action: "people.moved",
-        organisationId: admin.organisationId,
-        actorUserId: admin.id,
-        subjectType: "user",
-        subjectId: person.id,
-        details: { fromTeamId: person.teamId, toTeamId: team.id },
-      },
-      request,
-    );
+    await auditPersonChange(tx, admin, person.id, "people.moved", request, {
+      fromTeamId: person.teamId,
+      toTeamId: team.id,
+    });
     return { ok: true as const, person };
   });
 }
@@ -224,18 +229,10 @@ export async function changeRole(
         };
     }
     await tx.update(users).set({ role: input.role, updatedAt: request.now }).where(eq(users.id, person.id));
-    await writeAudit(
-      tx,
-      {
-        action: "people.role-changed",
-        organisationId: admin.organisationId,
-        actorUserId: admin.id,
-        subjectType: "user",
-        subjectId: person.id,
-        details: { from: person.role, to: input.role },
-      },
-      request,
-    );
+    await auditPersonChange(tx, admin, person.id, "people.role-changed", request, {
+      from: person.role,
+      to: input.role,
+    });
     return { ok: true as const, person };
   });
 }
@@ -281,18 +278,9 @@ export async function deactivatePerson(
       .delete(teamChampions)
       .where(eq(teamChampions.userId, person.id))
       .returning({ teamId: teamChampions.teamId });
-    await writeAudit(
-      tx,
-      {
-        action: "people.deactivated",
-        organisationId: admin.organisationId,
-        actorUserId: admin.id,
-        subjectType: "user",
-        subjectId: person.id,
-        details: { championsOfRemoved: championed.map((c) => c.teamId).sort() },
-      },
-      request,
-    );
+    await auditPersonChange(tx, admin, person.id, "people.deactivated", request, {
+      championsOfRemoved: championed.map((c) => c.teamId).sort(),
+    });
     return { ok: true as const, person };
   });
 }
@@ -322,18 +310,7 @@ export async function reactivatePerson(
       .set({ active: true, leavingDate: null, updatedAt: request.now })
       .where(eq(users.id, person.id));
     await setTeam(tx, person.id, team?.id ?? null, londonDate(request.now));
-    await writeAudit(
-      tx,
-      {
-        action: "people.reactivated",
-        organisationId: admin.organisationId,
-        actorUserId: admin.id,
-        subjectType: "user",
-        subjectId: person.id,
-        details: { teamId: team?.id ?? null },
-      },
-      request,
-    );
+    await auditPersonChange(tx, admin, person.id, "people.reactivated", request, { teamId: team?.id ?? null });
     return { ok: true as const, person };
   });
 }

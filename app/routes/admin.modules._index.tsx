@@ -2,7 +2,7 @@ import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type 
 import { Form, Link, useActionData, useLoaderData, useLocation } from "@remix-run/react";
 import { isUuid, notFound, requestInfo, requireRole } from "~/auth/access.server";
 import { Button } from "~/components/button";
-import { CsrfInput } from "~/components/csrf-input";
+import { CsrfInput, IntentForm } from "~/components/csrf-input";
 import { ErrorSummary } from "~/components/error-summary";
 import { FileUpload } from "~/components/file-upload";
 import type { FieldErrors } from "~/components/form-errors";
@@ -145,17 +145,13 @@ export default function Modules() {
               header: "Required",
               cell: (m) =>
                 m.source === "admin" ? (
-                  <Form method="post">
-                    <CsrfInput />
-                    <input type="hidden" name="intent" value="require" />
-                    <input type="hidden" name="moduleId" value={m.id} />
-                    <input type="hidden" name="required" value={m.required ? "no" : "yes"} />
+                  <IntentForm intent="require" hidden={{ moduleId: m.id, required: m.required ? "no" : "yes" }}>
                     <p className="govuk-body govuk-!-margin-bottom-1">{m.required ? "Yes" : "No"}</p>
                     <Button secondary once className="govuk-!-margin-bottom-0">
                       {m.required ? "Stop requiring it" : "Make it required"}
                       <span className="govuk-visually-hidden"> ({m.title})</span>
                     </Button>
-                  </Form>
+                  </IntentForm>
                 ) : m.required ? (
                   "Yes"
                 ) : (

@@ -1,6 +1,7 @@
 import { json, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData } from "@remix-run/react";
 import { isUuid, notFound, requireRole } from "~/auth/access.server";
+import { AnswerReview } from "~/components/answer-review";
 import { Button } from "~/components/button";
 import { CitationLine } from "~/components/citation";
 import { ErrorSummary } from "~/components/error-summary";
@@ -131,27 +132,12 @@ export default function Preview() {
         You answered {page.score} of {page.totalQuestions} questions right; {page.toPass} are needed to pass. Follow-up
         questions do not count towards the score.
       </p>
-      <h2 className="govuk-heading-m">Your answers</h2>
-      <ul className="govuk-list">
-        {page.answers.map((a, i) => (
-          <li key={i} className="govuk-!-margin-bottom-6">
-            <span className="govuk-caption-s">{questionLabel({ ...a, totalQuestions: page.totalQuestions })}</span>
-            <h3 className="govuk-heading-s govuk-!-margin-bottom-1">{a.title}</h3>
-            <p className="govuk-body govuk-!-margin-bottom-1">{a.question}</p>
-            <p className="govuk-body govuk-!-margin-bottom-1">
-              You answered: {a.answer}{" "}
-              <strong className={`govuk-tag ${a.correct ? "govuk-tag--green" : "govuk-tag--red"}`}>
-                {a.correct ? "Right" : "Not the best answer"}
-              </strong>
-            </p>
-            {a.bestAnswers.length > 0 ? (
-              <p className="govuk-body govuk-!-margin-bottom-1">The best answer: {a.bestAnswers.join(" Or: ")}</p>
-            ) : null}
-            <p className="govuk-body govuk-!-margin-bottom-1">{a.feedback}</p>
-            <CitationLine citation={a.citation} />
-          </li>
-        ))}
-      </ul>
+      <AnswerReview
+        answers={page.answers.map((a) => ({
+          ...a,
+          label: questionLabel({ ...a, totalQuestions: page.totalQuestions }),
+        }))}
+      />
       <p className="govuk-body">
         <Link className="govuk-button govuk-button--secondary" data-module="govuk-button" to={`?s=${start}`}>
           Preview it again

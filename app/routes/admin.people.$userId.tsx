@@ -1,10 +1,10 @@
 import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData, useLocation } from "@remix-run/react";
+import { Link, useActionData, useLoaderData, useLocation } from "@remix-run/react";
 import { z } from "zod";
 import { isUuid, notFound, requestInfo, requireRole } from "~/auth/access.server";
 import { passwordLinkUrl } from "~/auth/password-links.server";
 import { Button } from "~/components/button";
-import { CsrfInput } from "~/components/csrf-input";
+import { IntentForm } from "~/components/csrf-input";
 import { ErrorSummary } from "~/components/error-summary";
 import { fieldErrors, type FieldErrors } from "~/components/form-errors";
 import { NotificationBanner } from "~/components/notification-banner";
@@ -151,9 +151,7 @@ export default function AdminPerson() {
           <>
             <h2 className="govuk-heading-m">Move to another team</h2>
             {otherTeams.length > 0 ? (
-              <Form method="post">
-                <CsrfInput />
-                <input type="hidden" name="intent" value="move" />
+              <IntentForm intent="move">
                 <Select
                   name="teamId"
                   label="New team"
@@ -165,16 +163,14 @@ export default function AdminPerson() {
                 <Button secondary once>
                   Move<span className="govuk-visually-hidden"> {person.name}</span>
                 </Button>
-              </Form>
+              </IntentForm>
             ) : (
               <p className="govuk-body">
                 There is no other open team. <Link to="/admin/teams/new">Create a team</Link>.
               </p>
             )}
 
-            <Form method="post">
-              <CsrfInput />
-              <input type="hidden" name="intent" value="role" />
+            <IntentForm intent="role">
               <Radios
                 name="role"
                 legend="Role"
@@ -186,7 +182,7 @@ export default function AdminPerson() {
               <Button secondary once>
                 Save role
               </Button>
-            </Form>
+            </IntentForm>
 
             <h2 className="govuk-heading-m">Champion</h2>
             {person.championOf.length > 0 ? (
@@ -208,23 +204,18 @@ export default function AdminPerson() {
                   {
                     header: <span className="govuk-visually-hidden">Action</span>,
                     cell: (t) => (
-                      <Form method="post">
-                        <CsrfInput />
-                        <input type="hidden" name="intent" value="remove-champion" />
-                        <input type="hidden" name="teamId" value={t.id} />
+                      <IntentForm intent="remove-champion" hidden={{ teamId: t.id }}>
                         <Button secondary once className="govuk-!-margin-bottom-0">
                           Remove<span className="govuk-visually-hidden"> as champion of {t.name}</span>
                         </Button>
-                      </Form>
+                      </IntentForm>
                     ),
                   },
                 ]}
               />
             ) : null}
             {notChampioned.length > 0 ? (
-              <Form method="post">
-                <CsrfInput />
-                <input type="hidden" name="intent" value="name-champion" />
+              <IntentForm intent="name-champion">
                 <Select
                   id="championTeamId"
                   name="teamId"
@@ -237,7 +228,7 @@ export default function AdminPerson() {
                 <Button secondary once>
                   Name as champion
                 </Button>
-              </Form>
+              </IntentForm>
             ) : null}
 
             <h2 className="govuk-heading-m">Signing in</h2>
@@ -246,11 +237,9 @@ export default function AdminPerson() {
                 ? "They have set a password. A new link lets them choose another."
                 : "They have not set a password yet."}
             </p>
-            <Form method="post">
-              <CsrfInput />
-              <input type="hidden" name="intent" value="password-link" />
+            <IntentForm intent="password-link">
               <Button secondary>Create a one-time password link</Button>
-            </Form>
+            </IntentForm>
 
             {isSelf ? null : (
               <>
@@ -269,9 +258,7 @@ export default function AdminPerson() {
             )}
           </>
         ) : (
-          <Form method="post">
-            <CsrfInput />
-            <input type="hidden" name="intent" value="reactivate" />
+          <IntentForm intent="reactivate">
             <p className="govuk-body">
               Reactivating lets them sign in again and counts them from today
               {person.teamName ? `, back in their last team if it is still open` : ""}.
@@ -279,7 +266,7 @@ export default function AdminPerson() {
             <Button secondary once>
               Reactivate {person.name}
             </Button>
-          </Form>
+          </IntentForm>
         )}
 
         <h2 className="govuk-heading-m">Team history</h2>

@@ -2,7 +2,7 @@ import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type 
 import { Form, Link, useActionData, useLoaderData, useLocation } from "@remix-run/react";
 import { notFound, requestInfo, requireRole } from "~/auth/access.server";
 import { Button } from "~/components/button";
-import { CsrfInput } from "~/components/csrf-input";
+import { CsrfInput, IntentForm } from "~/components/csrf-input";
 import { ErrorSummary } from "~/components/error-summary";
 import { fieldErrors } from "~/components/form-errors";
 import { TextInput } from "~/components/text-input";
@@ -144,9 +144,7 @@ export default function Requirements() {
           </Form>
         );
       })}
-      <Form method="post">
-        <CsrfInput />
-        <input type="hidden" name="intent" value="settings" />
+      <IntentForm intent="settings">
         <fieldset className="govuk-fieldset">
           <legend className="govuk-fieldset__legend govuk-fieldset__legend--m">Reminders</legend>
           <NumberField
@@ -180,7 +178,7 @@ export default function Requirements() {
         <Button secondary once>
           Save reminder settings
         </Button>
-      </Form>
+      </IntentForm>
     </TwoThirds>
   );
 }

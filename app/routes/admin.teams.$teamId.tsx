@@ -3,7 +3,7 @@ import { Form, Link, useActionData, useLoaderData, useLocation } from "@remix-ru
 import { z } from "zod";
 import { isUuid, notFound, requestInfo, requireRole } from "~/auth/access.server";
 import { Button } from "~/components/button";
-import { CsrfInput } from "~/components/csrf-input";
+import { CsrfInput, IntentForm } from "~/components/csrf-input";
 import { ErrorSummary } from "~/components/error-summary";
 import { fieldErrors } from "~/components/form-errors";
 import { NotificationBanner } from "~/components/notification-banner";
@@ -101,14 +101,11 @@ export default function AdminTeam() {
                 {
                   header: <span className="govuk-visually-hidden">Action</span>,
                   cell: (c) => (
-                    <Form method="post">
-                      <CsrfInput />
-                      <input type="hidden" name="intent" value="remove-champion" />
-                      <input type="hidden" name="personId" value={c.id} />
+                    <IntentForm intent="remove-champion" hidden={{ personId: c.id }}>
                       <Button secondary once className="govuk-!-margin-bottom-0">
                         Remove<span className="govuk-visually-hidden"> {c.name} as champion</span>
                       </Button>
-                    </Form>
+                    </IntentForm>
                   ),
                 },
               ]}

@@ -1,8 +1,8 @@
 import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
+import { Link, useActionData, useLoaderData } from "@remix-run/react";
 import { isUuid, notFound, requestInfo, requireRole } from "~/auth/access.server";
 import { Button } from "~/components/button";
-import { CsrfInput } from "~/components/csrf-input";
+import { IntentForm } from "~/components/csrf-input";
 import { DateInput } from "~/components/date-input";
 import { ErrorSummary } from "~/components/error-summary";
 import { fieldErrors, type FieldErrors } from "~/components/form-errors";
@@ -85,9 +85,7 @@ export default function EndExemption() {
       <p className="govuk-body">
         Ending it adds a record with its last day. The person then has the usual number of days from the day after.
       </p>
-      <Form method="post" noValidate>
-        <CsrfInput />
-        <input type="hidden" name="intent" value="end" />
+      <IntentForm intent="end" noValidate>
         <DateInput
           name="endsOn"
           legend="Last day of the exemption"
@@ -96,7 +94,7 @@ export default function EndExemption() {
           values={typed && typeof typed === "object" ? (typed as DateParts) : { day: "", month: "", year: "" }}
         />
         <Button once>End the exemption</Button>
-      </Form>
+      </IntentForm>
       <h2 className="govuk-heading-m">Correct it</h2>
       <p className="govuk-body">
         <Link className="govuk-link" to={`/hr/people/${person.id}/exemptions/new?replaces=${exemption.id}`}>
@@ -108,13 +106,11 @@ export default function EndExemption() {
         Only if it was recorded in error: from now on it never applied. Reports as at earlier days still show it, as it
         was recorded then.
       </p>
-      <Form method="post">
-        <CsrfInput />
-        <input type="hidden" name="intent" value="cancel" />
+      <IntentForm intent="cancel">
         <Button warning once>
           Cancel the exemption
         </Button>
-      </Form>
+      </IntentForm>
     </TwoThirds>
   );
 }

@@ -1,7 +1,7 @@
 import { json, redirect, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { isUuid, notFound, requireUser } from "~/auth/access.server";
-import { CitationLine } from "~/components/citation";
+import { AnswerReview } from "~/components/answer-review";
 import { Panel } from "~/components/panel";
 import { questionLabel } from "~/components/question-label";
 import { attemptResult } from "~/training/attempts.server";
@@ -53,35 +53,19 @@ export default function Result() {
           </Link>
         </p>
       ) : null}
-      <h2 className="govuk-heading-m">Your answers</h2>
-      <ul className="govuk-list">
-        {r.answers.map((a, i) => (
-          <li key={i} className="govuk-!-margin-bottom-6">
-            <span className="govuk-caption-s">
-              {a.questionNumber === null
-                ? `Answer ${i + 1}`
-                : questionLabel({
-                    questionNumber: a.questionNumber,
-                    totalQuestions: r.totalQuestions,
-                    followUp: !a.main,
-                  })}
-            </span>
-            <h3 className="govuk-heading-s govuk-!-margin-bottom-1">{a.title}</h3>
-            <p className="govuk-body govuk-!-margin-bottom-1">{a.question}</p>
-            <p className="govuk-body govuk-!-margin-bottom-1">
-              You answered: {a.answer}{" "}
-              <strong className={`govuk-tag ${a.correct ? "govuk-tag--green" : "govuk-tag--red"}`}>
-                {a.correct ? "Right" : "Not the best answer"}
-              </strong>
-            </p>
-            {a.bestAnswers.length > 0 ? (
-              <p className="govuk-body govuk-!-margin-bottom-1">The best answer: {a.bestAnswers.join(" Or: ")}</p>
-            ) : null}
-            <p className="govuk-body govuk-!-margin-bottom-1">{a.feedback}</p>
-            <CitationLine citation={a.citation} />
-          </li>
-        ))}
-      </ul>
+      <AnswerReview
+        answers={r.answers.map((a, i) => ({
+          ...a,
+          label:
+            a.questionNumber === null
+              ? `Answer ${i + 1}`
+              : questionLabel({
+                  questionNumber: a.questionNumber,
+                  totalQuestions: r.totalQuestions,
+                  followUp: !a.main,
+                }),
+        }))}
+      />
       <StartModuleForm slug={r.module.slug} label={passed ? "Take the module again" : "Try again"} secondary />
       <BackToTraining />
     </TwoThirds>

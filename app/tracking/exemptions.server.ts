@@ -83,6 +83,27 @@ export async function exemptionHistory(db: Db, organisationId: string, userId: s
 }
 
 /** A person of HR's own organisation, locked so that two submissions for them are checked one after the other. */
+const NO_SUCH_PERSON = {
+  ok: false,
+  status: 404,
+  errors: { form: "There is no such person in your organisation" },
+} as const satisfies ExemptionResult;
+
+/** One of the person's exemption records, of HR's organisation, or undefined. */
+async function exemptionOf(tx: Db, hr: CurrentUser, userId: string, exemptionId: string) {
+  const [row] = await tx
+    .select()
+    .from(exemptions)
+    .where(
+      and(
+        eq(exemptions.id, exemptionId),
+        eq(exemptions.userId, userId),
+        eq(exemptions.organisationId, hr.organisationId),
+      ),
+    );
+  return row;
+}
+
 async function lockPerson(tx: Db, organisationId: string, userId: string) {
   const [person] = await tx
     .select({ id: users.id })
@@ -137,8 +158,7 @@ export async function recordExemption(
   const startsOn = input.startsOn!;
   const endsOn = input.endsOn ?? null;
   return db.transaction(async (tx) => {
-    if (!(await lockPerson(tx, hr.organisationId, userId)))
-      return { ok: false, status: 404, errors: { form: "There is no such person in your organisation" } };
+    if (!(await lockPerson(tx, hr.organisationId, userId))) return NO_SUCH_PERSON;
     if (requirementId) {
       const [requirement] = await tx
         .select({ id: requirements.id })
@@ -149,16 +169,7 @@ export async function recordExemption(
     }
     let replaced: typeof exemptions.$inferSelect | undefined;
     if (input.replacesId) {
-      [replaced] = await tx
-        .select()
-        .from(exemptions)
-        .where(
-          and(
-            eq(exemptions.id, input.replacesId),
-            eq(exemptions.userId, userId),
-            eq(exemptions.organisationId, hr.organisationId),
-          ),
-        );
+      replaced = await exemptionOf(tx, hr, userId, input.replacesId);
       if (!replaced || !(await stands(tx, replaced.id)))
         return {
           ok: false,
@@ -280,18 +291,8 @@ export async function endExemption(
   request: RequestInfo & { now: Date },
 ): Promise<ExemptionResult> {
   return db.transaction(async (tx) => {
-    if (!(await lockPerson(tx, hr.organisationId, userId)))
-      return { ok: false, status: 404, errors: { form: "There is no such person in your organisation" } };
-    const [before] = await tx
-      .select()
-      .from(exemptions)
-      .where(
-        and(
-          eq(exemptions.id, input.exemptionId),
-          eq(exemptions.userId, userId),
-          eq(exemptions.organisationId, hr.organisationId),
-        ),
-      );
+    if (!(await lockPerson(tx, hr.organisationId, userId))) return NO_SUCH_PERSON;
+    const before = await exemptionOf(tx, hr, userId, input.exemptionId);
     if (!before) return { ok: false, status: 404, errors: { form: "There is no such exemption" } };
     if (!(await stands(tx, before.id))) {
       const [after] = await tx.select().from(exemptions).where(eq(exemptions.replacesId, before.id));
@@ -329,18 +330,8 @@ export async function cancelExemption(
   request: RequestInfo & { now: Date },
 ): Promise<ExemptionResult> {
   return db.transaction(async (tx) => {
-    if (!(await lockPerson(tx, hr.organisationId, userId)))
-      return { ok: false, status: 404, errors: { form: "There is no such person in your organisation" } };
-    const [before] = await tx
-      .select()
-      .from(exemptions)
-      .where(
-        and(
-          eq(exemptions.id, exemptionId),
-          eq(exemptions.userId, userId),
-          eq(exemptions.organisationId, hr.organisationId),
-        ),
-      );
+    if (!(await lockPerson(tx, hr.organisationId, userId))) return NO_SUCH_PERSON;
+    const before = await exemptionOf(tx, hr, userId, exemptionId);
     if (!before) return { ok: false, status: 404, errors: { form: "There is no such exemption" } };
     if (!(await stands(tx, before.id))) {
       const [after] = await tx.select().from(exemptions).where(eq(exemptions.replacesId, before.id));

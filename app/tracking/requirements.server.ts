@@ -70,7 +70,7 @@ async function currentAim(db: Db, requirementId: string): Promise<string[] | nul
  * Every change of a requirement's settings is a new dated row (docs/decisions/0021), so reports as at a past day
  * use the settings of that day; the requirement's own columns mirror the newest.
  */
-async function recordSettings(
+export async function recordSettings(
   tx: Db,
   requirementId: string,
   settings: { dueWithinDays: number; renewalMonths: number; teamIds: string[] | null },

@@ -15,6 +15,7 @@ import {
 } from "~db/schema";
 import { formatProblem, type TrainingModule } from "./content-schema";
 import { measureProblemLines } from "./content-measures";
+import { recordSettings } from "~/tracking/requirements.server";
 import { checkModuleText, type ModuleCouncil } from "./load-content";
 import { moduleContentHash } from "./machine";
 
@@ -130,12 +131,15 @@ export async function uploadModuleFile(
  * A module's requirement row, and whether it is required now. A requirement is never deleted (its dated settings
  * are append-only, decision 0021): stopping one is a settings row aimed at no team, from that day.
  */
+/** Whether the requirement's newest settings aim it at no team: required of nobody, kept with its history. */
+const aimedAtNobody = () => sql<boolean>`coalesce((select cardinality(s.team_ids) = 0 from ${requirementSettings} s
+  where s.requirement_id = ${requirements.id} order by s.recorded_at desc limit 1), false)`;
+
 async function requirementOf(db: Db, organisationId: string, moduleId: string) {
   const [row] = await db
     .select({
       requirement: requirements,
-      aimedAtNobody: sql<boolean>`coalesce((select cardinality(s.team_ids) = 0 from ${requirementSettings} s
-        where s.requirement_id = ${requirements.id} order by s.recorded_at desc limit 1), false)`,
+      aimedAtNobody: aimedAtNobody(),
     })
     .from(requirements)
     .where(and(eq(requirements.organisationId, organisationId), eq(requirements.moduleId, moduleId)));
@@ -316,15 +320,13 @@ async function setRequired(
   if (required === (before?.required ?? false)) return false;
   if (before) {
     // Required again, or no longer: a dated settings row, to everyone or to no team (decision 0021).
-    await db.insert(requirementSettings).values({
-      requirementId: before.id,
-      dueWithinDays: before.dueWithinDays,
-      renewalMonths: before.renewalMonths,
-      teamIds: required ? null : [],
-      effectiveOn: londonDate(request.now),
-      recordedAt: request.now,
-      recordedBy: admin.id,
-    });
+    await recordSettings(
+      db,
+      before.id,
+      { dueWithinDays: before.dueWithinDays, renewalMonths: before.renewalMonths, teamIds: required ? null : [] },
+      admin,
+      request.now,
+    );
   }
   if (required && before) {
     await writeAudit(
@@ -423,8 +425,7 @@ export async function modulesFor(db: Db, organisationId: string) {
       title: trainingModules.title,
       source: trainingModules.source,
       requirementId: requirements.id,
-      aimedAtNobody: sql<boolean>`coalesce((select cardinality(s.team_ids) = 0 from ${requirementSettings} s
-        where s.requirement_id = ${requirements.id} order by s.recorded_at desc limit 1), false)`,
+      aimedAtNobody: aimedAtNobody(),
     })
     .from(trainingModules)
     .leftJoin(
