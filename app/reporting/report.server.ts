@@ -132,7 +132,7 @@ export function reportRowsQuery(
   return sql`
     select u.employee_number, s.name, u.email, t.name as team, s.title as requirement, s.kind, s.status, s.since, s.due_on,
       s.completed_at, pv.version_label as policy_version, s.attestation_reference, s.attempt_id, s.user_id, s.requirement_id, s.team_id,
-      s.earlier_training_id, s.exemption_reason, s.exempt_until, s.exempt_from, x.reason_text as exemption_reason_text,
+      s.earlier_training_id, s.exemption_id, s.exemption_reason, s.exempt_until, s.exempt_from, x.reason_text as exemption_reason_text,
       et.description as earlier_training, et.completed_on::text as earlier_training_completed_on,
       rb.name as earlier_training_recorded_by
     from (${selectedStatuses(organisationId, filters, clock, source, people)}) s
@@ -165,6 +165,8 @@ export type ReportRow = {
   team_id: string | null;
   /** Training completed elsewhere that completes the requirement (docs/decisions/0021). */
   earlier_training_id: string | null;
+  /** The exemption record that makes the row exempt. */
+  exemption_id: string | null;
   exemption_reason: ExemptionReason | null;
   exempt_until: string | null;
   exempt_from: string | null;
