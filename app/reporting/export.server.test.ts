@@ -20,6 +20,7 @@ import { neutraliseFormula } from "~/lib/csv";
 import { recordEarlierTraining } from "~/tracking/earlier-training.server";
 import { recordExemption } from "~/tracking/exemptions.server";
 import { ALL_REQUIREMENTS, exemptionSchema } from "~/tracking/forms";
+import { EXEMPTION_REASONS } from "~/tracking/statuses";
 import { evidenceOf, exemptionReasonWords, KIND_LABELS, QUOTED_COLUMNS, REPORT_COLUMNS } from "./export-csv.server";
 import { copyCsvStream, databaseKind, inlineParameters, sqlLiteral } from "./export-rows.server";
 import { exportPage, startExport, type ExportFormat, type ExportJob } from "./export.server";
@@ -615,6 +616,54 @@ describe("exemptions and training completed elsewhere", () => {
     // COPY and the cursor write the same bytes.
     if (onPostgres)
       expect((await exportedFor("csv", council.id, { csvPath: "cursor" })).equals(Buffer.from(raw, "utf8"))).toBe(true);
+  });
+
+  it("words every reason the same in SQL (CSV) as in JavaScript (XLSX and the pack)", async () => {
+    const council = await anOrganisation(db);
+    const office = await aTeam(db, council.id, "Office");
+    await aRequiredModule(db, council.id, { title: "Personal use" });
+    const hrUser = asCurrentUser(
+      await aPerson(db, { organisationId: council.id, teamId: office.id, role: "hr", startDate: "2026-01-05" }),
+      council,
+    );
+    for (const reason of EXEMPTION_REASONS) {
+      const person = await aPerson(db, { organisationId: council.id, teamId: office.id, startDate: "2026-01-05" });
+      const recorded = await recordExemption(
+        db,
+        hrUser,
+        person.id,
+        exemptionSchema.parse({
+          requirementId: ALL_REQUIREMENTS,
+          reason,
+          ...(reason === "other" ? { reasonText: "Jury service, 'long' trial" } : {}),
+          startsOn: "2026-02-01",
+          approvedBy: "Head of HR",
+        }),
+        { ip: null, requestId: null, now: new Date("2026-01-20T10:00:00Z") },
+      );
+      expect(recorded.ok).toBe(true);
+    }
+    const page = await reportPage(db, council.id, { ...filters(), page: 1 }, now);
+    const started = await startExport(db, "csv", job("", council.id));
+    if (!started.ok) throw new Error(started.reason);
+    const records = parseCsv((await collect(started.chunks)).subarray(3).toString("utf8"));
+    const at = (label: string) => records[0].indexOf(label);
+    const csvWords = new Map(
+      records.slice(1).map((r) => [`${r[at("User ID")]} ${r[at("Requirement ID")]}`, r[at("Exemption reason")]]),
+    );
+    const exempt = page.rows.filter((r) => r.status === "exempt");
+    expect(exempt).toHaveLength(EXEMPTION_REASONS.length);
+    for (const row of exempt)
+      expect(csvWords.get(`${row.user_id} ${row.requirement_id}`)).toBe(exemptionReasonWords(row));
+    expect(new Set(exempt.map((r) => exemptionReasonWords(r)))).toEqual(
+      new Set([
+        "Parental leave",
+        "Long-term absence",
+        "Secondment",
+        "Not applicable to the role",
+        "Other: Jury service, 'long' trial",
+      ]),
+    );
   });
 
   it("XLSX holds the same, the days as date cells and the words as typed text", async () => {
