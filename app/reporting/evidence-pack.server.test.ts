@@ -6,7 +6,10 @@ import { verifyLedger } from "~/attestation/ledger.server";
 import { certificateFor } from "~/attestation/records.server";
 import { withdrawAttestation } from "~/attestation/signing.server";
 import { withdrawalNoticePdf } from "~/attestation/withdrawal-notice.server";
-import { attestations, auditLog, users } from "~db/schema";
+import { recordEarlierTraining } from "~/tracking/earlier-training.server";
+import { recordExemption } from "~/tracking/exemptions.server";
+import { exemptionSchema } from "~/tracking/forms";
+import { attestations, auditLog, earlierTraining, evidenceFiles, users } from "~db/schema";
 import { freshDatabase } from "../../test/support/database";
 import { pdfText } from "../../test/support/pdf";
 import {
@@ -323,5 +326,177 @@ describe("the evidence pack", () => {
       outcome: "completed",
       manifestSha256: createHash("sha256").update(files.get("manifest.json")!).digest("hex"),
     });
+  });
+});
+
+describe("the evidence pack's exemptions and training completed elsewhere", () => {
+  it("lists exempt rows with their reason and days, and training completed elsewhere as what it is, with its evidence file", async () => {
+    const council = await anOrganisation(db);
+    const office = await aTeam(db, council.id, "Office");
+    const required = await aRequiredModule(db, council.id, { title: "Personal use" });
+    await aPolicyVersion(db, council.id, { label: "1", effectiveDate: "2026-01-01" });
+    const hrRow = await aPerson(db, {
+      organisationId: council.id,
+      teamId: office.id,
+      role: "hr",
+      name: "Hazel Records",
+      startDate: "2026-01-05",
+    });
+    const hrUser = asCurrentUser(hrRow, council);
+    const away = await aPerson(db, {
+      organisationId: council.id,
+      teamId: office.id,
+      name: "Away",
+      startDate: "2026-01-05",
+    });
+    const trained = await aPerson(db, {
+      organisationId: council.id,
+      teamId: office.id,
+      name: "Trained",
+      startDate: "2026-01-05",
+    });
+    // Left at the end of March; their evidence's content is deleted by the retention rule afterwards.
+    const leaver = await aPerson(db, {
+      organisationId: council.id,
+      teamId: office.id,
+      name: "Leaver",
+      startDate: "2026-01-05",
+      leavingDate: "2026-04-01",
+    });
+    const at = (iso: string) => ({ ip: null, requestId: null, now: new Date(iso) });
+    expect(
+      await recordExemption(
+        db,
+        hrUser,
+        away.id,
+        exemptionSchema.parse({
+          requirementId: required.requirement.id,
+          reason: "other",
+          reasonText: "On a sabbatical",
+          startsOn: "2026-03-01",
+          endsOn: "2026-09-30",
+          approvedBy: "Head of HR",
+        }),
+        at("2026-02-20T10:00:00Z"),
+      ),
+    ).toMatchObject({ ok: true });
+    const pdf = Buffer.from("%PDF-1.4\ncertificate of a classroom course\n%%EOF\n");
+    const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3]);
+    for (const [person, bytes] of [
+      [trained, pdf],
+      [leaver, png],
+    ] as const)
+      expect(
+        (
+          await recordEarlierTraining(
+            db,
+            hrUser,
+            person.id,
+            {
+              requirementId: required.requirement.id,
+              completedOn: "2026-02-10",
+              description: "Classroom course at Barset Council",
+              file: { name: "evidence", bytes: new Uint8Array(bytes) },
+            },
+            at("2026-02-12T10:00:00Z"),
+          )
+        ).ok,
+      ).toBe(true);
+    const records = await db.select().from(earlierTraining).where(eq(earlierTraining.organisationId, council.id));
+    const trainedRecord = records.find((r) => r.userId === trained.id)!;
+    const leaverRecord = records.find((r) => r.userId === leaver.id)!;
+    await db
+      .update(evidenceFiles)
+      .set({ content: null, deletedAt: new Date("2026-04-30T00:00:00Z") })
+      .where(eq(evidenceFiles.id, leaverRecord.evidenceFileId));
+
+    const started = await startEvidencePack(db, { ...job("asAt=2026-03-15"), organisationId: council.id });
+    if (!started.ok) throw new Error(started.reason);
+    const files = await unzip(await collect(started.chunks));
+    const manifest = JSON.parse(files.get("manifest.json")!.toString("utf8")) as Manifest & {
+      exemptions: unknown[];
+      earlierTraining: { id: string; evidence: { file: string | null } }[];
+    };
+    const personOf = (p: typeof away) => ({
+      userId: p.id,
+      employeeNumber: p.employeeNumber,
+      name: p.name,
+      team: { id: office.id, name: "Office" },
+    });
+    expect(manifest.exemptions).toEqual([
+      {
+        exemptionId: expect.any(String),
+        person: personOf(away),
+        requirement: { id: required.requirement.id, title: "Personal use" },
+        reason: "Other: On a sabbatical",
+        from: "2026-03-01",
+        until: "2026-09-30",
+      },
+    ]);
+    const evidenceSha = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
+    expect(manifest.earlierTraining.sort((a, b) => a.id.localeCompare(b.id))).toEqual(
+      [
+        {
+          id: trainedRecord.id,
+          person: personOf(trained),
+          requirement: { id: required.requirement.id, title: "Personal use" },
+          completedOn: "2026-02-10",
+          description: "Classroom course at Barset Council",
+          recordedBy: "Hazel Records",
+          evidence: {
+            mediaType: "application/pdf",
+            bytes: pdf.length,
+            sha256: evidenceSha(pdf),
+            file: `earlier-training/${trainedRecord.id}.pdf`,
+            deleted: false,
+          },
+        },
+        {
+          id: leaverRecord.id,
+          person: personOf(leaver),
+          requirement: { id: required.requirement.id, title: "Personal use" },
+          completedOn: "2026-02-10",
+          description: "Classroom course at Barset Council",
+          recordedBy: "Hazel Records",
+          // Deleted by the retention rule: the hash of what was uploaded stays.
+          evidence: { mediaType: "image/png", bytes: png.length, sha256: evidenceSha(png), file: null, deleted: true },
+        },
+      ].sort((a, b) => a.id.localeCompare(b.id)),
+    );
+    // The evidence file is in the pack, listed with its hash like every other file.
+    expect(files.get(`earlier-training/${trainedRecord.id}.pdf`)!.equals(pdf)).toBe(true);
+    expect(manifest.files.find((f) => f.path === `earlier-training/${trainedRecord.id}.pdf`)).toMatchObject({
+      sha256: evidenceSha(pdf),
+      evidenceOf: trainedRecord.id,
+    });
+    expect([...files.keys()].filter((f) => f.startsWith("earlier-training/"))).toHaveLength(1);
+    // The report in the pack: exempt with the reason, trained elsewhere as what it is, never a pass nor a signature.
+    const report = files.get("report.csv")!.toString("utf8");
+    const lineOf = (p: typeof away) =>
+      report.split("\r\n").find((l) => l.includes(p.id) && l.includes("Training module"))!;
+    expect(lineOf(away)).toContain(",Exempt,");
+    expect(lineOf(away)).toContain('"Other: On a sabbatical",2026-03-01,2026-09-30');
+    expect(lineOf(trained)).toContain(",Training completed elsewhere,");
+    expect(lineOf(trained)).toContain(`,${trainedRecord.id},`);
+    expect(lineOf(trained)).not.toContain("Passed attempt");
+    // The statements say "completed elsewhere", never completed or passed.
+    const statements = files.get("statements.jsonl")!.toString("utf8");
+    expect(statements).toContain("/xapi/verbs/completed-elsewhere");
+    expect(statements).not.toContain("http://adlnet.gov/expapi/verbs/passed");
+    const readme = files.get("README.txt")!.toString("utf8");
+    for (const words of [
+      '"exemptions"',
+      '"earlierTraining"',
+      "Training completed elsewhere",
+      "earlier-training/ID.EXT",
+    ])
+      expect(readme).toContain(words);
+    const [entry] = await db
+      .select()
+      .from(auditLog)
+      .where(eq(auditLog.action, "evidence-pack.exported"))
+      .orderBy(sql`${auditLog.id} desc`)
+      .limit(1);
+    expect(entry.details).toMatchObject({ exemptions: 1, earlierTraining: 2 });
   });
 });

@@ -1,23 +1,24 @@
 import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
 import { finished } from "node:stream/promises";
-import { eq, inArray, sql } from "drizzle-orm";
+import { eq, inArray, sql, type SQL } from "drizzle-orm";
 import yazl from "yazl";
 import { chainHead } from "~/attestation/ledger.server";
 import { certificateFor } from "~/attestation/records.server";
 import { withdrawalNoticePdf } from "~/attestation/withdrawal-notice.server";
 import { queryRows, type Db } from "~db/client.server";
-import { attestations, organisations, policyVersions, teams } from "~db/schema";
-import type { ExportCounter } from "./export-csv.server";
+import { attestations, evidenceFiles, organisations, policyVersions, teams } from "~db/schema";
+import { exemptionReasonWords, type ExportCounter } from "./export-csv.server";
 import { streamRows } from "./export-rows.server";
 import { audited, chosenFilters, filtersBelongTo, formatChunks, type ExportJob } from "./export.server";
-import { reportClock, reportRowsQuery } from "./report.server";
+import { reportClock, reportRowsQuery, type ReportRow } from "./report.server";
 import { XAPI_RULE } from "./xapi.server";
 
 /**
  * An evidence pack for a team (or the whole organisation) and a period, in one ZIP streamed as it is made:
  * the report as CSV, the xAPI statements, each selected person's certificate PDFs (the frozen bytes) with, beside
- * a withdrawn one, its notice of withdrawal (frozen too), a README, and manifest.json listing every other file with its sha256 and the ledger's chain head, so an
+ * a withdrawn one, its notice of withdrawal (frozen too), the evidence files of training completed elsewhere that
+ * the report's rows count, a README, and manifest.json listing every other file with its sha256 and the ledger's chain head, so an
  * auditor can check that nothing in it was changed and that every record is in the ledger.
  */
 export const MANIFEST_FORMAT = "evidence-pack/1";
@@ -40,7 +41,82 @@ type ManifestFile = {
   withdraws?: string;
   /** A policy text's: the version it is. */
   textOf?: { id: string; label: string };
+  /** An evidence file's: the training completed elsewhere it is the evidence of. */
+  evidenceOf?: string;
 };
+
+type Person = { userId: string; employeeNumber: string; name: string; team: Team | null };
+
+/** An exempt report row: who, from what, why (in words, with HR's text for "other") and for which days. */
+type ExemptionEntry = {
+  exemptionId: string;
+  person: Person;
+  requirement: { id: string; title: string };
+  reason: string;
+  from: string;
+  until: string | null;
+};
+
+/**
+ * Training completed elsewhere that completes a report row: never a pass of our module nor a signature
+ * (docs/decisions/0021). Its evidence file is in the pack unless the retention rule deleted its content; its
+ * sha256 is kept either way.
+ */
+type EarlierTrainingEntry = {
+  id: string;
+  person: Person;
+  requirement: { id: string; title: string };
+  completedOn: string;
+  description: string;
+  recordedBy: string | null;
+  evidence: { mediaType: string; bytes: number; sha256: string; file: string | null; deleted: boolean };
+};
+
+type ExemptOrEarlierRow = {
+  user_id: string;
+  employee_number: string;
+  name: string;
+  team_id: string | null;
+  team: string | null;
+  requirement_id: string;
+  requirement: string;
+  status: string;
+  exemption_id: string | null;
+  exemption_reason: ReportRow["exemption_reason"];
+  exemption_reason_text: string | null;
+  exempt_from: string | null;
+  exempt_until: string | null;
+  earlier_training_id: string | null;
+  earlier_training: string | null;
+  earlier_training_completed_on: string | null;
+  earlier_training_recorded_by: string | null;
+  file_id: string | null;
+  media_type: string | null;
+  byte_size: number | null;
+  sha256: string | null;
+  deleted: boolean | null;
+};
+
+const EVIDENCE_EXTENSIONS: Record<string, string> = {
+  "application/pdf": "pdf",
+  "image/png": "png",
+  "image/jpeg": "jpg",
+};
+
+/** The report rows of the pack that are exempt or completed by training elsewhere, with that training's evidence file. */
+function exemptOrEarlierQuery(job: ExportJob): SQL {
+  const clock = reportClock(job.filters, job.now);
+  return sql`
+    select r.user_id::text, r.employee_number, r.name, r.team_id::text, r.team, r.requirement_id::text, r.requirement, r.status,
+      r.exemption_id::text, r.exemption_reason, r.exemption_reason_text, r.exempt_from, r.exempt_until,
+      r.earlier_training_id::text, r.earlier_training, r.earlier_training_completed_on, r.earlier_training_recorded_by,
+      f.id::text as file_id, f.media_type, f.byte_size, f.sha256, (f.content is null) as deleted
+    from (${reportRowsQuery(job.organisationId, job.filters, clock)}) r
+    left join earlier_training et on et.id = r.earlier_training_id
+    left join evidence_files f on f.id = et.evidence_file_id
+    where r.status = 'exempt' or r.earlier_training_id is not null
+  `;
+}
 
 /** A policy version's text file: named by its label (made safe for a file name) and the sha256 of its bytes. */
 export function policyTextPath(label: string, sha256: string): string {
@@ -126,6 +202,22 @@ one at the service's /verify page. The manifest gives the ledger's chain head wh
 ${head}
 The service's operators can confirm with \`npm run ledger:verify -- --expect-head REFERENCE:HASH\` that the
 chain is intact and still contains that head, so no record up to it was removed or changed.
+
+Exemptions. A person HR exempted from a requirement (for parental leave, long-term absence, a secondment, because
+it does not apply to their role, or for another reason HR wrote down) has the status "Exempt" in report.csv, with
+the reason in words and the first and last day of the exemption (no last day: until HR ends it). An exempt row is
+not outstanding, and it is neither a pass nor a signature: nothing was done, and nothing was owed. manifest.json's
+"exemptions" lists each exempt row with the same reason and days and the exemption record's id. Exemptions are not
+xAPI statements.
+
+Training completed elsewhere. Training a person did before or outside this service (another council's course, a
+classroom session), recorded by HR with an evidence file, completes a training module requirement until it
+expires like a pass. It is never shown as a pass of our module nor as a signature: report.csv gives it as the
+evidence "Training completed elsewhere", with what it was, the day it was completed and who recorded it, and no
+attempt. In statements.jsonl it is a statement of its own verb (".../xapi/verbs/completed-elsewhere"), never
+"completed" or "passed". manifest.json's "earlierTraining" lists each such record with its evidence file: in
+earlier-training/ID.EXT (PDF, PNG or JPEG), with its SHA-256, unless the council's retention rule has deleted the
+file's content after the person left ("deleted": true, "file": null; the SHA-256 of what was uploaded is kept).
 
 Withdrawn records. HR can withdraw a signed record (for example one signed by mistake); the withdrawal is a
 record of its own in the ledger, and the signed record is never changed. A certificate is kept exactly as it was
@@ -309,6 +401,57 @@ async function* packChunks(
         }
       }
     }
+    const exemptionEntries: ExemptionEntry[] = [];
+    const earlierEntries: EarlierTrainingEntry[] = [];
+    for await (const batch of streamRows<ExemptOrEarlierRow>(db, exemptOrEarlierQuery(job), 100)) {
+      for (const row of batch) {
+        if (stopped) return;
+        const person: Person = {
+          userId: row.user_id,
+          employeeNumber: row.employee_number,
+          name: row.name,
+          team: row.team_id ? { id: row.team_id, name: row.team ?? "" } : null,
+        };
+        const requirement = { id: row.requirement_id, title: row.requirement };
+        if (row.status === "exempt" && row.exemption_id) {
+          exemptionEntries.push({
+            exemptionId: row.exemption_id,
+            person,
+            requirement,
+            reason: exemptionReasonWords(row) ?? "",
+            from: row.exempt_from!,
+            until: row.exempt_until,
+          });
+          continue;
+        }
+        if (!row.earlier_training_id || !row.file_id) continue;
+        let file: string | null = null;
+        if (!row.deleted) {
+          file = `earlier-training/${row.earlier_training_id}.${EVIDENCE_EXTENSIONS[row.media_type ?? ""] ?? "bin"}`;
+          const [stored] = await db
+            .select({ content: evidenceFiles.content })
+            .from(evidenceFiles)
+            .where(eq(evidenceFiles.id, row.file_id));
+          if (!stored?.content) file = null;
+          else await addEntry(file, [Buffer.from(stored.content)], { evidenceOf: row.earlier_training_id }, false);
+        }
+        earlierEntries.push({
+          id: row.earlier_training_id,
+          person,
+          requirement,
+          completedOn: row.earlier_training_completed_on!,
+          description: row.earlier_training ?? "",
+          recordedBy: row.earlier_training_recorded_by,
+          evidence: {
+            mediaType: row.media_type ?? "",
+            bytes: Number(row.byte_size ?? 0),
+            sha256: row.sha256 ?? "",
+            file,
+            deleted: file === null,
+          },
+        });
+      }
+    }
     const headLine = head
       ? `sequence ${head.seq}, reference ${head.reference}, hash ${head.hash}`
       : "the ledger had no records";
@@ -321,6 +464,8 @@ async function* packChunks(
       filters: chosenFilters(job.filters),
       teams: await teamsOf(db, job),
       ledger: { chainHead: head, records: head?.seq ?? 0 },
+      exemptions: exemptionEntries,
+      earlierTraining: earlierEntries,
       files,
     };
     const manifestBytes = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`, "utf8");
@@ -331,6 +476,8 @@ async function* packChunks(
       certificates,
       withdrawalNotices,
       policyTexts: texts.size,
+      exemptions: exemptionEntries.length,
+      earlierTraining: earlierEntries.length,
       files: files.length + 1,
       chainHead: head,
       manifestSha256: createHash("sha256").update(manifestBytes).digest("hex"),

@@ -1,9 +1,11 @@
 import type { Readable } from "node:stream";
 import { sql, type SQL } from "drizzle-orm";
 import { STATUS_LABELS, STATUSES } from "~/tracking/status.server";
+import { EXEMPTION_REASON_LABELS } from "~/tracking/statuses";
 import type { Db } from "~db/client.server";
 import { FORMULA_START, INERT_SIGNED_EMAIL, SIGNED_START } from "~/lib/csv";
 import { copyCsvStream, databaseKind, streamRows } from "./export-rows.server";
+import type { ReportRow } from "./report.server";
 
 /**
  * The report as CSV (RFC 4180, UTF-8 with a byte order mark, CRLF between records). The cells are made in
@@ -23,9 +25,17 @@ export const REPORT_COLUMNS = [
   ["since", "Since"],
   ["due_on", "Due on"],
   ["completed_at", "Completed at"],
+  ["evidence", "Evidence"],
   ["policy_version", "Policy version signed"],
   ["attestation_reference", "Attestation reference"],
+  ["earlier_training", "Training completed elsewhere"],
+  ["earlier_training_completed_on", "Completed elsewhere on"],
+  ["earlier_training_recorded_by", "Recorded by"],
+  ["exemption_reason", "Exemption reason"],
+  ["exempt_from", "Exempt from"],
+  ["exempt_until", "Exempt until"],
   ["attempt_id", "Attempt ID"],
+  ["earlier_training_id", "Earlier training ID"],
   ["user_id", "User ID"],
   ["requirement_id", "Requirement ID"],
   ["team_id", "Team ID"],
@@ -33,7 +43,49 @@ export const REPORT_COLUMNS = [
 
 export type ExportCounter = { rows: number };
 
+const labelSql = (column: string, labels: Record<string, string>) =>
+  sql.raw(
+    `case ${column} ${Object.entries(labels)
+      .map(([k, v]) => `when '${k}' then '${v.replace(/'/g, "''")}'`)
+      .join(" ")} else ${column} end`,
+  );
+
 export const KIND_LABELS = { module: "Training module", policy: "Code of conduct" } as const;
+
+/**
+ * What completes a row, in words: a pass of our module, a signature, or training completed elsewhere, which is
+ * never shown as either (docs/decisions/0021). An exempt or outstanding row has none.
+ */
+export const EVIDENCE_LABELS = {
+  pass: "Passed attempt",
+  signature: "Signed record",
+  earlier: "Training completed elsewhere",
+} as const;
+
+/** The evidence column of a report row (the same words as evidenceSql). */
+export function evidenceOf(row: Pick<ReportRow, "attempt_id" | "attestation_reference" | "earlier_training_id">) {
+  if (row.attestation_reference) return EVIDENCE_LABELS.signature;
+  if (row.attempt_id) return EVIDENCE_LABELS.pass;
+  if (row.earlier_training_id) return EVIDENCE_LABELS.earlier;
+  return null;
+}
+
+const evidenceSql = sql.raw(`case when r.attestation_reference is not null then '${EVIDENCE_LABELS.signature}'
+  when r.attempt_id is not null then '${EVIDENCE_LABELS.pass}'
+  when r.earlier_training_id is not null then '${EVIDENCE_LABELS.earlier}' end`);
+
+/** An exemption's reason in words, with HR's own text for "other" ("Other: on a sabbatical"). */
+export function exemptionReasonWords(row: Pick<ReportRow, "exemption_reason" | "exemption_reason_text">) {
+  if (!row.exemption_reason) return null;
+  const label = EXEMPTION_REASON_LABELS[row.exemption_reason] ?? row.exemption_reason;
+  return row.exemption_reason === "other" && row.exemption_reason_text
+    ? `${label}: ${row.exemption_reason_text}`
+    : label;
+}
+
+const exemptionReasonSql = sql`case when r.exemption_reason = 'other' and r.exemption_reason_text is not null
+  then ${EXEMPTION_REASON_LABELS.other}::text || ': ' || r.exemption_reason_text
+  else ${labelSql("r.exemption_reason", EXEMPTION_REASON_LABELS)} end`;
 
 const BOM = Buffer.from("\uFEFF", "utf8");
 const CRLF = Buffer.from("\r\n");
@@ -59,13 +111,6 @@ export function londonTimeSql(text: SQL): SQL {
     else case when ${offset} < 0 then '-' else '+' end || lpad((abs(${offset}) / 3600)::text, 2, '0') || ':' || lpad((abs(${offset}) % 3600 / 60)::text, 2, '0') end`;
 }
 
-const labelSql = (column: string, labels: Record<string, string>) =>
-  sql.raw(
-    `case ${column} ${Object.entries(labels)
-      .map(([k, v]) => `when '${k}' then '${v.replace(/'/g, "''")}'`)
-      .join(" ")} else ${column} end`,
-  );
-
 /**
  * Cells the service writes itself and that cannot start with a formula character: uuids, ISO dates and
  * times, and the fixed labels. Every other cell (names, e-mails, employee numbers, team and requirement
@@ -77,13 +122,21 @@ const GENERATED_COLUMNS = new Set([
   "since",
   "due_on",
   "completed_at",
+  "evidence",
+  "earlier_training_completed_on",
+  "exempt_from",
+  "exempt_until",
   "attempt_id",
+  "earlier_training_id",
   "user_id",
   "requirement_id",
   "team_id",
 ]);
 
-/** The report rows as text cells ready for CSV: labels for status and kind, free text neutralised. */
+/**
+ * The report rows as text cells ready for CSV: labels for status, kind, evidence and an exemption's reason, free text
+ * (including the "other" reason HR typed) neutralised.
+ */
 export function csvCellsQuery(rowsQuery: SQL): SQL {
   const statusLabels = Object.fromEntries(STATUSES.map((s) => [s, STATUS_LABELS[s]]));
   const cells = REPORT_COLUMNS.map(([column]) => {
@@ -94,7 +147,11 @@ export function csvCellsQuery(rowsQuery: SQL): SQL {
           ? labelSql("r.kind", KIND_LABELS)
           : column === "completed_at"
             ? londonTimeSql(sql.raw("r.completed_at"))
-            : sql.raw(`r.${column}::text`);
+            : column === "evidence"
+              ? evidenceSql
+              : column === "exemption_reason"
+                ? exemptionReasonSql
+                : sql.raw(`r.${column}::text`);
     return sql`${GENERATED_COLUMNS.has(column) ? text : neutralisedSql(text)} as ${sql.identifier(column)}`;
   });
   return sql`select ${sql.join(cells, sql`, `)} from (${rowsQuery}) r`;

@@ -1,7 +1,7 @@
 import { PassThrough } from "node:stream";
 import ExcelJS from "exceljs";
 import { STATUS_LABELS } from "~/tracking/status.server";
-import { KIND_LABELS, REPORT_COLUMNS, type ExportCounter } from "./export-csv.server";
+import { evidenceOf, exemptionReasonWords, KIND_LABELS, REPORT_COLUMNS, type ExportCounter } from "./export-csv.server";
 import type { ReportRow } from "./report.server";
 
 /**
@@ -28,9 +28,9 @@ function sheetBacklog(sheet: ExcelJS.Worksheet): number {
   return bytes;
 }
 
-const DATE_COLUMNS = new Set(["since", "due_on"]);
+const DATE_COLUMNS = new Set(["since", "due_on", "earlier_training_completed_on", "exempt_from", "exempt_until"]);
 const TIME_COLUMNS = new Set(["completed_at"]);
-const UUID_COLUMNS = new Set(["attempt_id", "user_id", "requirement_id", "team_id"]);
+const UUID_COLUMNS = new Set(["attempt_id", "earlier_training_id", "user_id", "requirement_id", "team_id"]);
 const WIDEST = 60;
 
 const londonParts = new Intl.DateTimeFormat("en-GB", {
@@ -91,6 +91,8 @@ export function textCell(text: string): ExcelJS.CellRichTextValue {
 const cellText = (column: string, row: ReportRow): string | null => {
   if (column === "status") return STATUS_LABELS[row.status] ?? row.status;
   if (column === "kind") return KIND_LABELS[row.kind] ?? row.kind;
+  if (column === "evidence") return evidenceOf(row);
+  if (column === "exemption_reason") return exemptionReasonWords(row);
   const value = (row as Record<string, unknown>)[column];
   return value === null || value === undefined ? null : String(value);
 };

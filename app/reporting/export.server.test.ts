@@ -14,9 +14,14 @@ import {
   aTeam,
   anAttempt,
   anOrganisation,
+  asCurrentUser,
 } from "../../test/support/factories";
 import { neutraliseFormula } from "~/lib/csv";
-import { KIND_LABELS, QUOTED_COLUMNS, REPORT_COLUMNS } from "./export-csv.server";
+import { recordEarlierTraining } from "~/tracking/earlier-training.server";
+import { recordExemption } from "~/tracking/exemptions.server";
+import { ALL_REQUIREMENTS, exemptionSchema } from "~/tracking/forms";
+import { EXEMPTION_REASONS } from "~/tracking/statuses";
+import { evidenceOf, exemptionReasonWords, KIND_LABELS, QUOTED_COLUMNS, REPORT_COLUMNS } from "./export-csv.server";
 import { copyCsvStream, databaseKind, inlineParameters, sqlLiteral } from "./export-rows.server";
 import { exportPage, startExport, type ExportFormat, type ExportJob } from "./export.server";
 import { parseReportFilters, reportPage } from "./report.server";
@@ -232,10 +237,10 @@ describe("CSV export", () => {
     expect(raw).toContain(',"Harriet HR",');
   });
 
-  it("gives dates as ISO days and times as UK local time with the offset, and the four ids last", async () => {
+  it("gives dates as ISO days and times as UK local time with the offset, and the five ids last", async () => {
     const records = parseCsv((await exported("csv")).bytes.subarray(3).toString("utf8"));
     const header = records[0];
-    expect(header.slice(-4)).toEqual(["Attempt ID", "User ID", "Requirement ID", "Team ID"]);
+    expect(header.slice(-5)).toEqual(["Attempt ID", "Earlier training ID", "User ID", "Requirement ID", "Team ID"]);
     const at = (label: string) => header.indexOf(label);
     const completed = records.slice(1).map((r) => r[at("Completed at")]);
     expect(completed).toContain("2026-02-01T09:20:00+00:00");
@@ -246,8 +251,8 @@ describe("CSV export", () => {
       expect(record[at("Due on")]).toMatch(/^\d{4}-\d{2}-\d{2}$/);
       if (record[at("Completed at")])
         expect(record[at("Completed at")]).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}$/);
-      // What a person reads comes first: no id before the last four columns.
-      for (const cell of record.slice(0, -4)) expect(cell).not.toMatch(UUID);
+      // What a person reads comes first: no id before the last five columns.
+      for (const cell of record.slice(0, -5)) expect(cell).not.toMatch(UUID);
       expect(record[at("User ID")]).toMatch(UUID);
       expect(record[at("Requirement ID")]).toMatch(UUID);
     }
@@ -277,7 +282,11 @@ describe("CSV export", () => {
                   ? STATUS_LABELS[r.status]
                   : c === "kind"
                     ? KIND_LABELS[r.kind]
-                    : (r as Record<string, unknown>)[c],
+                    : c === "evidence"
+                      ? evidenceOf(r)
+                      : c === "exemption_reason"
+                        ? exemptionReasonWords(r)
+                        : (r as Record<string, unknown>)[c],
               ),
             ).join(",") + "\r\n",
         )
@@ -368,8 +377,14 @@ describe("XLSX export", () => {
     const emails = new Set<string>();
     sheet.eachRow((row, n) => {
       if (n === 1) return;
-      for (const column of [1, 2, 3, 4, 5, 6, 7, 11, 13, 14, 15]) {
-        const cell = row.getCell(column);
+      for (const [i, [column]] of REPORT_COLUMNS.entries()) {
+        if (
+          ["since", "due_on", "completed_at", "earlier_training_completed_on", "exempt_from", "exempt_until"].includes(
+            column,
+          )
+        )
+          continue;
+        const cell = row.getCell(i + 1);
         if (cell.value === null) continue;
         expect(cell.type).toBe(ExcelJS.ValueType.RichText);
       }
@@ -388,10 +403,10 @@ describe("XLSX export", () => {
     expect(entry.details).toMatchObject({ format: "xlsx", rows: HOSTILE.length * 2 + 2, outcome: "completed" });
   });
 
-  it("holds dates a spreadsheet understands, shown in UK form, with the four ids last", async () => {
+  it("holds dates a spreadsheet understands, shown in UK form, with the five ids last", async () => {
     const sheet = await readSheet((await exported("xlsx")).bytes);
     const header = (sheet.getRow(1).values as unknown[]).slice(1);
-    expect(header.slice(-4)).toEqual(["Attempt ID", "User ID", "Requirement ID", "Team ID"]);
+    expect(header.slice(-5)).toEqual(["Attempt ID", "Earlier training ID", "User ID", "Requirement ID", "Team ID"]);
     const column = (label: string) => header.indexOf(label) + 1;
     const completed: string[] = [];
     sheet.eachRow((row, n) => {
@@ -409,7 +424,7 @@ describe("XLSX export", () => {
         // A spreadsheet's time has no zone: the cell holds the UK wall-clock time.
         completed.push((at.value as Date).toISOString());
       }
-      for (let c = 1; c <= header.length - 4; c++) expect(row.getCell(c).text).not.toMatch(UUID);
+      for (let c = 1; c <= header.length - 5; c++) expect(row.getCell(c).text).not.toMatch(UUID);
       expect(row.getCell(column("User ID")).text).toMatch(UUID);
     });
     expect(completed).toContain("2026-02-01T09:20:00.000Z");
@@ -453,6 +468,247 @@ describe("XLSX export", () => {
     expect(page.errors.format).toBe(
       `This selection has ${HOSTILE.length * 2 + 2} rows: an Excel download holds at most 5. Choose CSV (Excel opens it), or choose a team, status or dates to select fewer rows.`,
     );
+  });
+});
+
+describe("exemptions and training completed elsewhere", () => {
+  /** A council of its own: one person exempt for "other" reasons, one from the code of conduct only, one trained elsewhere. */
+  async function aCouncilWithExemptionsAndEarlierTraining() {
+    const council = await anOrganisation(db);
+    const office = await aTeam(db, council.id, "Office");
+    const required = await aRequiredModule(db, council.id, { title: "Personal use" });
+    await aPolicyVersion(db, council.id, { label: "1", effectiveDate: "2026-01-01" });
+    const hrRow = await aPerson(db, {
+      organisationId: council.id,
+      teamId: office.id,
+      role: "hr",
+      name: "Hazel Records",
+      startDate: "2026-01-05",
+    });
+    const hrUser = asCurrentUser(hrRow, council);
+    const away = await aPerson(db, {
+      organisationId: council.id,
+      teamId: office.id,
+      name: "Away Person",
+      startDate: "2026-01-05",
+    });
+    const parent = await aPerson(db, {
+      organisationId: council.id,
+      teamId: office.id,
+      name: "Parent Person",
+      startDate: "2026-01-05",
+    });
+    const trained = await aPerson(db, {
+      organisationId: council.id,
+      teamId: office.id,
+      name: "Trained Person",
+      startDate: "2026-01-05",
+    });
+    const at = (iso: string) => ({ ip: null, requestId: null, now: new Date(iso) });
+    const exemption = (input: Record<string, unknown>) =>
+      exemptionSchema.parse({ approvedBy: "Head of HR", requirementId: ALL_REQUIREMENTS, ...input });
+    expect(
+      await recordExemption(
+        db,
+        hrUser,
+        away.id,
+        exemption({ reason: "other", reasonText: "=on a sabbatical", startsOn: "2026-03-01", endsOn: "2026-09-30" }),
+        at("2026-02-20T10:00:00Z"),
+      ),
+    ).toMatchObject({ ok: true });
+    const policyRequirement = (
+      await queryRows<{ id: string }>(
+        db,
+        sql`select id from requirements where organisation_id = ${council.id}::uuid and kind = 'policy'`,
+      )
+    )[0];
+    expect(
+      await recordExemption(
+        db,
+        hrUser,
+        parent.id,
+        exemption({ reason: "parental_leave", requirementId: policyRequirement.id, startsOn: "2026-04-01" }),
+        at("2026-03-20T10:00:00Z"),
+      ),
+    ).toMatchObject({ ok: true });
+    const recorded = await recordEarlierTraining(
+      db,
+      hrUser,
+      trained.id,
+      {
+        requirementId: required.requirement.id,
+        completedOn: "2026-02-10",
+        description: "-Classroom course at Barset Council",
+        file: { name: "certificate.pdf", bytes: new TextEncoder().encode("%PDF-1.4\nevidence\n%%EOF\n") },
+      },
+      at("2026-02-12T10:00:00Z"),
+    );
+    expect(recorded.ok).toBe(true);
+    const [earlier] = await queryRows<{ id: string }>(
+      db,
+      sql`select id from earlier_training where user_id = ${trained.id}::uuid`,
+    );
+    return { council, required, away, parent, trained, earlierId: earlier.id };
+  }
+
+  async function exportedFor(
+    format: ExportFormat,
+    organisationId: string,
+    options: { csvPath?: "copy" | "cursor" } = {},
+  ) {
+    const started = await startExport(db, format, job("", organisationId), options);
+    if (!started.ok) throw new Error(`export refused: ${started.reason}`);
+    return collect(started.chunks);
+  }
+
+  it("CSV names the exemption in words with its days, and training completed elsewhere as what it is", async () => {
+    const { council, away, parent, trained, earlierId } = await aCouncilWithExemptionsAndEarlierTraining();
+    const records = parseCsv((await exportedFor("csv", council.id)).subarray(3).toString("utf8"));
+    const header = records[0];
+    const rows = records.slice(1).map((r) => Object.fromEntries(header.map((h, i) => [h, r[i]])));
+    const row = (userId: string, kind: string) => rows.find((r) => r["User ID"] === userId && r.Kind === kind)!;
+    for (const kind of [KIND_LABELS.module, KIND_LABELS.policy])
+      expect(row(away.id, kind)).toMatchObject({
+        Status: "Exempt",
+        // HR's own text for "other", guarded like anything typed.
+        "Exemption reason": "Other: =on a sabbatical",
+        "Exempt from": "2026-03-01",
+        "Exempt until": "2026-09-30",
+        "Completed at": "",
+        Evidence: "",
+        "Attempt ID": "",
+        "Attestation reference": "",
+        "Policy version signed": "",
+        "Training completed elsewhere": "",
+      });
+    expect(row(parent.id, KIND_LABELS.policy)).toMatchObject({
+      Status: "Exempt",
+      "Exemption reason": "Parental leave",
+      "Exempt from": "2026-04-01",
+      "Exempt until": "",
+      Evidence: "",
+      "Attestation reference": "",
+    });
+    // Exempt from the code of conduct only: the module is still outstanding, with no exemption named.
+    expect(row(parent.id, KIND_LABELS.module)).toMatchObject({
+      Status: "Overdue",
+      "Exemption reason": "",
+      "Exempt from": "",
+    });
+    expect(row(trained.id, KIND_LABELS.module)).toMatchObject({
+      Status: "Complete",
+      Evidence: "Training completed elsewhere",
+      "Training completed elsewhere": "'-Classroom course at Barset Council",
+      "Completed elsewhere on": "2026-02-10",
+      "Recorded by": "Hazel Records",
+      "Earlier training ID": earlierId,
+      // Never a pass of our module nor a signature.
+      "Attempt ID": "",
+      "Attestation reference": "",
+      "Policy version signed": "",
+      "Exemption reason": "",
+    });
+    const raw = (await exportedFor("csv", council.id)).toString("utf8");
+    // Typed text is quoted; the generated days and labels are not.
+    expect(raw).toContain(`,"Other: =on a sabbatical",2026-03-01,2026-09-30,`);
+    expect(raw).toContain(`,"'-Classroom course at Barset Council",2026-02-10,"Hazel Records",`);
+    expect(rows.filter((r) => r.Status === "Exempt")).toHaveLength(3);
+    // COPY and the cursor write the same bytes.
+    if (onPostgres)
+      expect((await exportedFor("csv", council.id, { csvPath: "cursor" })).equals(Buffer.from(raw, "utf8"))).toBe(true);
+  });
+
+  it("words every reason the same in SQL (CSV) as in JavaScript (XLSX and the pack)", async () => {
+    const council = await anOrganisation(db);
+    const office = await aTeam(db, council.id, "Office");
+    await aRequiredModule(db, council.id, { title: "Personal use" });
+    const hrUser = asCurrentUser(
+      await aPerson(db, { organisationId: council.id, teamId: office.id, role: "hr", startDate: "2026-01-05" }),
+      council,
+    );
+    for (const reason of EXEMPTION_REASONS) {
+      const person = await aPerson(db, { organisationId: council.id, teamId: office.id, startDate: "2026-01-05" });
+      const recorded = await recordExemption(
+        db,
+        hrUser,
+        person.id,
+        exemptionSchema.parse({
+          requirementId: ALL_REQUIREMENTS,
+          reason,
+          ...(reason === "other" ? { reasonText: "Jury service, 'long' trial" } : {}),
+          startsOn: "2026-02-01",
+          approvedBy: "Head of HR",
+        }),
+        { ip: null, requestId: null, now: new Date("2026-01-20T10:00:00Z") },
+      );
+      expect(recorded.ok).toBe(true);
+    }
+    const page = await reportPage(db, council.id, { ...filters(), page: 1 }, now);
+    const started = await startExport(db, "csv", job("", council.id));
+    if (!started.ok) throw new Error(started.reason);
+    const records = parseCsv((await collect(started.chunks)).subarray(3).toString("utf8"));
+    const at = (label: string) => records[0].indexOf(label);
+    const csvWords = new Map(
+      records.slice(1).map((r) => [`${r[at("User ID")]} ${r[at("Requirement ID")]}`, r[at("Exemption reason")]]),
+    );
+    const exempt = page.rows.filter((r) => r.status === "exempt");
+    expect(exempt).toHaveLength(EXEMPTION_REASONS.length);
+    for (const row of exempt)
+      expect(csvWords.get(`${row.user_id} ${row.requirement_id}`)).toBe(exemptionReasonWords(row));
+    expect(new Set(exempt.map((r) => exemptionReasonWords(r)))).toEqual(
+      new Set([
+        "Parental leave",
+        "Long-term absence",
+        "Secondment",
+        "Not applicable to the role",
+        "Other: Jury service, 'long' trial",
+      ]),
+    );
+  });
+
+  it("XLSX holds the same, the days as date cells and the words as typed text", async () => {
+    const { council, away, trained, earlierId } = await aCouncilWithExemptionsAndEarlierTraining();
+    const sheet = await readSheet(await exportedFor("xlsx", council.id));
+    const header = (sheet.getRow(1).values as unknown[]).slice(1) as string[];
+    const column = (label: string) => header.indexOf(label) + 1;
+    let seen = 0;
+    sheet.eachRow((row, n) => {
+      if (n === 1) return;
+      const user = row.getCell(column("User ID")).text;
+      const kind = row.getCell(column("Kind")).text;
+      if (user === away.id && kind === KIND_LABELS.module) {
+        seen++;
+        expect(row.getCell(column("Status")).text).toBe("Exempt");
+        const reason = row.getCell(column("Exemption reason"));
+        expect(reason.type).toBe(ExcelJS.ValueType.RichText);
+        // Typed text in a workbook needs no apostrophe: it is never a formula.
+        expect(reason.text).toBe("Other: =on a sabbatical");
+        for (const [label, day] of [
+          ["Exempt from", "2026-03-01"],
+          ["Exempt until", "2026-09-30"],
+        ]) {
+          const cell = row.getCell(column(label));
+          expect(cell.type).toBe(ExcelJS.ValueType.Date);
+          expect(cell.numFmt).toBe("dd/mm/yyyy");
+          expect((cell.value as Date).toISOString()).toBe(`${day}T00:00:00.000Z`);
+        }
+        expect(row.getCell(column("Evidence")).value).toBeNull();
+        expect(row.getCell(column("Attempt ID")).value).toBeNull();
+      }
+      if (user === trained.id && kind === KIND_LABELS.module) {
+        seen++;
+        expect(row.getCell(column("Evidence")).text).toBe("Training completed elsewhere");
+        expect(row.getCell(column("Training completed elsewhere")).text).toBe("-Classroom course at Barset Council");
+        expect(row.getCell(column("Recorded by")).text).toBe("Hazel Records");
+        const day = row.getCell(column("Completed elsewhere on"));
+        expect(day.type).toBe(ExcelJS.ValueType.Date);
+        expect((day.value as Date).toISOString()).toBe("2026-02-10T00:00:00.000Z");
+        expect(row.getCell(column("Earlier training ID")).text).toBe(earlierId);
+        expect(row.getCell(column("Attempt ID")).value).toBeNull();
+        expect(row.getCell(column("Attestation reference")).value).toBeNull();
+      }
+    });
+    expect(seen).toBe(2);
   });
 });
 

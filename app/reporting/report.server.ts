@@ -117,7 +117,9 @@ const REPORT_ORDER = sql.raw(
 /**
  * One row per person and requirement, with the columns HR exports: employee_number, name, email, team,
  * requirement, kind, status, since, due_on, completed_at, policy_version (label of the version signed),
- * attestation_reference, attempt_id, user_id, requirement_id, team_id. Ordered by team, name, requirement.
+ * attestation_reference, attempt_id, user_id, requirement_id, team_id; for an exempt row the exemption (reason, its
+ * "other" text, first and last day), and for one completed by training elsewhere that training (what it was, the
+ * day, who recorded it). Ordered by team, name, requirement.
  * `people` narrows it to those people (a page's).
  */
 export function reportRowsQuery(
@@ -130,11 +132,16 @@ export function reportRowsQuery(
   return sql`
     select u.employee_number, s.name, u.email, t.name as team, s.title as requirement, s.kind, s.status, s.since, s.due_on,
       s.completed_at, pv.version_label as policy_version, s.attestation_reference, s.attempt_id, s.user_id, s.requirement_id, s.team_id,
-      s.earlier_training_id, s.exemption_reason, s.exempt_until
+      s.earlier_training_id, s.exemption_id, s.exemption_reason, s.exempt_until, s.exempt_from, x.reason_text as exemption_reason_text,
+      et.description as earlier_training, et.completed_on::text as earlier_training_completed_on,
+      rb.name as earlier_training_recorded_by
     from (${selectedStatuses(organisationId, filters, clock, source, people)}) s
     join users u on u.id = s.user_id
     left join teams t on t.id = s.team_id
     left join policy_versions pv on pv.id = s.policy_version_id
+    left join exemptions x on x.id = s.exemption_id
+    left join earlier_training et on et.id = s.earlier_training_id
+    left join users rb on rb.id = et.recorded_by
     order by ${REPORT_ORDER}
   `;
 }
@@ -158,8 +165,17 @@ export type ReportRow = {
   team_id: string | null;
   /** Training completed elsewhere that completes the requirement (docs/decisions/0021). */
   earlier_training_id: string | null;
+  /** The exemption record that makes the row exempt. */
+  exemption_id: string | null;
   exemption_reason: ExemptionReason | null;
   exempt_until: string | null;
+  exempt_from: string | null;
+  /** The text HR gave for an exemption of reason "other". */
+  exemption_reason_text: string | null;
+  /** What the training completed elsewhere was, the day it was completed, and who recorded it. */
+  earlier_training: string | null;
+  earlier_training_completed_on: string | null;
+  earlier_training_recorded_by: string | null;
 };
 
 /** One page of the report and the totals of everything the filters select. */

@@ -1,12 +1,15 @@
 import validateStatement from "@learninglocker/xapi-validation";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { eq, inArray, sql } from "drizzle-orm";
 import postgres from "postgres";
 import { beforeAll, describe, expect, it } from "vitest";
 import { withdrawAttestation } from "~/attestation/signing.server";
 import { writeAudit } from "~/audit/audit.server";
 import { openDatabase } from "~db/client.server";
-import { attempts, auditLog, organisations } from "~db/schema";
+import { recordEarlierTraining } from "~/tracking/earlier-training.server";
+import { recordExemption } from "~/tracking/exemptions.server";
+import { ALL_REQUIREMENTS, exemptionSchema } from "~/tracking/forms";
+import { attempts, auditLog, earlierTraining, organisations } from "~db/schema";
 import { freshDatabase } from "../../test/support/database";
 import {
   aPerson,
@@ -455,5 +458,108 @@ describe("xAPI voiding of statements an earlier rule sent", () => {
     for (const s of others) expect(voided.has(String(s.id))).toBe(false);
     // The same file when exported again, from anywhere: a record store keeps one of each.
     expect((await statements("", "http://localhost:3000")).text).toBe(text);
+  });
+});
+
+describe("xAPI statements of exemptions and training completed elsewhere", () => {
+  it("say training completed elsewhere with its own verb, never completed or passed, and nothing of an exemption", async () => {
+    const council = await anOrganisation(db);
+    const office = await aTeam(db, council.id, "Office");
+    const required = await aRequiredModule(db, council.id, { title: "Personal use", slug: "personal-use" });
+    const hrUser = asCurrentUser(
+      await aPerson(db, { organisationId: council.id, teamId: office.id, role: "hr", startDate: "2026-01-05" }),
+      council,
+    );
+    const cleo = await aPerson(db, { organisationId: council.id, teamId: office.id, startDate: "2026-01-05" });
+    const dan = await aPerson(db, { organisationId: council.id, teamId: office.id, startDate: "2026-01-05" });
+    const evidence = new TextEncoder().encode("%PDF-1.4\nclassroom\n%%EOF\n");
+    const recorded = await recordEarlierTraining(
+      db,
+      hrUser,
+      cleo.id,
+      {
+        requirementId: required.requirement.id,
+        // In British Summer Time: the day starts at 23:00 UTC the day before.
+        completedOn: "2026-04-10",
+        description: "Classroom course at Barset Council",
+        file: { name: "certificate.pdf", bytes: evidence },
+      },
+      { ip: null, requestId: null, now: new Date("2026-04-12T10:00:00Z") },
+    );
+    expect(recorded.ok).toBe(true);
+    const exempt = await recordExemption(
+      db,
+      hrUser,
+      dan.id,
+      exemptionSchema.parse({
+        requirementId: ALL_REQUIREMENTS,
+        reason: "parental_leave",
+        startsOn: "2026-02-01",
+        approvedBy: "Head of HR",
+      }),
+      { ip: null, requestId: null, now: new Date("2026-01-20T10:00:00Z") },
+    );
+    expect(exempt.ok).toBe(true);
+    const [earlier] = await db.select().from(earlierTraining).where(eq(earlierTraining.userId, cleo.id));
+    const exportOf = async (query = "", serviceUrl = SERVICE) => {
+      const parsed = parseReportFilters(new URLSearchParams(query), now);
+      if (!parsed.success) throw new Error(JSON.stringify(parsed.error.issues));
+      const started = await startExport(db, "xapi", {
+        organisationId: council.id,
+        filters: parsed.data,
+        now,
+        serviceUrl,
+        actor: { userId: hrUser.id, via: "web" },
+        request: { ip: null, requestId: null },
+      });
+      if (!started.ok) throw new Error(started.reason);
+      const parts: Buffer[] = [];
+      for await (const chunk of started.chunks) parts.push(chunk);
+      const text = Buffer.concat(parts).toString("utf8");
+      return {
+        text,
+        lines: text
+          .split("\n")
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as Record<string, unknown>),
+      };
+    };
+    const { text, lines } = await exportOf();
+    expect(lines).toEqual([
+      {
+        id: uuidV5(`rule-2/earlier-training/${earlier.id}`),
+        actor: { objectType: "Agent", account: { homePage: SERVICE, name: cleo.id } },
+        verb: { id: `${SERVICE}/xapi/verbs/completed-elsewhere`, display: { "en-GB": "completed elsewhere" } },
+        object: {
+          objectType: "Activity",
+          id: `${SERVICE}/earlier-training/${earlier.id}`,
+          definition: {
+            name: { "en-GB": "Classroom course at Barset Council" },
+            type: "http://adlnet.gov/expapi/activities/course",
+          },
+        },
+        result: { completion: true },
+        context: {
+          language: "en-GB",
+          contextActivities: { other: [{ objectType: "Activity", id: `${SERVICE}/training/personal-use` }] },
+          extensions: {
+            [vocabulary.extension("evidence-sha256")]: createHash("sha256").update(evidence).digest("hex"),
+            [vocabulary.extension("recorded-at")]: earlier.recordedAt.toISOString(),
+          },
+        },
+        timestamp: "2026-04-09T23:00:00.000Z",
+      },
+    ]);
+    expect(vocabulary.completedElsewhere).toBe(`${SERVICE}/xapi/verbs/completed-elsewhere`);
+    for (const statement of lines) {
+      expect(validateStatement(statement).map((w) => `${w.path.join(".")}: ${w.constructor.name}`)).toEqual([]);
+      expect(problemsWith(statement), JSON.stringify(statement)).toEqual([]);
+    }
+    // Exempt Dan did nothing and is owed nothing: no statement names him (not failed, not attempted).
+    expect(text).not.toContain(dan.id);
+    // The same bytes from another address, and none as at a day before the training was recorded.
+    expect((await exportOf("", "http://localhost:3000")).text).toBe(text);
+    expect((await exportOf("asAt=2026-04-11")).lines).toEqual([]);
+    expect((await exportOf("status=exempt")).lines).toEqual([]);
   });
 });

@@ -9,7 +9,8 @@ import type { ReportFilters } from "./report.server";
 /**
  * xAPI 1.0.3 statements (JSON lines) for a learning record store, made from the source rows behind the
  * report rows a filter selects: each attempt (attempted; completed; passed or failed, with its score), each
- * answer (answered), and each ledger record (attested; a withdrawal refers to the attestation it withdraws).
+ * answer (answered), each ledger record (attested; a withdrawal refers to the attestation it withdraws), and each
+ * training completed elsewhere (completed elsewhere). Exemptions are not statements: they say nothing was done.
  * Statement ids are UUID v5 of the source row's identity, so exporting again sends the same statements and
  * the record store keeps one of each. Verbs and identifiers: docs/decisions/0008-exports.md; identifiers that
  * do not depend on where an export was made, and the voiding of what the first rule sent:
@@ -63,6 +64,9 @@ export function xapiVocabulary(serviceUrl: string) {
     base,
     attested: `${base}/xapi/verbs/attested`,
     withdrew: `${base}/xapi/verbs/withdrew`,
+    /** Training completed elsewhere, recorded by HR: never a completion or pass of our module (decision 0021). */
+    completedElsewhere: `${base}/xapi/verbs/completed-elsewhere`,
+    earlierTraining: (id: string) => `${base}/earlier-training/${id}`,
     module: (slug: string) => `${base}/training/${encodeURIComponent(slug)}`,
     scenario: (slug: string, scenarioId: string) =>
       `${base}/training/${encodeURIComponent(slug)}/scenarios/${encodeURIComponent(scenarioId)}`,
@@ -72,7 +76,7 @@ export function xapiVocabulary(serviceUrl: string) {
 }
 
 export type StatementSource = {
-  source: "attempt_started" | "attempt_finished" | "answer" | "attestation";
+  source: "attempt_started" | "attempt_finished" | "answer" | "attestation" | "earlier_training";
   at: string;
   user_id: string;
   attempt_id: string | null;
@@ -98,6 +102,10 @@ export type StatementSource = {
   subject_reference: string | null;
   actor_user_id: string | null;
   reason: string | null;
+  earlier_training_id: string | null;
+  description: string | null;
+  evidence_sha256: string | null;
+  recorded_at: string | null;
 };
 
 const iso = (column: string) => sql.raw(`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`);
@@ -119,7 +127,7 @@ export function statementSourcesQuery(
   return sql`
     with sel as (select distinct r.user_id, r.requirement_id from (${rowsQuery}) r),
     wanted as (
-      select sel.user_id, req.kind, req.module_id, req.policy_id
+      select sel.user_id, sel.requirement_id, req.kind, req.module_id, req.policy_id
       from sel join requirements req on req.id = sel.requirement_id
     ),
     src as (
@@ -130,7 +138,8 @@ export function statementSourcesQuery(
         tm.slug as module_slug, mv.title as module_title, mv.content_hash as module_hash,
         null::int as step, null::text as scenario_id, null::text as choice_id, null::boolean as correct,
         null::text as reference, null::text as record_kind, null::text as record_hash, null::uuid as policy_version_id, null::text as policy_version_label,
-        null::text as policy_title, null::text as policy_sha256, null::text as subject_reference, null::uuid as actor_user_id, null::text as reason
+        null::text as policy_title, null::text as policy_sha256, null::text as subject_reference, null::uuid as actor_user_id, null::text as reason,
+        null::uuid as earlier_training_id, null::text as description, null::text as evidence_sha256, null::timestamptz as recorded_at
       from wanted w
       join attempts a on w.kind = 'module' and a.user_id = w.user_id and a.module_id = w.module_id
       cross join lateral (values (false), (true)) as ends(finished)
@@ -139,7 +148,8 @@ export function statementSourcesQuery(
       where not ends.finished or (a.status <> 'in_progress' and a.completed_at <= ${at.toISOString()}::timestamptz)
       union all
       select 'answer', 1, e.at, a.user_id, a.id, a.started_at, null, null, null, null, tm.slug, mv.title, mv.content_hash,
-        e.step, e.scenario_id, e.choice_id, e.correct, null, null, null, null, null, null, null, null, null, null
+        e.step, e.scenario_id, e.choice_id, e.correct, null, null, null, null, null, null, null, null, null, null,
+        null, null, null, null
       from wanted w
       join attempts a on w.kind = 'module' and a.user_id = w.user_id and a.module_id = w.module_id
       join attempt_events e on e.attempt_id = a.id
@@ -147,19 +157,32 @@ export function statementSourcesQuery(
       join module_versions mv on mv.id = a.module_version_id
       union all
       select 'attestation', 3, t.recorded_at, t.user_id, null, null, null, null, null, null, null, null, null,
-        null, null, null, null, t.reference, t.kind::text, t.hash, pv.id, pv.version_label, p.title, t.policy_sha256, t.subject_reference, t.actor_user_id, t.reason
+        null, null, null, null, t.reference, t.kind::text, t.hash, pv.id, pv.version_label, p.title, t.policy_sha256, t.subject_reference, t.actor_user_id, t.reason,
+        null, null, null, null
       from wanted w
       join policy_versions pv on w.kind = 'policy' and pv.policy_id = w.policy_id
       join policies p on p.id = pv.policy_id
       join attestations t on t.user_id = w.user_id and t.policy_version_id = pv.id
+      union all
+      -- Training completed elsewhere for a module requirement: dated the London day it was completed, and counted
+      -- only once recorded by the report's moment (docs/decisions/0021).
+      select 'earlier_training', 4, (e.completed_on::timestamp at time zone 'Europe/London'), e.user_id, null, null, null, null, null, null,
+        tm.slug, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
+        e.id, e.description, f.sha256, e.recorded_at
+      from wanted w
+      join earlier_training e on w.kind = 'module' and e.user_id = w.user_id and e.requirement_id = w.requirement_id
+      join training_modules tm on tm.id = w.module_id
+      join evidence_files f on f.id = e.evidence_file_id
+      where e.recorded_at <= ${at.toISOString()}::timestamptz
     )
     select src.source, ${iso("src.at_ts")} as at, src.user_id::text, src.attempt_id::text, ${iso("src.started_at")} as started_at,
       ${iso("src.completed_at")} as completed_at, src.attempt_status, src.score, src.answered, src.module_slug, src.module_title, src.module_hash,
       src.step, src.scenario_id, src.choice_id, src.correct, src.reference, src.record_kind, src.record_hash, src.policy_version_id::text,
-      src.policy_version_label, src.policy_title, src.policy_sha256, src.subject_reference, src.actor_user_id::text, src.reason
+      src.policy_version_label, src.policy_title, src.policy_sha256, src.subject_reference, src.actor_user_id::text, src.reason,
+      src.earlier_training_id::text, src.description, src.evidence_sha256, ${iso("src.recorded_at")} as recorded_at
     from src
     where ${sql.join(period, sql` and `)}
-    order by src.at_ts, src.rank, src.user_id, src.attempt_id, src.step, src.reference
+    order by src.at_ts, src.rank, src.user_id, src.attempt_id, src.step, src.reference, src.earlier_training_id
   `;
 }
 
@@ -179,6 +202,7 @@ export function isoDuration(ms: number): string {
 
 /** The statements one source row stands for (the end of an attempt stands for two: completed, then passed or failed). */
 export function statementsFor(row: StatementSource, v: Vocabulary): Record<string, unknown>[] {
+  if (row.source === "earlier_training") return [earlierTrainingStatement(row, v)];
   if (row.source === "attestation") {
     if (row.record_kind === "withdrawn") {
       return [
@@ -297,10 +321,45 @@ export function statementsFor(row: StatementSource, v: Vocabulary): Record<strin
 }
 
 /**
+ * Training completed elsewhere, as what it is: its own verb and its own activity (named by what HR recorded it was),
+ * never our module's completed or passed, so a record store never counts it as a pass of our module. The module it
+ * counts for is a context activity; the evidence file is named by its sha256. Every part is fixed once recorded
+ * (the table is append-only), so the same id always carries the same content. docs/decisions/0020.
+ */
+function earlierTrainingStatement(row: StatementSource, v: Vocabulary): Record<string, unknown> {
+  return {
+    id: statementId(`earlier-training/${row.earlier_training_id}`),
+    actor: agent(v, row.user_id),
+    verb: verb(v.completedElsewhere, "completed elsewhere"),
+    object: {
+      objectType: "Activity",
+      id: v.earlierTraining(row.earlier_training_id!),
+      definition: {
+        name: { [LANGUAGE]: row.description },
+        type: "http://adlnet.gov/expapi/activities/course",
+      },
+    },
+    // Completion only: it was not a pass of anything the service can score.
+    result: { completion: true },
+    context: {
+      language: LANGUAGE,
+      contextActivities: { other: [{ objectType: "Activity", id: v.module(row.module_slug!) }] },
+      extensions: {
+        [v.extension("evidence-sha256")]: row.evidence_sha256,
+        [v.extension("recorded-at")]: row.recorded_at,
+      },
+    },
+    timestamp: row.at,
+  };
+}
+
+/**
  * The identities rule 1 gave the statements of one source row, with the actor each named: the same
  * statements as now, under their rule 1 ids.
  */
 export function rule1Identities(row: StatementSource): { identity: string; actorId: string }[] {
+  // Rule 1 never made statements of training completed elsewhere.
+  if (row.source === "earlier_training") return [];
   if (row.source === "attestation")
     return [
       {

@@ -297,7 +297,10 @@ function statusOf(facts: SQL, organisationId: string, clock: Clock): SQL {
       case when ${current} then f.policy_version_id end as policy_version_id,
       case when ${current} then f.earlier_training_id end as earlier_training_id,
       case when ${exempt} then f.exemption_reason end as exemption_reason,
-      case when ${exempt} then f.exempt_until::text end as exempt_until
+      case when ${exempt} then f.exempt_until::text end as exempt_until,
+      -- The exemption record itself and its first day, for the exports to name it (docs/decisions/0020).
+      case when ${exempt} then f.exemption_id end as exemption_id,
+      case when ${exempt} then f.exempt_from::text end as exempt_from
     from ${facts} f
   `;
 }
