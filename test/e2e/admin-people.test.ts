@@ -5,7 +5,7 @@ import { teamMemberships, users } from "~db/schema";
 import {
   expectAccessible,
   type ExpectedProblem,
-  hasChromium,
+  runsJourneys,
   pastDoubleClickGuard,
   settle,
   signInThroughPage,
@@ -47,7 +47,7 @@ async function aCouncilToRun(n: number) {
   return { org, care, leaving, admin, sam, chris };
 }
 
-describe.skipIf(!hasChromium())("an admin running teams, champions and people in a real browser", () => {
+describe.skipIf(!runsJourneys())("an admin running teams, champions and people in a real browser", () => {
   let server: TestServer;
   let browser: TestBrowser;
   const councils: Awaited<ReturnType<typeof aCouncilToRun>>[] = [];

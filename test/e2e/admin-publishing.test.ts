@@ -14,7 +14,7 @@ import {
 } from "~db/schema";
 import {
   expectAccessible,
-  hasChromium,
+  runsJourneys,
   pastDoubleClickGuard,
   settle,
   signInThroughPage,
@@ -30,7 +30,7 @@ const BAD_REQUEST: ExpectedProblem = {
   text: /Failed to load resource: the server responded with a status of 400/,
 };
 
-const browserAvailable = hasChromium();
+const browserAvailable = runsJourneys();
 const database = browserAvailable ? await freshDatabase() : null;
 
 async function countOf(table: typeof attempts | typeof attemptEvents | typeof moduleUploads | typeof policyVersions) {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { expectAccessible, hasChromium, signInThroughPage, TestBrowser } from "../support/browser";
+import { expectAccessible, runsJourneys, signInThroughPage, TestBrowser } from "../support/browser";
 import { freshDatabase } from "../support/database";
 import { aChampion, aPerson, aRequiredModule, aTeam, anAttempt, anOrganisation } from "../support/factories";
 import { startTestServer, type TestServer } from "../support/server";
@@ -7,7 +7,7 @@ import { startTestServer, type TestServer } from "../support/server";
 // Created when the file loads, so freshDatabase's own clean-up (registered with afterAll) runs.
 const database = await freshDatabase();
 
-describe.skipIf(!hasChromium())("a champion's team page in a real browser", () => {
+describe.skipIf(!runsJourneys())("a champion's team page in a real browser", () => {
   let server: TestServer;
   let browser: TestBrowser;
   let teamId: string;

@@ -5,14 +5,14 @@ import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { passwordLinkUrl } from "~/auth/password-links.server";
 import { createCouncil } from "~/organisations/create-council.server";
-import { expectAccessible, hasChromium, settle, signInThroughPage, TestBrowser } from "../support/browser";
+import { expectAccessible, runsJourneys, settle, signInThroughPage, TestBrowser } from "../support/browser";
 import { freshDatabase } from "../support/database";
 import { startTestServer, type TestServer } from "../support/server";
 
 const database = await freshDatabase();
 
 /** A council just made by council:create, with no content yet: its admin's first visit, in Chromium. */
-describe.skipIf(!hasChromium())("a new council's first admin in a real browser", () => {
+describe.skipIf(!runsJourneys())("a new council's first admin in a real browser", () => {
   const empty = mkdtempSync(join(tmpdir(), "smcoc-no-content-"));
   const password = "a-long-password-for-the-admin";
   let server: TestServer;

@@ -5,7 +5,7 @@ import type { TrainingModule } from "~/training/content-schema";
 import { syncTrainingModules } from "~/training/content-sync.server";
 import {
   expectAccessible,
-  hasChromium,
+  runsJourneys,
   signInThroughPage,
   TestBrowser,
   type ExpectedProblem,
@@ -27,7 +27,7 @@ const BAD_REQUEST: ExpectedProblem = { kind: "console.error", text: /status of 4
 // Created when the file loads, so freshDatabase's own clean-up (registered with afterAll) runs.
 const database = await freshDatabase();
 
-describe.skipIf(!hasChromium())("HR's report and a person's evidence in a real browser", () => {
+describe.skipIf(!runsJourneys())("HR's report and a person's evidence in a real browser", () => {
   let server: TestServer;
   let council: Awaited<ReturnType<typeof aCouncil>>;
   let browser: TestBrowser;

@@ -1,6 +1,6 @@
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { expectAccessible, hasChromium, settle, signInThroughPage, TestBrowser } from "../support/browser";
+import { expectAccessible, runsJourneys, settle, signInThroughPage, TestBrowser } from "../support/browser";
 import { freshDatabase } from "../support/database";
 import { aChampion, aCouncil, anAuditEntry, aPerson, aRequiredModule, aTeam } from "../support/factories";
 import { startTestServer, type TestServer } from "../support/server";
@@ -20,7 +20,7 @@ async function contextFor(browser: TestBrowser, options: Parameters<TestBrowser[
 const sidewaysScroll = (page: Page) =>
   page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
 
-describe.skipIf(!hasChromium())("the pages champions, HR and admins use, in a real browser", () => {
+describe.skipIf(!runsJourneys())("the pages champions, HR and admins use, in a real browser", () => {
   let server: TestServer;
   let browser: TestBrowser;
   let council: Awaited<ReturnType<typeof aCouncil>>;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   expectAccessible,
-  hasChromium,
+  runsJourneys,
   pastDoubleClickGuard,
   settle,
   signInThroughPage,
@@ -17,7 +17,7 @@ const BAD_REQUEST: ExpectedProblem = {
   text: /Failed to load resource: the server responded with a status of (400|409)/,
 };
 
-const browserAvailable = hasChromium();
+const browserAvailable = runsJourneys();
 const database = browserAvailable ? await freshDatabase() : null;
 
 describe.skipIf(!browserAvailable)("HR records exemptions and training completed elsewhere in a real browser", () => {

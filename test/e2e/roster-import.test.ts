@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { users } from "~db/schema";
 import {
   expectAccessible,
-  hasChromium,
+  runsJourneys,
   pastDoubleClickGuard,
   settle,
   signInThroughPage,
@@ -20,7 +20,7 @@ const BAD_REQUEST: ExpectedProblem = {
 };
 const HEADER = "Employee number,Name,Email,Team,Start date,Leaving date";
 
-const browserAvailable = hasChromium();
+const browserAvailable = runsJourneys();
 const database = browserAvailable ? await freshDatabase() : null;
 
 describe.skipIf(!browserAvailable)("importing the staff roster in a real browser", () => {

@@ -2,7 +2,7 @@ import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   expectAccessible,
-  hasChromium,
+  runsJourneys,
   signInThroughPage,
   TestBrowser,
   waitForHydration,
@@ -61,7 +61,7 @@ async function focusedElement(page: Page) {
   });
 }
 
-const browserAvailable = hasChromium();
+const browserAvailable = runsJourneys();
 // Made while the file is collected (not in beforeAll), so the database's own afterAll clean-up is registered.
 const database = browserAvailable ? await freshDatabase() : null;
 

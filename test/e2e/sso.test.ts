@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startOrResumeAttempt } from "~/training/attempts.server";
 import type { TrainingModule } from "~/training/content-schema";
 import { syncTrainingModules } from "~/training/content-sync.server";
-import { expectAccessible, hasChromium, settle, TestBrowser } from "../support/browser";
+import { expectAccessible, runsJourneys, settle, TestBrowser } from "../support/browser";
 import { freshDatabase } from "../support/database";
 import {
   aCouncil,
@@ -16,7 +16,7 @@ import {
 import { startTestProvider, type TestProvider } from "../support/oidc-provider";
 import { startTestServer, type TestServer } from "../support/server";
 
-const browserAvailable = hasChromium();
+const browserAvailable = runsJourneys();
 const database = browserAvailable ? await freshDatabase() : null;
 
 describe.skipIf(!browserAvailable)("single sign-on in a real browser", () => {

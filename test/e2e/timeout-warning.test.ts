@@ -2,7 +2,7 @@ import { desc, eq } from "drizzle-orm";
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sessions } from "~db/schema";
-import { expectAccessible, hasChromium, signInThroughPage, TestBrowser, waitForHydration } from "../support/browser";
+import { expectAccessible, runsJourneys, signInThroughPage, TestBrowser, waitForHydration } from "../support/browser";
 import { freshDatabase } from "../support/database";
 import { aCouncil } from "../support/factories";
 import { startTestServer, type TestServer } from "../support/server";
@@ -10,7 +10,7 @@ import { startTestServer, type TestServer } from "../support/server";
 const MINUTE = 60_000;
 const DIALOG_NAME = "You’re about to be signed out";
 
-const browserAvailable = hasChromium();
+const browserAvailable = runsJourneys();
 // Made while the file is collected (not in beforeAll), so the database's own afterAll clean-up is registered.
 const database = browserAvailable ? await freshDatabase() : null;
 

@@ -4,7 +4,7 @@ import type { TrainingModule } from "~/training/content-schema";
 import { syncTrainingModules } from "~/training/content-sync.server";
 import {
   expectAccessible,
-  hasChromium,
+  runsJourneys,
   pastDoubleClickGuard,
   signInThroughPage,
   TestBrowser,
@@ -46,7 +46,7 @@ async function takeModuleToPass(page: Page, url: string, checkAccessibility: boo
 // Created when the file loads, so freshDatabase's own clean-up (registered with afterAll) runs.
 const database = await freshDatabase();
 
-describe.skipIf(!hasChromium())("training and signing in a real browser", () => {
+describe.skipIf(!runsJourneys())("training and signing in a real browser", () => {
   let server: TestServer;
   let council: Awaited<ReturnType<typeof aCouncil>>;
   let browser: TestBrowser;

@@ -33,6 +33,15 @@ export const AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
  * Whether the browser tests can run. When Chromium is missing, say how to install it, once per test run
  * (each test file runs in its own worker, so the first worker to claim a marker file says it).
  */
+/**
+ * Whether this run walks the browser journeys (every test/e2e file but the crawl of every page): wherever Chromium is,
+ * unless BROWSER_JOURNEYS=off. CI turns them off in its PGlite pass: they test pages, which do not depend on the
+ * database, and the crawl still opens every page on both databases (docs/decisions/0023).
+ */
+export function runsJourneys(): boolean {
+  return process.env.BROWSER_JOURNEYS !== "off" && hasChromium();
+}
+
 export function hasChromium(): boolean {
   if (existsSync(CHROMIUM_PATH)) return true;
   try {
