@@ -162,8 +162,14 @@ async function deleteRosterUploads(db: Db, now: Date, today: string): Promise<De
         order by r.created_at`,
   );
   const deleted: Deleted[] = [];
+  // Per council, the employee numbers of people who left long enough ago (fewer than the lines of a roster file).
+  const leaversOf = new Map<string, Set<string>>();
   // One upload at a time: each file may be 20 MB.
   for (const candidate of candidates) {
+    const leavers =
+      leaversOf.get(candidate.organisation_id) ??
+      (await employeeNumbersOfLeavers(db, candidate.organisation_id, today));
+    leaversOf.set(candidate.organisation_id, leavers);
     const done = await db.transaction(async (tx) => {
       const [upload] = await tx
         .select({
@@ -178,19 +184,10 @@ async function deleteRosterUploads(db: Db, now: Date, today: string): Promise<De
       if (!upload?.content) return false;
       const read = readRosterFile(new Uint8Array(upload.content));
       if (!read.ok) return false;
-      const numbers = [...new Set(read.records.map((r) => r.cells.employeeNumber.trim()).filter(Boolean))];
-      if (numbers.length === 0) return false;
-      const [leavers] = await queryRows<{ n: number }>(
-        tx,
-        sql`select count(*)::int as n from users u join organisations o on o.id = u.organisation_id
-            where u.organisation_id = ${candidate.organisation_id}::uuid
-              and u.employee_number in (${sql.join(
-                numbers.map((n) => sql`${n}`),
-                sql`, `,
-              )})
-              and ${LEFT_LONG_AGO(today)}`,
-      );
-      if (!leavers || leavers.n === 0) return false;
+      const leaversNamed = new Set(
+        read.records.map((r) => r.cells.employeeNumber.trim()).filter((number) => leavers.has(number)),
+      ).size;
+      if (leaversNamed === 0) return false;
       const emptied = await tx
         .update(rosterUploads)
         .set({ content: null, deletedAt: now, summary: withoutPeople(upload.summary) })
@@ -204,7 +201,7 @@ async function deleteRosterUploads(db: Db, now: Date, today: string): Promise<De
           organisationId: candidate.organisation_id,
           subjectType: "roster-upload",
           subjectId: candidate.id,
-          details: { fileName: upload.fileName, sha256: upload.sha256, leavers: leavers.n },
+          details: { fileName: upload.fileName, sha256: upload.sha256, leavers: leaversNamed },
         },
         NO_REQUEST,
       );
@@ -214,6 +211,16 @@ async function deleteRosterUploads(db: Db, now: Date, today: string): Promise<De
       deleted.push({ kind: "rosterUploads", organisationId: candidate.organisation_id, months: candidate.months });
   }
   return deleted;
+}
+
+/** The employee numbers of a council's people who left the period or more before `today`. */
+async function employeeNumbersOfLeavers(db: Db, organisationId: string, today: string): Promise<Set<string>> {
+  const rows = await queryRows<{ employee_number: string }>(
+    db,
+    sql`select u.employee_number from users u join organisations o on o.id = u.organisation_id
+        where u.organisation_id = ${organisationId}::uuid and ${LEFT_LONG_AGO(today)}`,
+  );
+  return new Set(rows.map((r) => r.employee_number));
 }
 
 /** A roster summary with every person it lists taken out; its counts, status and team names stay. */
