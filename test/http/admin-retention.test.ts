@@ -1,8 +1,10 @@
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { auditLog, organisations } from "~db/schema";
+import { applyRetention } from "~/organisations/retention.server";
+import { uploadRoster } from "~/people/roster-plan.server";
+import { auditLog, organisations, rosterUploads } from "~db/schema";
 import { freshDatabase } from "../support/database";
-import { aCouncil, anAuditEntry, TEST_PASSWORD } from "../support/factories";
+import { aCouncil, anAuditEntry, aPerson, asCurrentUser, TEST_PASSWORD } from "../support/factories";
 import { HttpClient, pageText } from "../support/http";
 import { startTestServer, type TestServer } from "../support/server";
 
@@ -105,5 +107,40 @@ describe("an admin's retention page", () => {
     expect((await hr.get("/admin/retention")).status).toBe(404);
     expect((await hr.post("/admin/retention", { retention: "delete", months: "1" })).status).toBe(404);
     expect(await monthsOf(one.organisation.id)).toBeNull();
+  });
+});
+
+describe("a roster file the rule deleted before it was applied", () => {
+  it("tells HR so on its page, keeps its hash, and cannot be applied", async () => {
+    await db.update(organisations).set({ evidenceRetentionMonths: 1 }).where(eq(organisations.id, two.organisation.id));
+    const leaver = await aPerson(db, {
+      organisationId: two.organisation.id,
+      teamId: two.teamA.id,
+      startDate: "2019-01-07",
+      leavingDate: "2020-01-31",
+      active: false,
+    });
+    const file = `Employee number,Name,Email,Team,Start date,Leaving date\r\n${leaver.employeeNumber},${leaver.name},${leaver.email},Team A,2019-01-07,2020-01-31\r\n`;
+    const uploaded = await uploadRoster(
+      db,
+      asCurrentUser(two.hr, two.organisation),
+      { name: "march.csv", bytes: new TextEncoder().encode(file) },
+      { ip: null, requestId: null, now: new Date("2020-03-02T10:00:00Z") },
+    );
+    if (!uploaded.ok) throw new Error(uploaded.error);
+    expect((await applyRetention(db, new Date())).rosterUploads).toBeGreaterThanOrEqual(1);
+
+    const hr = new HttpClient(server.url);
+    await hr.signIn(two.hr.email, TEST_PASSWORD);
+    const page = `/hr/roster/${uploaded.uploadId}`;
+    const text = pageText(await (await hr.get(page)).text());
+    expect(text).toContain("This file was deleted");
+    expect(text).toContain("under your council's retention setting");
+    expect(text).not.toContain(leaver.name);
+    const applied = await hr.post(page, { intent: "apply", planDigest: uploaded.summary.planDigest });
+    expect(applied.status).toBe(302);
+    expect(applied.headers.get("location")).toBe(page);
+    const [row] = await db.select().from(rosterUploads).where(eq(rosterUploads.id, uploaded.uploadId));
+    expect(row).toMatchObject({ content: null, appliedAt: null, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
   });
 });
