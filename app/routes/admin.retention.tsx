@@ -57,8 +57,8 @@ export default function Retention() {
       </ul>
       <p className="govuk-body">
         What was recorded stays: each file&apos;s name, size and fingerprint (SHA-256), the training and import records
-        that cite it, and every signed record. Each deletion is written to the audit log. Files are deleted each night
-        when the service sends its reminders.
+        that cite it, and every signed record. Each deletion is written to the audit log. Files are deleted when the
+        service next sends its daily reminders.
       </p>
       <p className="govuk-body" data-testid="last-deletion">
         {lastDeletion
