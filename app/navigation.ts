@@ -30,6 +30,12 @@ export const ADMIN_PAGES: (NavItem & { description: string })[] = [
       "How long people have to complete each requirement, how often they renew it, and how often they are reminded.",
   },
   {
+    href: "/admin/retention",
+    label: "Retention",
+    description:
+      "How long certificates and staff roster files about people who have left are kept before they are deleted.",
+  },
+  {
     href: "/admin/audit",
     label: "Audit log",
     description: "Everything done in your council that the service records, filtered by who, what and when.",

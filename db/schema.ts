@@ -663,7 +663,11 @@ export const nudgeDeliveries = pgTable(
 
 const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => "bytea" });
 
-/** An uploaded staff roster, kept between its preview and its application. */
+/**
+ * An uploaded staff roster, kept between its preview and its application. The retention rule (docs/decisions/0021)
+ * may empty its content and the names in its summary once, setting `deleted_at`; a trigger allows no other change
+ * to the file, and no deletion of the row, so the hash and the records citing it stay.
+ */
 export const rosterUploads = pgTable(
   "roster_uploads",
   {
@@ -677,10 +681,12 @@ export const rosterUploads = pgTable(
     fileName: text("file_name").notNull(),
     sha256: text("sha256").notNull(),
     byteSize: integer("byte_size").notNull(),
-    content: bytea("content").notNull(),
+    /** Null once the retention rule has deleted it. */
+    content: bytea("content"),
     summary: jsonb("summary").$type<Record<string, unknown>>().notNull().default({}),
     createdAt: createdAt(),
     appliedAt: timestamp("applied_at", { withTimezone: true }),
+    deletedAt: timestamp("deleted_at", { withTimezone: true }),
   },
   (t) => [index("roster_uploads_organisation_idx").on(t.organisationId, t.createdAt)],
 );

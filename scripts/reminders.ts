@@ -1,8 +1,8 @@
 // `npm run reminders`: the automatic reminders (due soon, overdue, expired: at most one a person a day) and the
-// champions' weekly summaries, then the evidence retention rule. Safe to run as often as a cron line likes; failed e-mails are retried next run.
+// champions' weekly summaries, then the councils' retention rule. Safe to run as often as a cron line likes; failed e-mails are retried next run.
 import { drainMailJobs } from "~/mail/mail-queue.server";
 import { createMailer } from "~/mail/mailer.server";
-import { applyEvidenceRetention } from "~/tracking/earlier-training.server";
+import { applyRetention } from "~/organisations/retention.server";
 import { runReminders } from "~/tracking/reminders.server";
 import { openConfiguredDatabase, runCli } from "./lib/runtime";
 
@@ -26,9 +26,11 @@ await runCli(async (config) => {
       `${report.reminders} reminder(s) and ${report.escalations} champion summary(ies) recorded; e-mails: ${report.email.sent} sent, ${report.email.failed} failed, ${report.email.skipped} not sent (no SMTP); ${report.retried} earlier failure(s) retried.`,
     );
     console.log(`Queued e-mail: ${queued.done} sent, ${queued.failed} failed (retried next run).`);
-    // The councils' retention rule for evidence files of people who left (docs/decisions/0021).
-    const deleted = await applyEvidenceRetention(database.db, new Date());
-    console.log(`Retention: ${deleted} evidence file(s) of people who left deleted, their hashes kept.`);
+    // The councils' retention rule for evidence files and roster uploads of people who left (docs/decisions/0021).
+    const deleted = await applyRetention(database.db, new Date());
+    console.log(
+      `Retention: ${deleted.evidenceFiles} evidence file(s) and ${deleted.rosterUploads} roster upload(s) of people who left deleted, their hashes kept.`,
+    );
     return report.email.failed > 0 || queued.failed > 0 ? 2 : 0;
   } finally {
     mailer?.close();

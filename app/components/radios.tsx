@@ -1,4 +1,4 @@
-import { forwardRef, type InputHTMLAttributes, type ReactNode } from "react";
+import { forwardRef, Fragment, type InputHTMLAttributes, type ReactNode } from "react";
 import { describedBy, ErrorMessage, formGroupClass } from "./error-message";
 import { Hint } from "./hint";
 
@@ -8,7 +8,11 @@ type Props = Omit<InputHTMLAttributes<HTMLInputElement>, "type" | "defaultValue"
   legendIsPageHeading?: boolean;
   hint?: ReactNode;
   error?: string;
-  options: readonly { value: string; label: string; hint?: string }[];
+  /**
+   * `conditional`: what an option reveals when chosen (GOV.UK conditional reveal). Without JavaScript it is always
+   * shown, so a form still works.
+   */
+  options: readonly { value: string; label: string; hint?: string; conditional?: ReactNode }[];
   /** The option ticked when the page opens (a form without react-hook-form). */
   defaultValue?: string;
 };
@@ -31,24 +35,36 @@ export const Radios = forwardRef<HTMLInputElement, Props>(function Radios(
         <div className="govuk-radios" data-module="govuk-radios">
           {options.map((option, index) => {
             const id = index === 0 ? name : `${name}-${index + 1}`;
+            const conditionalId = option.conditional ? `conditional-${id}` : undefined;
             return (
-              <div className="govuk-radios__item" key={option.value}>
-                <input
-                  ref={ref}
-                  className="govuk-radios__input"
-                  id={id}
-                  name={name}
-                  type="radio"
-                  value={option.value}
-                  defaultChecked={defaultValue === undefined ? undefined : defaultValue === option.value}
-                  aria-describedby={option.hint ? `${id}-hint` : undefined}
-                  {...input}
-                />
-                <label className="govuk-label govuk-radios__label" htmlFor={id}>
-                  {option.label}
-                </label>
-                <Hint id={id} hint={option.hint} className="govuk-radios__hint" />
-              </div>
+              <Fragment key={option.value}>
+                <div className="govuk-radios__item">
+                  <input
+                    ref={ref}
+                    className="govuk-radios__input"
+                    id={id}
+                    name={name}
+                    type="radio"
+                    value={option.value}
+                    defaultChecked={defaultValue === undefined ? undefined : defaultValue === option.value}
+                    aria-describedby={option.hint ? `${id}-hint` : undefined}
+                    data-aria-controls={conditionalId}
+                    {...input}
+                  />
+                  <label className="govuk-label govuk-radios__label" htmlFor={id}>
+                    {option.label}
+                  </label>
+                  <Hint id={id} hint={option.hint} className="govuk-radios__hint" />
+                </div>
+                {option.conditional ? (
+                  <div
+                    className={`govuk-radios__conditional${defaultValue === option.value ? "" : " govuk-radios__conditional--hidden"}`}
+                    id={conditionalId}
+                  >
+                    {option.conditional}
+                  </div>
+                ) : null}
+              </Fragment>
             );
           })}
         </div>

@@ -28,6 +28,8 @@ export type ApplyOutcome =
   | { outcome: "already-applied" }
   | { outcome: "invalid" }
   | { outcome: "rechecked" }
+  /** The retention rule deleted the file (docs/decisions/0021): it must be uploaded again. */
+  | { outcome: "deleted" }
   | { outcome: "applied"; counts: RosterCounts; linkRecipients: LinkRecipient[] };
 
 /** Writes a checked plan: every statement set-based, so 50,000 rows take a handful of statements. */
@@ -204,6 +206,7 @@ export async function applyRosterUpload(
       .for("update");
     if (!upload) return { outcome: "not-found" as const };
     if (upload.appliedAt) return { outcome: "already-applied" as const };
+    if (!upload.content) return { outcome: "deleted" as const };
     const read = readRosterFile(new Uint8Array(upload.content));
     if (!read.ok) return { outcome: "invalid" as const };
     const plan = await planRoster(tx, hr, read.records, request.now);

@@ -445,6 +445,7 @@ export async function findRosterUpload(db: Db, hr: CurrentUser, uploadId: string
       byteSize: rosterUploads.byteSize,
       createdAt: rosterUploads.createdAt,
       appliedAt: rosterUploads.appliedAt,
+      deletedAt: rosterUploads.deletedAt,
       summary: rosterUploads.summary,
     })
     .from(rosterUploads)

@@ -142,7 +142,7 @@ function PeopleTable({
 function Details({
   upload,
 }: {
-  upload: { fileName: string; byteSize: number; createdAt: string | Date; sha256: string };
+  upload: { fileName: string; byteSize: number; createdAt: string | Date; sha256: string; deletedAt: string | null };
 }) {
   return (
     <SummaryList
@@ -150,6 +150,14 @@ function Details({
         { key: "File", value: `${upload.fileName} (${number(Math.ceil(upload.byteSize / 1024))} KB)` },
         { key: "Uploaded", value: formatDateTime(upload.createdAt) },
         { key: "SHA-256", value: <code className="app-break-word">{upload.sha256}</code> },
+        ...(upload.deletedAt
+          ? [
+              {
+                key: "Deleted",
+                value: `${formatDateTime(upload.deletedAt)}, under your council's retention setting: the file and the names it held are gone, its SHA-256 is kept`,
+              },
+            ]
+          : []),
       ]}
     />
   );
@@ -359,6 +367,23 @@ function Applied() {
   );
 }
 
+/** A file the retention rule deleted before it was applied: nothing of it is left to preview or apply. */
+function Deleted() {
+  const { upload } = useLoaderData<typeof loader>();
+  return (
+    <>
+      <h1 className="govuk-heading-l">This file was deleted</h1>
+      <Details upload={upload} />
+      <p className="govuk-body">
+        It was not applied. To import it, upload it again.{" "}
+        <Link className="govuk-link" to="/hr/roster">
+          Import a staff roster
+        </Link>
+      </p>
+    </>
+  );
+}
+
 export default function RosterUploadPage() {
   const { upload } = useLoaderData<typeof loader>();
   const status = upload.appliedAt ? "applied" : upload.summary.status;
@@ -366,7 +391,15 @@ export default function RosterUploadPage() {
     <div className="govuk-grid-row">
       <div className="govuk-grid-column-full">
         <span className="govuk-caption-l">Staff roster import</span>
-        {status === "applied" ? <Applied /> : status === "invalid" ? <Problems /> : <Preview />}
+        {status === "applied" ? (
+          <Applied />
+        ) : upload.deletedAt ? (
+          <Deleted />
+        ) : status === "invalid" ? (
+          <Problems />
+        ) : (
+          <Preview />
+        )}
       </div>
     </div>
   );

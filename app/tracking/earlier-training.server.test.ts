@@ -11,12 +11,8 @@ import {
   asCurrentUser,
   databaseError,
 } from "../../test/support/factories";
-import {
-  applyEvidenceRetention,
-  downloadEvidenceFile,
-  evidenceMediaType,
-  recordEarlierTraining,
-} from "./earlier-training.server";
+import { applyRetention } from "~/organisations/retention.server";
+import { downloadEvidenceFile, evidenceMediaType, recordEarlierTraining } from "./earlier-training.server";
 import { personStatus } from "./status.server";
 
 const database = await freshDatabase();
@@ -79,9 +75,10 @@ describe("evidence files", () => {
 
     // The leaver left on 31 March 2025: six months on, their file's content goes; the stayer's stays.
     await db.update(users).set({ leavingDate: "2025-03-31", active: false }).where(eq(users.id, leaver.id));
-    expect(await applyEvidenceRetention(db, new Date("2025-09-29T12:00:00Z"))).toBe(0);
-    expect(await applyEvidenceRetention(db, new Date("2025-09-30T12:00:00Z"))).toBe(1);
-    expect(await applyEvidenceRetention(db, new Date("2025-10-01T12:00:00Z"))).toBe(0);
+    const evidenceFilesDeleted = async (iso: string) => (await applyRetention(db, new Date(iso))).evidenceFiles;
+    expect(await evidenceFilesDeleted("2025-09-29T12:00:00Z")).toBe(0);
+    expect(await evidenceFilesDeleted("2025-09-30T12:00:00Z")).toBe(1);
+    expect(await evidenceFilesDeleted("2025-10-01T12:00:00Z")).toBe(0);
     const [after] = await db.select().from(evidenceFiles).where(eq(evidenceFiles.id, file.id));
     expect(after).toMatchObject({ content: null, sha256: file.sha256, byteSize: file.byteSize, fileName: "c.pdf" });
     expect(after.deletedAt).not.toBeNull();
@@ -97,6 +94,6 @@ describe("evidence files", () => {
     // A council without a retention period keeps everything.
     await db.update(organisations).set({ evidenceRetentionMonths: null }).where(eq(organisations.id, org.id));
     await db.update(users).set({ leavingDate: "2025-03-31" }).where(eq(users.id, stayer.id));
-    expect(await applyEvidenceRetention(db, new Date("2030-01-01T12:00:00Z"))).toBe(0);
+    expect(await evidenceFilesDeleted("2030-01-01T12:00:00Z")).toBe(0);
   });
 });

@@ -225,36 +225,3 @@ export async function downloadEvidenceFile(
   );
   return { fileName: file.fileName, mediaType: file.mediaType, content: file.content };
 }
-
-/**
- * The retention rule (docs/decisions/0021): for each organisation with a retention period, the content of evidence
- * files of people who left more than that many months ago is deleted; the file's name, size and sha256 and the
- * records citing it stay. Each file deleted is audited. Returns how many were deleted.
- */
-export async function applyEvidenceRetention(db: Db, now: Date): Promise<number> {
-  const today = londonDate(now);
-  return db.transaction(async (tx) => {
-    const deleted = await queryRows<{ id: string; organisation_id: string; user_id: string; sha256: string }>(
-      tx,
-      sql`update evidence_files f set content = null, deleted_at = ${now.toISOString()}::timestamptz
-          from users u, organisations o
-          where u.id = f.user_id and o.id = f.organisation_id and f.content is not null
-            and o.evidence_retention_months is not null and u.leaving_date is not null
-            and u.leaving_date + make_interval(months => o.evidence_retention_months) <= ${today}::date
-          returning f.id, f.organisation_id, f.user_id, f.sha256`,
-    );
-    for (const file of deleted)
-      await writeAudit(
-        tx,
-        {
-          action: "evidence-file.deleted-by-retention",
-          organisationId: file.organisation_id,
-          subjectType: "evidence-file",
-          subjectId: file.id,
-          details: { userId: file.user_id, sha256: file.sha256 },
-        },
-        { ip: null, requestId: null },
-      );
-    return deleted.length;
-  });
-}

@@ -244,6 +244,11 @@ const CASES: Case[] = [
     expect: { anonymous: "sign-in", staff: 404, champion: 404, hr: 404, admin: 200, otherAdmin: 200 },
   },
   {
+    route: "routes/admin.retention",
+    path: () => "/admin/retention",
+    expect: { anonymous: "sign-in", staff: 404, champion: 404, hr: 404, admin: 200, otherAdmin: 200 },
+  },
+  {
     route: "routes/hr.roster",
     path: () => "/hr/roster",
     expect: { anonymous: "sign-in", staff: 404, champion: 404, hr: 200, admin: 404, otherAdmin: 404 },
@@ -574,6 +579,7 @@ describe("who may see each route", () => {
         (await clients[visitor].post(`/admin/people/${one.staff.id}`, { intent: "role", role: "admin" })).status,
       ).toBe(404);
       expect((await clients[visitor].post("/admin/teams/new", { name: "Mine" })).status).toBe(404);
+      expect((await clients[visitor].post("/admin/retention", { retention: "delete", months: "1" })).status).toBe(404);
       expect((await clients[visitor].post(`/admin/teams/${one.teamA.id}/close`, { moveTo: one.teamB.id })).status).toBe(
         404,
       );

@@ -147,10 +147,10 @@ export class TestBrowser {
  * the same HTML at the same address (so the same styles and images), in a page whose own scripts are
  * blocked by a Content-Security-Policy of script-src 'none', so nothing the browser shows differs.
  */
-export async function expectAccessible(page: Page, label = page.url()) {
+export async function expectAccessible(page: Page, label = page.url(), knownIssues: KnownAxeIssue[] = []) {
   const context = page.context();
   if (!withoutJavaScript.has(context)) {
-    expectNoViolations(await new AxeBuilder({ page }).withTags(AXE_TAGS).analyze(), label);
+    expectNoViolations(await new AxeBuilder({ page }).withTags(AXE_TAGS).analyze(), label, knownIssues);
     return;
   }
   const html = await page.content();
@@ -185,21 +185,52 @@ export async function expectAccessible(page: Page, label = page.url()) {
     expectNoViolations(
       await new AxeBuilder({ page: copy }).withTags(AXE_TAGS).analyze(),
       `${label} (a copy with its scripts blocked)`,
+      knownIssues,
     );
   } finally {
     await copyContext.close();
   }
 }
 
-function expectNoViolations(results: Awaited<ReturnType<AxeBuilder["analyze"]>>, label: string) {
-  const report = results.violations.map(
+/**
+ * A finding of axe that a page accepts knowingly, for the named elements only: one rule, the elements whose axe
+ * target matches, and why. The one so far: GOV.UK Frontend's conditional reveal sets aria-expanded on a radio, which
+ * ARIA does not allow; the Design System keeps it on purpose, since screen readers announce it
+ * (alphagov/govuk-frontend#979, listed there as a known issue).
+ */
+export type KnownAxeIssue = { rule: string; html: RegExp; summary: RegExp; reason: string };
+
+export const GOVUK_CONDITIONAL_REVEAL: KnownAxeIssue = {
+  rule: "aria-allowed-attr",
+  html: /^<input class="govuk-radios__input"[^>]* type="radio"/,
+  summary: /^Fix all of the following:\s+ARIA attribute is not allowed: aria-expanded="(true|false)"$/,
+  reason: "GOV.UK Frontend's conditional reveal sets aria-expanded on radios (alphagov/govuk-frontend#979)",
+};
+
+function expectNoViolations(
+  results: Awaited<ReturnType<AxeBuilder["analyze"]>>,
+  label: string,
+  knownIssues: KnownAxeIssue[] = [],
+) {
+  const violations = results.violations
+    .map((v) => ({
+      ...v,
+      nodes: v.nodes.filter(
+        (n) =>
+          !knownIssues.some(
+            (k) => k.rule === v.id && k.html.test(n.html) && k.summary.test((n.failureSummary ?? "").trim()),
+          ),
+      ),
+    }))
+    .filter((v) => v.nodes.length > 0);
+  const report = violations.map(
     (v) =>
       `\n${v.id} (${v.impact ?? "unknown impact"}): ${v.help}\n  ${v.helpUrl}\n` +
       v.nodes.map((n) => `  - ${n.target.join(" ")}: ${(n.failureSummary ?? "").replace(/\n\s*/g, " ")}`).join("\n"),
   );
   expect(
-    results.violations.length,
-    `axe found ${results.violations.length} kinds of WCAG violation on ${label}:${report.join("\n")}\n`,
+    violations.length,
+    `axe found ${violations.length} kinds of WCAG violation on ${label}:${report.join("\n")}\n`,
   ).toBe(0);
 }
 
