@@ -5,7 +5,7 @@ import { organisations } from "~db/schema";
 import {
   expectAccessible,
   GOVUK_CONDITIONAL_REVEAL,
-  hasChromium,
+  runsJourneys,
   pastDoubleClickGuard,
   settle,
   signInThroughPage,
@@ -24,7 +24,7 @@ const sidewaysScroll = (page: Page) =>
 const monthsOf = async (organisationId: string) =>
   (await db.select().from(organisations).where(eq(organisations.id, organisationId)))[0].evidenceRetentionMonths;
 
-describe.skipIf(!hasChromium())("an admin sets the council's retention period in a real browser", () => {
+describe.skipIf(!runsJourneys())("an admin sets the council's retention period in a real browser", () => {
   let server: TestServer;
   let browser: TestBrowser;
 
