@@ -10,6 +10,8 @@ const monthsSchema = z
   .string()
   .trim()
   .min(1, "Enter the number of months")
+  // Digits, as a person writes a number of months: Number() alone would also read "1e2" or "0x10".
+  .regex(/^\d+(?:\.\d+)?$/, "Enter the number of months as a number")
   .transform(Number)
   .pipe(
     z

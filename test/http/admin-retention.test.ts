@@ -66,6 +66,7 @@ describe("an admin's retention page", () => {
       [{}, "Choose whether to keep evidence of people who have left"],
       [{ retention: "delete", months: "" }, "Enter the number of months"],
       [{ retention: "delete", months: "six" }, "Enter the number of months as a number"],
+      [{ retention: "delete", months: "1e2" }, "Enter the number of months as a number"],
       [{ retention: "delete", months: "2.5" }, "Enter the number of months as a whole number"],
       [{ retention: "delete", months: "0" }, "The number of months must be 1 or more"],
       [{ retention: "delete", months: "121" }, "The number of months must be 120 or fewer"],
