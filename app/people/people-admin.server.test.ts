@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { auditLog, sessions, teamChampions, teamMemberships, users } from "~db/schema";
 import { createSession } from "~/auth/session.server";
 import { freshDatabase } from "../../test/support/database";
-import { aCouncil, aPerson, aTeam, asCurrentUser } from "../../test/support/factories";
+import { aCouncilWithAdmin, aPerson, aTeam, asCurrentUser, auditOf } from "../../test/support/factories";
 import { searchPeople } from "./people-search.server";
 import { changeRole, deactivatePerson, movePerson, personForAdmin, reactivatePerson } from "./people.server";
 import { closeTeam } from "./teams.server";
@@ -14,16 +14,8 @@ const NOW = new Date("2026-06-15T10:00:00.000Z");
 const LATER = new Date("2026-07-01T10:00:00.000Z");
 const request = (now = NOW) => ({ ip: "203.0.113.9", requestId: null, userAgent: "vitest", now });
 
-async function councilWithAdmin() {
-  const council = await aCouncil(db);
-  return { ...council, me: asCurrentUser(council.admin, council.organisation) };
-}
-
-const auditOf = (action: string, subjectId: string) =>
-  db
-    .select({ actor: auditLog.actorUserId, details: auditLog.details })
-    .from(auditLog)
-    .where(and(eq(auditLog.action, action), eq(auditLog.subjectId, subjectId)));
+const councilWithAdmin = () => aCouncilWithAdmin(db);
+const auditEntries = (action: string, subjectId: string) => auditOf(db, action, subjectId);
 
 const countRows = async () => ({
   audit: (await db.select().from(auditLog)).length,
@@ -111,7 +103,7 @@ describe("moving a person", () => {
       { teamId: teamA.id, startedOn: staff.startDate, endedOn: "2026-06-15" },
       { teamId: teamB.id, startedOn: "2026-06-15", endedOn: null },
     ]);
-    expect(await auditOf("people.moved", staff.id)).toEqual([
+    expect(await auditEntries("people.moved", staff.id)).toEqual([
       { actor: me.id, details: { fromTeamId: teamA.id, toTeamId: teamB.id } },
     ]);
   });
@@ -157,7 +149,7 @@ describe("roles", () => {
     expect(await changeRole(db, me, staff.id, { role: "hr" }, request())).toMatchObject({ ok: true });
     expect(await changeRole(db, me, staff.id, { role: "admin" }, request())).toMatchObject({ ok: true });
     expect(await changeRole(db, me, staff.id, { role: "admin" }, request())).toMatchObject({ ok: true });
-    expect((await auditOf("people.role-changed", staff.id)).map((a) => a.details)).toEqual([
+    expect((await auditEntries("people.role-changed", staff.id)).map((a) => a.details)).toEqual([
       { from: "staff", to: "hr" },
       { from: "hr", to: "admin" },
     ]);
@@ -209,7 +201,7 @@ describe("deactivating and reactivating", () => {
     );
     expect(await deactivatePerson(db, me, champion.id, request())).toMatchObject({ ok: true });
     expect(await deactivatePerson(db, me, champion.id, request())).toMatchObject({ ok: true });
-    expect(await auditOf("people.deactivated", champion.id)).toEqual([
+    expect(await auditEntries("people.deactivated", champion.id)).toEqual([
       { actor: me.id, details: { championsOfRemoved: [teamA.id] } },
     ]);
     expect(await db.select().from(teamChampions).where(eq(teamChampions.userId, champion.id))).toEqual([]);
@@ -220,7 +212,7 @@ describe("deactivating and reactivating", () => {
 
     expect(await reactivatePerson(db, me, champion.id, request(LATER))).toMatchObject({ ok: true });
     expect(await reactivatePerson(db, me, champion.id, request(LATER))).toMatchObject({ ok: true });
-    expect(await auditOf("people.reactivated", champion.id)).toHaveLength(1);
+    expect(await auditEntries("people.reactivated", champion.id)).toHaveLength(1);
     const [row] = await db
       .select({ active: users.active, leavingDate: users.leavingDate, teamId: users.teamId })
       .from(users)

@@ -1,9 +1,9 @@
-import { and, eq } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { reportPage } from "~/reporting/report.server";
 import { auditLog, teamChampions, teamMemberships, teams, users } from "~db/schema";
 import { freshDatabase } from "../../test/support/database";
-import { aChampion, aCouncil, aPerson, aRequiredModule, aTeam, asCurrentUser } from "../../test/support/factories";
+import { aChampion, aCouncilWithAdmin, aPerson, aRequiredModule, aTeam, auditOf } from "../../test/support/factories";
 import { listTeams } from "./people.server";
 import {
   closeTeam,
@@ -20,16 +20,8 @@ const db = database.db;
 const NOW = new Date("2026-06-15T10:00:00.000Z");
 const request = (now = NOW) => ({ ip: "203.0.113.9", requestId: null, userAgent: "vitest", now });
 
-async function councilWithAdmin() {
-  const council = await aCouncil(db);
-  return { ...council, me: asCurrentUser(council.admin, council.organisation) };
-}
-
-const auditOf = (action: string, subjectId: string) =>
-  db
-    .select({ actor: auditLog.actorUserId, details: auditLog.details })
-    .from(auditLog)
-    .where(and(eq(auditLog.action, action), eq(auditLog.subjectId, subjectId)));
+const councilWithAdmin = () => aCouncilWithAdmin(db);
+const auditEntries = (action: string, subjectId: string) => auditOf(db, action, subjectId);
 
 const countRows = async () => ({
   teams: (await db.select().from(teams)).length,
@@ -44,7 +36,7 @@ describe("creating and renaming teams", () => {
     const created = await createTeam(db, me, { name: "Fostering Team" }, request());
     expect(created).toMatchObject({ ok: true, team: { name: "Fostering Team" } });
     if (!created.ok) throw new Error("not created");
-    expect(await auditOf("teams.created", created.team.id)).toEqual([
+    expect(await auditEntries("teams.created", created.team.id)).toEqual([
       { actor: me.id, details: { name: "Fostering Team" } },
     ]);
     const before = await countRows();
@@ -69,12 +61,12 @@ describe("creating and renaming teams", () => {
   it("renames a team, audited with both names, refuses another team's name, and answers null for another council's team", async () => {
     const { me, teamA, teamB } = await councilWithAdmin();
     expect(await renameTeam(db, me, teamA.id, { name: "Children in Care" }, request())).toEqual({ ok: true });
-    expect(await auditOf("teams.renamed", teamA.id)).toEqual([
+    expect(await auditEntries("teams.renamed", teamA.id)).toEqual([
       { actor: me.id, details: { from: "Team A", to: "Children in Care" } },
     ]);
     // The same name again (a second submit) writes nothing more.
     expect(await renameTeam(db, me, teamA.id, { name: "Children in Care" }, request())).toEqual({ ok: true });
-    expect(await auditOf("teams.renamed", teamA.id)).toHaveLength(1);
+    expect(await auditEntries("teams.renamed", teamA.id)).toHaveLength(1);
     const other = await councilWithAdmin();
     const before = await countRows();
     expect(await renameTeam(db, me, teamB.id, { name: "children in care" }, request())).toMatchObject({
@@ -120,7 +112,7 @@ describe("closing a team", () => {
       moved: 0,
       name: "Team A",
     });
-    expect(await auditOf("teams.closed", teamA.id)).toEqual([
+    expect(await auditEntries("teams.closed", teamA.id)).toEqual([
       {
         actor: me.id,
         details: {
@@ -192,13 +184,13 @@ describe("champions", () => {
       expect(await nameChampion(db, me, person.id, teamB.id, request())).toEqual({ ok: true });
     }
     expect((await teamForAdmin(db, me, teamA.id))?.champions.map((c) => c.id)).toContain(person.id);
-    expect(await auditOf("teams.champion-named", teamA.id)).toHaveLength(1);
-    expect(await auditOf("teams.champion-named", teamB.id)).toEqual([
+    expect(await auditEntries("teams.champion-named", teamA.id)).toHaveLength(1);
+    expect(await auditEntries("teams.champion-named", teamB.id)).toEqual([
       { actor: me.id, details: { userId: person.id, team: "Team B" } },
     ]);
     for (let i = 0; i < 2; i++)
       expect(await removeChampion(db, me, person.id, teamA.id, request())).toEqual({ ok: true });
-    expect(await auditOf("teams.champion-removed", teamA.id)).toHaveLength(1);
+    expect(await auditEntries("teams.champion-removed", teamA.id)).toHaveLength(1);
     expect(
       await db.select({ teamId: teamChampions.teamId }).from(teamChampions).where(eq(teamChampions.userId, person.id)),
     ).toEqual([{ teamId: teamB.id }]);
@@ -231,6 +223,6 @@ describe("champions", () => {
     const person = await aPerson(db, { organisationId: organisation.id, teamId: teamA.id });
     await aChampion(db, person.id, teamA.id);
     expect(await nameChampion(db, me, person.id, teamA.id, request())).toEqual({ ok: true });
-    expect(await auditOf("teams.champion-named", teamA.id)).toEqual([]);
+    expect(await auditEntries("teams.champion-named", teamA.id)).toEqual([]);
   });
 });

@@ -5,8 +5,10 @@ import { loadConfig } from "~/config.server";
 import { hashPassword } from "~/auth/password.server";
 import type { CurrentUser } from "~/auth/session.server";
 import type { Db } from "~db/client.server";
+import { and, eq } from "drizzle-orm";
 import {
   attempts,
+  auditLog,
   moduleVersions,
   organisations,
   requirements,
@@ -482,4 +484,18 @@ export async function anIdentityProvider(
   });
   if (!result.ok) throw new Error(`Provider not configured: ${JSON.stringify(result.errors)}`);
   return result.provider;
+}
+
+/** A council (aCouncil) with its admin as the signed-in user, `me`. */
+export async function aCouncilWithAdmin(db: Db) {
+  const council = await aCouncil(db);
+  return { ...council, me: asCurrentUser(council.admin, council.organisation) };
+}
+
+/** Who did `action` to `subjectId`, and its details, from the audit log. */
+export function auditOf(db: Db, action: string, subjectId: string) {
+  return db
+    .select({ actor: auditLog.actorUserId, details: auditLog.details })
+    .from(auditLog)
+    .where(and(eq(auditLog.action, action), eq(auditLog.subjectId, subjectId)));
 }
