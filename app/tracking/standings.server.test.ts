@@ -267,7 +267,8 @@ describe("the report's kept standings", () => {
       "status=overdue",
       "status=complete&status=expired",
       `team=${red.id}`,
-      `team=${blue.id}&status=not_started`,
+      `team=${red.id}&status=exempt&status=overdue`,
+      "status=complete&status=exempt",
       `policyVersion=${v1.id}`,
     ]) {
       const parsed = parseReportFilters(new URLSearchParams(query), now);
@@ -323,22 +324,10 @@ describe("the snapshots of past days (docs/decisions/0026)", () => {
     return fromRecords;
   }
 
-  it("are kept once for a day that is over, and equal the records as at its end", async () => {
+  it("are kept once for a day that is over, as recorded by its end, and equal the records as at its end", async () => {
     const dan = await aPerson(db, { organisationId: org.id, teamId: red.id, name: "Dan", startDate: "2026-02-01" });
-    await expect(keepDaySnapshot(db, org.id, "2026-05-10", { now: at("2026-05-10T06:00:00Z") })).rejects.toThrow(
-      /not over/,
-    );
-    expect(await hasDaySnapshot(db, org.id, day)).toBe(false);
-    expect(await keepDaySnapshot(db, org.id, day, { now: at("2026-05-10T06:00:00Z") })).toBe(true);
-    expect(await hasDaySnapshot(db, org.id, day)).toBe(true);
-    const kept = await snapshotAgrees();
-    expect(kept.map((r) => r.status)).toEqual(expect.arrayContaining(["complete", "exempt", "overdue", "expired"]));
-    expect(kept.filter((r) => r.user_id === dan.id).map((r) => r.status)).not.toContain("complete");
-    // A second run the same day writes nothing.
-    expect(await keepDaySnapshot(db, org.id, day, { now: at("2026-05-10T07:00:00Z") })).toBe(false);
-    expect(await statuses(snapshot, endOfDay)).toEqual(kept);
-
-    // Recorded the next day with earlier dates: neither the records as at the day nor its snapshot change.
+    const before = await statuses(requirementStatusQuery, endOfDay);
+    // Recorded the next morning with earlier dates, before the day's snapshot is kept: neither counts as at the day.
     const exempt = await recordExemption(
       db,
       hr,
@@ -349,7 +338,7 @@ describe("the snapshots of past days (docs/decisions/0026)", () => {
         startsOn: "2026-05-02",
         approvedBy: "Head of service",
       }),
-      later("09:00"),
+      later("05:00"),
     );
     expect(exempt.ok).toBe(true);
     const earlier = await recordEarlierTraining(
@@ -362,11 +351,26 @@ describe("the snapshots of past days (docs/decisions/0026)", () => {
         description: "Classroom",
         file: { name: "a.pdf", bytes: new TextEncoder().encode("%PDF-1.4\n%%EOF\n") },
       },
-      later("09:01"),
+      later("05:01"),
     );
     expect(earlier.ok).toBe(true);
-    expect(await statusOf(requirementStatusQuery, at("2026-05-10T09:02:00Z"), dan.id)).toContain("complete");
-    expect(await snapshotAgrees()).toEqual(kept);
+    expect(await statusOf(requirementStatusQuery, at("2026-05-10T05:02:00Z"), dan.id)).toContain("complete");
+    expect(await statusOf(requirementStatusQuery, at("2026-05-10T05:02:00Z"), ada.id)).toContain("exempt");
+
+    await expect(keepDaySnapshot(db, org.id, "2026-05-10", { now: at("2026-05-10T06:00:00Z") })).rejects.toThrow(
+      /not over/,
+    );
+    expect(await hasDaySnapshot(db, org.id, day)).toBe(false);
+    expect(await keepDaySnapshot(db, org.id, day, { now: at("2026-05-10T06:00:00Z") })).toBe(true);
+    expect(await hasDaySnapshot(db, org.id, day)).toBe(true);
+    const kept = await snapshotAgrees();
+    expect(kept).toEqual(before);
+    expect(kept.map((r) => r.status)).toEqual(expect.arrayContaining(["complete", "exempt", "overdue", "expired"]));
+    expect(kept.filter((r) => r.user_id === dan.id).map((r) => r.status)).not.toContain("complete");
+    expect(kept.filter((r) => r.user_id === ada.id).map((r) => r.status)).not.toContain("exempt");
+    // A second run the same day writes nothing.
+    expect(await keepDaySnapshot(db, org.id, day, { now: at("2026-05-10T07:00:00Z") })).toBe(false);
+    expect(await statuses(snapshot, endOfDay)).toEqual(kept);
   });
 
   it("serve HR's report as at the day with the records' rows, order and totals", async () => {
@@ -375,7 +379,8 @@ describe("the snapshots of past days (docs/decisions/0026)", () => {
       "",
       "status=overdue",
       `team=${red.id}`,
-      `team=${blue.id}&status=not_started`,
+      `team=${red.id}&status=exempt&status=overdue`,
+      "status=complete&status=exempt",
       `policyVersion=${v1.id}`,
     ]) {
       const { page, fromRecords } = await reportAsAt(query, now);
@@ -391,10 +396,6 @@ describe("the snapshots of past days (docs/decisions/0026)", () => {
   it("show people's names as they were at the end of the day", async () => {
     await db.update(users).set({ name: "Cat Brown" }).where(eq(users.id, cat.id));
     const { page, fromRecords } = await reportAsAt(`team=${red.id}`, at("2026-05-11T11:00:00Z"));
-    console.log(
-      page.rows.map((r) => [r.name, r.user_id]),
-      cat.id,
-    );
     expect(page.rows.filter((r) => r.user_id === cat.id).map((r) => r.name)).toEqual(["Cat", "Cat"]);
     expect(fromRecords.filter((r) => r.user_id === cat.id).map((r) => r.name)).toEqual(["Cat Brown", "Cat Brown"]);
     await db.update(users).set({ name: "Cat" }).where(eq(users.id, cat.id));
