@@ -740,8 +740,8 @@ const reportOrder = (
  * the status is worked out from, not the status: that is computed when read, against the moment of the read.
  * Rebuilt for an organisation on the first read of each London day; in between, triggers on the tables it is
  * derived from note the people whose rows must be worked out again, or the whole organisation (standing_changes).
- * Only ever derived: nothing here is evidence, and the report as at a past day, every export and every evidence
- * pack read the records themselves.
+ * Only ever derived: nothing here is evidence, and the report as at a past day (but for a day kept in
+ * standing_snapshots), every export and every evidence pack read the records themselves.
  */
 export const requirementStandings = pgTable("requirement_standings", standingColumns(), (t) => [
   primaryKey({ columns: [t.organisationId, t.userId, t.requirementId] }),

@@ -128,7 +128,8 @@ function selectedStatuses(
   return sql`select s.* from (${statusQueries[source](scope, clock)}) s where ${sql.join(where, sql` and `)}`;
 }
 
-// The kept standings have an index in this order (requirement_standings_report_order_idx).
+// The kept standings and the snapshots have an index in this order (requirement_standings_report_order_idx,
+// standing_snapshots_report_order_idx).
 const REPORT_ORDER = sql.raw(
   `s.team_name nulls last, ${surnameKey("s.name")}, s.name, s.employee_number, s.policy_last, s.title, s.requirement_id`,
 );
