@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import {
+  type ExtraConfigColumn,
   bigint,
   bigserial,
   boolean,
@@ -691,85 +692,90 @@ export const rosterUploads = pgTable(
   (t) => [index("roster_uploads_organisation_idx").on(t.organisationId, t.createdAt)],
 );
 
+/** The dated facts of one person and requirement a status is worked out from (standingFactsQuery). */
+const standingColumns = () => ({
+  organisationId: uuid("organisation_id").notNull(),
+  userId: uuid("user_id").notNull(),
+  requirementId: uuid("requirement_id").notNull(),
+  name: text("name").notNull(),
+  employeeNumber: text("employee_number"),
+  teamId: uuid("team_id"),
+  teamName: text("team_name"),
+  kind: requirementKindEnum("kind").notNull(),
+  title: text("title").notNull(),
+  moduleSlug: text("module_slug"),
+  started: boolean("started").notNull(),
+  completedAt: timestamp("completed_at", { withTimezone: true }),
+  expiresAt: timestamp("expires_at", { withTimezone: true }),
+  expiresOn: date("expires_on"),
+  anchor: date("anchor").notNull(),
+  dueOn: date("due_on").notNull(),
+  attemptId: uuid("attempt_id"),
+  attestationReference: text("attestation_reference"),
+  policyVersionId: uuid("policy_version_id"),
+  earlierTrainingId: uuid("earlier_training_id"),
+  exemptionId: uuid("exemption_id"),
+  exemptionReason: text("exemption_reason"),
+  exemptFrom: date("exempt_from"),
+  exemptUntil: date("exempt_until"),
+});
+
+/** The report's order (team, surname, name, employee number, modules before the code of conduct, title). */
+const reportOrder = (
+  t: Record<"teamName" | "name" | "employeeNumber" | "kind" | "title" | "requirementId", ExtraConfigColumn>,
+) =>
+  [
+    t.teamName,
+    sql`lower(regexp_replace(btrim(${t.name}), '^.*[[:space:]]', ''))`,
+    t.name,
+    t.employeeNumber,
+    sql`(${t.kind} = 'policy')`,
+    t.title,
+    t.requirementId,
+  ] as const;
+
 /**
  * Where each person stands on each requirement today, kept so that HR's report over a whole council need not
  * work it out from every attempt and signature on each request (docs/decisions/0010). It holds the dated facts
  * the status is worked out from, not the status: that is computed when read, against the moment of the read.
  * Rebuilt for an organisation on the first read of each London day; in between, triggers on the tables it is
  * derived from note the people whose rows must be worked out again, or the whole organisation (standing_changes).
- * Only ever derived: nothing here is evidence, and the report as at a past day, every export and every evidence
- * pack read the records themselves.
+ * Only ever derived: nothing here is evidence, and the report as at a past day (but for a day kept in
+ * standing_snapshots), every export and every evidence pack read the records themselves.
  */
-export const requirementStandings = pgTable(
-  "requirement_standings",
-  {
-    organisationId: uuid("organisation_id").notNull(),
-    userId: uuid("user_id").notNull(),
-    requirementId: uuid("requirement_id").notNull(),
-    name: text("name").notNull(),
-    employeeNumber: text("employee_number"),
-    teamId: uuid("team_id"),
-    teamName: text("team_name"),
-    kind: requirementKindEnum("kind").notNull(),
-    title: text("title").notNull(),
-    moduleSlug: text("module_slug"),
-    started: boolean("started").notNull(),
-    completedAt: timestamp("completed_at", { withTimezone: true }),
-    expiresAt: timestamp("expires_at", { withTimezone: true }),
-    expiresOn: date("expires_on"),
-    anchor: date("anchor").notNull(),
-    dueOn: date("due_on").notNull(),
-    attemptId: uuid("attempt_id"),
-    attestationReference: text("attestation_reference"),
-    policyVersionId: uuid("policy_version_id"),
-    earlierTrainingId: uuid("earlier_training_id"),
-    exemptionId: uuid("exemption_id"),
-    exemptionReason: text("exemption_reason"),
-    exemptFrom: date("exempt_from"),
-    exemptUntil: date("exempt_until"),
-  },
-  (t) => [
-    primaryKey({ columns: [t.organisationId, t.userId, t.requirementId] }),
-    index("requirement_standings_team_idx").on(t.organisationId, t.teamId),
-    // Completions that lapse during the day: the people whose figures change without anything being written.
-    index("requirement_standings_expiry_idx").on(t.organisationId, t.expiresAt),
-    // The report's order (team, surname, name, employee number, modules before the code of conduct, title), so a
-    // page is an index range. The surname is surnameKey's expression in app/tracking/status.server.ts.
-    index("requirement_standings_report_order_idx").on(
-      t.organisationId,
-      t.teamName,
-      sql`lower(regexp_replace(btrim(${t.name}), '^.*[[:space:]]', ''))`,
-      t.name,
-      t.employeeNumber,
-      sql`(${t.kind} = 'policy')`,
-      t.title,
-      t.requirementId,
-    ),
-  ],
-);
+export const requirementStandings = pgTable("requirement_standings", standingColumns(), (t) => [
+  primaryKey({ columns: [t.organisationId, t.userId, t.requirementId] }),
+  index("requirement_standings_team_idx").on(t.organisationId, t.teamId),
+  // Completions that lapse during the day: the people whose figures change without anything being written.
+  index("requirement_standings_expiry_idx").on(t.organisationId, t.expiresAt),
+  // The report's order (team, surname, name, employee number, modules before the code of conduct, title), so a
+  // page is an index range. The surname is surnameKey's expression in app/tracking/status.server.ts.
+  index("requirement_standings_report_order_idx").on(t.organisationId, ...reportOrder(t)),
+]);
+
+/** Per team and set of statuses, how many people and how many of their rows have each status. */
+const summaryColumns = () => ({
+  organisationId: uuid("organisation_id").notNull(),
+  teamId: uuid("team_id"),
+  statuses: integer("statuses").notNull(),
+  people: integer("people").notNull(),
+  notStarted: integer("not_started").notNull(),
+  inProgress: integer("in_progress").notNull(),
+  complete: integer("complete").notNull(),
+  dueSoon: integer("due_soon").notNull(),
+  overdue: integer("overdue").notNull(),
+  expired: integer("expired").notNull(),
+  exempt: integer("exempt").notNull().default(0),
+});
 
 /**
  * The report's totals, kept with the standings: per team and per set of statuses a person has (a bit per status,
  * in the order of STATUSES), how many people and how many of their rows have each status, as at the last refresh.
  * Totals for any team and any choice of statuses are sums over these rows.
  */
-export const standingSummaries = pgTable(
-  "standing_summaries",
-  {
-    organisationId: uuid("organisation_id").notNull(),
-    teamId: uuid("team_id"),
-    statuses: integer("statuses").notNull(),
-    people: integer("people").notNull(),
-    notStarted: integer("not_started").notNull(),
-    inProgress: integer("in_progress").notNull(),
-    complete: integer("complete").notNull(),
-    dueSoon: integer("due_soon").notNull(),
-    overdue: integer("overdue").notNull(),
-    expired: integer("expired").notNull(),
-    exempt: integer("exempt").notNull().default(0),
-  },
-  (t) => [index("standing_summaries_team_idx").on(t.organisationId, t.teamId)],
-);
+export const standingSummaries = pgTable("standing_summaries", summaryColumns(), (t) => [
+  index("standing_summaries_team_idx").on(t.organisationId, t.teamId),
+]);
 
 /** The London day an organisation's standings were last rebuilt for; null when something organisation-wide changed. */
 export const standingRefreshes = pgTable("standing_refreshes", {
@@ -779,6 +785,42 @@ export const standingRefreshes = pgTable("standing_refreshes", {
   computedFor: date("computed_for"),
   computedAt: timestamp("computed_at", { withTimezone: true }),
 });
+
+/**
+ * The standings as recorded by the end of a past London day (docs/decisions/0026): standingFactsQuery's facts as at
+ * the last instant of `day`, written once for the day after it ended (by `npm run reminders`), so that HR's report
+ * as at that day reads a range of an index rather than working every status out from the records. Held equal to
+ * the records by app/tracking/standings.server.test.ts. Only ever derived, never changed once written.
+ */
+export const standingSnapshots = pgTable(
+  "standing_snapshots",
+  { day: date("day", { mode: "string" }).notNull(), ...standingColumns() },
+  (t) => [
+    primaryKey({ columns: [t.organisationId, t.day, t.userId, t.requirementId] }),
+    index("standing_snapshots_team_idx").on(t.organisationId, t.day, t.teamId),
+    index("standing_snapshots_report_order_idx").on(t.organisationId, t.day, ...reportOrder(t)),
+  ],
+);
+
+/** The report's totals as at the end of a snapshot's day (as standing_summaries are for now). */
+export const standingSnapshotSummaries = pgTable(
+  "standing_snapshot_summaries",
+  { day: date("day", { mode: "string" }).notNull(), ...summaryColumns() },
+  (t) => [index("standing_snapshot_summaries_team_idx").on(t.organisationId, t.day, t.teamId)],
+);
+
+/** The days an organisation's snapshot was taken for: a report as at a day without one reads the records. */
+export const standingSnapshotDays = pgTable(
+  "standing_snapshot_days",
+  {
+    organisationId: uuid("organisation_id")
+      .notNull()
+      .references(() => organisations.id),
+    day: date("day", { mode: "string" }).notNull(),
+    takenAt: timestamp("taken_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.organisationId, t.day] })],
+);
 
 /** People whose standings must be worked out again before they are next read, or the whole organisation: written by triggers. */
 export const standingChanges = pgTable(

@@ -54,3 +54,10 @@ export function endOfLondonDay(day: string): Date {
     candidates.find((c) => londonDate(c) === nextDay && londonDate(new Date(c.getTime() - 1)) === day) ?? candidates[1];
   return new Date(midnight.getTime() - 1);
 }
+
+/** The London day before a day (YYYY-MM-DD). */
+export function dayBefore(day: string): string {
+  const noon = new Date(`${day}T12:00:00Z`);
+  noon.setUTCDate(noon.getUTCDate() - 1);
+  return noon.toISOString().slice(0, 10);
+}

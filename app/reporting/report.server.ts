@@ -6,18 +6,28 @@ import type { ExemptionReason } from "~/tracking/statuses";
 import {
   keptStatusQuery,
   requirementStatusQuery,
+  snapshotStatusQuery,
   STATUSES,
   surnameKey,
   type Clock,
   type Status,
+  type StatusScope,
 } from "~/tracking/status.server";
-import { keptTotals, perPersonCounts, refreshStandings, sumsOf, totalsOf } from "~/tracking/standings.server";
+import {
+  hasDaySnapshot,
+  keptTotals,
+  perPersonCounts,
+  refreshStandings,
+  sumsOf,
+  totalsOf,
+} from "~/tracking/standings.server";
 import { jsonValue, queryRows, type Db } from "~db/client.server";
 
 /**
  * HR's report: every person and requirement of one organisation with their status, as now or as at the
  * end of a past day. Pages, exports and evidence packs all read these rows through reportRowsQuery: the page
- * as it stands now from the kept standings, everything else from the records themselves.
+ * as it stands now from the kept standings, as at a past day from that day's snapshot when it was kept
+ * (docs/decisions/0026), everything else from the records themselves.
  */
 export const REPORT_PAGE_SIZE = 50;
 
@@ -87,8 +97,17 @@ export function reportClock(filters: Pick<ReportFilters, "asAt">, now: Date): Cl
   return day ? { now: endOfLondonDay(day) } : { now };
 }
 
-/** Where the statuses come from: the records themselves (any moment), or the kept standings (now, just refreshed). */
-export type ReportSource = "records" | "kept";
+/**
+ * Where the statuses come from: the records themselves (any moment), the kept standings (now, just refreshed), or
+ * the snapshot of the clock's London day (the end of a past day that has one).
+ */
+export type ReportSource = "records" | "kept" | "snapshot";
+
+const statusQueries: Record<ReportSource, (scope: StatusScope, clock: Clock) => SQL> = {
+  records: requirementStatusQuery,
+  kept: keptStatusQuery,
+  snapshot: (scope, clock) => snapshotStatusQuery(scope, londonDate(clock.now)),
+};
 
 /** The status rows the filters select (the status query's columns), before they are joined for display. */
 function selectedStatuses(
@@ -106,10 +125,11 @@ function selectedStatuses(
   if (filters.completedTo)
     where.push(sql`(s.completed_at::timestamptz at time zone 'Europe/London')::date <= ${filters.completedTo}::date`);
   const scope = { organisationId, teamId: filters.team, userIds: people };
-  return sql`select s.* from (${source === "kept" ? keptStatusQuery(scope, clock) : requirementStatusQuery(scope, clock)}) s where ${sql.join(where, sql` and `)}`;
+  return sql`select s.* from (${statusQueries[source](scope, clock)}) s where ${sql.join(where, sql` and `)}`;
 }
 
-// The kept standings have an index in this order (requirement_standings_report_order_idx).
+// The kept standings and the snapshots have an index in this order (requirement_standings_report_order_idx,
+// standing_snapshots_report_order_idx).
 const REPORT_ORDER = sql.raw(
   `s.team_name nulls last, ${surnameKey("s.name")}, s.name, s.employee_number, s.policy_last, s.title, s.requirement_id`,
 );
@@ -181,12 +201,14 @@ export type ReportRow = {
 /** One page of the report and the totals of everything the filters select. */
 export async function reportPage(db: Db, organisationId: string, filters: ReportFilters, now: Date) {
   const clock = reportClock(filters, now);
-  // As it stands now: from the kept standings, brought up to date first. As at a past day: from the records.
-  const source: ReportSource = pastDay(filters, now) ? "records" : "kept";
+  // As it stands now: from the kept standings, brought up to date first. As at a past day: from that day's
+  // snapshot, or from the records for a day that has none.
+  const day = pastDay(filters, now);
+  const source: ReportSource = !day ? "kept" : (await hasDaySnapshot(db, organisationId, day)) ? "snapshot" : "records";
   if (source === "kept") await refreshStandings(db, organisationId, clock);
   const offset = (filters.page - 1) * REPORT_PAGE_SIZE;
-  // Totals by team and status come from the kept summaries; other filters, and past days, count the rows.
-  const summarised = source === "kept" && !filters.policyVersion && !filters.completedFrom && !filters.completedTo;
+  // Totals by team and status come from the kept summaries; other filters, and days without a snapshot, count the rows.
+  const summarised = source !== "records" && !filters.policyVersion && !filters.completedFrom && !filters.completedTo;
   const { summary, rows } = await db.transaction(
     async (tx) => {
       // Enough memory to count 100,000 people's rows without spilling to disk (the default is 4 MB).
@@ -199,7 +221,7 @@ export async function reportPage(db: Db, organisationId: string, filters: Report
       }>(
         tx,
         sql`
-      with s as ${source === "kept" ? sql`not materialized` : sql`materialized`} (
+      with s as ${source === "records" ? sql`materialized` : sql`not materialized`} (
         select user_id, requirement_id, status, name, employee_number, team_id, team_name, policy_last, title
         from (${selectedStatuses(organisationId, filters, clock, source)}) x
       ),
@@ -209,7 +231,11 @@ export async function reportPage(db: Db, organisationId: string, filters: Report
     `,
       );
       const summary = summarised
-        ? await keptTotals(tx, organisationId, { teamId: filters.team, statuses: filters.status })
+        ? await keptTotals(tx, organisationId, {
+            teamId: filters.team,
+            statuses: filters.status,
+            day: source === "snapshot" ? (day ?? undefined) : undefined,
+          })
         : totalsOf(jsonValue(pass.totals ?? {}));
       const keys = jsonValue(pass.page ?? []);
       const chosen = new Set(keys.map((k) => `${k.u} ${k.r}`));

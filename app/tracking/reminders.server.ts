@@ -1,10 +1,10 @@
 import { sql, type SQL } from "drizzle-orm";
-import { formatDate, londonDate } from "~/lib/dates";
+import { dayBefore, formatDate, londonDate } from "~/lib/dates";
 import type { Mail, Mailer } from "~/mail/mailer.server";
 import { jsonValue, queryRows, type Db } from "~db/client.server";
 import { organisations } from "~db/schema";
 import { deliverMails, itemLines } from "./nudges.server";
-import { refreshStandings } from "./standings.server";
+import { keepDaySnapshot, refreshStandings } from "./standings.server";
 import { keptStatusQuery, STATUS_LABELS, type Status } from "./status.server";
 
 /** A failed e-mail is tried again on later runs, this many times in all, for a week at most. */
@@ -164,7 +164,10 @@ export async function runReminders(
       reminderRhythm: organisations.reminderRhythm,
     })
     .from(organisations)) {
-    // The daily run also brings the day's standings up to date, so HR's first report of the day need not wait for them.
+    // The daily run also keeps yesterday's standings (HR's report as at that day reads them, docs/decisions/0026) and
+    // brings the day's up to date, so HR's first report of the day need not wait for them.
+    if (await keepDaySnapshot(db, org.id, dayBefore(today), clock))
+      options.log?.(`${org.slug}: standings kept as at ${dayBefore(today)}`);
     await refreshStandings(db, org.id, clock);
     const status = keptStatusQuery({ organisationId: org.id }, clock);
     const created = await queryRows<{ id: string; email: string; name: string; details: { items: Item[] } | string }>(

@@ -7,7 +7,7 @@ import { aimRequirement, changeRequirement, changeTrackingSettings } from "./req
 import { recordEarlierTraining } from "./earlier-training.server";
 import { recordExemption } from "./exemptions.server";
 import { exemptionSchema } from "./forms";
-import { keptStatusQuery, requirementStatusQuery, type StatusScope } from "./status.server";
+import { keptStatusQuery, requirementStatusQuery, snapshotStatusQuery, type StatusScope } from "./status.server";
 import { queryRows } from "~db/client.server";
 import { attempts, users } from "~db/schema";
 import { eq } from "drizzle-orm";
@@ -23,7 +23,9 @@ import {
   asCurrentUser,
 } from "../../test/support/factories";
 import { parseReportFilters, reportPage, reportRowsQuery, type ReportRow } from "~/reporting/report.server";
-import { keptTotals, refreshStandings } from "./standings.server";
+import { endOfLondonDay } from "~/lib/dates";
+import { runReminders } from "./reminders.server";
+import { hasDaySnapshot, keepDaySnapshot, keptTotals, refreshStandings } from "./standings.server";
 import { STATUSES, type Status } from "./statuses";
 
 // The kept standings must give exactly the statuses worked out from the records, after every kind of change.
@@ -265,7 +267,8 @@ describe("the report's kept standings", () => {
       "status=overdue",
       "status=complete&status=expired",
       `team=${red.id}`,
-      `team=${blue.id}&status=not_started`,
+      `team=${red.id}&status=exempt&status=overdue`,
+      "status=complete&status=exempt",
       `policyVersion=${v1.id}`,
     ]) {
       const parsed = parseReportFilters(new URLSearchParams(query), now);
@@ -277,6 +280,134 @@ describe("the report's kept standings", () => {
       expect(page.totals.people).toBe(new Set(fromRecords.map((r) => r.user_id)).size);
       expect(page.totals.byStatus.overdue).toBe(fromRecords.filter((r) => r.status === "overdue").length);
     }
+  });
+});
+
+describe("the snapshots of past days (docs/decisions/0026)", () => {
+  const day = "2026-05-09";
+  const endOfDay = endOfLondonDay(day);
+  const snapshot = (scope: StatusScope) => snapshotStatusQuery(scope, day);
+  const later = (time: string) => ({ ...request, now: at(`2026-05-10T${time}:00Z`) });
+  const reportAsAt = async (query: string, now: Date) => {
+    const parsed = parseReportFilters(new URLSearchParams(`asAt=${day}${query ? `&${query}` : ""}`), now);
+    if (!parsed.success) throw parsed.error;
+    return {
+      page: await reportPage(db, org.id, parsed.data, now),
+      fromRecords: await queryRows<ReportRow>(db, reportRowsQuery(org.id, parsed.data, { now: endOfDay }, "records")),
+    };
+  };
+
+  /** The day's snapshot gives exactly the records' statuses at the day's last instant, and the same totals. */
+  async function snapshotAgrees() {
+    const fromRecords = await statuses(requirementStatusQuery, endOfDay);
+    expect(await statuses(snapshot, endOfDay)).toEqual(fromRecords);
+    expect(await statuses(snapshot, endOfDay, { teamId: red.id })).toEqual(
+      await statuses(requirementStatusQuery, endOfDay, { teamId: red.id }),
+    );
+    for (const selection of [
+      { statuses: [] },
+      { teamId: red.id, statuses: [] },
+      { statuses: ["exempt", "complete"] },
+      { teamId: blue.id, statuses: ["not_started", "overdue"] },
+    ] as { teamId?: string; statuses: Status[] }[]) {
+      const chosen = fromRecords.filter(
+        (r) =>
+          (!selection.teamId || r.team_id === selection.teamId) &&
+          (selection.statuses.length === 0 || selection.statuses.includes(r.status as Status)),
+      );
+      expect(await keptTotals(db, org.id, { ...selection, day })).toEqual({
+        rows: chosen.length,
+        people: new Set(chosen.map((r) => r.user_id)).size,
+        byStatus: Object.fromEntries(STATUSES.map((st) => [st, chosen.filter((r) => r.status === st).length])),
+      });
+    }
+    return fromRecords;
+  }
+
+  it("are kept once for a day that is over, as recorded by its end, and equal the records as at its end", async () => {
+    const dan = await aPerson(db, { organisationId: org.id, teamId: red.id, name: "Dan", startDate: "2026-02-01" });
+    const before = await statuses(requirementStatusQuery, endOfDay);
+    // Recorded the next morning with earlier dates, before the day's snapshot is kept: neither counts as at the day.
+    const exempt = await recordExemption(
+      db,
+      hr,
+      ada.id,
+      exemptionSchema.parse({
+        requirementId: "all",
+        reason: "secondment",
+        startsOn: "2026-05-02",
+        approvedBy: "Head of service",
+      }),
+      later("05:00"),
+    );
+    expect(exempt.ok).toBe(true);
+    const earlier = await recordEarlierTraining(
+      db,
+      hr,
+      dan.id,
+      {
+        requirementId: module.requirement.id,
+        completedOn: "2026-04-01",
+        description: "Classroom",
+        file: { name: "a.pdf", bytes: new TextEncoder().encode("%PDF-1.4\n%%EOF\n") },
+      },
+      later("05:01"),
+    );
+    expect(earlier.ok).toBe(true);
+    expect(await statusOf(requirementStatusQuery, at("2026-05-10T05:02:00Z"), dan.id)).toContain("complete");
+    expect(await statusOf(requirementStatusQuery, at("2026-05-10T05:02:00Z"), ada.id)).toContain("exempt");
+
+    await expect(keepDaySnapshot(db, org.id, "2026-05-10", { now: at("2026-05-10T06:00:00Z") })).rejects.toThrow(
+      /not over/,
+    );
+    expect(await hasDaySnapshot(db, org.id, day)).toBe(false);
+    expect(await keepDaySnapshot(db, org.id, day, { now: at("2026-05-10T06:00:00Z") })).toBe(true);
+    expect(await hasDaySnapshot(db, org.id, day)).toBe(true);
+    const kept = await snapshotAgrees();
+    expect(kept).toEqual(before);
+    expect(kept.map((r) => r.status)).toEqual(expect.arrayContaining(["complete", "exempt", "overdue", "expired"]));
+    expect(kept.filter((r) => r.user_id === dan.id).map((r) => r.status)).not.toContain("complete");
+    expect(kept.filter((r) => r.user_id === ada.id).map((r) => r.status)).not.toContain("exempt");
+    // A second run the same day writes nothing.
+    expect(await keepDaySnapshot(db, org.id, day, { now: at("2026-05-10T07:00:00Z") })).toBe(false);
+    expect(await statuses(snapshot, endOfDay)).toEqual(kept);
+  });
+
+  it("serve HR's report as at the day with the records' rows, order and totals", async () => {
+    const now = at("2026-05-11T10:00:00Z");
+    for (const query of [
+      "",
+      "status=overdue",
+      `team=${red.id}`,
+      `team=${red.id}&status=exempt&status=overdue`,
+      "status=complete&status=exempt",
+      `policyVersion=${v1.id}`,
+    ]) {
+      const { page, fromRecords } = await reportAsAt(query, now);
+      if (query === "") expect(fromRecords.length).toBeGreaterThan(5);
+      expect(page.rows).toEqual(fromRecords.slice(0, 50));
+      expect(page.totals.rows).toBe(fromRecords.length);
+      expect(page.totals.people).toBe(new Set(fromRecords.map((r) => r.user_id)).size);
+      expect(page.totals.byStatus.overdue).toBe(fromRecords.filter((r) => r.status === "overdue").length);
+      expect(page.asAt).toBe(endOfDay.toISOString());
+    }
+  });
+
+  it("show people's names as they were at the end of the day", async () => {
+    await db.update(users).set({ name: "Cat Brown" }).where(eq(users.id, cat.id));
+    const { page, fromRecords } = await reportAsAt(`team=${red.id}`, at("2026-05-11T11:00:00Z"));
+    expect(page.rows.filter((r) => r.user_id === cat.id).map((r) => r.name)).toEqual(["Cat", "Cat"]);
+    expect(fromRecords.filter((r) => r.user_id === cat.id).map((r) => r.name)).toEqual(["Cat Brown", "Cat Brown"]);
+    await db.update(users).set({ name: "Cat" }).where(eq(users.id, cat.id));
+  });
+
+  it("are kept by the daily reminders run for the day before", async () => {
+    expect(await hasDaySnapshot(db, org.id, "2026-05-11")).toBe(false);
+    await runReminders(db, null, { now: at("2026-05-12T06:00:00Z") }, { serviceUrl: "http://localhost" });
+    expect(await hasDaySnapshot(db, org.id, "2026-05-11")).toBe(true);
+    expect(await statuses((scope) => snapshotStatusQuery(scope, "2026-05-11"), endOfLondonDay("2026-05-11"))).toEqual(
+      await statuses(requirementStatusQuery, endOfLondonDay("2026-05-11")),
+    );
   });
 });
 

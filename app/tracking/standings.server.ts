@@ -1,6 +1,12 @@
 import { sql, type SQL } from "drizzle-orm";
-import { londonDate } from "~/lib/dates";
-import { keptStatusQuery, STANDING_COLUMNS, standingFactsQuery, type Clock } from "./status.server";
+import { endOfLondonDay, londonDate } from "~/lib/dates";
+import {
+  keptStatusQuery,
+  snapshotStatusQuery,
+  STANDING_COLUMNS,
+  standingFactsQuery,
+  type Clock,
+} from "./status.server";
 import { STATUSES, type Status } from "./statuses";
 import { queryRows, type Db } from "~db/client.server";
 
@@ -51,18 +57,26 @@ export function sumsOf(people: SQL): SQL {
   return sql`select ${SUMS}, count(*)::int as people from (${people}) people`;
 }
 
+/** Status rows (a status query's, narrowed by `only`) summed per team and set of statuses: the summaries' columns. */
+function summaryRows(statuses: SQL, only: SQL = sql`true`): SQL {
+  const rows = sql`select team_id, user_id, status from (${statuses}) k where ${only}`;
+  return sql`
+    select team_id, statuses, count(*) as people, ${SUMS}
+    from (${perPersonCounts(rows)}) people
+    group by team_id, statuses
+  `;
+}
+
 /** Each person's rows by status, summed per team and set of statuses (standing_summaries), for some teams or all. */
 function summariesOf(organisationId: string, clock: Clock, teams: { ids: string[]; none: boolean } | "all"): SQL {
   const only =
     teams === "all"
       ? sql`true`
       : sql`(team_id = any(${`{${teams.ids.join(",")}}`}::uuid[]) or (${teams.none} and team_id is null))`;
-  const rows = sql`select team_id, user_id, status from (${keptStatusQuery({ organisationId }, clock)}) k where ${only}`;
   return sql`
     insert into standing_summaries (organisation_id, team_id, statuses, people, ${COUNT_COLUMNS})
-    select ${organisationId}::uuid, team_id, statuses, count(*), ${SUMS}
-    from (${perPersonCounts(rows)}) people
-    group by team_id, statuses
+    select ${organisationId}::uuid, team_id, statuses, people, ${COUNT_COLUMNS}
+    from (${summaryRows(keptStatusQuery({ organisationId }, clock), only)}) s
   `;
 }
 
@@ -142,20 +156,62 @@ export async function refreshStandings(db: Db, organisationId: string, clock: Cl
 
 /**
  * The report's totals for a team (or the whole organisation) and a choice of statuses (none: every status),
- * summed from standing_summaries as at the last refresh: call refreshStandings first.
+ * summed from standing_summaries as at the last refresh (call refreshStandings first), or, given a past day that
+ * has a snapshot (hasDaySnapshot), from that day's.
  */
 export async function keptTotals(
   db: Db,
   organisationId: string,
-  selection: { teamId?: string; statuses: Status[] },
+  selection: { teamId?: string; statuses: Status[]; day?: string },
 ): Promise<Totals> {
   const chosen: readonly Status[] = selection.statuses.length > 0 ? selection.statuses : STATUSES;
   const mask = chosen.reduce((m: number, s) => m | bit(s), 0);
   const [row] = await queryRows<Record<Status | "people", number | null>>(
     db,
     sql`select sum(people)::int as people, ${SUMS}
-        from standing_summaries
-        where organisation_id = ${organisationId}::uuid and statuses & ${mask} <> 0 ${selection.teamId ? sql`and team_id = ${selection.teamId}::uuid` : sql``}`,
+        from ${selection.day ? sql`standing_snapshot_summaries` : sql`standing_summaries`}
+        where organisation_id = ${organisationId}::uuid and statuses & ${mask} <> 0
+          ${selection.day ? sql`and day = ${selection.day}::date` : sql``}
+          ${selection.teamId ? sql`and team_id = ${selection.teamId}::uuid` : sql``}`,
   );
   return totalsOf(row, chosen);
+}
+
+/** Whether an organisation's standings were kept as at the end of this day (keepDaySnapshot). */
+export async function hasDaySnapshot(db: Db, organisationId: string, day: string): Promise<boolean> {
+  const rows = await queryRows<{ one: number }>(
+    db,
+    sql`select 1 as one from standing_snapshot_days where organisation_id = ${organisationId}::uuid and day = ${day}::date`,
+  );
+  return rows.length > 0;
+}
+
+/**
+ * Keeps an organisation's standings as at the end of a London day that is over by `clock` (docs/decisions/0026):
+ * the facts the records give at the day's last instant, which count only what was recorded by then, and the
+ * report's totals of that day. Written once: a day already kept (or being kept by another run, which this one
+ * waits for) is left as it is. Returns whether this call wrote it. `npm run reminders` keeps yesterday.
+ */
+export async function keepDaySnapshot(db: Db, organisationId: string, day: string, clock: Clock): Promise<boolean> {
+  if (day >= londonDate(clock.now)) throw new Error(`The day ${day} is not over yet`);
+  const org = sql`${organisationId}::uuid`;
+  return db.transaction(async (tx) => {
+    const taken = await queryRows<{ day: string }>(
+      tx,
+      sql`insert into standing_snapshot_days (organisation_id, day) values (${org}, ${day}::date)
+          on conflict do nothing returning day::text`,
+    );
+    if (taken.length === 0) return false;
+    await tx.execute(sql.raw(`set local statement_timeout = ${REBUILD_STATEMENT_TIMEOUT_MS}`));
+    await tx.execute(
+      sql`insert into standing_snapshots (day, ${STANDING_COLUMNS})
+          select ${day}::date, ${STANDING_COLUMNS} from (${standingFactsQuery({ organisationId }, { now: endOfLondonDay(day) })}) f`,
+    );
+    await tx.execute(sql`
+      insert into standing_snapshot_summaries (day, organisation_id, team_id, statuses, people, ${COUNT_COLUMNS})
+      select ${day}::date, ${org}, team_id, statuses, people, ${COUNT_COLUMNS}
+      from (${summaryRows(snapshotStatusQuery({ organisationId }, day))}) s`);
+    await tx.execute(sql`analyze standing_snapshots`);
+    return true;
+  });
 }

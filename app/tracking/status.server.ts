@@ -1,5 +1,5 @@
 import { getTableColumns, sql, type SQL } from "drizzle-orm";
-import { londonDate } from "~/lib/dates";
+import { endOfLondonDay, londonDate } from "~/lib/dates";
 import { jsonValue, queryRows, type Db } from "~db/client.server";
 import { requirementStandings } from "~db/schema";
 import { OUTSTANDING, STATUSES, type ExemptionReason, type Status } from "./statuses";
@@ -324,6 +324,17 @@ export function keptStatusQuery(scope: StatusScope, clock: Clock): SQL {
   const kept = sql`(select ${STANDING_COLUMNS} from requirement_standings k
     where k.organisation_id = ${scope.organisationId}::uuid ${scopeFilters(scope, "k.user_id", "k.team_id")})`;
   return statusOf(kept, scope.organisationId, clock);
+}
+
+/**
+ * The same statuses as at the end of a past London day, read from that day's snapshot (standing_snapshots, written by
+ * keepDaySnapshot once the day is over): the same columns and, a test shows, the same rows as requirementStatusQuery
+ * at the last instant of the day.
+ */
+export function snapshotStatusQuery(scope: StatusScope, day: string): SQL {
+  const kept = sql`(select ${STANDING_COLUMNS} from standing_snapshots k
+    where k.organisation_id = ${scope.organisationId}::uuid and k.day = ${day}::date ${scopeFilters(scope, "k.user_id", "k.team_id")})`;
+  return statusOf(kept, scope.organisationId, { now: endOfLondonDay(day) });
 }
 
 type RawRow = {
