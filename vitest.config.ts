@@ -11,8 +11,16 @@ export default defineConfig({
   test: {
     include: ["app/**/*.test.{ts,tsx}", "db/**/*.test.ts", "scripts/**/*.test.ts", "test/**/*.test.ts"],
     globalSetup: ["test/support/global-setup.ts"],
-    setupFiles: ["test/support/fail-on-console-error.ts", "test/support/ledger-test-key.ts"],
+    setupFiles: [
+      "test/support/fail-on-console-error.ts",
+      "test/support/ledger-test-key.ts",
+      "test/support/per-file-clean-up.ts",
+    ],
     pool: "forks",
+    // A worker runs file after file with the modules it has loaded (decision 0027): starting a process and loading
+    // the app's packages again for each of about a hundred files cost as much as their tests. Setup files still run
+    // for every file, and each file still makes its own database.
+    isolate: false,
     // Each file starts its own PGlite (~350 MB) or PostgreSQL database; two at a time suits a 2-core machine.
     maxWorkers: 2,
     minWorkers: 1,

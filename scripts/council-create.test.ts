@@ -1,14 +1,13 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { count, eq } from "drizzle-orm";
-import { PGlite } from "@electric-sql/pglite";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { findUsableLink } from "~/auth/password-links.server";
 import { openDatabase, type Db } from "~db/client.server";
 import { auditLog, organisations, passwordTokens, users } from "~db/schema";
-import { freshDatabase } from "../test/support/database";
+import { freshDatabase, migratedPgliteDirectory } from "../test/support/database";
 import { startSmtpServer } from "../test/support/smtp";
 
 const root = resolve(import.meta.dirname, "..");
@@ -82,7 +81,7 @@ const args = (slug: string, email: string, name = "Riverside Council") => [
 beforeAll(async () => {
   // On PGlite the scripts open a data directory: this run's migrated image, written out to one.
   if (template.kind === "pglite") {
-    const lite = await PGlite.create({ dataDir: pgliteDir, loadDataDir: new Blob([readFileSync(template.image)]) });
+    const lite = await migratedPgliteDirectory(pgliteDir);
     await lite.close();
   }
 }, 120_000);

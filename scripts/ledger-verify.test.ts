@@ -9,7 +9,7 @@ import { appendRecord, canonicalBody, newReference, recordHash, verifyReference 
 import { generateSigningKey, parseSigningKey, serviceKeys, signBody } from "~/attestation/service-key.server";
 import { attestations } from "~db/schema";
 import { openDatabase, type Database } from "~db/client.server";
-import { freshDatabase } from "../test/support/database";
+import { freshDatabase, migratedPgliteDirectory } from "../test/support/database";
 import { aCouncil, aPolicyVersion } from "../test/support/factories";
 
 /** The command as an operator runs it, against a real database: PostgreSQL when DATABASE_URL is set, else a PGlite folder. */
@@ -26,8 +26,7 @@ beforeAll(async () => {
     env = { DATABASE_URL: database.url };
   } else {
     folder = mkdtempSync(join(tmpdir(), "ledger-verify-"));
-    database = await openDatabase({ pgliteDir: join(folder, "data") });
-    await database.migrate();
+    database = await migratedPgliteDirectory(join(folder, "data"));
     env = { DATABASE_URL: undefined, PGLITE_DIR: join(folder, "data") };
   }
   const council = await aCouncil(database.db);

@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { enqueueMail } from "~/mail/mail-queue.server";
-import { openDatabase, type Database } from "~db/client.server";
-import { freshDatabase } from "../test/support/database";
+import type { Database } from "~db/client.server";
+import { freshDatabase, migratedPgliteDirectory } from "../test/support/database";
 import { aPerson, aRequiredModule, aTeam, anOrganisation } from "../test/support/factories";
 import { startSmtpServer } from "../test/support/smtp";
 
@@ -23,8 +23,7 @@ beforeAll(async () => {
     env = { DATABASE_URL: database.url };
   } else {
     folder = mkdtempSync(join(tmpdir(), "reminders-"));
-    database = await openDatabase({ pgliteDir: join(folder, "data") });
-    await database.migrate();
+    database = await migratedPgliteDirectory(join(folder, "data"));
     env = { DATABASE_URL: undefined, PGLITE_DIR: join(folder, "data") };
   }
   const org = await anOrganisation(database.db);

@@ -4,9 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import postgres from "postgres";
 import { afterAll, describe, expect, it } from "vitest";
-import { openDatabase } from "~db/client.server";
 import { freePort, isAlive, startAppProcess, type AppProcess } from "../test/support/app-process";
-import { freshDatabase } from "../test/support/database";
+import { freshDatabase, migratedPgliteDirectory } from "../test/support/database";
 
 // `npm start` in production: a supervised worker, no migrations. Each app process takes 10–20 s to serve on a busy machine.
 const onPostgres = Boolean(process.env.DATABASE_URL);
@@ -22,8 +21,7 @@ async function migratedDatabaseEnv(): Promise<Record<string, string>> {
     return { DATABASE_URL: database.url! };
   }
   const dir = join(scratch, `migrated-${randomBytes(4).toString("hex")}`);
-  const database = await openDatabase({ pgliteDir: dir });
-  await database.migrate();
+  const database = await migratedPgliteDirectory(dir);
   await database.close();
   return { PGLITE_DIR: dir };
 }

@@ -390,16 +390,22 @@ describe.skipIf(!browserAvailable)("every page in a real browser", () => {
     return contexts;
   }
 
-  /** The addresses of a page this visitor is shown (not sent elsewhere, not refused); a crash is a failure. */
+  /**
+   * The addresses of a page this visitor is shown (not sent elsewhere, not refused); a crash is a failure. An
+   * address that shows more of a page (MORE_OF) is marked: one visitor opening it is enough.
+   */
   async function reachable(route: Route, visitor: Visitor, context: BrowserContext, failures: string[]) {
     const { addresses } = addressesOf(route, visitor.ids);
     const more = MORE_OF[route.id]?.(visitor.ids) ?? [];
-    const found: string[] = [];
-    for (const address of [...addresses, ...addresses.flatMap((a) => more.map((q) => a + q))]) {
+    const found: { address: string; more: boolean }[] = [];
+    for (const [address, isMore] of [
+      ...addresses.map((a) => [a, false] as const),
+      ...addresses.flatMap((a) => more.map((q) => [a + q, true] as const)),
+    ]) {
       const response = await context.request.get(server.url + address, { maxRedirects: 0 });
       const expected = NOT_FOUND_PAGE(route) ? 404 : 200;
       if (response.status() >= 500) failures.push(`${visitor.name} ${address}: answered ${response.status()}`);
-      else if (response.status() === expected) found.push(address);
+      else if (response.status() === expected) found.push({ address, more: isMore });
     }
     return found;
   }
@@ -442,11 +448,20 @@ describe.skipIf(!browserAvailable)("every page in a real browser", () => {
     check: (page: Page, visitor: Visitor) => Promise<string[]>,
   ): Promise<{ failures: string[]; reachedBy: string[] }> {
     const failures: string[] = [];
-    const work: { visitor: Visitor; address: string }[] = [];
-    await inParallel([...contexts.keys()], 3, async (visitor) => {
-      for (const address of await reachable(route, visitor, contexts.get(visitor)!, failures))
-        work.push({ visitor, address });
+    const crawling = visitors.filter((v) => contexts.has(v));
+    const found = new Map<Visitor, { address: string; more: boolean }[]>();
+    await inParallel(crawling, 3, async (visitor) => {
+      found.set(visitor, await reachable(route, visitor, contexts.get(visitor)!, failures));
     });
+    // Every visitor who reaches a page opens it; each address that shows more of it is opened by the first of them.
+    const work: { visitor: Visitor; address: string }[] = [];
+    const moreOpened = new Set<string>();
+    for (const visitor of crawling)
+      for (const { address, more } of found.get(visitor) ?? []) {
+        if (more && moreOpened.has(address)) continue;
+        if (more) moreOpened.add(address);
+        work.push({ visitor, address });
+      }
     await inParallel(work, 3, async ({ visitor, address }) => {
       const problems = await problemsOn(route, contexts.get(visitor)!, address, (page) => check(page, visitor));
       failures.push(...problems.map((p) => `${visitor.name} ${address}: ${p}`));

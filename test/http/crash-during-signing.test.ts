@@ -1,9 +1,8 @@
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { PGlite } from "@electric-sql/pglite";
 import { eq } from "drizzle-orm";
 import { afterAll, expect, inject, it } from "vitest";
 import { verifyLedger } from "~/attestation/ledger.server";
@@ -13,7 +12,7 @@ import { syncTrainingModules } from "~/training/content-sync.server";
 import { openDatabase, type Database } from "~db/client.server";
 import { attestations, auditLog } from "~db/schema";
 import { freePort, startAppProcess } from "../support/app-process";
-import { freshDatabase } from "../support/database";
+import { freshDatabase, migratedPgliteDirectory } from "../support/database";
 import {
   aCouncil,
   aModuleContent,
@@ -47,9 +46,8 @@ async function databaseForTheApp(): Promise<{
     return { database, env: { DATABASE_URL: database.url! }, reopen: async () => database };
   }
   const dir = join(scratch, "pglite");
-  const pglite = await PGlite.create({ dataDir: dir, loadDataDir: new Blob([readFileSync(template.image)]) });
   const reopen = () => openDatabase({ pgliteDir: dir });
-  return { database: await openDatabase({ pglite }), env: { PGLITE_DIR: dir }, reopen };
+  return { database: await migratedPgliteDirectory(dir), env: { PGLITE_DIR: dir }, reopen };
 }
 
 const { database: setup, env, reopen } = await databaseForTheApp();

@@ -2,15 +2,19 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { createServer } from "node:net";
 import { resolve } from "node:path";
-import { afterAll } from "vitest";
 
 const root = resolve(import.meta.dirname, "../..");
 
-// A test that fails or times out part-way must not leave its app running (a worker exits with its primary).
 const started = new Set<ChildProcess>();
-afterAll(() => {
+
+/**
+ * Kills every app a test of this file started and left running (it failed or timed out part-way): called after each
+ * test file by test/support/per-file-clean-up.ts, since a worker runs many files.
+ */
+export function stopLeftoverApps() {
   for (const child of started) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-});
+  started.clear();
+}
 
 /** A port nobody listens on right now. */
 export async function freePort(): Promise<number> {
