@@ -25,6 +25,7 @@ describe("records as receipts carry them", () => {
       canonicalJson({ ...record, extra: "x" }),
       canonicalJson({ ...record, seq: 0 }),
       canonicalJson({ ...record, reason: 5 }),
+      canonicalJson({ ...record, qualifyingAttemptIds: [1] }),
       JSON.stringify({ v: 2, ...record }),
     ];
     for (const text of bad) expect(() => readRecord(text), text.slice(0, 40)).toThrow(RecordError);

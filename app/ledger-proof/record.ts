@@ -89,15 +89,12 @@ export function readRecord(text: string): LedgerRecord {
     throw new RecordError(`the record does not have exactly the fields of format version ${record.v}`);
   if (!Number.isSafeInteger(record.seq) || (record.seq as number) < 1)
     throw new RecordError("the record's seq is not a positive integer");
-  for (const key of keys)
-    if (
-      key !== "seq" &&
-      key !== "v" &&
-      !Array.isArray(record[key]) &&
-      record[key] !== null &&
-      typeof record[key] !== "string"
-    )
-      throw new RecordError(`the record's ${key} is neither text nor null`);
+  for (const key of keys) {
+    const value = record[key];
+    if (key === "seq" || key === "v") continue;
+    if (Array.isArray(value) ? value.some((id) => typeof id !== "string") : value !== null && typeof value !== "string")
+      throw new RecordError(`the record's ${key} is neither text nor null, nor a list of text`);
+  }
   if (canonicalJson(record) !== text) throw new RecordError("the record is not in canonical JSON (RFC 8785)");
   return record as LedgerRecord;
 }
