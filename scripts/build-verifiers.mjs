@@ -47,6 +47,7 @@ export async function buildVerifierScript() {
 
 const STYLES = `
 *,*::before,*::after{box-sizing:border-box}
+[hidden]{display:none!important}
 body{margin:0;font-family:Arial,sans-serif;font-size:19px;line-height:1.32;color:#0b0c0c;background:#fff}
 .app-header{background:#0b0c0c;color:#fff;padding:10px 15px;border-bottom:10px solid #1d70b8}
 .app-header__title{font-weight:700;font-size:24px}

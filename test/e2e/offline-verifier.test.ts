@@ -69,6 +69,8 @@ describe.skipIf(!browserAvailable)("the offline receipt verifier page, opened fr
       }),
     ).toBe(true);
     expect(await page.locator("#no-ed25519").isHidden()).toBe(true);
+    for (const hidden of ["#error-summary", "#receipt-error", "#keys-error"])
+      expect(await page.locator(hidden).evaluate((element) => getComputedStyle(element).display), hidden).toBe("none");
     const result = await check(page, example.receipt, example.verifierKey);
     await result.getByRole("heading", { level: 2, name: "Record ATT-9TFN-2KLM is genuine" }).waitFor();
     expect(await result.innerText()).toContain("Grace Mensah, employee number E10603");
@@ -158,6 +160,7 @@ describe.skipIf(!browserAvailable)("the offline receipt verifier page, opened fr
     await page.getByLabel("The council's verifier key").fill("not a key");
     await page.getByRole("button", { name: "Check the receipt" }).click();
     expect(await page.locator("#keys-error").innerText()).toContain("Enter a verifier key of the council: ");
+    expect(await page.locator("#receipt-error").isVisible()).toBe(true);
     await expectAccessible(page, "the offline verifier with errors");
     const connected = await page.evaluate(() =>
       fetch("http://127.0.0.1:9/").then(
