@@ -67,7 +67,8 @@ body{margin:0;font-family:Arial,sans-serif;font-size:19px;line-height:1.32;color
 .govuk-visually-hidden{position:absolute!important;width:1px!important;height:1px!important;margin:0!important;overflow:hidden!important;clip:rect(0 0 0 0)!important;white-space:nowrap!important}
 .govuk-textarea{display:block;width:100%;min-height:100px;padding:5px;font:inherit;font-family:monospace;font-size:16px;border:2px solid #0b0c0c}
 .govuk-file-upload{font:inherit;max-width:100%}
-.govuk-textarea:focus,.govuk-file-upload:focus,.govuk-button:focus,a:focus,.govuk-error-summary:focus{outline:3px solid #fd0;outline-offset:0;box-shadow:inset 0 0 0 2px #0b0c0c}
+.govuk-input{display:block;width:100%;height:40px;padding:5px;font:inherit;border:2px solid #0b0c0c}
+.govuk-textarea:focus,.govuk-input:focus,.govuk-file-upload:focus,.govuk-button:focus,a:focus,.govuk-error-summary:focus{outline:3px solid #fd0;outline-offset:0;box-shadow:inset 0 0 0 2px #0b0c0c}
 .govuk-button{font:inherit;font-weight:400;color:#fff;background:#00703c;border:2px solid transparent;box-shadow:0 2px 0 #002d18;padding:8px 10px 7px;cursor:pointer}
 .govuk-button:hover{background:#005a30}
 .govuk-button:focus{color:#0b0c0c;background:#fd0;box-shadow:0 2px 0 #0b0c0c}
@@ -125,6 +126,12 @@ signed, for example tree-sizes=1-5000.</div>
 <textarea class="govuk-textarea" id="keys" name="keys" rows="3" spellcheck="false" autocomplete="off" aria-describedby="keys-hint keys-error"></textarea>
 <label class="govuk-label" for="keys-file">Or choose a file holding the keys</label>
 <input class="govuk-file-upload" type="file" id="keys-file" name="keys-file">
+</div>
+<div class="govuk-form-group" id="origin-group">
+<label class="govuk-label" for="origin">The council's log (optional)</label>
+<div class="govuk-hint" id="origin-hint">To make sure the receipt is from this council's log, enter the log's name as the
+council publishes it, for example conduct.example.gov.uk/ledger/your-council.</div>
+<input class="govuk-input" type="text" id="origin" name="origin" spellcheck="false" autocomplete="off" aria-describedby="origin-hint">
 </div>
 <button class="govuk-button" type="submit" id="check">Check the receipt</button>
 </form>

@@ -123,7 +123,8 @@ async function check(event: Event) {
     }
   showErrors(errors);
   if (errors.length || !receiptFile) return;
-  showVerdict(describeVerdict(await verifyReceipt(await receiptFile.text(), keys)));
+  const origin = $<HTMLInputElement>("origin").value.trim();
+  showVerdict(describeVerdict(await verifyReceipt(await receiptFile.text(), keys, origin ? { origin } : {})));
 }
 
 function acceptDrops() {

@@ -71,6 +71,7 @@ describe.skipIf(!browserAvailable)("the offline receipt verifier page, opened fr
     expect(await page.locator("#no-ed25519").isHidden()).toBe(true);
     for (const hidden of ["#error-summary", "#receipt-error", "#keys-error"])
       expect(await page.locator(hidden).evaluate((element) => getComputedStyle(element).display), hidden).toBe("none");
+    await page.getByLabel("The council's log (optional)").fill(example.origin);
     const result = await check(page, example.receipt, example.verifierKey);
     await result.getByRole("heading", { level: 2, name: "Record ATT-9TFN-2KLM is genuine" }).waitFor();
     expect(await result.innerText()).toContain("Grace Mensah, employee number E10603");
@@ -133,9 +134,17 @@ describe.skipIf(!browserAvailable)("the offline receipt verifier page, opened fr
         keys: other.verifierKey,
         failed: ["The service's signature on the record", "The council's signature on the log's checkpoint"],
       },
+      {
+        what: "the log of another council than the one named",
+        receipt: example.receipt,
+        keys: example.verifierKey,
+        origin: "conduct.example.invalid/ledger/other-council",
+        failed: ["The council's signature on the log's checkpoint"],
+      },
     ];
-    for (const { what, receipt, keys, failed } of cases) {
+    for (const { what, receipt, keys, origin, failed } of cases) {
       const page = await openPage();
+      if (origin) await page.getByLabel("The council's log (optional)").fill(origin);
       const result = await check(page, receipt, keys);
       await result.getByRole("heading", { name: "This receipt does not prove the record" }).waitFor();
       const rows = result.locator("tbody tr").filter({ has: page.locator("td strong", { hasText: "Failed" }) });
