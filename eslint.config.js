@@ -6,7 +6,16 @@ import tseslint from "typescript-eslint";
 
 export default tseslint.config(
   {
-    ignores: ["build/**", "public/**", "node_modules/**", ".cache/**", ".data/**", ".test-data/**", "db/migrations/**"],
+    ignores: [
+      "build/**",
+      "public/**",
+      "node_modules/**",
+      ".cache/**",
+      ".data/**",
+      ".test-data/**",
+      "db/migrations/**",
+      "scripts/verify-receipt.mjs",
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

@@ -1,9 +1,11 @@
-// Copies GOV.UK Frontend's images into public/assets and compiles app/styles/app.scss to public/css/app.css.
+// Copies GOV.UK Frontend's images into public/assets, compiles app/styles/app.scss to public/css/app.css and builds the
+// offline receipt verifier page public/verify-receipt.html (scripts/build-verifiers.mjs).
 // Runs after npm install and before each build; the output is git-ignored.
 import { cpSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as sass from "sass";
+import { buildVerifierPage } from "./build-verifiers.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const govuk = resolve(root, "node_modules/govuk-frontend/dist/govuk");
@@ -21,4 +23,7 @@ const css = sass.compile(resolve(root, "app/styles/app.scss"), {
 });
 mkdirSync(resolve(root, "public/css"), { recursive: true });
 writeFileSync(resolve(root, "public/css/app.css"), css.css);
-console.log("Built public/css/app.css and copied GOV.UK Frontend images to public/assets");
+writeFileSync(resolve(root, "public/verify-receipt.html"), await buildVerifierPage());
+console.log(
+  "Built public/css/app.css and public/verify-receipt.html, and copied GOV.UK Frontend images to public/assets",
+);

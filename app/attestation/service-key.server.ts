@@ -10,10 +10,20 @@ import {
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { ConfigError, loadConfig, type Config } from "~/config.server";
+import {
+  ED25519,
+  formatSignerKey,
+  formatVerifierKey,
+  isValidKeyName,
+  keyHashInput,
+  readSignerKey,
+  readVerifierKey,
+} from "~/ledger-proof/note";
 
 /**
  * The service's Ed25519 signing key, kept outside the database (docs/ledger.md, "The service key"). Keys are written
- * in the C2SP signed-note forms that Go's golang.org/x/mod/sumdb/note uses:
+ * in the C2SP signed-note forms that Go's golang.org/x/mod/sumdb/note uses (read and written by ~/ledger-proof/note,
+ * which the offline verifiers share; here with node:crypto, synchronously, for the configuration):
  *   private:  PRIVATE+KEY+<name>+<key hash>+<base64(0x01 || 32-byte seed)>
  *   verifier: <name>+<key hash>+<base64(0x01 || 32-byte public key)>
  * where the key hash is the first 4 bytes of SHA-256(name || "\n" || 0x01 || public key), as 8 hex digits, and the
@@ -38,18 +48,13 @@ export type VerifierKey = {
 
 export type KeyRing = { signer: SigningKey; verifiers: VerifierKey[] };
 
-const ED25519 = 0x01;
 const PKCS8_PREFIX = Buffer.from("302e020100300506032b657004220420", "hex");
 const SPKI_PREFIX = Buffer.from("302a300506032b6570032100", "hex");
 
-function validName(name: string): boolean {
-  return name.length > 0 && !/[+\s]/u.test(name);
-}
-
 /** The signed-note key hash of an Ed25519 public key under a name: 8 lower-case hex digits. */
-export function noteKeyHash(name: string, rawPublicKey: Buffer): string {
+export function noteKeyHash(name: string, rawPublicKey: Uint8Array): string {
   return createHash("sha256")
-    .update(Buffer.concat([Buffer.from(`${name}\n`, "utf8"), Buffer.from([ED25519]), rawPublicKey]))
+    .update(keyHashInput(name, ED25519, rawPublicKey))
     .digest()
     .subarray(0, 4)
     .toString("hex");
@@ -59,35 +64,14 @@ function rawPublicKey(key: KeyObject): Buffer {
   return key.export({ format: "der", type: "spki" }).subarray(SPKI_PREFIX.length);
 }
 
-/** Splits `a+b+rest` into at most `parts` pieces: base64 itself may contain "+". */
-function splitPlus(text: string, parts: number): string[] {
-  const out: string[] = [];
-  let rest = text;
-  while (out.length < parts - 1) {
-    const at = rest.indexOf("+");
-    if (at < 0) break;
-    out.push(rest.slice(0, at));
-    rest = rest.slice(at + 1);
-  }
-  out.push(rest);
-  return out;
-}
-
-function keyMaterial(encoded: string): Buffer | null {
-  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(encoded)) return null;
-  const bytes = Buffer.from(encoded, "base64");
-  if (bytes.length !== 33 || bytes[0] !== ED25519 || bytes.toString("base64") !== encoded) return null;
-  return bytes.subarray(1);
-}
-
 /** Parses a private key in signed-note form; throws ConfigError saying what is wrong (never echoing the key). */
 export function parseSigningKey(text: string, source = "LEDGER_SIGNING_KEY"): SigningKey {
-  const [p, k, name, hash, encoded] = splitPlus(text.trim(), 5);
-  const seed = encoded ? keyMaterial(encoded) : null;
-  if (p !== "PRIVATE" || k !== "KEY" || !name || !validName(name) || !/^[0-9a-f]{8}$/.test(hash ?? "") || !seed)
+  const parts = readSignerKey(text);
+  if (!parts)
     throw new ConfigError(
       `Configuration error: ${source} is not a signing key of the form PRIVATE+KEY+<name>+<8 hex>+<base64> (npm run ledger:keygen makes one)`,
     );
+  const { name, keyHash: hash, key: seed } = parts;
   const privateKey = createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, seed]), format: "der", type: "pkcs8" });
   const publicKey = createPublicKey(privateKey);
   const raw = rawPublicKey(publicKey);
@@ -99,7 +83,7 @@ export function parseSigningKey(text: string, source = "LEDGER_SIGNING_KEY"): Si
     keyId,
     privateKey,
     publicKey,
-    verifierKey: `${keyId}+${Buffer.concat([Buffer.from([ED25519]), raw]).toString("base64")}`,
+    verifierKey: formatVerifierKey(name, hash, raw),
   };
 }
 
@@ -108,15 +92,14 @@ export function parseVerifierKey(
   text: string,
   source = "LEDGER_VERIFIER_KEYS",
 ): Omit<VerifierKey, "validFrom" | "validUntil"> {
-  const [name, hash, encoded] = splitPlus(text.trim(), 3);
-  const raw = encoded ? keyMaterial(encoded) : null;
-  if (!name || !validName(name) || !/^[0-9a-f]{8}$/.test(hash ?? "") || !raw || noteKeyHash(name, raw) !== hash)
+  const parts = readVerifierKey(text);
+  if (!parts || noteKeyHash(parts.name, parts.key) !== parts.keyHash)
     throw new ConfigError(
       `Configuration error: ${source}: "${text.trim().slice(0, 80)}" is not a verifier key of the form <name>+<8 hex>+<base64>`,
     );
   return {
-    keyId: `${name}+${hash}`,
-    publicKey: createPublicKey({ key: Buffer.concat([SPKI_PREFIX, raw]), format: "der", type: "spki" }),
+    keyId: `${parts.name}+${parts.keyHash}`,
+    publicKey: createPublicKey({ key: Buffer.concat([SPKI_PREFIX, parts.key]), format: "der", type: "spki" }),
     verifierKey: text.trim(),
   };
 }
@@ -151,11 +134,11 @@ export function parseVerifierKeys(text: string | undefined): VerifierKey[] {
 
 /** A new private key in signed-note form. */
 export function generateSigningKey(name: string): string {
-  if (!validName(name)) throw new Error(`A key name has no "+" and no white space: ${name}`);
+  if (!isValidKeyName(name)) throw new Error(`A key name has no "+" and no white space: ${name}`);
   const { privateKey } = generateKeyPairSync("ed25519");
   const seed = privateKey.export({ format: "der", type: "pkcs8" }).subarray(PKCS8_PREFIX.length);
   const hash = noteKeyHash(name, rawPublicKey(createPublicKey(privateKey)));
-  return `PRIVATE+KEY+${name}+${hash}+${Buffer.concat([Buffer.from([ED25519]), seed]).toString("base64")}`;
+  return formatSignerKey(name, hash, seed);
 }
 
 /** The key name a generated key takes: the service's host, or "localhost". */

@@ -1,0 +1,2 @@
+export function buildVerifierScript(): Promise<string>;
+export function buildVerifierPage(): Promise<string>;
