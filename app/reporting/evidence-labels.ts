@@ -1,6 +1,6 @@
 import { formatDate } from "~/lib/dates";
 
-/** Words for the evidence view and the evidence PDF, so both say the same thing. */
+/** Words for the evidence view, the evidence PDF, HR's report page and its exports, so all say the same thing. */
 export const ROLE_LABELS = { staff: "Staff", hr: "HR", admin: "Administrator" } as const;
 
 export const ATTEMPT_STATUS_LABELS = { in_progress: "Not finished", passed: "Passed", failed: "Not passed" } as const;
@@ -51,4 +51,40 @@ export function nothingRequired(leavingDate: string | null): string {
   return leavingDate
     ? `Nothing is required of them now: they left on ${formatDate(leavingDate)}. Their records are kept.`
     : "Their council requires nothing of them at the moment.";
+}
+
+/**
+ * What completes a report row, in words: a pass of our module, a signature, or training completed elsewhere, which is
+ * never shown as either (docs/decisions/0021). An exempt or outstanding row has none.
+ */
+export const EVIDENCE_LABELS = {
+  pass: "Passed attempt",
+  signature: "Signed record",
+  earlier: "Training completed elsewhere",
+} as const;
+
+type EvidenceRow = {
+  attempt_id: string | null;
+  attestation_reference: string | null;
+  earlier_training_id: string | null;
+};
+
+/** The evidence of a report row, as the exports' Evidence column gives it (their SQL uses the same labels). */
+export function evidenceOf(row: EvidenceRow): string | null {
+  if (row.attestation_reference) return EVIDENCE_LABELS.signature;
+  if (row.attempt_id) return EVIDENCE_LABELS.pass;
+  if (row.earlier_training_id) return EVIDENCE_LABELS.earlier;
+  return null;
+}
+
+/**
+ * The evidence of a report row on HR's report page: the exports' words, with the record's reference and the version
+ * signed, which the exports give in columns of their own.
+ */
+export function evidenceWords(row: EvidenceRow & { policy_version: string | null }): string {
+  const words = evidenceOf(row);
+  if (!words) return "None";
+  return row.attestation_reference
+    ? `${words} ${row.attestation_reference} (version ${row.policy_version ?? "?"})`
+    : words;
 }

@@ -4,6 +4,7 @@ import { STATUS_LABELS, STATUSES } from "~/tracking/status.server";
 import { EXEMPTION_REASON_LABELS } from "~/tracking/statuses";
 import type { Db } from "~db/client.server";
 import { FORMULA_START, INERT_SIGNED_EMAIL, SIGNED_START } from "~/lib/csv";
+import { EVIDENCE_LABELS } from "./evidence-labels";
 import { copyCsvStream, databaseKind, streamRows } from "./export-rows.server";
 import type { ReportRow } from "./report.server";
 
@@ -52,24 +53,7 @@ const labelSql = (column: string, labels: Record<string, string>) =>
 
 export const KIND_LABELS = { module: "Training module", policy: "Code of conduct" } as const;
 
-/**
- * What completes a row, in words: a pass of our module, a signature, or training completed elsewhere, which is
- * never shown as either (docs/decisions/0021). An exempt or outstanding row has none.
- */
-export const EVIDENCE_LABELS = {
-  pass: "Passed attempt",
-  signature: "Signed record",
-  earlier: "Training completed elsewhere",
-} as const;
-
-/** The evidence column of a report row (the same words as evidenceSql). */
-export function evidenceOf(row: Pick<ReportRow, "attempt_id" | "attestation_reference" | "earlier_training_id">) {
-  if (row.attestation_reference) return EVIDENCE_LABELS.signature;
-  if (row.attempt_id) return EVIDENCE_LABELS.pass;
-  if (row.earlier_training_id) return EVIDENCE_LABELS.earlier;
-  return null;
-}
-
+/** The exports' Evidence column in SQL: the words of evidenceOf. */
 const evidenceSql = sql.raw(`case when r.attestation_reference is not null then '${EVIDENCE_LABELS.signature}'
   when r.attempt_id is not null then '${EVIDENCE_LABELS.pass}'
   when r.earlier_training_id is not null then '${EVIDENCE_LABELS.earlier}' end`);

@@ -1,7 +1,8 @@
 import { PassThrough } from "node:stream";
 import ExcelJS from "exceljs";
 import { STATUS_LABELS } from "~/tracking/status.server";
-import { evidenceOf, exemptionReasonWords, KIND_LABELS, REPORT_COLUMNS, type ExportCounter } from "./export-csv.server";
+import { evidenceOf } from "./evidence-labels";
+import { exemptionReasonWords, KIND_LABELS, REPORT_COLUMNS, type ExportCounter } from "./export-csv.server";
 import type { ReportRow } from "./report.server";
 
 /**

@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { STATUS_LABELS } from "~/tracking/status.server";
 import { queryRows } from "~db/client.server";
 import { auditLog, users } from "~db/schema";
+import { parseCsv } from "../../test/support/csv";
 import { freshDatabase } from "../../test/support/database";
 import { unzip } from "../../test/support/zip";
 import {
@@ -21,7 +22,8 @@ import { recordEarlierTraining } from "~/tracking/earlier-training.server";
 import { recordExemption } from "~/tracking/exemptions.server";
 import { ALL_REQUIREMENTS, exemptionSchema } from "~/tracking/forms";
 import { EXEMPTION_REASONS } from "~/tracking/statuses";
-import { evidenceOf, exemptionReasonWords, KIND_LABELS, QUOTED_COLUMNS, REPORT_COLUMNS } from "./export-csv.server";
+import { evidenceOf } from "./evidence-labels";
+import { exemptionReasonWords, KIND_LABELS, QUOTED_COLUMNS, REPORT_COLUMNS } from "./export-csv.server";
 import { copyCsvStream, databaseKind, inlineParameters, sqlLiteral } from "./export-rows.server";
 import { exportPage, startExport, type ExportFormat, type ExportJob } from "./export.server";
 import { parseReportFilters, reportPage } from "./report.server";
@@ -118,36 +120,6 @@ async function readSheet(bytes: Buffer) {
 /** The sheet's own XML. */
 async function sheetXmlOf(bytes: Buffer): Promise<string> {
   return (await unzip(bytes)).get("xl/worksheets/sheet1.xml")!.toString("utf8");
-}
-
-/** A small RFC 4180 reader, to read back what was written. */
-function parseCsv(text: string): string[][] {
-  const records: string[][] = [];
-  let record: string[] = [];
-  let cell = "";
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        cell += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else cell += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ",") {
-      record.push(cell);
-      cell = "";
-    } else if (c === "\r" && text[i + 1] === "\n") {
-      record.push(cell);
-      records.push(record);
-      record = [];
-      cell = "";
-      i++;
-    } else cell += c;
-  }
-  if (cell !== "" || record.length > 0) throw new Error("The last record does not end with CRLF");
-  return records;
 }
 
 beforeAll(async () => {

@@ -17,6 +17,7 @@ import { StatusTag } from "~/components/status-tag";
 import { Select } from "~/components/select";
 import { Table } from "~/components/table";
 import { datePartsOf } from "~/lib/date-fields";
+import { evidenceWords } from "~/reporting/evidence-labels";
 import { formatDate, formatDateTime } from "~/lib/dates";
 import { REPORT_PAGE_SIZE, reportView, type ReportRow } from "~/reporting/report.server";
 import { STATUS_LABELS, STATUSES, type Status } from "~/tracking/statuses";
@@ -96,13 +97,6 @@ function Filters({ data }: { data: LoaderData }) {
       </div>
     </Form>
   );
-}
-
-function evidenceOf(row: ReportRow) {
-  if (row.attestation_reference) return `Version ${row.policy_version ?? "?"}, record ${row.attestation_reference}`;
-  if (row.attempt_id) return "Passed attempt";
-  if (row.earlier_training_id) return "Training completed elsewhere";
-  return "None";
 }
 
 function Results({ data }: { data: Extract<LoaderData, { ok: true }> }) {
@@ -211,7 +205,7 @@ function Results({ data }: { data: Extract<LoaderData, { ok: true }> }) {
             { header: "Since", cell: (r) => formatDate(r.since) },
             { header: "Due or renewal", cell: (r) => dueWords({ status: r.status, dueOn: r.due_on }) },
             { header: "Completed", cell: (r) => (r.completed_at ? formatDateTime(r.completed_at) : "–") },
-            { header: "Evidence", cell: evidenceOf },
+            { header: "Evidence", cell: evidenceWords },
           ]}
           rows={report.rows}
           rowKey={(r) => `${r.user_id}-${r.requirement_id}`}

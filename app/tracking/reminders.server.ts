@@ -1,10 +1,10 @@
 import { sql, type SQL } from "drizzle-orm";
-import { dayBefore, formatDate, londonDate } from "~/lib/dates";
+import { formatDate, londonDate } from "~/lib/dates";
 import type { Mail, Mailer } from "~/mail/mailer.server";
 import { jsonValue, queryRows, type Db } from "~db/client.server";
 import { organisations } from "~db/schema";
 import { deliverMails, itemLines } from "./nudges.server";
-import { keepDaySnapshot, refreshStandings } from "./standings.server";
+import { keepMissedDaySnapshots, MAX_SNAPSHOT_DAYS_PER_RUN, refreshStandings } from "./standings.server";
 import { keptStatusQuery, STATUS_LABELS, type Status } from "./status.server";
 
 /** A failed e-mail is tried again on later runs, this many times in all, for a week at most. */
@@ -164,10 +164,14 @@ export async function runReminders(
       reminderRhythm: organisations.reminderRhythm,
     })
     .from(organisations)) {
-    // The daily run also keeps yesterday's standings (HR's report as at that day reads them, docs/decisions/0026) and
-    // brings the day's up to date, so HR's first report of the day need not wait for them.
-    if (await keepDaySnapshot(db, org.id, dayBefore(today), clock))
-      options.log?.(`${org.slug}: standings kept as at ${dayBefore(today)}`);
+    // The daily run also keeps the past days' standings not yet kept (HR's report as at a day reads them,
+    // docs/decisions/0026) and brings the day's up to date, so HR's first report of the day need not wait for them.
+    const snapshots = await keepMissedDaySnapshots(db, org.id, clock);
+    for (const day of snapshots.kept) options.log?.(`${org.slug}: standings kept as at ${day}`);
+    if (snapshots.left > 0)
+      options.log?.(
+        `${org.slug}: ${snapshots.left} more past day(s) to keep on later runs (at most ${MAX_SNAPSHOT_DAYS_PER_RUN} a run)`,
+      );
     await refreshStandings(db, org.id, clock);
     const status = keptStatusQuery({ organisationId: org.id }, clock);
     const created = await queryRows<{ id: string; email: string; name: string; details: { items: Item[] } | string }>(

@@ -409,6 +409,88 @@ describe("the snapshots of past days (docs/decisions/0026)", () => {
       await statuses(requirementStatusQuery, endOfLondonDay("2026-05-11")),
     );
   });
+
+  it("are caught up by the daily run for the days it missed, oldest first, as recorded by each day's end", async () => {
+    const keptDays = async () =>
+      (
+        await queryRows<{ day: string }>(
+          db,
+          sql`select day::text as day from standing_snapshot_days where organisation_id = ${org.id}::uuid order by day`,
+        )
+      ).map((r) => r.day);
+    const daysFrom = (first: string, count: number) =>
+      Array.from({ length: count }, (_, i) => {
+        const d = new Date(`${first}T12:00:00Z`);
+        d.setUTCDate(d.getUTCDate() + i);
+        return d.toISOString().slice(0, 10);
+      });
+    expect(await keptDays()).toEqual(["2026-05-09", "2026-05-10", "2026-05-11"]);
+    const eve = await aPerson(db, { organisationId: org.id, teamId: red.id, name: "Eve", startDate: "2026-02-01" });
+    const gus = await aPerson(db, { organisationId: org.id, teamId: red.id, name: "Gus", startDate: "2026-02-01" });
+    // Recorded on the 14th with earlier dates, while the daily job is not running.
+    const exempt = await recordExemption(
+      db,
+      hr,
+      eve.id,
+      exemptionSchema.parse({
+        requirementId: "all",
+        reason: "secondment",
+        startsOn: "2026-05-05",
+        approvedBy: "Head of service",
+      }),
+      { ...request, now: at("2026-05-14T10:00:00Z") },
+    );
+    expect(exempt.ok).toBe(true);
+    const earlier = await recordEarlierTraining(
+      db,
+      hr,
+      gus.id,
+      {
+        requirementId: module.requirement.id,
+        completedOn: "2026-04-25",
+        description: "Classroom",
+        file: { name: "b.pdf", bytes: new TextEncoder().encode("%PDF-1.4\n%%EOF\n") },
+      },
+      { ...request, now: at("2026-05-14T10:01:00Z") },
+    );
+    expect(earlier.ok).toBe(true);
+
+    // Back on 20 June: 39 days missed (12 May to 19 June), 31 kept on this run, the 8 others on the next.
+    const lines: string[] = [];
+    const log = (line: string) => lines.push(line);
+    const now = at("2026-06-20T06:00:00Z");
+    await runReminders(db, null, { now }, { serviceUrl: "http://localhost", log });
+    expect(await keptDays()).toEqual(["2026-05-09", "2026-05-10", "2026-05-11", ...daysFrom("2026-05-12", 31)]);
+    expect(lines).toContain(`${org.slug}: standings kept as at 2026-05-12`);
+    expect(lines).toContain(`${org.slug}: standings kept as at 2026-06-11`);
+    expect(lines).toContain(`${org.slug}: 8 more past day(s) to keep on later runs (at most 31 a run)`);
+    lines.length = 0;
+    await runReminders(db, null, { now: at("2026-06-20T07:00:00Z") }, { serviceUrl: "http://localhost", log });
+    expect(await keptDays()).toEqual(["2026-05-09", "2026-05-10", "2026-05-11", ...daysFrom("2026-05-12", 39)]);
+    expect(lines.filter((l) => l.startsWith(`${org.slug}: standings kept`))).toHaveLength(8);
+    expect(lines.some((l) => l.includes("more past day"))).toBe(false);
+    const rowCount = async () =>
+      (await queryRows<{ n: number }>(db, sql`select count(*)::int as n from standing_snapshots`))[0].n;
+    const rowsBefore = await rowCount();
+    lines.length = 0;
+    await runReminders(db, null, { now: at("2026-06-20T08:00:00Z") }, { serviceUrl: "http://localhost", log });
+    expect(lines.some((l) => l.includes("standings kept") || l.includes("more past day"))).toBe(false);
+    expect(await rowCount()).toBe(rowsBefore);
+
+    // Each caught-up day counts only what was recorded by its end: the 14th's records from the 14th on.
+    for (const day of ["2026-05-12", "2026-05-13", "2026-05-14", "2026-06-19"]) {
+      const fromSnapshot = await statuses((scope) => snapshotStatusQuery(scope, day), endOfLondonDay(day));
+      expect(fromSnapshot).toEqual(await statuses(requirementStatusQuery, endOfLondonDay(day)));
+      const recorded = day >= "2026-05-14";
+      expect(fromSnapshot.filter((r) => r.user_id === eve.id)).toHaveLength(2);
+      expect(fromSnapshot.filter((r) => r.user_id === eve.id).every((r) => r.status === "exempt")).toBe(recorded);
+      expect(
+        fromSnapshot.some(
+          (r) => r.user_id === gus.id && r.requirement_id === module.requirement.id && r.status === "complete",
+        ),
+      ).toBe(recorded);
+    }
+  });
 });
 
 describe.skipIf(database.kind === "pglite")("the kept standings on PostgreSQL, with other connections", () => {

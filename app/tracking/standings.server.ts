@@ -1,5 +1,5 @@
 import { sql, type SQL } from "drizzle-orm";
-import { endOfLondonDay, londonDate } from "~/lib/dates";
+import { dayBefore, endOfLondonDay, londonDate } from "~/lib/dates";
 import {
   keptStatusQuery,
   snapshotStatusQuery,
@@ -190,7 +190,8 @@ export async function hasDaySnapshot(db: Db, organisationId: string, day: string
  * Keeps an organisation's standings as at the end of a London day that is over by `clock` (docs/decisions/0026):
  * the facts the records give at the day's last instant, which count only what was recorded by then, and the
  * report's totals of that day. Written once: a day already kept (or being kept by another run, which this one
- * waits for) is left as it is. Returns whether this call wrote it. `npm run reminders` keeps yesterday.
+ * waits for) is left as it is. Returns whether this call wrote it. `npm run reminders` keeps the days not yet kept
+ * (keepMissedDaySnapshots).
  */
 export async function keepDaySnapshot(db: Db, organisationId: string, day: string, clock: Clock): Promise<boolean> {
   if (day >= londonDate(clock.now)) throw new Error(`The day ${day} is not over yet`);
@@ -214,4 +215,36 @@ export async function keepDaySnapshot(db: Db, organisationId: string, day: strin
     await tx.execute(sql`analyze standing_snapshots`);
     return true;
   });
+}
+
+/** The most past days one call of keepMissedDaySnapshots keeps for an organisation; later calls keep the rest. */
+export const MAX_SNAPSHOT_DAYS_PER_RUN = 31;
+
+/**
+ * Keeps, oldest first, the days that are over by `clock` and not yet kept since the organisation's last kept day
+ * (with none kept yet: just yesterday), at most `maxDays` of them: so a day the daily job did not run is caught up
+ * on a later run, still as recorded by the end of that day. Returns the days this call kept and how many are left.
+ */
+export async function keepMissedDaySnapshots(
+  db: Db,
+  organisationId: string,
+  clock: Clock,
+  maxDays: number = MAX_SNAPSHOT_DAYS_PER_RUN,
+): Promise<{ kept: string[]; left: number }> {
+  const yesterday = dayBefore(londonDate(clock.now));
+  const missed = await queryRows<{ day: string }>(
+    db,
+    sql`with since as (
+          select coalesce(max(day) + 1, ${yesterday}::date) as day
+          from standing_snapshot_days where organisation_id = ${organisationId}::uuid
+        )
+        select (since.day + i)::text as day
+        from since, generate_series(0, ${yesterday}::date - since.day) i
+        order by i`,
+  );
+  const kept: string[] = [];
+  for (const { day } of missed.slice(0, maxDays)) {
+    if (await keepDaySnapshot(db, organisationId, day, clock)) kept.push(day);
+  }
+  return { kept, left: Math.max(0, missed.length - maxDays) };
 }

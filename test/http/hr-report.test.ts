@@ -1,10 +1,15 @@
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setTeam } from "~/people/memberships.server";
+import { EVIDENCE_LABELS } from "~/reporting/evidence-labels";
+import { recordEarlierTraining } from "~/tracking/earlier-training.server";
+import { recordExemption } from "~/tracking/exemptions.server";
+import { exemptionSchema } from "~/tracking/forms";
 import { startOrResumeAttempt } from "~/training/attempts.server";
 import type { TrainingModule } from "~/training/content-schema";
 import { syncTrainingModules } from "~/training/content-sync.server";
-import { auditLog } from "~db/schema";
+import { auditLog, requirements } from "~db/schema";
+import { parseCsv } from "../support/csv";
 import { freshDatabase } from "../support/database";
 import {
   aCouncil,
@@ -32,6 +37,7 @@ let crowd: Awaited<ReturnType<typeof aTeam>>;
 let signed: Awaited<ReturnType<typeof aSignature>>;
 let hr: HttpClient;
 let firstOfCrowd: Awaited<ReturnType<typeof aPerson>>;
+const crowdPeople: Awaited<ReturnType<typeof aPerson>>[] = [];
 
 beforeAll(async () => {
   one = await aCouncil(db);
@@ -67,6 +73,7 @@ beforeAll(async () => {
       password: null,
     });
     if (i === 0) firstOfCrowd = person;
+    crowdPeople.push(person);
   }
   server = await startTestServer(database, { now: () => NOW });
   hr = new HttpClient(server.url);
@@ -183,6 +190,79 @@ describe("the HR report over HTTP", () => {
     const nonsense = await hr.get("/hr/report?page=abc");
     expect(nonsense.status).toBe(400);
     expect(pageText(await nonsense.text())).toContain("There is no such page of the report");
+  });
+
+  it("words each row's status and evidence as the CSV export words the same row", async () => {
+    const hrUser = asCurrentUser(one.hr, one.organisation);
+    const request = { ip: null, requestId: null, userAgent: null, now: new Date("2026-04-30T10:00:00Z") };
+    const [moduleRequirement] = await db
+      .select({ id: requirements.id })
+      .from(requirements)
+      .where(and(eq(requirements.organisationId, one.organisation.id), eq(requirements.kind, "module")));
+    const earlier = await recordEarlierTraining(
+      db,
+      hrUser,
+      crowdPeople[1].id,
+      {
+        requirementId: moduleRequirement.id,
+        completedOn: "2026-04-01",
+        description: "Classroom",
+        file: { name: "c.pdf", bytes: new TextEncoder().encode("%PDF-1.4\n%%EOF\n") },
+      },
+      request,
+    );
+    expect(earlier.ok).toBe(true);
+    const exempt = await recordExemption(
+      db,
+      hrUser,
+      crowdPeople[2].id,
+      exemptionSchema.parse({ requirementId: "all", reason: "secondment", startsOn: "2026-04-01", approvedBy: "Head" }),
+      request,
+    );
+    expect(exempt.ok).toBe(true);
+
+    const onPage = new Map<string, { status: string; evidence: string }>();
+    for (const page of [1, 2]) {
+      const html = await (await hr.get(`/hr/report?page=${page}`)).text();
+      const table = html.slice(
+        html.indexOf('id="report-rows"'),
+        html.indexOf("</table>", html.indexOf('id="report-rows"')),
+      );
+      for (const [, row] of table.matchAll(/<tr class="govuk-table__row">([\s\S]*?)<\/tr>/g)) {
+        const cells = [...row.matchAll(/<t[hd][^>]*>([\s\S]*?)<\/t[hd]>/g)].map(([, cell]) => pageText(cell));
+        if (row.includes('scope="col"')) continue;
+        const [name, , requirement, status, , , , evidence] = cells;
+        onPage.set(`${name.split(" ").at(-1)}|${requirement}`, { status, evidence });
+      }
+    }
+    const [header, ...records] = parseCsv(
+      Buffer.from(await (await hr.get("/hr/export?format=csv")).arrayBuffer())
+        .subarray(3)
+        .toString("utf8"),
+    );
+    const column = (name: string) => header.indexOf(name);
+    expect(records).toHaveLength(68);
+    expect(onPage.size).toBe(68);
+    for (const record of records) {
+      const page = onPage.get(`${record[column("Employee number")]}|${record[column("Requirement")]}`);
+      const [status, evidence] = [record[column("Status")], record[column("Evidence")]];
+      const reference = record[column("Attestation reference")];
+      expect(page?.status.startsWith(status)).toBe(true);
+      expect(page?.evidence).toBe(
+        evidence === ""
+          ? "None"
+          : reference
+            ? `${evidence} ${reference} (version ${record[column("Policy version signed")]})`
+            : evidence,
+      );
+    }
+    expect(new Set(records.map((r) => r[column("Evidence")]))).toEqual(
+      new Set([EVIDENCE_LABELS.signature, EVIDENCE_LABELS.pass, EVIDENCE_LABELS.earlier, ""]),
+    );
+    expect(records.filter((r) => r[column("Status")] === "Exempt")).toHaveLength(2);
+    expect(onPage.get(`${crowdPeople[2].employeeNumber}|${records[0][column("Requirement")]}`)?.status).toMatch(
+      /^Exempt \(secondment\)/,
+    );
   });
 });
 
