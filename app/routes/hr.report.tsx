@@ -196,7 +196,11 @@ function Results({ data }: { data: Extract<LoaderData, { ok: true }> }) {
                   status={r.status}
                   label={
                     r.status === "exempt"
-                      ? exemptionSummary({ exemptionReason: r.exemption_reason, exemptUntil: r.exempt_until })
+                      ? exemptionSummary({
+                          exemptionReason: r.exemption_reason,
+                          exemptionReasonText: r.exemption_reason_text,
+                          exemptUntil: r.exempt_until,
+                        })
                       : undefined
                   }
                 />
