@@ -71,7 +71,7 @@ const signInput = (versionId: string, person: CurrentUser) => ({
   password: TEST_PASSWORD,
 });
 
-async function domainAppends(signers: number, concurrency: number) {
+export async function domainAppends(signers: number, concurrency: number) {
   const bench = await benchDatabase(concurrency);
   try {
     const { version, people, council } = await signersReady(bench.database.db, signers);
