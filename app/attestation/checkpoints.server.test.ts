@@ -7,6 +7,7 @@ import { queryRows } from "~db/client.server";
 import { freshDatabase } from "../../test/support/database";
 import { aCouncil, aPolicyVersion, aSignature } from "../../test/support/factories";
 import { forgedAppend } from "../../test/support/ledger-forgery";
+import { startCheckpointer } from "./checkpointer.server";
 import { checkpointAll, checkpointLedger, latestCheckpoint } from "./checkpoints.server";
 import { leafHashOf } from "./ledger-tree.server";
 import { CANONICAL_SQL, verifyLedger } from "./ledger.server";
@@ -168,5 +169,35 @@ describe("the checkpointer", () => {
         outcome: expect.objectContaining({ status: "checkpointed", size: 2 }),
       },
     ]);
+  });
+
+  it("in the server process, checkpoints when asked and logs a refusal", async () => {
+    const { organisationId, slug, sign } = await aCouncilSigning();
+    const lines: string[] = [];
+    // Never fired by its clock here: flush runs what schedule asked for.
+    const checkpointer = startCheckpointer(db, {
+      log: (level, message) => void lines.push(`${level} ${message}`),
+      delayMs: 3_600_000,
+      intervalMs: 3_600_000,
+    });
+    try {
+      await sign(2);
+      await checkpointer.flush();
+      expect(await latestCheckpoint(db, organisationId)).toBeNull();
+      checkpointer.schedule();
+      checkpointer.schedule();
+      await checkpointer.flush();
+      expect((await latestCheckpoint(db, organisationId))?.treeSize).toBe(2);
+      expect(lines).toContain(`info Ledger checkpoint of ${slug}: 2 records`);
+      const forged = await forgedAppend(db, organisationId);
+      checkpointer.schedule();
+      await checkpointer.flush();
+      // (Other councils of this file carry forgeries of their own.)
+      expect(lines.filter((l) => l.startsWith("error") && l.includes(slug))).toEqual([
+        expect.stringContaining(`Ledger checkpoint of ${slug} REFUSED at record 3 (${forged.reference})`),
+      ]);
+    } finally {
+      await checkpointer.stop();
+    }
   });
 });
