@@ -1,3 +1,4 @@
+import { checkpointLedger } from "~/attestation/checkpoints.server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freshDatabase } from "../support/database";
 import { startOrResumeAttempt } from "~/training/attempts.server";
@@ -127,8 +128,8 @@ const CASES: Case[] = [
   { route: "routes/records._index", path: () => "/records", expect: everyone(200, "sign-in") },
   { route: "routes/records.export[.]json", path: () => "/records/export.json", expect: everyone(200, "sign-in") },
   { route: "routes/records.export[.]csv", path: () => "/records/export.csv", expect: everyone(200, "sign-in") },
-  ...["", "/certificate.pdf", "/text"].map((suffix) => ({
-    route: `routes/records.$reference.${suffix === "" ? "_index" : suffix === "/text" ? "text" : "certificate[.]pdf"}`,
+  ...["", "/certificate.pdf", "/text", "/receipt.json"].map((suffix) => ({
+    route: `routes/records.$reference.${suffix === "" ? "_index" : suffix === "/text" ? "text" : suffix === "/receipt.json" ? "receipt[.]json" : "certificate[.]pdf"}`,
     path: () => `/records/${signedReference}${suffix}`,
     expect: { anonymous: "sign-in", staff: 200, champion: 404, hr: 200, admin: 200, otherAdmin: 404 } as Record<
       Visitor,
@@ -440,6 +441,8 @@ beforeAll(async () => {
   );
   if (!withdrawn.ok) throw new Error("could not withdraw");
   withdrawnReference = earlier.reference;
+  // The records' receipts exist once a checkpoint covers them.
+  await checkpointLedger(database.db, one.organisation.id);
   const roster = new TextEncoder().encode(
     `Employee number,Name,Email,Team,Start date\r\nM1,Matrix Person,matrix@example.test,Team A,2026-01-05\r\n`,
   );

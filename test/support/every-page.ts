@@ -1,3 +1,4 @@
+import { checkpointLedger } from "~/attestation/checkpoints.server";
 import type { ServerBuild } from "@remix-run/node";
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -247,6 +248,8 @@ async function aCouncilWithHistory(db: Db) {
     .select({ evidenceFileId: earlierTraining.evidenceFileId })
     .from(earlierTraining)
     .where(eq(earlierTraining.id, earlier.id));
+  // Receipts exist once a checkpoint covers the records.
+  await checkpointLedger(db, council.organisation.id);
   const ids: CouncilIds = {
     params: {
       teamId: [council.teamA.id],
