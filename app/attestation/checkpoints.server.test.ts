@@ -1,17 +1,18 @@
-import { sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { toBase64 } from "~/ledger-proof/bytes";
 import { openCheckpoint } from "~/ledger-proof/checkpoint";
 import { inMemoryTree, rootHash } from "~/ledger-proof/merkle";
 import { queryRows } from "~db/client.server";
+import { attestations } from "~db/schema";
 import { freshDatabase } from "../../test/support/database";
 import { aCouncil, aPolicyVersion, aSignature } from "../../test/support/factories";
-import { forgedAppend } from "../../test/support/ledger-forgery";
+import { eraseTree, forgedAppend, insertRow, withLedgerTriggersOff } from "../../test/support/ledger-forgery";
 import { startCheckpointer } from "./checkpointer.server";
 import { checkpointAll, checkpointLedger, latestCheckpoint } from "./checkpoints.server";
 import { leafHashOf } from "./ledger-tree.server";
-import { CANONICAL_SQL, verifyLedger } from "./ledger.server";
-import { noteVerifierOf, serviceKeys } from "./service-key.server";
+import { CANONICAL_SQL, recordHash, verifyLedger } from "./ledger.server";
+import { generateSigningKey, noteVerifierOf, parseSigningKey, serviceKeys } from "./service-key.server";
 
 const database = await freshDatabase();
 const db = database.db;
@@ -199,5 +200,107 @@ describe("the checkpointer", () => {
     } finally {
       await checkpointer.stop();
     }
+  });
+});
+
+describe("verification with the tree (ledger:verify)", () => {
+  async function checkpointed(count: number) {
+    const council = await aCouncilSigning();
+    await council.sign(count);
+    await checkpointLedger(db, council.organisationId);
+    const held = (await latestCheckpoint(db, council.organisationId))!.signedNote;
+    return { ...council, held };
+  }
+  const verify = (organisationId: string, heldCheckpoints?: string[]) =>
+    verifyLedger(db, { organisationId, heldCheckpoints });
+
+  it("passes an intact ledger, naming its checkpoint, and a held checkpoint it extends", async () => {
+    const { organisationId, sign, held } = await checkpointed(5);
+    await sign(3);
+    await checkpointLedger(db, organisationId);
+    await sign(1);
+    const report = await verify(organisationId, [held]);
+    expect(report).toMatchObject({ ok: true, problem: null });
+    expect(report.chains[0]).toMatchObject({ records: 9, checkpoint: 8 });
+  });
+
+  it("catches a checkpointed record rewritten with a recomputed hash and chain, without checking its signature", async () => {
+    const { organisationId } = await checkpointed(4);
+    const rows = await db.select().from(attestations).where(eq(attestations.organisationId, organisationId));
+    rows.sort((a, b) => a.seq - b.seq);
+    // Record 2 changed, its hash recomputed, and every later record relinked: the chain alone holds.
+    const statements = [sql`delete from attestations where organisation_id = ${organisationId} and seq >= 2`];
+    let previous = rows[0].hash;
+    for (const row of rows.slice(1)) {
+      const changed = { ...row, previousHash: previous, typedName: row.seq === 2 ? "Somebody Else" : row.typedName };
+      changed.hash = recordHash(changed);
+      previous = changed.hash;
+      statements.push(insertRow(changed));
+    }
+    await withLedgerTriggersOff(db, ...statements);
+    expect((await verify(organisationId)).problem).toMatchObject({
+      seq: 2,
+      reason: expect.stringMatching(/its leaf in the Merkle tree differs\): the history was rewritten$/),
+    });
+  });
+
+  it("catches a stored node changed, a checkpoint not signed by the service, and records cut from the end", async () => {
+    const tampered = await checkpointed(4);
+    await withLedgerTriggersOff(
+      db,
+      sql`update ledger_tree_nodes set hash = sha256('x'::bytea) where organisation_id = ${tampered.organisationId} and level = 1 and index = 1`,
+    );
+    expect((await verify(tampered.organisationId)).problem?.reason).toMatch(
+      /^its stored Merkle tree does not hold together at level 1, node 1: it was altered/,
+    );
+
+    const unsigned = await checkpointed(2);
+    await unsigned.sign(1);
+    const otherKeys = {
+      signer: parseSigningKey(generateSigningKey("ledger-test-key.invalid")),
+      verifiers: serviceKeys().verifiers,
+    };
+    expect(await checkpointLedger(db, unsigned.organisationId, otherKeys)).toMatchObject({ status: "checkpointed" });
+    expect((await verify(unsigned.organisationId)).problem?.reason).toMatch(
+      /^its latest checkpoint is not signed by the service's key/,
+    );
+
+    const cut = await checkpointed(5);
+    await withLedgerTriggersOff(
+      db,
+      sql`delete from attestations where organisation_id = ${cut.organisationId} and seq >= 4`,
+    );
+    expect((await verify(cut.organisationId)).problem?.reason).toBe(
+      "the chain has 3 records, fewer than the 5 its latest signed checkpoint covers: records were cut from its end",
+    );
+  });
+
+  it("catches, with a checkpoint held elsewhere, a cut tail whose tree and checkpoints were erased and made again", async () => {
+    const { organisationId, held } = await checkpointed(6);
+    await withLedgerTriggersOff(
+      db,
+      sql`delete from attestations where organisation_id = ${organisationId} and seq >= 5`,
+      ...eraseTree(organisationId),
+    );
+    await checkpointLedger(db, organisationId);
+    expect((await verify(organisationId)).ok).toBe(true);
+    expect((await verify(organisationId, [held])).problem?.reason).toBe(
+      "the log has 4 records, fewer than the 6 of a checkpoint it signed: its tail was cut",
+    );
+  });
+
+  it("catches, with a checkpoint held elsewhere, a history rewritten with the service's own key", async () => {
+    const { organisationId, sign, held } = await checkpointed(5);
+    await withLedgerTriggersOff(
+      db,
+      sql`delete from attestations where organisation_id = ${organisationId} and seq >= 3`,
+      ...eraseTree(organisationId),
+    );
+    await sign(4); // other records in their place, properly signed and chained
+    await checkpointLedger(db, organisationId);
+    expect((await verify(organisationId)).ok).toBe(true);
+    expect((await verify(organisationId, [held])).problem?.reason).toBe(
+      "the log's first 5 records no longer have the root the checkpoint signed: its history was rewritten",
+    );
   });
 });

@@ -1,10 +1,12 @@
 import { createHash } from "node:crypto";
-import { and, desc, eq, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { formatCheckpoint, signCheckpoint } from "~/ledger-proof/checkpoint";
 import { rootHash } from "~/ledger-proof/merkle";
 import { queryRows, type Db } from "~db/client.server";
 import { ledgerCheckpoints, organisations } from "~db/schema";
-import { edgeOf, leafHashOf, readNodes, TreeAppender, withStoredTree } from "./ledger-tree.server";
+import { edgeOf, latestCheckpoint, leafHashOf, readNodes, TreeAppender, withStoredTree } from "./ledger-tree.server";
+
+export { latestCheckpoint, type StoredCheckpoint } from "./ledger-tree.server";
 import { BODY_SQL, CANONICAL_SQL, GENESIS_HASH } from "./ledger.server";
 import { checkBodySignature, noteSignerOf, serviceKeys, type BodyCheck, type KeyRing } from "./service-key.server";
 
@@ -35,33 +37,6 @@ export type CheckpointOutcome =
 /** The log's name in its checkpoints: `<service host>/ledger/<council slug>` (the service key is named by its host). */
 export function originOf(keyName: string, slug: string): string {
   return `${keyName}/ledger/${slug}`;
-}
-
-export type StoredCheckpoint = {
-  origin: string;
-  treeSize: number;
-  rootHash: string;
-  signedNote: string;
-  keyId: string;
-  createdAt: Date;
-};
-
-/** The organisation's latest checkpoint, or null before its first. */
-export async function latestCheckpoint(db: Db, organisationId: string): Promise<StoredCheckpoint | null> {
-  const [row] = await db
-    .select({
-      origin: ledgerCheckpoints.origin,
-      treeSize: ledgerCheckpoints.treeSize,
-      rootHash: sql<string>`encode(${ledgerCheckpoints.rootHash}, 'base64')`,
-      signedNote: ledgerCheckpoints.signedNote,
-      keyId: ledgerCheckpoints.keyId,
-      createdAt: ledgerCheckpoints.createdAt,
-    })
-    .from(ledgerCheckpoints)
-    .where(eq(ledgerCheckpoints.organisationId, organisationId))
-    .orderBy(desc(ledgerCheckpoints.treeSize))
-    .limit(1);
-  return row ? { ...row, treeSize: Number(row.treeSize), createdAt: new Date(row.createdAt) } : null;
 }
 
 type NewRecordRow = {

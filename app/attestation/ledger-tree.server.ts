@@ -1,7 +1,13 @@
 import { createHash } from "node:crypto";
-import { sql } from "drizzle-orm";
-import type { NodeHash } from "~/ledger-proof/merkle";
+import { desc, eq, sql } from "drizzle-orm";
+import { equalBytes } from "~/ledger-proof/bytes";
+import { openCheckpoint, readSignedCheckpoint, type Checkpoint } from "~/ledger-proof/checkpoint";
+import { checkHeldCheckpoint } from "~/ledger-proof/held-checkpoint";
+import { consistencyProof, rootHash, type NodeHash } from "~/ledger-proof/merkle";
+import type { TrustedKey } from "~/ledger-proof/receipt";
+import type { NoteVerifier } from "~/ledger-proof/note";
 import { queryRows, type Db } from "~db/client.server";
+import { ledgerCheckpoints } from "~db/schema";
 
 /**
  * The stored Merkle tree of an organisation's ledger (ledger_tree_nodes; docs/ledger-proofs.md section 1): every
@@ -45,26 +51,35 @@ export async function readNodes(
 export class MissingNodeError extends Error {}
 
 /**
- * Runs a tree computation (rootHash, inclusionProof, consistencyProof of ~/ledger-proof/merkle) over the stored nodes
- * with one read: which complete subtrees those functions ask for depends only on the sizes and indexes, so a first run
- * over zero hashes lists them, one query reads them, and a second run computes with the real hashes.
+ * The stored nodes a tree computation (rootHash, inclusionProof, consistencyProof of ~/ledger-proof/merkle) will ask
+ * for, read in one query: which complete subtrees those functions ask for depends only on the sizes and indexes, so a
+ * run over zero hashes lists them. The NodeHash returned throws MissingNodeError for a node that is not stored.
  */
+export async function storedNodesFor(
+  db: Db,
+  organisationId: string,
+  plan: (hashOf: NodeHash) => Promise<unknown>,
+): Promise<NodeHash> {
+  const wanted = new Map<string, { level: number; index: number }>();
+  await plan((level, index) => {
+    wanted.set(key(level, index), { level, index });
+    return ZERO;
+  });
+  const nodes = await readNodes(db, organisationId, [...wanted.values()]);
+  return (level, index) => {
+    const hash = nodes.get(key(level, index));
+    if (!hash) throw new MissingNodeError(`the tree has no node at level ${level}, index ${index}`);
+    return hash;
+  };
+}
+
+/** Runs a tree computation over the stored nodes, read in one query (storedNodesFor). */
 export async function withStoredTree<T>(
   db: Db,
   organisationId: string,
   compute: (hashOf: NodeHash) => Promise<T>,
 ): Promise<T> {
-  const wanted = new Map<string, { level: number; index: number }>();
-  await compute((level, index) => {
-    wanted.set(key(level, index), { level, index });
-    return ZERO;
-  });
-  const nodes = await readNodes(db, organisationId, [...wanted.values()]);
-  return compute((level, index) => {
-    const hash = nodes.get(key(level, index));
-    if (!hash) throw new MissingNodeError(`the tree has no node at level ${level}, index ${index}`);
-    return hash;
-  });
+  return compute(await storedNodesFor(db, organisationId, compute));
 }
 
 /**
@@ -112,4 +127,143 @@ export function edgeOf(size: number): { level: number; index: number }[] {
     if (count % 2 === 1) edge.push({ level, index: count - 1 });
   }
   return edge;
+}
+
+export type StoredCheckpoint = {
+  origin: string;
+  treeSize: number;
+  rootHash: string;
+  signedNote: string;
+  keyId: string;
+  createdAt: Date;
+};
+
+/** The organisation's latest checkpoint, or null before its first. */
+export async function latestCheckpoint(db: Db, organisationId: string): Promise<StoredCheckpoint | null> {
+  const [row] = await db
+    .select({
+      origin: ledgerCheckpoints.origin,
+      treeSize: ledgerCheckpoints.treeSize,
+      rootHash: sql<string>`encode(${ledgerCheckpoints.rootHash}, 'base64')`,
+      signedNote: ledgerCheckpoints.signedNote,
+      keyId: ledgerCheckpoints.keyId,
+      createdAt: ledgerCheckpoints.createdAt,
+    })
+    .from(ledgerCheckpoints)
+    .where(eq(ledgerCheckpoints.organisationId, organisationId))
+    .orderBy(desc(ledgerCheckpoints.treeSize))
+    .limit(1);
+  return row ? { ...row, treeSize: Number(row.treeSize), createdAt: new Date(row.createdAt) } : null;
+}
+
+/**
+ * Whether the stored tree of a checkpoint's size holds together: every parent node within the size has both children
+ * and is their node hash. With the leaves checked against the records (ledger.server.ts, firstBreak) and the root
+ * computed from these nodes checked against the signed checkpoint, the records up to that size are exactly those the
+ * checkpoint signed. Returns the first bad node, or null.
+ */
+export async function firstBadNode(
+  db: Db,
+  organisationId: string,
+  size: number,
+): Promise<{ level: number; index: number } | null> {
+  const [row] = await queryRows<{ level: number; index: string | number }>(
+    db,
+    sql`select p.level, p.index
+        from ledger_tree_nodes p
+        left join ledger_tree_nodes l
+          on l.organisation_id = p.organisation_id and l.level = p.level - 1 and l.index = 2 * p.index
+        left join ledger_tree_nodes r
+          on r.organisation_id = p.organisation_id and r.level = p.level - 1 and r.index = 2 * p.index + 1
+        where p.organisation_id = ${organisationId} and p.level > 0
+          and p.index < (${size}::bigint >> p.level)
+          and (l.hash is null or r.hash is null or p.hash <> sha256('\\x01'::bytea || l.hash || r.hash))
+        order by p.level, p.index
+        limit 1`,
+  );
+  return row ? { level: row.level, index: Number(row.index) } : null;
+}
+
+export type TreeCheck = {
+  /** The tree size of the latest checkpoint whose signature holds (0 when none): records up to it are proven by it. */
+  checkpointSize: number;
+  /** Its log's name, null without one. */
+  origin: string | null;
+  problem: string | null;
+};
+
+/**
+ * The organisation's latest checkpoint checked against its stored tree: signed by a key the service knows, of this
+ * council's log, no larger than the chain, over a tree that holds together and whose root it signed. The leaves
+ * themselves are checked against the records by ledger.server.ts (firstBreak), which is given the size.
+ */
+export async function checkTree(
+  db: Db,
+  organisation: { id: string; slug: string },
+  lastSeq: number,
+  verifiers: NoteVerifier[],
+): Promise<TreeCheck> {
+  const stored = await latestCheckpoint(db, organisation.id);
+  if (!stored) return { checkpointSize: 0, origin: null, problem: null };
+  let checkpoint: Checkpoint;
+  try {
+    checkpoint = (await openCheckpoint(stored.signedNote, verifiers)).checkpoint;
+  } catch (error) {
+    return {
+      checkpointSize: 0,
+      origin: null,
+      problem: `its latest checkpoint is not signed by the service's key: ${(error as Error).message}`,
+    };
+  }
+  const { size, origin } = checkpoint;
+  const fail = (problem: string): TreeCheck => ({ checkpointSize: size, origin, problem });
+  if (!origin.endsWith(`/ledger/${organisation.slug}`))
+    return fail(`its latest checkpoint is of another log, ${origin}`);
+  if (lastSeq < size)
+    return fail(
+      `the chain has ${lastSeq} records, fewer than the ${size} its latest signed checkpoint covers: records were cut from its end`,
+    );
+  const bad = await firstBadNode(db, organisation.id, size);
+  if (bad)
+    return fail(
+      `its stored Merkle tree does not hold together at level ${bad.level}, node ${bad.index}: it was altered`,
+    );
+  let root: Uint8Array;
+  try {
+    root = await withStoredTree(db, organisation.id, (hashOf) => rootHash(size, hashOf));
+  } catch (error) {
+    if (!(error instanceof MissingNodeError)) throw error;
+    return fail(`its stored Merkle tree is incomplete (${error.message}): it was altered`);
+  }
+  if (!equalBytes(root, checkpoint.rootHash))
+    return fail(
+      `its first ${size} records do not have the root hash its latest signed checkpoint signed: records it covers were changed`,
+    );
+  return { checkpointSize: size, origin, problem: null };
+}
+
+/**
+ * Whether the organisation's checkpointed tree extends a checkpoint held elsewhere (checkHeldCheckpoint of
+ * ~/ledger-proof/held-checkpoint): null when it does, else why not (a cut tail, a rewritten history, a bad signature).
+ */
+export async function heldCheckpointProblem(
+  db: Db,
+  organisationId: string,
+  signed: string,
+  current: { origin: string; size: number },
+  keys: TrustedKey[],
+): Promise<string | null> {
+  let held: Checkpoint;
+  try {
+    held = readSignedCheckpoint(signed);
+  } catch (error) {
+    return `the held checkpoint cannot be read: ${(error as Error).message}`;
+  }
+  const hashOf = await storedNodesFor(db, organisationId, async (h) => {
+    if (held.size <= current.size) await rootHash(held.size, h);
+    await rootHash(current.size, h);
+    if (held.size > 0 && held.size < current.size) await consistencyProof(held.size, current.size, h);
+  });
+  const check = await checkHeldCheckpoint(signed, keys, { ...current, nodeHash: hashOf });
+  return check.holds ? null : check.reason;
 }

@@ -3,13 +3,26 @@ import { newReference, recordHash, type AttestationRow } from "~/attestation/led
 import type { Db } from "~db/client.server";
 import { attestations } from "~db/schema";
 
-/** Runs statements on the ledger with its triggers off, as its owner or a superuser (never the app's role) could. */
+const LEDGER_TABLES = ["attestations", "ledger_tree_nodes", "ledger_checkpoints"];
+
+/**
+ * Runs statements on the ledger, its tree and its checkpoints with their triggers off, as their owner or a superuser
+ * (never the app's role) could.
+ */
 export async function withLedgerTriggersOff(db: Db, ...statements: SQL[]) {
   await db.transaction(async (tx) => {
-    await tx.execute(sql`alter table attestations disable trigger user`);
+    for (const table of LEDGER_TABLES) await tx.execute(sql.raw(`alter table ${table} disable trigger user`));
     for (const statement of statements) await tx.execute(statement);
-    await tx.execute(sql`alter table attestations enable trigger user`);
+    for (const table of LEDGER_TABLES) await tx.execute(sql.raw(`alter table ${table} enable trigger user`));
   });
+}
+
+/** Removes every trace of an organisation's tree and checkpoints, as someone covering a cut or a rewrite would. */
+export function eraseTree(organisationId: string): SQL[] {
+  return [
+    sql`delete from ledger_tree_nodes where organisation_id = ${organisationId}`,
+    sql`delete from ledger_checkpoints where organisation_id = ${organisationId}`,
+  ];
 }
 
 /** The statement that inserts a row exactly as given (its hash included). */
