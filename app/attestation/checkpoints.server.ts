@@ -1,13 +1,14 @@
 import { createHash } from "node:crypto";
 import { and, eq, sql } from "drizzle-orm";
 import { formatCheckpoint, signCheckpoint } from "~/ledger-proof/checkpoint";
-import { rootHash } from "~/ledger-proof/merkle";
+import { toBase64 } from "~/ledger-proof/bytes";
+import { consistencyProof, rootHash } from "~/ledger-proof/merkle";
 import { queryRows, type Db } from "~db/client.server";
-import { ledgerCheckpoints, organisations } from "~db/schema";
+import { attestations, ledgerCheckpoints, organisations } from "~db/schema";
 import { edgeOf, latestCheckpoint, leafHashOf, readNodes, TreeAppender, withStoredTree } from "./ledger-tree.server";
 
 export { latestCheckpoint, type StoredCheckpoint } from "./ledger-tree.server";
-import { BODY_SQL, CANONICAL_SQL, GENESIS_HASH } from "./ledger.server";
+import { BODY_SQL, CANONICAL_SQL, GENESIS_HASH, verifyReference } from "./ledger.server";
 import { checkBodySignature, noteSignerOf, serviceKeys, type BodyCheck, type KeyRing } from "./service-key.server";
 
 /**
@@ -227,4 +228,67 @@ export async function checkpointOfSize(db: Db, organisationId: string, size: num
     .from(ledgerCheckpoints)
     .where(and(eq(ledgerCheckpoints.organisationId, organisationId), eq(ledgerCheckpoints.treeSize, size)));
   return row?.signedNote ?? null;
+}
+
+/** What HR sees of the council's log: its latest signed checkpoint and the keys that check it. */
+export async function ledgerCheckpointForHr(db: Db, organisationId: string, keys: KeyRing = serviceKeys()) {
+  const checkpoint = await latestCheckpoint(db, organisationId);
+  return {
+    checkpoint: checkpoint && {
+      origin: checkpoint.origin,
+      treeSize: checkpoint.treeSize,
+      signedNote: checkpoint.signedNote,
+      keyId: checkpoint.keyId,
+      createdAt: checkpoint.createdAt,
+    },
+    verifierKeys: keys.verifiers.map((v) => v.verifierKey),
+  };
+}
+
+/** The council of a record anyone may name by reference and hash (verifyReference's rule), or null. */
+async function councilOfRecord(db: Db, reference: string, hash: string): Promise<string | null> {
+  const verification = await verifyReference(db, reference, hash);
+  if (!verification.found) return null;
+  const [row] = await db
+    .select({ organisationId: attestations.organisationId })
+    .from(attestations)
+    .where(and(eq(attestations.reference, reference), eq(attestations.hash, hash)));
+  return row?.organisationId ?? null;
+}
+
+/**
+ * The latest signed checkpoint of the council whose record this is, for anyone holding the record's reference and
+ * hash (not listed publicly: its size tells how many records the council has). Null when the record is not found
+ * or no checkpoint exists yet.
+ */
+export async function checkpointForRecordHolder(db: Db, reference: string, hash: string): Promise<string | null> {
+  const organisationId = await councilOfRecord(db, reference, hash);
+  if (!organisationId) return null;
+  return (await latestCheckpoint(db, organisationId))?.signedNote ?? null;
+}
+
+export type ConsistencyAnswer =
+  | { status: "not-found" }
+  | { status: "bad-range"; latest: number }
+  | { status: "ok"; from: number; to: number; proof: string };
+
+/**
+ * The RFC 9162 consistency proof from the council's tree of `from` records to its tree of `to` (by default the
+ * latest checkpoint's size), for anyone holding one of its records' reference and hash: one base64 hash a line.
+ * Both sizes must be within the latest signed checkpoint, `from` at least 1.
+ */
+export async function consistencyForRecordHolder(
+  db: Db,
+  reference: string,
+  hash: string,
+  from: number,
+  to: number | null,
+): Promise<ConsistencyAnswer> {
+  const organisationId = await councilOfRecord(db, reference, hash);
+  const latest = organisationId ? await latestCheckpoint(db, organisationId) : null;
+  if (!organisationId || !latest) return { status: "not-found" };
+  const second = to ?? latest.treeSize;
+  if (from < 1 || from > second || second > latest.treeSize) return { status: "bad-range", latest: latest.treeSize };
+  const proof = await withStoredTree(db, organisationId, (hashOf) => consistencyProof(from, second, hashOf));
+  return { status: "ok", from, to: second, proof: proof.map((p) => `${toBase64(p)}\n`).join("") };
 }

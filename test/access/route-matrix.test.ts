@@ -31,6 +31,7 @@ let one: Awaited<ReturnType<typeof aCouncil>>;
 let two: Awaited<ReturnType<typeof aCouncil>>;
 let finishedAttempt: string;
 let signedReference: string;
+let signedHash: string;
 let withdrawnReference: string;
 let rosterUploadId: string;
 let moduleUploadId: string;
@@ -153,6 +154,32 @@ const CASES: Case[] = [
     >,
   })),
   { route: "routes/verify", path: () => "/verify", expect: everyone(200) },
+  // The council's checkpoint and consistency proofs: for whoever holds a genuine record's reference and hash.
+  {
+    route: "routes/ledger.checkpoint",
+    path: () => `/ledger/checkpoint?reference=${signedReference}&hash=${signedHash}`,
+    expect: everyone(200),
+  },
+  {
+    route: "routes/ledger.checkpoint",
+    path: () => `/ledger/checkpoint?reference=${signedReference}&hash=${"0".repeat(64)}`,
+    expect: everyone(404),
+  },
+  {
+    route: "routes/ledger.consistency",
+    path: () => `/ledger/consistency?reference=${signedReference}&hash=${signedHash}&from=1`,
+    expect: everyone(200),
+  },
+  {
+    route: "routes/ledger.consistency",
+    path: () => `/ledger/consistency?reference=${signedReference}&hash=${"0".repeat(64)}&from=1`,
+    expect: everyone(404),
+  },
+  {
+    route: "routes/hr.ledger",
+    path: () => "/hr/ledger",
+    expect: { anonymous: "sign-in", staff: 404, champion: 404, hr: 200, admin: 404, otherAdmin: 404 },
+  },
   {
     route: "routes/hr.withdraw",
     path: () => "/hr/withdraw",
@@ -432,6 +459,7 @@ beforeAll(async () => {
   );
   if (!signed.ok) throw new Error("the staff member could not sign");
   signedReference = signed.record.reference;
+  signedHash = signed.record.hash;
   const earlier = await aSignature(database.db, one.staff, version, new Date("2026-01-02T09:00:00Z"));
   const withdrawn = await withdrawAttestation(
     database.db,

@@ -4,11 +4,15 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startCheckpointer, type Checkpointer } from "~/attestation/checkpointer.server";
-import { checkpointLedger } from "~/attestation/checkpoints.server";
+import { checkpointLedger, latestCheckpoint } from "~/attestation/checkpoints.server";
 import { receiptFor } from "~/attestation/receipts.server";
-import { serviceKeys } from "~/attestation/service-key.server";
+import { noteVerifierOf, serviceKeys } from "~/attestation/service-key.server";
+import { fromBase64 } from "~/ledger-proof/bytes";
+import { openCheckpoint } from "~/ledger-proof/checkpoint";
+import { verifyConsistency } from "~/ledger-proof/merkle";
 import { parseTrustedKeys, verifyReceipt } from "~/ledger-proof/receipt";
-import type { attestations } from "~db/schema";
+import { and, eq } from "drizzle-orm";
+import { ledgerCheckpoints, type attestations } from "~db/schema";
 import { freshDatabase } from "../support/database";
 import { aCouncil, aPolicyVersion, aSignature, TEST_PASSWORD } from "../support/factories";
 import { HttpClient, pageText } from "../support/http";
@@ -126,5 +130,50 @@ describe("a record's receipt", () => {
     expect(await asked(other.hr.email)).toBe(404);
     expect(await asked(other.admin.email)).toBe(404);
     expect((await new HttpClient(server.url).get(`/records/${record.reference}/receipt.json`)).status).toBe(302);
+  });
+});
+
+describe("the council's checkpoints and consistency proofs", () => {
+  it("serve the latest checkpoint to whoever holds a record's reference and hash, and a proof it extends an earlier one", async () => {
+    const anonymous = new HttpClient(server.url);
+    const holder = `reference=${record.reference.toLowerCase()}&hash=${record.hash.toUpperCase()}`;
+    const response = await anonymous.get(`/ledger/checkpoint?${holder}`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toBe("text/plain; charset=utf-8");
+    const verifiers = serviceKeys().verifiers.map(noteVerifierOf);
+    const latest = (await openCheckpoint(await response.text(), verifiers)).checkpoint;
+    expect(latest).toMatchObject({ origin: origin(), size: 4 });
+    expect(
+      (await anonymous.get(`/ledger/checkpoint?reference=${record.reference}&hash=${"0".repeat(64)}`)).status,
+    ).toBe(404);
+
+    // The checkpoint of 3 records, signed before the withdrawal: the tree of 4 extends it.
+    const [earlier] = await db
+      .select()
+      .from(ledgerCheckpoints)
+      .where(and(eq(ledgerCheckpoints.organisationId, council.organisation.id), eq(ledgerCheckpoints.treeSize, 3)));
+    const first = (await openCheckpoint(earlier.signedNote, verifiers)).checkpoint;
+    const proofText = await (await anonymous.get(`/ledger/consistency?${holder}&from=3&to=4`)).text();
+    const proof = proofText
+      .trimEnd()
+      .split("\n")
+      .map((line) => fromBase64(line)!);
+    await expect(verifyConsistency(3, 4, first.rootHash, latest.rootHash, proof)).resolves.toBeUndefined();
+    expect(await (await anonymous.get(`/ledger/consistency?${holder}&from=3`)).text()).toBe(proofText);
+    const tooFar = await anonymous.get(`/ledger/consistency?${holder}&from=3&to=5`);
+    expect(tooFar.status).toBe(400);
+    expect(await tooFar.text()).toContain("the latest checkpoint's size");
+    expect((await anonymous.get(`/ledger/consistency?${holder}&from=0`)).status).toBe(404);
+  });
+
+  it("are shown to HR with the keys that check them, and to no one else", async () => {
+    const hr = new HttpClient(server.url);
+    await hr.signIn(council.hr.email, TEST_PASSWORD);
+    const text = pageText(await (await hr.get("/hr/ledger")).text());
+    const latest = await latestCheckpoint(db, council.organisation.id);
+    expect(text).toContain(`Records covered 4`);
+    expect(text).toContain(latest!.signedNote.split("\n")[2]);
+    expect(text).toContain(serviceKeys().signer.verifierKey);
+    expect((await staff.get("/hr/ledger")).status).toBe(404);
   });
 });
