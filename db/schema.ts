@@ -54,6 +54,8 @@ export const organisations = pgTable("organisations", {
    * deleted, their hashes and the records citing them kept (docs/decisions/0021); null keeps them.
    */
   evidenceRetentionMonths: integer("evidence_retention_months"),
+  /** Where each day's signed checkpoint of the council's ledger is e-mailed (HR, internal audit); null: nowhere. */
+  witnessEmail: text("witness_email"),
   createdAt: createdAt(),
 });
 
@@ -609,6 +611,25 @@ export const ledgerCheckpoints = pgTable(
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex("ledger_checkpoints_organisation_size_key").on(t.organisationId, t.treeSize)],
+);
+
+/**
+ * Each day's e-mail of a council's latest checkpoint to its witness address, one a day (the daily job's reruns send
+ * nothing more, but retry a failure).
+ */
+export const ledgerWitnessMails = pgTable(
+  "ledger_witness_mails",
+  {
+    organisationId: uuid("organisation_id")
+      .notNull()
+      .references(() => organisations.id),
+    day: date("day").notNull(),
+    treeSize: bigint("tree_size", { mode: "number" }).notNull(),
+    email: text("email").notNull(),
+    status: text("status").notNull().default("pending"),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.organisationId, t.day] })],
 );
 
 /** Certificates are rendered once from the ledger record; later downloads return these exact bytes. */

@@ -25,7 +25,8 @@ function heldCheckpoints(args: string[]): { file: string; text: string }[] {
     const file = args[++i];
     if (!file) throw new FatalError("--checkpoint takes the name of a file holding a signed checkpoint");
     try {
-      held.push({ file, text: readFileSync(file, "utf8") });
+      // As saved from an e-mail: line ends of either kind, with or without the last one.
+      held.push({ file, text: `${readFileSync(file, "utf8").replace(/\r\n/g, "\n").trimEnd()}\n` });
     } catch (error) {
       throw new FatalError(
         `Cannot read the checkpoint file ${file}: ${(error as NodeJS.ErrnoException).code ?? error}`,

@@ -277,6 +277,11 @@ const CASES: Case[] = [
     expect: { anonymous: "sign-in", staff: 404, champion: 404, hr: 404, admin: 200, otherAdmin: 200 },
   },
   {
+    route: "routes/admin.ledger-witness",
+    path: () => "/admin/ledger-witness",
+    expect: { anonymous: "sign-in", staff: 404, champion: 404, hr: 404, admin: 200, otherAdmin: 200 },
+  },
+  {
     route: "routes/hr.roster",
     path: () => "/hr/roster",
     expect: { anonymous: "sign-in", staff: 404, champion: 404, hr: 200, admin: 404, otherAdmin: 404 },
@@ -611,6 +616,7 @@ describe("who may see each route", () => {
       ).toBe(404);
       expect((await clients[visitor].post("/admin/teams/new", { name: "Mine" })).status).toBe(404);
       expect((await clients[visitor].post("/admin/retention", { retention: "delete", months: "1" })).status).toBe(404);
+      expect((await clients[visitor].post("/admin/ledger-witness", { email: "x@example.test" })).status).toBe(404);
       expect((await clients[visitor].post(`/admin/teams/${one.teamA.id}/close`, { moveTo: one.teamB.id })).status).toBe(
         404,
       );
