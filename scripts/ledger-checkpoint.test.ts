@@ -54,7 +54,7 @@ function run(script: "ledger-checkpoint" | "ledger-verify", ...args: string[]) {
   const result = spawnSync(process.execPath, ["--import", "tsx", `scripts/${script}.ts`, ...args], {
     env: childEnv as NodeJS.ProcessEnv,
     encoding: "utf8",
-    timeout: 60_000,
+    timeout: 120_000,
   });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
@@ -83,7 +83,7 @@ describe("npm run ledger:checkpoint, and ledger:verify --checkpoint", () => {
     expect(first.code).toBe(0);
     expect(first.stdout).toContain(`${council.organisation.slug}: checkpoint of 4 records (was 0)`);
     expect(run("ledger-checkpoint").stdout).toContain("Every council's checkpoint is up to date.");
-  }, 60_000);
+  }, 180_000);
 
   it("verifies the ledger against its checkpoint and a checkpoint held elsewhere", async () => {
     const held = await heldFile();
@@ -95,7 +95,7 @@ describe("npm run ledger:checkpoint, and ledger:verify --checkpoint", () => {
     expect(result.stdout).toContain(`${council.organisation.name}: 6 records, head `);
     expect(result.stdout).toContain("signed checkpoint of 6");
     expect(result.stdout).toMatch(/; extends the 1 held checkpoint\(s\)\.$/m);
-  }, 60_000);
+  }, 180_000);
 
   it("exits 1 when a held checkpoint shows a cut tail, the tree and checkpoints erased and made again", async () => {
     const held = await heldFile();
@@ -113,7 +113,7 @@ describe("npm run ledger:checkpoint, and ledger:verify --checkpoint", () => {
     expect(result.stderr).toContain(
       `Ledger BROKEN in ${council.organisation.name}: the log has 5 records, fewer than the 6 of a checkpoint it signed: its tail was cut`,
     );
-  }, 60_000);
+  }, 180_000);
 
   it("exits 1 when a held checkpoint shows a history rewritten with the service's key", async () => {
     const held = await heldFile();
@@ -130,7 +130,7 @@ describe("npm run ledger:checkpoint, and ledger:verify --checkpoint", () => {
     const result = run("ledger-verify", "--checkpoint", held);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("the log's first 5 records no longer have the root the checkpoint signed");
-  }, 60_000);
+  }, 180_000);
 
   it("refuses to checkpoint past a record written without the service's key, and exits 1 naming it", async () => {
     const forged = await withDatabase(({ db }) => forgedAppend(db, council.organisation.id));
@@ -139,5 +139,5 @@ describe("npm run ledger:checkpoint, and ledger:verify --checkpoint", () => {
     expect(result.stderr).toContain(
       `${council.organisation.slug}: checkpoint REFUSED at ${forged.reference} (record 6): its body signature does not hold`,
     );
-  }, 60_000);
+  }, 180_000);
 });
