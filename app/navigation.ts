@@ -36,6 +36,12 @@ export const ADMIN_PAGES: (NavItem & { description: string })[] = [
       "How long certificates and staff roster files about people who have left are kept before they are deleted.",
   },
   {
+    href: "/admin/ledger-witness",
+    label: "Ledger witness",
+    description:
+      "An e-mail address outside the service (HR, internal audit) to which each day's signed checkpoint of the council's signed records is sent, to check the records against later.",
+  },
+  {
     href: "/admin/audit",
     label: "Audit log",
     description: "Everything done in your council that the service records, filtered by who, what and when.",

@@ -56,7 +56,7 @@ describe(`the audit log on ${database.kind}`, () => {
 });
 
 describe(`append-only tables on ${database.kind} (migration 0013, docs/decisions/0016)`, () => {
-  it("are exactly the documented nine, each with both refusing triggers", async () => {
+  it("are exactly the documented eleven, each with both refusing triggers", async () => {
     const rows = await queryRows<{ table: string; triggers: string[] }>(
       db,
       sql`select c.relname as table, array_agg(t.tgname::text order by t.tgname) as triggers
@@ -72,6 +72,8 @@ describe(`append-only tables on ${database.kind} (migration 0013, docs/decisions
         "certificates",
         "earlier_training",
         "exemptions",
+        "ledger_checkpoints",
+        "ledger_tree_nodes",
         "nudge_deliveries",
         "policy_versions",
         "requirement_settings",
@@ -90,6 +92,6 @@ describe(`append-only tables on ${database.kind} (migration 0013, docs/decisions
     } finally {
       await db.execute(sql`drop table half_protected`);
     }
-    expect(await queryRows(db, sql`select protect_append_only_tables() as protected`)).toEqual([{ protected: 9 }]);
+    expect(await queryRows(db, sql`select protect_append_only_tables() as protected`)).toEqual([{ protected: 11 }]);
   });
 });

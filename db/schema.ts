@@ -28,6 +28,7 @@ export type Role = (typeof roleEnum.enumValues)[number];
 export const PERSON_SEARCH_TEXT = sql.raw("(name || ' ' || email || ' ' || employee_number)");
 
 const createdAt = () => timestamp("created_at", { withTimezone: true }).notNull().defaultNow();
+const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => "bytea" });
 
 /** How often someone overdue gets the automatic reminder: every day, or once a week (due soon is always daily). */
 export const reminderRhythmEnum = pgEnum("reminder_rhythm", ["daily", "weekly"]);
@@ -53,6 +54,8 @@ export const organisations = pgTable("organisations", {
    * deleted, their hashes and the records citing them kept (docs/decisions/0021); null keeps them.
    */
   evidenceRetentionMonths: integer("evidence_retention_months"),
+  /** Where each day's signed checkpoint of the council's ledger is e-mailed (HR, internal audit); null: nowhere. */
+  witnessEmail: text("witness_email"),
   createdAt: createdAt(),
 });
 
@@ -568,6 +571,67 @@ export const attestations = pgTable(
   ],
 );
 
+/**
+ * The Merkle tree over each organisation's ledger (RFC 9162; docs/ledger-proofs.md): the hash of every complete
+ * subtree, leaves included. Node (level, index) is the root of leaves [index * 2^level, (index + 1) * 2^level); leaf
+ * index is the record's seq - 1. Written by the checkpointer only, append-only.
+ */
+export const ledgerTreeNodes = pgTable(
+  "ledger_tree_nodes",
+  {
+    organisationId: uuid("organisation_id")
+      .notNull()
+      .references(() => organisations.id),
+    level: smallint("level").notNull(),
+    index: bigint("index", { mode: "number" }).notNull(),
+    hash: bytea("hash").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.organisationId, t.level, t.index] }),
+    check("ledger_tree_nodes_hash_check", sql`octet_length(${t.hash}) = 32 and ${t.level} >= 0 and ${t.index} >= 0`),
+  ],
+);
+
+/**
+ * Signed checkpoints of each organisation's tree (C2SP tlog-checkpoint): the note text signed with the service key.
+ * Append-only; one per tree size.
+ */
+export const ledgerCheckpoints = pgTable(
+  "ledger_checkpoints",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    organisationId: uuid("organisation_id")
+      .notNull()
+      .references(() => organisations.id),
+    origin: text("origin").notNull(),
+    treeSize: bigint("tree_size", { mode: "number" }).notNull(),
+    rootHash: bytea("root_hash").notNull(),
+    signedNote: text("signed_note").notNull(),
+    keyId: text("key_id").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("ledger_checkpoints_organisation_size_key").on(t.organisationId, t.treeSize)],
+);
+
+/**
+ * Each day's e-mail of a council's latest checkpoint to its witness address, one a day (the daily job's reruns send
+ * nothing more, but retry a failure).
+ */
+export const ledgerWitnessMails = pgTable(
+  "ledger_witness_mails",
+  {
+    organisationId: uuid("organisation_id")
+      .notNull()
+      .references(() => organisations.id),
+    day: date("day").notNull(),
+    treeSize: bigint("tree_size", { mode: "number" }).notNull(),
+    email: text("email").notNull(),
+    status: text("status").notNull().default("pending"),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.organisationId, t.day] })],
+);
+
 /** Certificates are rendered once from the ledger record; later downloads return these exact bytes. */
 export const certificates = pgTable("certificates", {
   attestationId: bigint("attestation_id", { mode: "number" })
@@ -661,8 +725,6 @@ export const nudgeDeliveries = pgTable(
   },
   (t) => [index("nudge_deliveries_nudge_idx").on(t.nudgeId, t.at)],
 );
-
-const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => "bytea" });
 
 /**
  * An uploaded staff roster, kept between its preview and its application. The retention rule (docs/decisions/0021)

@@ -1,5 +1,8 @@
 // `npm run reminders`: the automatic reminders (due soon, overdue, expired: at most one a person a day) and the
-// champions' weekly summaries, then the councils' retention rule. Safe to run as often as a cron line likes; failed e-mails are retried next run.
+// champions' weekly summaries, the ledger's checkpoints and their e-mail to each council's witness, then the councils'
+// retention rule. Safe to run as often as a cron line likes; failed e-mails are retried next run.
+import { checkpointAll } from "~/attestation/checkpoints.server";
+import { mailCheckpointsToWitnesses } from "~/attestation/witness.server";
 import { drainMailJobs } from "~/mail/mail-queue.server";
 import { createMailer } from "~/mail/mailer.server";
 import { applyRetention } from "~/organisations/retention.server";
@@ -26,12 +29,19 @@ await runCli(async (config) => {
       `${report.reminders} reminder(s) and ${report.escalations} champion summary(ies) recorded; e-mails: ${report.email.sent} sent, ${report.email.failed} failed, ${report.email.skipped} not sent (no SMTP); ${report.retried} earlier failure(s) retried.`,
     );
     console.log(`Queued e-mail: ${queued.done} sent, ${queued.failed} failed (retried next run).`);
+    // Each council's ledger checkpointed (the server does so within seconds; this covers a quiet or stopped one), and
+    // its latest checkpoint e-mailed to the council's witness address once a day (docs/decisions/0024).
+    for (const { slug, outcome } of await checkpointAll(database.db))
+      if (outcome.status === "refused")
+        console.error(`${slug}: ledger checkpoint REFUSED at record ${outcome.problem.seq}: ${outcome.problem.reason}`);
+    const witnessed = await mailCheckpointsToWitnesses(database.db, mailer, { now: new Date() });
+    console.log(`Ledger checkpoints e-mailed to witnesses: ${witnessed.sent} sent, ${witnessed.failed} failed.`);
     // The councils' retention rule for evidence files and roster uploads of people who left (docs/decisions/0021).
     const deleted = await applyRetention(database.db, new Date());
     console.log(
       `Retention: ${deleted.evidenceFiles} evidence file(s) and ${deleted.rosterUploads} roster upload(s) of people who left deleted, their hashes kept.`,
     );
-    return report.email.failed > 0 || queued.failed > 0 ? 2 : 0;
+    return report.email.failed > 0 || queued.failed > 0 || witnessed.failed > 0 ? 2 : 0;
   } finally {
     mailer?.close();
     await database.close();

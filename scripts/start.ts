@@ -6,6 +6,7 @@ import { pathToFileURL } from "node:url";
 import type { ServerBuild } from "@remix-run/node";
 import pino, { type Logger } from "pino";
 import type { Config } from "~/config.server";
+import { startCheckpointer } from "~/attestation/checkpointer.server";
 import { keyRingFrom, useServiceKeys } from "~/attestation/service-key.server";
 import { boundHttpServer, createHttpApp } from "~/http/server.server";
 import { syncPolicyContent } from "~/attestation/policies.server";
@@ -124,7 +125,10 @@ async function serve(config: Config, logger: Logger, opened?: Database): Promise
   const build = (await import(pathToFileURL(buildFile).href)) as ServerBuild;
   const mailer = createMailer(config);
   const mailQueue = startMailQueue(database.db, mailer, { log: (line) => logger.warn(line) });
-  const app = createHttpApp({ database, exportDatabase, config, build, logger, mailer, mailQueue });
+  const checkpointer = startCheckpointer(database.db, {
+    log: (level, message, details) => logger[level](details ?? {}, message),
+  });
+  const app = createHttpApp({ database, exportDatabase, config, build, logger, mailer, mailQueue, checkpointer });
   const server = boundHttpServer(
     app.listen(config.port, () => {
       logger.info(
@@ -139,9 +143,7 @@ async function serve(config: Config, logger: Logger, opened?: Database): Promise
     if (stopping) return;
     stopping = true;
     const exit = (code: number) =>
-      void mailQueue
-        .stop()
-        .catch(() => {})
+      void Promise.allSettled([mailQueue.stop(), checkpointer.stop()])
         .then(() => mailer?.close())
         .then(() => Promise.allSettled([database.close(), exportDatabase.close()]))
         .finally(() => process.exit(code));

@@ -37,3 +37,22 @@ export const withdrawSchema = z.object({
     .min(10, "Give the reason for withdrawing the record, in a sentence or more")
     .max(2000, "The reason must be 2,000 characters or fewer"),
 });
+
+/** A record's reference and hash, as /verify takes them: whoever holds them may have the council's checkpoint. */
+export const recordHolderSchema = z.object({
+  reference: z
+    .string()
+    .trim()
+    .min(1)
+    .max(40)
+    .transform((r) => r.toUpperCase()),
+  hash: z
+    .string()
+    .trim()
+    .regex(/^[0-9a-fA-F]{64}$/)
+    .transform((h) => h.toLowerCase()),
+});
+
+const treeSize = z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
+/** A consistency proof asked for by a record's holder: from the tree of `from` records to that of `to` (or the latest). */
+export const consistencyQuerySchema = recordHolderSchema.extend({ from: treeSize, to: treeSize.optional() });

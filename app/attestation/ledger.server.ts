@@ -5,8 +5,11 @@ import { canonicalJson } from "~/lib/canonical-json";
 import { londonDate } from "~/lib/dates";
 import { queryRows, type Db } from "~db/client.server";
 import { attestations, organisations } from "~db/schema";
+import { readSignedCheckpoint } from "~/ledger-proof/checkpoint";
+import { checkTree, heldCheckpointProblem, type TreeCheck } from "./ledger-tree.server";
 import {
   checkBodySignature,
+  noteVerifierOf,
   serviceKeys,
   signBody,
   type BodyCheck,
@@ -323,7 +326,14 @@ export function rowCheck(
 }
 
 export type ChainHead = { reference: string; hash: string };
-export type ChainReport = { organisationId: string; organisation: string; records: number; head: ChainHead | null };
+export type ChainReport = {
+  organisationId: string;
+  organisation: string;
+  records: number;
+  head: ChainHead | null;
+  /** The size of the latest signed checkpoint, when it holds. */
+  checkpoint: number | null;
+};
 export type LedgerProblem = { organisation: string; reference: string | null; seq: number | null; reason: string };
 export type LedgerReport = { ok: boolean; records: number; chains: ChainReport[]; problem: LedgerProblem | null };
 
@@ -414,28 +424,43 @@ type FirstBreak = {
   seq: number;
   reference: string;
   prior_seq: number;
-  kind: "gap" | "order" | "link" | "altered" | "downgrade";
+  kind: "gap" | "order" | "link" | "altered" | "downgrade" | "leaf";
 };
 
-/** The first record in positions [from, to] whose position, link or contents is wrong (the record before `from` is read for the link only). */
-async function firstBreakIn(db: Db, organisationId: string, from: number, to: number): Promise<FirstBreak | null> {
+/**
+ * The first record in positions [from, to] whose position, link or contents is wrong (the record before `from` is
+ * read for the link only), or, up to `treeSize` (the latest checkpoint's), whose leaf in the stored tree is not its
+ * leaf hash.
+ */
+async function firstBreakIn(
+  db: Db,
+  organisationId: string,
+  from: number,
+  to: number,
+  treeSize: number,
+): Promise<FirstBreak | null> {
   const [row] = await queryRows<FirstBreak>(
     db,
     sql`select seq, reference, prior_seq,
                case when step > 1 then 'gap' when step < 1 then 'order' when bad_link then 'link'
-                    when downgrade then 'downgrade' else 'altered' end as kind
+                    when downgrade then 'downgrade' when altered then 'altered' else 'leaf' end as kind
         from (
           select a.seq, a.reference,
                  coalesce(lag(a.seq) over w, 0) as prior_seq,
                  a.seq - coalesce(lag(a.seq) over w, 0) as step,
                  a.previous_hash <> coalesce(lag(a.hash) over w, ${GENESIS_HASH}) as bad_link,
                  a.format_version < coalesce(lag(a.format_version) over w, 1) as downgrade,
-                 a.seq >= ${from} and encode(sha256(convert_to(${CANONICAL_SQL}, 'UTF8')), 'hex') <> a.hash as altered
+                 a.seq >= ${from} and encode(sha256(c.bytes), 'hex') <> a.hash as altered,
+                 a.seq >= ${from} and a.seq <= ${treeSize}
+                   and n.hash is distinct from sha256('\\x00'::bytea || c.bytes) as bad_leaf
           from attestations a
+          cross join lateral (select convert_to(${CANONICAL_SQL}, 'UTF8') as bytes) c
+          left join ledger_tree_nodes n
+            on n.organisation_id = a.organisation_id and n.level = 0 and n.index = a.seq - 1 and a.seq <= ${treeSize}
           where a.organisation_id = ${organisationId} and a.seq >= ${from - 1} and a.seq <= ${to}
           window w as (order by a.seq)
         ) checked
-        where seq >= ${from} and (step <> 1 or bad_link or downgrade or altered)
+        where seq >= ${from} and (step <> 1 or bad_link or downgrade or altered or bad_leaf)
         order by seq
         limit 1`,
   );
@@ -443,7 +468,12 @@ async function firstBreakIn(db: Db, organisationId: string, from: number, to: nu
 }
 
 /** Splits a long chain in two so both cores hash at once (PGlite, with one connection, simply runs them in turn). */
-async function firstBreak(db: Db, organisationId: string, records: number): Promise<FirstBreak | null> {
+async function firstBreak(
+  db: Db,
+  organisationId: string,
+  records: number,
+  treeSize: number,
+): Promise<FirstBreak | null> {
   if (records === 0) return null;
   const [{ last }] = await db
     .select({ last: sql<number>`max(${attestations.seq})::int` })
@@ -452,8 +482,11 @@ async function firstBreak(db: Db, organisationId: string, records: number): Prom
   const middle = Math.floor(last / 2);
   const parts =
     last < 20_000
-      ? [firstBreakIn(db, organisationId, 1, last)]
-      : [firstBreakIn(db, organisationId, 1, middle), firstBreakIn(db, organisationId, middle + 1, last)];
+      ? [firstBreakIn(db, organisationId, 1, last, treeSize)]
+      : [
+          firstBreakIn(db, organisationId, 1, middle, treeSize),
+          firstBreakIn(db, organisationId, middle + 1, last, treeSize),
+        ];
   const found = (await Promise.all(parts)).filter((b): b is FirstBreak => b !== null);
   // A chain whose first record is missing starts above 1: the first range starts at 1, so it reports the gap.
   return found.sort((a, b) => a.seq - b.seq)[0] ?? null;
@@ -473,6 +506,7 @@ async function firstBadSignature(
   db: Db,
   organisationId: string,
   keys: Pick<KeyRing, "verifiers">,
+  after = 0,
 ): Promise<BadSignature | null> {
   type Row = {
     seq: number;
@@ -491,7 +525,7 @@ async function firstBadSignature(
           order by a.seq
           limit ${SIGNATURE_BATCH}`,
     );
-  let next = batchAfter(0);
+  let next = batchAfter(after);
   for (;;) {
     const rows = await next;
     if (rows.length === 0) return null;
@@ -512,6 +546,43 @@ async function firstBadSignature(
   }
 }
 
+/** A held checkpoint against the council's log it names (by its slug): null when the log extends it. */
+async function heldCheckpointCheck(
+  db: Db,
+  signed: string,
+  trees: Map<string, { organisationId: string; name: string; tree: TreeCheck }>,
+  keys: Pick<KeyRing, "verifiers">,
+): Promise<LedgerProblem | null> {
+  let origin: string;
+  try {
+    origin = readSignedCheckpoint(signed).origin;
+  } catch (error) {
+    return {
+      organisation: "",
+      reference: null,
+      seq: null,
+      reason: `a held checkpoint cannot be read: ${(error as Error).message}`,
+    };
+  }
+  const council = trees.get(origin.slice(origin.lastIndexOf("/ledger/") + "/ledger/".length));
+  if (!origin.includes("/ledger/") || !council)
+    return {
+      organisation: "",
+      reference: null,
+      seq: null,
+      reason: `a held checkpoint is of the log ${origin}, which no council here keeps`,
+    };
+  const trusted = keys.verifiers.map((v) => ({ verifier: noteVerifierOf(v), fromSize: null, untilSize: null }));
+  const reason = await heldCheckpointProblem(
+    db,
+    council.organisationId,
+    signed,
+    { origin: council.tree.origin ?? origin, size: council.tree.checkpointSize },
+    trusted,
+  );
+  return reason === null ? null : { organisation: council.name, reference: null, seq: null, reason };
+}
+
 /**
  * Recomputes every chain in order: each record's hash, its link to the record before and its position.
  * The database does the hashing in one pass and returns only the first break, so a million records take
@@ -520,15 +591,23 @@ async function firstBadSignature(
  */
 export async function verifyLedger(
   db: Db,
-  options: { expectHeads?: ChainHead[]; organisationId?: string; keys?: Pick<KeyRing, "verifiers"> } = {},
+  options: {
+    expectHeads?: ChainHead[];
+    /** Signed checkpoints kept elsewhere (a witness's, an evidence pack's): the trees must extend them. */
+    heldCheckpoints?: string[];
+    organisationId?: string;
+    keys?: Pick<KeyRing, "verifiers">;
+  } = {},
 ): Promise<LedgerReport> {
   const keys = options.keys ?? serviceKeys();
+  const noteVerifiers = keys.verifiers.map(noteVerifierOf);
   const orgs = await db
-    .select({ id: organisations.id, name: organisations.name })
+    .select({ id: organisations.id, name: organisations.name, slug: organisations.slug })
     .from(organisations)
     .where(options.organisationId ? eq(organisations.id, options.organisationId) : undefined)
     .orderBy(asc(organisations.id));
   const chains: ChainReport[] = [];
+  const trees = new Map<string, { organisationId: string; name: string; tree: TreeCheck }>();
   let total = 0;
   let problem: LedgerProblem | null = null;
   for (const org of orgs) {
@@ -538,16 +617,19 @@ export async function verifyLedger(
         .from(attestations)
         .where(eq(attestations.organisationId, org.id)),
       db
-        .select({ reference: attestations.reference, hash: attestations.hash })
+        .select({ seq: attestations.seq, reference: attestations.reference, hash: attestations.hash })
         .from(attestations)
         .where(eq(attestations.organisationId, org.id))
         .orderBy(desc(attestations.seq))
         .limit(1),
     ]);
+    // Records up to the latest signed checkpoint are proven by it (their leaves, checked in firstBreak, give its
+    // root): only the body signatures of the records after it need checking (docs/decisions/0024).
+    const tree = await checkTree(db, org, head?.seq ?? 0, noteVerifiers);
     // The hashes in PostgreSQL and the body signatures in Node, at once: both cores work.
     const [broken, unsigned] = await Promise.all([
-      firstBreak(db, org.id, records),
-      records === 0 ? null : firstBadSignature(db, org.id, keys),
+      firstBreak(db, org.id, records, tree.checkpointSize),
+      records === 0 ? null : firstBadSignature(db, org.id, keys, tree.checkpointSize),
     ]);
     total += records;
     chains.push({
@@ -555,7 +637,9 @@ export async function verifyLedger(
       organisation: org.name,
       records,
       head: head ? { reference: head.reference, hash: head.hash } : null,
+      checkpoint: tree.problem ? null : tree.checkpointSize || null,
     });
+    trees.set(org.slug, { organisationId: org.id, name: org.name, tree });
     if (problem) continue;
     if (broken && (!unsigned || broken.seq <= unsigned.seq)) {
       const reasons = {
@@ -565,8 +649,11 @@ export async function verifyLedger(
         downgrade:
           "it is of format version 1 after a record of version 2: the service writes only version 2 now, so it was written without the service",
         altered: "its contents do not match its hash: the record was altered",
+        leaf: "it is not the record the latest signed checkpoint covers at its place (its leaf in the Merkle tree differs): the history was rewritten",
       };
       problem = { organisation: org.name, reference: broken.reference, seq: broken.seq, reason: reasons[broken.kind] };
+    } else if (tree.problem) {
+      problem = { organisation: org.name, reference: null, seq: null, reason: tree.problem };
     } else if (unsigned) {
       const reasons = {
         missing:
@@ -582,6 +669,10 @@ export async function verifyLedger(
         reason: reasons[unsigned.check],
       };
     }
+  }
+  for (const signed of options.heldCheckpoints ?? []) {
+    if (problem) break;
+    problem = await heldCheckpointCheck(db, signed, trees, keys);
   }
   for (const expected of options.expectHeads ?? []) {
     if (problem) break;

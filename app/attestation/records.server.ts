@@ -15,6 +15,7 @@ import {
   trainingModules,
   users,
 } from "~db/schema";
+import { latestCheckpoint } from "./checkpoints.server";
 import { rowIsIntact, type AttestationRow } from "./ledger.server";
 import { sha256OfBytes } from "./policies.server";
 
@@ -95,7 +96,14 @@ export async function recordForViewer(db: Db, viewer: CurrentUser, reference: st
     )
     .orderBy(asc(attestations.seq))
     .limit(1);
-  return { ...row, withdrawal: withdrawal ?? null, intact: rowIsIntact(row.record) };
+  // Its receipt is ready once a checkpoint covers it (app/attestation/receipts.server.ts).
+  const checkpoint = await latestCheckpoint(db, row.record.organisationId);
+  return {
+    ...row,
+    withdrawal: withdrawal ?? null,
+    intact: rowIsIntact(row.record),
+    receiptReady: checkpoint !== null && checkpoint.treeSize >= row.record.seq,
+  };
 }
 
 export type CertificateDetails = {

@@ -18,6 +18,8 @@ import {
   keyHashInput,
   readSignerKey,
   readVerifierKey,
+  type NoteSigner,
+  type NoteVerifier,
 } from "~/ledger-proof/note";
 
 /**
@@ -211,6 +213,24 @@ export function serviceKeys(): KeyRing {
 /** Replaces the process's key ring (tests of rotation), or with null reloads it from the environment on next use. */
 export function useServiceKeys(ring: KeyRing | null): void {
   current = ring;
+}
+
+/** The key as a signed-note signer (~/ledger-proof/note), to sign checkpoints with node:crypto. */
+export function noteSignerOf(key: SigningKey): NoteSigner {
+  const parts = readVerifierKey(key.verifierKey)!;
+  return {
+    name: parts.name,
+    keyHash: parts.keyHash,
+    publicKey: parts.key,
+    verifierKey: key.verifierKey,
+    sign: async (message) => new Uint8Array(sign(null, message, key.privateKey)),
+  };
+}
+
+/** A verifier key as a signed-note verifier, to open checkpoints this service signed. */
+export function noteVerifierOf(key: Pick<VerifierKey, "verifierKey">): NoteVerifier {
+  const parts = readVerifierKey(key.verifierKey)!;
+  return { name: parts.name, keyHash: parts.keyHash, publicKey: parts.key, verifierKey: key.verifierKey };
 }
 
 /** The standard base64 Ed25519 signature of a record body's UTF-8 bytes. */

@@ -22,6 +22,8 @@ export type AppContext = {
   pick: (n: number) => number;
   /** Sends the queued e-mail (app/mail/mail-queue.server.ts) once this response has gone. */
   wakeMailQueue: () => void;
+  /** Checkpoints the ledger a few seconds after this response has gone (app/attestation/checkpointer.server.ts). */
+  scheduleCheckpoint: () => void;
 };
 
 declare module "@remix-run/server-runtime" {

@@ -14,6 +14,7 @@ import type { MailQueue } from "~/mail/mail-queue.server";
 import type { Mailer } from "~/mail/mailer.server";
 import type { Database } from "~db/client.server";
 import type { AppContext } from "./load-context";
+import type { Checkpointer } from "~/attestation/checkpointer.server";
 
 export const FORM_BODY_LIMIT = 1024 * 1024;
 export const UPLOAD_BODY_LIMIT = 25 * 1024 * 1024;
@@ -34,6 +35,8 @@ export type ServerDeps = {
   mailer: Mailer | null;
   /** Drains queued e-mail after responses; without one, queued mail waits for `npm run reminders`. */
   mailQueue?: MailQueue | null;
+  /** Checkpoints the ledger a few seconds after a signature or withdrawal; without one, the sweep or the command does. */
+  checkpointer?: Checkpointer | null;
   publicDir?: string;
   now?: () => Date;
   /** Randomness for training draws and choice orders (crypto by default); the benchmark's baseline fixes it. */
@@ -206,7 +209,7 @@ function answeredInTime(res: ExpressResponse): boolean {
 }
 
 export function createHttpApp(deps: ServerDeps) {
-  const { database, config, build, logger, mailer, mailQueue } = deps;
+  const { database, config, build, logger, mailer, mailQueue, checkpointer } = deps;
   const now = deps.now ?? (() => new Date());
   const pick = deps.pick ?? ((n: number) => randomInt(n));
   const publicDir = resolve(deps.publicDir ?? "public");
@@ -340,8 +343,10 @@ export function createHttpApp(deps: ServerDeps) {
       }
 
       let wakeMailQueue = false;
+      let scheduleCheckpoint = false;
       res.once("close", () => {
         if (wakeMailQueue) mailQueue?.wake();
+        if (scheduleCheckpoint) checkpointer?.schedule();
       });
 
       const context: AppContext = {
@@ -359,6 +364,9 @@ export function createHttpApp(deps: ServerDeps) {
         pick,
         wakeMailQueue: () => {
           wakeMailQueue = true;
+        },
+        scheduleCheckpoint: () => {
+          scheduleCheckpoint = true;
         },
       };
       const controller = new AbortController();

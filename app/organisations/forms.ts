@@ -37,3 +37,13 @@ export const retentionSchema = z
     ctx.addIssue({ code: "custom", path: ["months"], message: months.error.issues[0].message });
     return z.NEVER;
   });
+
+/** The address each day's signed checkpoint of the council's ledger is e-mailed to; empty: none. */
+export const witnessSchema = z.object({
+  email: z
+    .string()
+    .trim()
+    .max(320, "The email address must be 320 characters or fewer")
+    .transform((email) => (email === "" ? null : email.toLowerCase()))
+    .pipe(z.email("Enter an email address in the correct format, like audit@example.gov.uk").nullable()),
+});

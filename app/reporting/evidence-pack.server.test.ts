@@ -1,8 +1,13 @@
 import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { eq, sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import yauzl from "yauzl";
+import { checkpointLedger, latestCheckpoint } from "~/attestation/checkpoints.server";
 import { verifyLedger } from "~/attestation/ledger.server";
+import { serviceKeys } from "~/attestation/service-key.server";
+import { openCheckpoint } from "~/ledger-proof/checkpoint";
+import { noteVerifier } from "~/ledger-proof/note";
 import { certificateFor } from "~/attestation/records.server";
 import { withdrawAttestation } from "~/attestation/signing.server";
 import { withdrawalNoticePdf } from "~/attestation/withdrawal-notice.server";
@@ -90,7 +95,11 @@ async function pack(query = "") {
 
 type Manifest = {
   format: string;
-  ledger: { chainHead: { seq: number; reference: string; hash: string } | null; records: number };
+  ledger: {
+    chainHead: { seq: number; reference: string; hash: string } | null;
+    records: number;
+    checkpoint: { origin: string; treeSize: number; file: string } | null;
+  };
   files: {
     path: string;
     sha256: string;
@@ -173,6 +182,9 @@ describe("the evidence pack", () => {
         `certificates/${references.Ben}.pdf`,
         `certificates/${references.Ben}-withdrawal-notice.pdf`,
         `policies/version-1-${v1.sha256}.txt`,
+        // No checkpoint yet: the keys and the receipt checker only.
+        "ledger/verifier-keys.txt",
+        "ledger/verify-receipt.html",
       ].sort(),
     );
     expect(manifest.files.map((f) => f.path).sort()).toEqual(
@@ -322,7 +334,7 @@ describe("the evidence pack", () => {
       certificates: 2,
       withdrawalNotices: 1,
       policyTexts: 1,
-      files: 8,
+      files: 10, // with the ledger's verifier keys and receipt checker
       outcome: "completed",
       manifestSha256: createHash("sha256").update(files.get("manifest.json")!).digest("hex"),
     });
@@ -498,5 +510,31 @@ describe("the evidence pack's exemptions and training completed elsewhere", () =
       .orderBy(sql`${auditLog.id} desc`)
       .limit(1);
     expect(entry.details).toMatchObject({ exemptions: 1, earlierTraining: 2 });
+  });
+
+  it("carries the latest signed checkpoint, the keys that check it and the offline receipt checker", async () => {
+    await checkpointLedger(db, org.id);
+    const latest = (await latestCheckpoint(db, org.id))!;
+    const { files } = await pack();
+    const manifest = JSON.parse(files.get("manifest.json")!.toString("utf8")) as Manifest;
+    expect(manifest.ledger.checkpoint).toEqual({
+      origin: latest.origin,
+      treeSize: manifest.ledger.records,
+      file: "ledger/checkpoint.txt",
+    });
+    const keys = files.get("ledger/verifier-keys.txt")!.toString("utf8");
+    expect(keys).toBe(`${serviceKeys().signer.verifierKey}\n`);
+    const opened = await openCheckpoint(
+      files.get("ledger/checkpoint.txt")!.toString("utf8"),
+      await Promise.all(
+        keys
+          .trim()
+          .split("\n")
+          .map((k) => noteVerifier(k)),
+      ),
+    );
+    expect(opened.checkpoint.size).toBe(latest.treeSize);
+    expect(files.get("ledger/verify-receipt.html")!.equals(readFileSync("public/verify-receipt.html"))).toBe(true);
+    expect(files.get("README.txt")!.toString("utf8")).toContain("npm run ledger:verify -- --checkpoint checkpoint.txt");
   });
 });

@@ -1,8 +1,11 @@
 import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { Readable } from "node:stream";
 import { finished } from "node:stream/promises";
 import { eq, inArray, sql, type SQL } from "drizzle-orm";
 import yazl from "yazl";
+import { ledgerCheckpointForHr } from "~/attestation/checkpoints.server";
 import { chainHead } from "~/attestation/ledger.server";
 import { certificateFor } from "~/attestation/records.server";
 import { withdrawalNoticePdf } from "~/attestation/withdrawal-notice.server";
@@ -202,6 +205,13 @@ one at the service's /verify page. The manifest gives the ledger's chain head wh
 ${head}
 The service's operators can confirm with \`npm run ledger:verify -- --expect-head REFERENCE:HASH\` that the
 chain is intact and still contains that head, so no record up to it was removed or changed.
+
+The ledger's records are the leaves of a Merkle tree whose checkpoints the service signs. ledger/checkpoint.txt is
+the latest signed checkpoint when the pack was made (it may cover a few records fewer than the head above, signed in
+the minute after them): keep it, and the operators can prove with
+\`npm run ledger:verify -- --checkpoint checkpoint.txt\` that the ledger still extends it, so no record it covers was
+removed or rewritten. ledger/verifier-keys.txt holds the keys that check the checkpoint and each record's receipt
+(downloaded from the record's page), and ledger/verify-receipt.html checks a receipt in a browser, offline.
 
 Exemptions. A person HR exempted from a requirement (for parental leave, long-term absence, a secondment, because
 it does not apply to their role, or for another reason HR wrote down) has the status "Exempt" in report.csv, with
@@ -452,6 +462,12 @@ async function* packChunks(
         });
       }
     }
+    // The council's latest signed checkpoint, the keys that check it and the offline receipt checker: a copy of the
+    // checkpoint outside the service, and everything needed to check a receipt (docs/ledger-proofs.md).
+    const { checkpoint, verifierKeys } = await ledgerCheckpointForHr(db, org.id);
+    if (checkpoint) await addEntry("ledger/checkpoint.txt", [Buffer.from(checkpoint.signedNote, "utf8")]);
+    await addEntry("ledger/verifier-keys.txt", [Buffer.from(verifierKeys.map((k) => `${k}\n`).join(""), "utf8")]);
+    await addEntry("ledger/verify-receipt.html", [readFileSync(resolve("public/verify-receipt.html"))]);
     const headLine = head
       ? `sequence ${head.seq}, reference ${head.reference}, hash ${head.hash}`
       : "the ledger had no records";
@@ -463,7 +479,15 @@ async function* packChunks(
       asAt: reportClock(job.filters, job.now).now.toISOString(),
       filters: chosenFilters(job.filters),
       teams: await teamsOf(db, job),
-      ledger: { chainHead: head, records: head?.seq ?? 0 },
+      ledger: {
+        chainHead: head,
+        records: head?.seq ?? 0,
+        checkpoint: checkpoint && {
+          origin: checkpoint.origin,
+          treeSize: checkpoint.treeSize,
+          file: "ledger/checkpoint.txt",
+        },
+      },
       exemptions: exemptionEntries,
       earlierTraining: earlierEntries,
       files,

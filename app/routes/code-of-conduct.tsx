@@ -73,6 +73,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
     providerReauthAt: session.providerReauthAt,
   });
   if (!result.ok) return json({ errors: result.errors as FieldErrors }, { status: result.status });
+  context.scheduleCheckpoint();
   return redirect(`/records/${result.record.reference}?signed=1`);
 }
 

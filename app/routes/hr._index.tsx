@@ -35,6 +35,11 @@ const SECTIONS = [
     description:
       "Add a withdrawal to the ledger, with your reason, for a record signed by mistake. The signed record itself is never changed.",
   },
+  {
+    href: "/hr/ledger",
+    title: "The ledger's latest checkpoint",
+    text: "The signed checkpoint of the council's records and the keys that check it, to keep a copy of outside the service and to publish the keys for checking receipts.",
+  },
 ];
 
 export default function HrHome() {

@@ -29,6 +29,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
     now: context.now(),
   });
   if (!result.ok) return json({ errors: result.errors as FieldErrors, withdrawn: null }, { status: result.status });
+  context.scheduleCheckpoint();
   return json({
     errors: {} as FieldErrors,
     withdrawn: {

@@ -17,7 +17,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const user = await requireUser(request, context);
   const found = await recordForViewer(context.db, user, params.reference ?? "");
   if (!found) throw notFound();
-  const { record, version, organisationName, withdrawal, intact } = found;
+  const { record, version, organisationName, withdrawal, intact, receiptReady } = found;
   return json({
     justSigned: new URL(request.url).searchParams.get("signed") === "1" && record.userId === user.id,
     reference: record.reference,
@@ -37,6 +37,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
       ? { at: withdrawal.recordedAt.toISOString(), reason: withdrawal.reason, reference: withdrawal.reference }
       : null,
     intact,
+    receiptReady,
   });
 }
 
@@ -131,6 +132,27 @@ export default function Record() {
             Download the exact text that was signed
           </a>
         </li>
+        {r.receiptReady ? (
+          <li>
+            <a className="govuk-link" href={`/records/${r.reference}/receipt.json`} download>
+              Download the receipt
+            </a>{" "}
+            (a file that proves this record is in the council&rsquo;s ledger; check it offline with the{" "}
+            <a className="govuk-link" href="/verify-receipt.html">
+              receipt checker
+            </a>
+            )
+          </li>
+        ) : (
+          <li>
+            The receipt, a file that proves this record is in the council&rsquo;s ledger, will be ready within a minute:
+            come back to this page to download it. You can check a receipt offline with the{" "}
+            <a className="govuk-link" href="/verify-receipt.html">
+              receipt checker
+            </a>
+            .
+          </li>
+        )}
         <li>
           <Link className="govuk-link" to={`/verify?reference=${r.reference}&hash=${r.hash}`}>
             Check this record on the verification page

@@ -1,3 +1,4 @@
+import { checkpointLedger } from "~/attestation/checkpoints.server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freshDatabase } from "../support/database";
 import { startOrResumeAttempt } from "~/training/attempts.server";
@@ -30,6 +31,7 @@ let one: Awaited<ReturnType<typeof aCouncil>>;
 let two: Awaited<ReturnType<typeof aCouncil>>;
 let finishedAttempt: string;
 let signedReference: string;
+let signedHash: string;
 let withdrawnReference: string;
 let rosterUploadId: string;
 let moduleUploadId: string;
@@ -127,8 +129,8 @@ const CASES: Case[] = [
   { route: "routes/records._index", path: () => "/records", expect: everyone(200, "sign-in") },
   { route: "routes/records.export[.]json", path: () => "/records/export.json", expect: everyone(200, "sign-in") },
   { route: "routes/records.export[.]csv", path: () => "/records/export.csv", expect: everyone(200, "sign-in") },
-  ...["", "/certificate.pdf", "/text"].map((suffix) => ({
-    route: `routes/records.$reference.${suffix === "" ? "_index" : suffix === "/text" ? "text" : "certificate[.]pdf"}`,
+  ...["", "/certificate.pdf", "/text", "/receipt.json"].map((suffix) => ({
+    route: `routes/records.$reference.${suffix === "" ? "_index" : suffix === "/text" ? "text" : suffix === "/receipt.json" ? "receipt[.]json" : "certificate[.]pdf"}`,
     path: () => `/records/${signedReference}${suffix}`,
     expect: { anonymous: "sign-in", staff: 200, champion: 404, hr: 200, admin: 200, otherAdmin: 404 } as Record<
       Visitor,
@@ -152,6 +154,32 @@ const CASES: Case[] = [
     >,
   })),
   { route: "routes/verify", path: () => "/verify", expect: everyone(200) },
+  // The council's checkpoint and consistency proofs: for whoever holds a genuine record's reference and hash.
+  {
+    route: "routes/ledger.checkpoint",
+    path: () => `/ledger/checkpoint?reference=${signedReference}&hash=${signedHash}`,
+    expect: everyone(200),
+  },
+  {
+    route: "routes/ledger.checkpoint",
+    path: () => `/ledger/checkpoint?reference=${signedReference}&hash=${"0".repeat(64)}`,
+    expect: everyone(404),
+  },
+  {
+    route: "routes/ledger.consistency",
+    path: () => `/ledger/consistency?reference=${signedReference}&hash=${signedHash}&from=1`,
+    expect: everyone(200),
+  },
+  {
+    route: "routes/ledger.consistency",
+    path: () => `/ledger/consistency?reference=${signedReference}&hash=${"0".repeat(64)}&from=1`,
+    expect: everyone(404),
+  },
+  {
+    route: "routes/hr.ledger",
+    path: () => "/hr/ledger",
+    expect: { anonymous: "sign-in", staff: 404, champion: 404, hr: 200, admin: 404, otherAdmin: 404 },
+  },
   {
     route: "routes/hr.withdraw",
     path: () => "/hr/withdraw",
@@ -246,6 +274,11 @@ const CASES: Case[] = [
   {
     route: "routes/admin.retention",
     path: () => "/admin/retention",
+    expect: { anonymous: "sign-in", staff: 404, champion: 404, hr: 404, admin: 200, otherAdmin: 200 },
+  },
+  {
+    route: "routes/admin.ledger-witness",
+    path: () => "/admin/ledger-witness",
     expect: { anonymous: "sign-in", staff: 404, champion: 404, hr: 404, admin: 200, otherAdmin: 200 },
   },
   {
@@ -431,6 +464,7 @@ beforeAll(async () => {
   );
   if (!signed.ok) throw new Error("the staff member could not sign");
   signedReference = signed.record.reference;
+  signedHash = signed.record.hash;
   const earlier = await aSignature(database.db, one.staff, version, new Date("2026-01-02T09:00:00Z"));
   const withdrawn = await withdrawAttestation(
     database.db,
@@ -440,6 +474,8 @@ beforeAll(async () => {
   );
   if (!withdrawn.ok) throw new Error("could not withdraw");
   withdrawnReference = earlier.reference;
+  // The records' receipts exist once a checkpoint covers them.
+  await checkpointLedger(database.db, one.organisation.id);
   const roster = new TextEncoder().encode(
     `Employee number,Name,Email,Team,Start date\r\nM1,Matrix Person,matrix@example.test,Team A,2026-01-05\r\n`,
   );
@@ -580,6 +616,7 @@ describe("who may see each route", () => {
       ).toBe(404);
       expect((await clients[visitor].post("/admin/teams/new", { name: "Mine" })).status).toBe(404);
       expect((await clients[visitor].post("/admin/retention", { retention: "delete", months: "1" })).status).toBe(404);
+      expect((await clients[visitor].post("/admin/ledger-witness", { email: "x@example.test" })).status).toBe(404);
       expect((await clients[visitor].post(`/admin/teams/${one.teamA.id}/close`, { moveTo: one.teamB.id })).status).toBe(
         404,
       );

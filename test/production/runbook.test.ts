@@ -230,6 +230,8 @@ describe.skipIf(!onPostgres)("the production runbook on a fresh PostgreSQL datab
         "certificates",
         "earlier_training",
         "exemptions",
+        "ledger_checkpoints",
+        "ledger_tree_nodes",
         "nudge_deliveries",
         "policy_versions",
         "requirement_settings",

@@ -1,3 +1,4 @@
+import { checkpointLedger } from "~/attestation/checkpoints.server";
 import type { ServerBuild } from "@remix-run/node";
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -70,10 +71,18 @@ const MORE_OF: Record<string, (ids: CouncilIds) => string[]> = {
  * What a route that renders no page answers to GET. A download whose address ends .pdf, .csv or .json is
  * expected to be that type; every other one is named here, so a new one is flagged until it is.
  */
-type ResourceExpectation = { downloads: { query: string; type: string }[] } | { getIsRefused: true };
+type ResourceExpectation =
+  { downloads: { query: string | ((ids: CouncilIds) => string); type: string }[] } | { getIsRefused: true };
 const RESOURCES: Record<string, ResourceExpectation> = {
   "routes/records.$reference.text": { downloads: [{ query: "", type: "text/plain" }] },
   "routes/hr.evidence-pack": { downloads: [{ query: "", type: "application/zip" }] },
+  // For whoever holds a record's reference and hash.
+  "routes/ledger.checkpoint": {
+    downloads: [{ query: (ids) => `?reference=${ids.reference}&hash=${ids.recordHash}`, type: "text/plain" }],
+  },
+  "routes/ledger.consistency": {
+    downloads: [{ query: (ids) => `?reference=${ids.reference}&hash=${ids.recordHash}&from=1`, type: "text/plain" }],
+  },
   "routes/hr.people.$userId_.evidence-files.$fileId": { downloads: [{ query: "", type: "application/pdf" }] },
   "routes/hr.export": {
     downloads: [
@@ -247,6 +256,8 @@ async function aCouncilWithHistory(db: Db) {
     .select({ evidenceFileId: earlierTraining.evidenceFileId })
     .from(earlierTraining)
     .where(eq(earlierTraining.id, earlier.id));
+  // Receipts exist once a checkpoint covers the records.
+  await checkpointLedger(db, council.organisation.id);
   const ids: CouncilIds = {
     params: {
       teamId: [council.teamA.id],
@@ -524,7 +535,8 @@ export async function describeEveryPage(crawled: "first council" | "second counc
               const context = contexts.get(visitor)!;
               const queries = "downloads" in expectation ? expectation.downloads : [{ query: "", type: "" }];
               for (const address of addressesOf(route, visitor.ids).addresses)
-                for (const { query, type } of queries) {
+                for (const { query: queryOf, type } of queries) {
+                  const query = typeof queryOf === "function" ? queryOf(visitor.ids) : queryOf;
                   const response = await context.request.get(server.url + address + query, { maxRedirects: 0 });
                   const status = response.status();
                   const where = `${visitor.name} ${address}${query}`;

@@ -7,6 +7,7 @@ import pino from "pino";
 import { loadConfig, type Config } from "~/config.server";
 import { boundHttpServer, createHttpApp } from "~/http/server.server";
 import { startMailQueue } from "~/mail/mail-queue.server";
+import type { Checkpointer } from "~/attestation/checkpointer.server";
 import { createMailer } from "~/mail/mailer.server";
 import type { Database } from "~db/client.server";
 
@@ -26,7 +27,13 @@ export type TestServer = { url: string; config: Config; logLines: string[]; clos
  */
 export async function startTestServer(
   database: Database,
-  options: { env?: Record<string, string>; now?: () => Date; exportDatabase?: Database; mailQueue?: "manual" } = {},
+  options: {
+    env?: Record<string, string>;
+    now?: () => Date;
+    exportDatabase?: Database;
+    mailQueue?: "manual";
+    checkpointer?: Checkpointer;
+  } = {},
 ): Promise<TestServer> {
   const config = loadConfig({
     NODE_ENV: "test",
@@ -53,6 +60,7 @@ export async function startTestServer(
     logger,
     mailer,
     mailQueue,
+    checkpointer: options.checkpointer,
     now: options.now,
   });
   const server = boundHttpServer(app.listen(0, "127.0.0.1"), config);
