@@ -2,6 +2,7 @@ import type { Readable } from "node:stream";
 import { sql, type SQL } from "drizzle-orm";
 import { STATUS_LABELS, STATUSES } from "~/tracking/status.server";
 import { EXEMPTION_REASON_LABELS } from "~/tracking/statuses";
+import { exemptionReasonWords as reasonWords } from "~/tracking/status-words";
 import type { Db } from "~db/client.server";
 import { FORMULA_START, INERT_SIGNED_EMAIL, SIGNED_START } from "~/lib/csv";
 import { EVIDENCE_LABELS } from "./evidence-labels";
@@ -58,13 +59,9 @@ const evidenceSql = sql.raw(`case when r.attestation_reference is not null then 
   when r.attempt_id is not null then '${EVIDENCE_LABELS.pass}'
   when r.earlier_training_id is not null then '${EVIDENCE_LABELS.earlier}' end`);
 
-/** An exemption's reason in words, with HR's own text for "other" ("Other: on a sabbatical"). */
+/** An exemption's reason in words (status-words.ts), for a report row. */
 export function exemptionReasonWords(row: Pick<ReportRow, "exemption_reason" | "exemption_reason_text">) {
-  if (!row.exemption_reason) return null;
-  const label = EXEMPTION_REASON_LABELS[row.exemption_reason] ?? row.exemption_reason;
-  return row.exemption_reason === "other" && row.exemption_reason_text
-    ? `${label}: ${row.exemption_reason_text}`
-    : label;
+  return reasonWords(row.exemption_reason, row.exemption_reason_text);
 }
 
 const exemptionReasonSql = sql`case when r.exemption_reason = 'other' and r.exemption_reason_text is not null

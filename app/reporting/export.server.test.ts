@@ -21,6 +21,7 @@ import { neutraliseFormula } from "~/lib/csv";
 import { recordEarlierTraining } from "~/tracking/earlier-training.server";
 import { recordExemption } from "~/tracking/exemptions.server";
 import { ALL_REQUIREMENTS, exemptionSchema } from "~/tracking/forms";
+import { exemptionSummary } from "~/tracking/status-words";
 import { EXEMPTION_REASONS } from "~/tracking/statuses";
 import { evidenceOf } from "./evidence-labels";
 import { exemptionReasonWords, KIND_LABELS, QUOTED_COLUMNS, REPORT_COLUMNS } from "./export-csv.server";
@@ -625,8 +626,17 @@ describe("exemptions and training completed elsewhere", () => {
     );
     const exempt = page.rows.filter((r) => r.status === "exempt");
     expect(exempt).toHaveLength(EXEMPTION_REASONS.length);
-    for (const row of exempt)
-      expect(csvWords.get(`${row.user_id} ${row.requirement_id}`)).toBe(exemptionReasonWords(row));
+    for (const row of exempt) {
+      const words = csvWords.get(`${row.user_id} ${row.requirement_id}`);
+      expect(words).toBe(exemptionReasonWords(row));
+      // HR's report page words the same reason, HR's own text for "other" included.
+      const onPage = exemptionSummary({
+        exemptionReason: row.exemption_reason,
+        exemptionReasonText: row.exemption_reason_text,
+        exemptUntil: row.exempt_until,
+      });
+      expect(onPage.toLowerCase()).toContain(`(${words!.toLowerCase()})`);
+    }
     expect(new Set(exempt.map((r) => exemptionReasonWords(r)))).toEqual(
       new Set([
         "Parental leave",

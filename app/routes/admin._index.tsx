@@ -1,6 +1,7 @@
 import { json, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Link, useLoaderData } from "@remix-run/react";
+import { useLoaderData } from "@remix-run/react";
 import { requireRole } from "~/auth/access.server";
+import { SectionLinks } from "~/components/section-links";
 import { ADMIN_PAGES } from "~/navigation";
 
 export const meta: MetaFunction = () => [{ title: "Admin – Social media code of conduct" }];
@@ -17,18 +18,7 @@ export default function AdminHome() {
       <span className="govuk-caption-l">{organisationName}</span>
       <h1 className="govuk-heading-l">Admin</h1>
       <p className="govuk-body">Run your council’s service. Every change you make is written to the audit log.</p>
-      <ul className="govuk-list">
-        {ADMIN_PAGES.map((page) => (
-          <li key={page.href} className="govuk-!-margin-bottom-6">
-            <h2 className="govuk-heading-m govuk-!-margin-bottom-2">
-              <Link className="govuk-link" to={page.href}>
-                {page.label}
-              </Link>
-            </h2>
-            <p className="govuk-body">{page.description}</p>
-          </li>
-        ))}
-      </ul>
+      <SectionLinks sections={ADMIN_PAGES.map((page) => ({ ...page, title: page.label }))} />
     </>
   );
 }

@@ -3,7 +3,7 @@ import { Form, Link, useLoaderData } from "@remix-run/react";
 import { isUuid, notFound, requireRole } from "~/auth/access.server";
 import { AnswerReview } from "~/components/answer-review";
 import { Button } from "~/components/button";
-import { CitationLine } from "~/components/citation";
+import { AnswerFeedback } from "~/components/answer-feedback";
 import { ErrorSummary } from "~/components/error-summary";
 import { NotificationBanner } from "~/components/notification-banner";
 import { questionLabel } from "~/components/question-label";
@@ -103,19 +103,15 @@ export default function Preview() {
     return (
       <TwoThirds>
         <PreviewBanner />
-        <span className="govuk-caption-l">
-          {title}: {questionLabel(page)}
-        </span>
-        <h1 className="govuk-heading-l">{page.correct ? "That’s right" : "That’s not the best answer"}</h1>
-        <p className="govuk-body">
-          <strong>{page.question}</strong>
-        </p>
-        <p className="govuk-body">You answered: {page.answer}</p>
-        {page.bestAnswers.length > 0 ? (
-          <div className="govuk-inset-text">The best answer: {page.bestAnswers.join(" Or: ")}</div>
-        ) : null}
-        <p className="govuk-body">{page.feedback}</p>
-        <CitationLine citation={page.citation} />
+        <AnswerFeedback
+          caption={`${title}: ${questionLabel(page)}`}
+          correct={page.correct}
+          question={page.question}
+          answer={page.answer}
+          bestAnswers={page.bestAnswers}
+          feedback={page.feedback}
+          citation={page.citation}
+        />
         <Link className="govuk-button" data-module="govuk-button" to={`?s=${page.next}`}>
           {page.finished ? "See the result" : "Continue"}
         </Link>

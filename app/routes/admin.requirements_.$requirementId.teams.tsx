@@ -1,6 +1,7 @@
 import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
+import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { isUuid, notFound, requestInfo, requireRole } from "~/auth/access.server";
+import { BackLink } from "~/components/back-link";
 import { Button } from "~/components/button";
 import { Checkboxes } from "~/components/checkboxes";
 import { CsrfInput } from "~/components/csrf-input";
@@ -48,9 +49,7 @@ export default function RequirementTeams() {
   const chosen = new Set(teamIds ?? []);
   return (
     <TwoThirds>
-      <Link className="govuk-back-link" to="/admin/requirements">
-        Requirements and reminders
-      </Link>
+      <BackLink to="/admin/requirements">Requirements and reminders</BackLink>
       <ErrorSummary errors={errors} />
       <span className="govuk-caption-l">{requirement.title}</span>
       <h1 className="govuk-heading-l">Who must do it</h1>

@@ -1,6 +1,7 @@
 import { json, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Link, useLoaderData } from "@remix-run/react";
+import { useLoaderData } from "@remix-run/react";
 import { requireRole } from "~/auth/access.server";
+import { SectionLinks } from "~/components/section-links";
 
 export const meta: MetaFunction = () => [{ title: "HR – Social media code of conduct" }];
 
@@ -13,22 +14,26 @@ const SECTIONS = [
   {
     href: "/hr/report",
     title: "Completion report",
-    text: "Everyone and every requirement with their status, filtered by team, status, policy version and completion dates, as now or as at any past date. Each person's name opens their evidence: attempts and answers, signed records with their verification, and nudges, with a PDF evidence pack.",
+    description:
+      "Everyone and every requirement with their status, filtered by team, status, policy version and completion dates, as now or as at any past date. Each person's name opens their evidence: attempts and answers, signed records with their verification, and nudges, with a PDF evidence pack.",
   },
   {
     href: "/hr/exports",
     title: "Exports",
-    text: "Download records as CSV, Excel (XLSX) or xAPI statements for a learning record store, or a ZIP evidence pack for a team and period.",
+    description:
+      "Download records as CSV, Excel (XLSX) or xAPI statements for a learning record store, or a ZIP evidence pack for a team and period.",
   },
   {
     href: "/hr/roster",
     title: "Import the staff roster",
-    text: "Upload a CSV of staff (employee number, name, e-mail, team, start date, and a leaving date for leavers), check it line by line, see what would change, then apply it in one go.",
+    description:
+      "Upload a CSV of staff (employee number, name, e-mail, team, start date, and a leaving date for leavers), check it line by line, see what would change, then apply it in one go.",
   },
   {
     href: "/hr/withdraw",
     title: "Withdraw a signed record",
-    text: "Add a withdrawal to the ledger, with your reason, for a record signed by mistake. The signed record itself is never changed.",
+    description:
+      "Add a withdrawal to the ledger, with your reason, for a record signed by mistake. The signed record itself is never changed.",
   },
   {
     href: "/hr/ledger",
@@ -47,18 +52,7 @@ export default function HrHome() {
         Evidence of training and signed records for audits, disciplinary and Social Work England proceedings, and
         subject access requests. Every report you open about a person, and every export, is written to the audit log.
       </p>
-      <ul className="govuk-list">
-        {SECTIONS.map((section) => (
-          <li key={section.href} className="govuk-!-margin-bottom-6">
-            <h2 className="govuk-heading-m govuk-!-margin-bottom-2">
-              <Link className="govuk-link" to={section.href}>
-                {section.title}
-              </Link>
-            </h2>
-            <p className="govuk-body">{section.text}</p>
-          </li>
-        ))}
-      </ul>
+      <SectionLinks sections={SECTIONS} />
     </>
   );
 }

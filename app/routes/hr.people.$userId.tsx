@@ -1,5 +1,6 @@
 import { json, type HeadersFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData, useLocation } from "@remix-run/react";
+import { BackLink } from "~/components/back-link";
 import { NotificationBanner } from "~/components/notification-banner";
 import { exemptionsAndEarlierTraining } from "~/tracking/exemptions.server";
 import { EXEMPTION_KIND_LABELS, EXEMPTION_REASON_LABELS } from "~/tracking/statuses";
@@ -249,9 +250,7 @@ export default function PersonEvidencePage() {
           heading={saved === "exemption" ? "The exemption record has been saved." : "The training has been recorded."}
         />
       ) : null}
-      <Link className="govuk-back-link" to="/hr/report">
-        Completion report
-      </Link>
+      <BackLink to="/hr/report">Completion report</BackLink>
       <span className="govuk-caption-l">Evidence held by {evidence.organisation.name}</span>
       <h1 className="govuk-heading-l">{person.name}</h1>
       <p className="govuk-body">

@@ -1,6 +1,7 @@
 import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Link, useActionData, useLoaderData } from "@remix-run/react";
 import { isUuid, notFound, requestInfo, requireRole } from "~/auth/access.server";
+import { BackLink } from "~/components/back-link";
 import { Button } from "~/components/button";
 import { IntentForm } from "~/components/csrf-input";
 import { DateInput } from "~/components/date-input";
@@ -63,9 +64,7 @@ export default function EndExemption() {
   const typed = actionData?.values?.endsOn;
   return (
     <TwoThirds>
-      <Link className="govuk-back-link" to={`/hr/people/${person.id}`}>
-        {person.name}
-      </Link>
+      <BackLink to={`/hr/people/${person.id}`}>{person.name}</BackLink>
       <ErrorSummary errors={errors} />
       <span className="govuk-caption-l">{person.name}</span>
       <h1 className="govuk-heading-l">End or cancel an exemption</h1>

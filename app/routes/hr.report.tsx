@@ -7,6 +7,7 @@ import {
 } from "@remix-run/node";
 import { Form, Link, useLoaderData, useLocation, useSearchParams } from "@remix-run/react";
 import { requireRole } from "~/auth/access.server";
+import { BackLink } from "~/components/back-link";
 import { Button } from "~/components/button";
 import { CompletedBetween } from "~/components/completed-between";
 import { DateInput } from "~/components/date-input";
@@ -196,7 +197,11 @@ function Results({ data }: { data: Extract<LoaderData, { ok: true }> }) {
                   status={r.status}
                   label={
                     r.status === "exempt"
-                      ? exemptionSummary({ exemptionReason: r.exemption_reason, exemptUntil: r.exempt_until })
+                      ? exemptionSummary({
+                          exemptionReason: r.exemption_reason,
+                          exemptionReasonText: r.exemption_reason_text,
+                          exemptUntil: r.exempt_until,
+                        })
                       : undefined
                   }
                 />
@@ -225,9 +230,7 @@ export default function HrReport() {
   const data = useLoaderData<typeof loader>();
   return (
     <>
-      <Link className="govuk-back-link" to="/hr">
-        HR
-      </Link>
+      <BackLink to="/hr">HR</BackLink>
       <span className="govuk-caption-l">{data.organisationName}</span>
       <h1 className="govuk-heading-l">Completion report</h1>
       {data.ok ? null : <ErrorSummary errors={data.errors} />}

@@ -1,7 +1,7 @@
 import { json, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { isUuid, notFound, requireUser } from "~/auth/access.server";
-import { CitationLine } from "~/components/citation";
+import { AnswerFeedback } from "~/components/answer-feedback";
 import { answerFeedback } from "~/training/attempts.server";
 import { TwoThirds } from "~/components/two-thirds";
 import { questionLabel } from "~/components/question-label";
@@ -26,19 +26,15 @@ export default function Feedback() {
   const next = `/training/${f.module.slug}/attempts/${f.attemptId}${f.finished && f.isLatest ? "/result" : ""}`;
   return (
     <TwoThirds>
-      <span className="govuk-caption-l">
-        {f.module.title}: {questionLabel(f)}
-      </span>
-      <h1 className="govuk-heading-l">{f.correct ? "That’s right" : "That’s not the best answer"}</h1>
-      <p className="govuk-body">
-        <strong>{f.question}</strong>
-      </p>
-      <p className="govuk-body">You answered: {f.answer}</p>
-      {f.bestAnswers.length > 0 ? (
-        <div className="govuk-inset-text">The best answer: {f.bestAnswers.join(" Or: ")}</div>
-      ) : null}
-      <p className="govuk-body">{f.feedback}</p>
-      <CitationLine citation={f.citation} />
+      <AnswerFeedback
+        caption={`${f.module.title}: ${questionLabel(f)}`}
+        correct={f.correct}
+        question={f.question}
+        answer={f.answer}
+        bestAnswers={f.bestAnswers}
+        feedback={f.feedback}
+        citation={f.citation}
+      />
       <Link className="govuk-button" to={next} data-module="govuk-button">
         {f.finished && f.isLatest ? "See your result" : "Continue"}
       </Link>

@@ -71,8 +71,8 @@ const signInput = (versionId: string, person: CurrentUser) => ({
   password: TEST_PASSWORD,
 });
 
-async function domainAppends(signers: number, concurrency: number) {
-  const bench = await benchDatabase(concurrency);
+export async function domainAppends(signers: number, concurrency: number, connections = concurrency) {
+  const bench = await benchDatabase(connections);
   try {
     const { version, people, council } = await signersReady(bench.database.db, signers);
     const started = performance.now();
