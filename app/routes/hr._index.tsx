@@ -38,7 +38,8 @@ const SECTIONS = [
   {
     href: "/hr/ledger",
     title: "The ledger's latest checkpoint",
-    text: "The signed checkpoint of the council's records and the keys that check it, to keep a copy of outside the service and to publish the keys for checking receipts.",
+    description:
+      "The signed checkpoint of the council's records and the keys that check it, to keep a copy of outside the service and to publish the keys for checking receipts.",
   },
 ];
 

@@ -1,6 +1,6 @@
 // `npm run bench` runs every benchmark; `npm run bench -- ledger` (or startup, training, content, tracking, report, roster,
-// ledger-appends, exports, exports-web, forgot-password, runbook, people-search, sso-callback) runs one. --runs N: runbook passes of each kind (default 3). --requests N: forgot-password requests of each kind, or sso-callback sign-ins of each kind (default 50).
-// Options: --seconds N (load duration, default 10), --signings N (ledger-appends: appends of each kind, default 2,000), --verify-count N (ledger records to verify, default 1,000,000;
+// ledger-appends, ledger-proofs, exports, exports-web, forgot-password, runbook, people-search, sso-callback) runs one. --runs N: runbook passes of each kind (default 3). --requests N: forgot-password requests of each kind, or sso-callback sign-ins of each kind (default 50).
+// Options: --seconds N (load duration, default 10), --signings N (ledger-appends: appends of each kind, default 2,000), --verify-count N (ledger and ledger-proofs: records to verify, default 1,000,000;
 // with --verify-only, only the format 2 section: signature costs and verifyLedger of format 1 against format 2),
 // --staff N (people in the tracking benchmark's council, default 100,000), --roster-rows N (roster rows to import,
 // default 50,000), --rows N and --xlsx-rows N (exports: report rows for CSV and xAPI, default 1,000,000; for XLSX, 100,000;
@@ -14,6 +14,7 @@ import { benchExports, benchExportsInARow } from "./exports";
 import { benchForgotPassword } from "./forgot-password";
 import { benchLedger } from "./ledger";
 import { benchLedgerAppends } from "./ledger-appends";
+import { benchLedgerProofs } from "./ledger-proofs";
 import { benchPeopleSearch } from "./people-search";
 import { benchReport } from "./report";
 import { benchRoster } from "./roster";
@@ -39,6 +40,8 @@ if (all || chosen.includes("tracking")) await benchTracking({ staff: option("sta
 if (all || chosen.includes("ledger"))
   await benchLedger({ verifyCount: option("verify-count", 1_000_000), verifyOnly: args.includes("--verify-only") });
 if (all || chosen.includes("ledger-appends")) await benchLedgerAppends({ signings: option("signings", 2000) });
+if (all || chosen.includes("ledger-proofs"))
+  await benchLedgerProofs({ count: option("verify-count", 1_000_000), receipts: 200, after: 1000 });
 if (all || chosen.includes("report")) await benchReport();
 if (all || chosen.includes("roster")) await benchRoster({ rows: option("roster-rows", 50_000) });
 if (all || chosen.includes("exports"))
