@@ -18,6 +18,10 @@ const PUBLIC: Record<string, string> = {
   "set-password.tsx loader": "guarded by the one-time link's token instead of a session",
   "set-password.tsx action": "guarded by the one-time link's token instead of a session",
   "verify.tsx loader": "public by design: says only whether a reference and hash match an unaltered record",
+  "ledger.checkpoint.tsx loader":
+    "guarded by a genuine record's reference and hash, as /verify is; gives only that council's signed checkpoint",
+  "ledger.consistency.tsx loader":
+    "guarded by a genuine record's reference and hash, as /verify is; gives only a proof between that council's trees",
   "signed-out.tsx loader": "the page after signing out; offers the council's provider sign-out, a public address",
   "sso.start.tsx loader": "starts a sign-in at the council's provider; a signed-in person is sent on, as on /sign-in",
   "sso.callback.tsx loader":
