@@ -234,7 +234,8 @@ export async function signCodeOfConduct(
   // Benchmarks measure everything but the password hash, whose cost is deliberate.
   options: { checkPassword?: (password: string, hash: string | null | undefined) => Promise<boolean> } = {},
 ): Promise<SignResult> {
-  const email = normaliseEmail(user.email);
+  // Wrong passwords are counted per account; someone without an address is counted by their id.
+  const email = normaliseEmail(user.email ?? `user:${user.id}`);
   // Everything the checks need, sent down one connection at once; none of it waits on the ledger's lock.
   const [versions, standings, throttleCounts, [account]] = await pipelined(db, [
     versionFacts.bind({ organisationId: user.organisationId }),

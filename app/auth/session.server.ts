@@ -7,7 +7,8 @@ import { randomToken, sha256Hex } from "./tokens.server";
 export type CurrentUser = {
   id: string;
   name: string;
-  email: string;
+  /** Null for a person without a work e-mail address (decision 0025). */
+  email: string | null;
   role: Role;
   organisationId: string;
   organisationName: string;

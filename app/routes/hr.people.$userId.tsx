@@ -268,7 +268,7 @@ export default function PersonEvidencePage() {
       <SummaryList
         rows={[
           { key: "Employee number", value: person.employeeNumber },
-          { key: "Email", value: person.email },
+          { key: "Email", value: person.email ?? "No email address" },
           { key: "Role", value: ROLE_LABELS[person.role] },
           { key: "Team now", value: person.team ?? "No team" },
           { key: "Start date", value: formatDate(person.startDate) },

@@ -53,6 +53,7 @@ const EMAIL_STATUS: Record<string, string> = {
   sent: "Sent",
   failed: "Failed",
   skipped: "Not sent (no e-mail set up)",
+  "no-address": "Not sent (no e-mail address)",
   delivered: "Not sent",
   none: "Not sent",
 };
