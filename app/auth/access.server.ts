@@ -3,6 +3,7 @@ import type { AppLoadContext } from "@remix-run/node";
 import { and, eq } from "drizzle-orm";
 import type { Db } from "~db/client.server";
 import { teams, type Role } from "~db/schema";
+import { assistedMayReach } from "./assisted.server";
 import { cookiesFor } from "./cookies.server";
 import { findActiveSession, type ActiveSession, type CurrentUser } from "./session.server";
 
@@ -23,6 +24,9 @@ export async function getSession(request: Request, context: AppLoadContext): Pro
     context.now(),
   );
   if (session) context.log.userId = session.user.id;
+  // An assisted session reaches only the person's training and signing (decision 0025): here, so that every
+  // loader and action of every other page answers 404 without a check of its own.
+  if (session?.assisted && !assistedMayReach(session.assisted, new URL(request.url).pathname)) throw notFound();
   return session;
 }
 

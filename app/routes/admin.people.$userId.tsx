@@ -282,6 +282,13 @@ export default function AdminPerson() {
             <IntentForm intent="password-link">
               <Button secondary>Create a one-time password link</Button>
             </IntentForm>
+            <p className="govuk-body">
+              Someone without an e-mail address signs on a shared device with a one-time code, witnessed by a champion
+              of their team or an HR officer.{" "}
+              <Link className="govuk-link" to={`/hr/people/${person.id}/one-time-code`}>
+                Issue a one-time code<span className="govuk-visually-hidden"> for {person.name}</span>
+              </Link>
+            </p>
 
             {isSelf ? null : (
               <>

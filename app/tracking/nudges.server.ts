@@ -93,8 +93,6 @@ export async function deliverMails(
   now: () => Date,
   concurrency = MAIL_CONNECTIONS,
 ) {
-  let sent = 0;
-  let failed = 0;
   const unaddressed = jobs.filter((j) => j.mail === null);
   if (unaddressed.length > 0)
     await db.insert(nudgeDeliveries).values(
