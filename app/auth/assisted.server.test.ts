@@ -138,7 +138,10 @@ describe("starting an assisted session", () => {
 
     expect(await sessionCount()).toBe(before + 1);
     expect(await refusals(person.id)).toEqual(["wrong-code", "superseded-code", "expired-code", "issuer-as-witness"]);
-    const [code] = await db.select().from(assistedCodes).where(eq(assistedCodes.codeHash, sha256Of(byHr!.code)));
+    const [code] = await db
+      .select()
+      .from(assistedCodes)
+      .where(eq(assistedCodes.codeHash, sha256Of(byHr!.code)));
     expect(code.usedBySession).toBeNull();
   });
 
