@@ -20,7 +20,7 @@ import {
   useRouteLoaderData,
 } from "@remix-run/react";
 import { useEffect, useRef, type ReactNode } from "react";
-import { getSession } from "~/auth/access.server";
+import { getLayoutSession } from "~/auth/access.server";
 import { ASSISTED_IDLE_MS, assistedSessionDetails } from "~/auth/assisted.server";
 import { CsrfInput } from "~/components/csrf-input";
 import { NotificationBanner } from "~/components/notification-banner";
@@ -39,7 +39,7 @@ export const links: LinksFunction = () => [
 export const meta: MetaFunction = () => [{ title: "Social media code of conduct" }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
-  const session = await getSession(request, context);
+  const session = await getLayoutSession(request, context);
   const user = session?.user ?? null;
   const assisted = session ? await assistedSessionDetails(context.db, session) : null;
   // A nudge's notice links to pages an assisted session may not reach, and is the person's to dismiss, not the witness's.

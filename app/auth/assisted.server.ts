@@ -285,7 +285,11 @@ export async function startAssistedSession(
  */
 export function assistedMayReach(assisted: { reference: string | null }, pathname: string): boolean {
   const path = pathname.length > 1 ? pathname.replace(/\/+$/, "") : pathname;
-  if (["/assisted", "/session/keep-alive", "/sign-out", "/signed-out", "/cookies", "/accessibility"].includes(path))
+  if (
+    ["/assisted", "/session/keep-alive", "/sign-out", "/signed-out", "/cookies", "/accessibility", "/verify"].includes(
+      path,
+    )
+  )
     return true;
   if (path === "/code-of-conduct") return true;
   if (assisted.reference === null) return path === "/" || path === "/training" || path.startsWith("/training/");
