@@ -1,8 +1,16 @@
-import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import {
+  json,
+  redirect,
+  type ActionFunctionArgs,
+  type LoaderFunctionArgs,
+  type MetaFunction,
+  type SerializeFrom,
+} from "@remix-run/node";
 import { Form, Link, useLoaderData } from "@remix-run/react";
 import { notFound, requestInfo, requireSession } from "~/auth/access.server";
 import { assistedSessionDetails, finishAssistedSession } from "~/auth/assisted.server";
 import { cookiesFor } from "~/auth/cookies.server";
+import type { CurrentUser } from "~/auth/session.server";
 import { Button } from "~/components/button";
 import { CsrfInput } from "~/components/csrf-input";
 import { Panel } from "~/components/panel";
@@ -13,8 +21,10 @@ export const meta: MetaFunction = () => [{ title: "Assisted session – Social m
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const session = await requireSession(request, context);
   const details = await assistedSessionDetails(context.db, session);
-  if (!details) throw notFound();
+  // Outside an assisted session, the page says what one is and how a witness starts it.
+  if (!details) return json({ assisted: false as const, mayWitness: mayWitness(session.user) });
   return json({
+    assisted: true as const,
     personName: session.user.name,
     organisationName: session.user.organisationName,
     witnessName: details.witnessName,
@@ -32,8 +42,36 @@ export async function action({ request, context }: ActionFunctionArgs) {
   return redirect("/sign-in", { headers: { "Set-Cookie": cookie } });
 }
 
-export default function AssistedSession() {
-  const s = useLoaderData<typeof loader>();
+const mayWitness = (user: CurrentUser) => user.role === "hr" || user.championTeamIds.length > 0;
+
+export default function AssistedSessionPage() {
+  const data = useLoaderData<typeof loader>();
+  if (!data.assisted)
+    return (
+      <TwoThirds>
+        <h1 className="govuk-heading-l">Assisted signing</h1>
+        <p className="govuk-body">
+          Someone without a work e-mail address, or who cannot sign in on their own, takes the training and signs the
+          code of conduct on a shared device in an assisted session. HR gives them a one-time code beforehand, and a
+          champion of their team or an HR officer witnesses the signing.
+        </p>
+        {data.mayWitness ? (
+          <p className="govuk-body">
+            To witness, open the person from{" "}
+            <Link className="govuk-link" to="/teams">
+              your teams
+            </Link>{" "}
+            and choose &ldquo;Assisted signing&rdquo;. You cannot witness with a code you issued yourself.
+          </p>
+        ) : (
+          <p className="govuk-body">Ask your team&rsquo;s social media champion or HR if you need one.</p>
+        )}
+      </TwoThirds>
+    );
+  return <AssistedSession s={data} />;
+}
+
+function AssistedSession({ s }: { s: Extract<SerializeFrom<typeof loader>, { assisted: true }> }) {
   return (
     <TwoThirds>
       {s.reference ? (

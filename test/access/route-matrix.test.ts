@@ -228,12 +228,8 @@ const CASES: Case[] = [
     path: () => `/hr/people/not-a-uuid/one-time-code`,
     expect: { ...everyone(404), anonymous: "sign-in" } as Record<Visitor, Outcome>,
   },
-  // Only an assisted session has this page.
-  {
-    route: "routes/assisted._index",
-    path: () => "/assisted",
-    expect: { ...everyone(404), anonymous: "sign-in" } as Record<Visitor, Outcome>,
-  },
+  // Outside an assisted session, it says what one is.
+  { route: "routes/assisted._index", path: () => "/assisted", expect: everyone(200, "sign-in") },
   // An exemption, an evidence file or a requirement that does not exist: 404 to everyone signed in.
   {
     route: "routes/hr.people.$userId_.exemptions.$exemptionId",
