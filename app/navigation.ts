@@ -77,6 +77,16 @@ export function navigationFor(user: { role: Role; isChampion: boolean }): NavIte
   return items;
 }
 
+/** An assisted session's menu (decision 0025): the person's training and signing, then nothing but its own page. */
+export function assistedNavigation(assisted: { signed: boolean }): NavItem[] {
+  if (assisted.signed) return [{ href: "/assisted", label: "Your signed record" }];
+  return [
+    { href: "/assisted", label: "Assisted session" },
+    { href: "/training", label: "Training" },
+    { href: "/code-of-conduct", label: "Code of conduct" },
+  ];
+}
+
 /**
  * Which item the page at `pathname` is under: "page" when it is that item's own page, "true" when it is a page
  * within it (GOV.UK service navigation's aria-current values). Home is current only on itself.

@@ -20,13 +20,14 @@ import {
   useRouteLoaderData,
 } from "@remix-run/react";
 import { useEffect, useRef, type ReactNode } from "react";
-import { getOptionalUser } from "~/auth/access.server";
+import { getLayoutSession } from "~/auth/access.server";
+import { ASSISTED_IDLE_MS, assistedSessionDetails } from "~/auth/assisted.server";
 import { CsrfInput } from "~/components/csrf-input";
 import { NotificationBanner } from "~/components/notification-banner";
 import { useNonce } from "~/components/nonce";
 import { TimeoutWarning } from "~/components/timeout-warning";
 import { publicConfig } from "~/config.server";
-import { currentItem, navigationFor } from "~/navigation";
+import { assistedNavigation, currentItem, navigationFor } from "~/navigation";
 import { activeNotice } from "~/tracking/nudges.server";
 import { nextTask } from "~/tracking/tasks.server";
 
@@ -38,14 +39,19 @@ export const links: LinksFunction = () => [
 export const meta: MetaFunction = () => [{ title: "Social media code of conduct" }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
-  const user = await getOptionalUser(request, context);
-  const notice = user ? await activeNotice(context.db, user.id, context.now()) : null;
+  const session = await getLayoutSession(request, context);
+  const user = session?.user ?? null;
+  const assisted = session ? await assistedSessionDetails(context.db, session) : null;
+  // A nudge's notice links to pages an assisted session may not reach, and is the person's to dismiss, not the witness's.
+  const notice = user && !assisted ? await activeNotice(context.db, user.id, context.now()) : null;
   // Only with a notice showing: where its link takes the person, their first task still to do.
   const next = user && notice ? await nextTask(context.db, user, context.now()) : null;
   return json({
     notice: notice ? { ...notice, next } : null,
     csrfToken: context.csrfToken,
     config: publicConfig(context.config),
+    idleMs: assisted ? Math.min(context.config.sessionIdleMs, ASSISTED_IDLE_MS) : context.config.sessionIdleMs,
+    assisted: assisted ? { witnessName: assisted.witnessName, signed: assisted.reference !== null } : null,
     user: user
       ? {
           name: user.name,
@@ -114,7 +120,8 @@ function Document({ children, title }: { children: ReactNode; title?: string }) 
     });
   }, [location.key]);
   const user = data?.user ?? null;
-  const nav = user ? navigationFor(user) : [];
+  const assisted = data?.assisted ?? null;
+  const nav = user ? (assisted ? assistedNavigation(assisted) : navigationFor(user)) : [];
   const current = currentItem(nav, location.pathname);
   return (
     <html lang="en-GB" className="govuk-template">
@@ -194,7 +201,19 @@ function Document({ children, title }: { children: ReactNode; title?: string }) 
               </span>
             </p>
           </div>
-          {user ? (
+          {user && assisted ? (
+            <div className="app-account-bar">
+              <span>
+                Assisted session for <strong>{user.name}</strong>, witnessed by <strong>{assisted.witnessName}</strong>
+              </span>
+              <Form method="post" action="/assisted" className="app-account-bar__form">
+                <CsrfInput />
+                <button type="submit" className="app-link-button">
+                  Finish
+                </button>
+              </Form>
+            </div>
+          ) : user ? (
             <div className="app-account-bar">
               <span>
                 Signed in as <strong>{user.name}</strong>, {user.organisationName}
@@ -239,7 +258,7 @@ function Document({ children, title }: { children: ReactNode; title?: string }) 
             </div>
           </div>
         </footer>
-        {user && data ? <TimeoutWarning idleMs={data.config.sessionIdleMs} /> : null}
+        {user && data ? <TimeoutWarning idleMs={data.idleMs} /> : null}
         <ScrollRestoration nonce={nonce} />
         <Scripts nonce={nonce} />
       </body>

@@ -25,7 +25,7 @@ export const roleEnum = pgEnum("role", ["staff", "hr", "admin"]);
 export type Role = (typeof roleEnum.enumValues)[number];
 
 /** What a person search reads of a user, in the form the search index (users_search_idx) was built on. */
-export const PERSON_SEARCH_TEXT = sql.raw("(name || ' ' || email || ' ' || employee_number)");
+export const PERSON_SEARCH_TEXT = sql.raw("(name || ' ' || coalesce(email, '') || ' ' || employee_number)");
 
 const createdAt = () => timestamp("created_at", { withTimezone: true }).notNull().defaultNow();
 const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => "bytea" });
@@ -88,7 +88,8 @@ export const users = pgTable(
     role: roleEnum("role").notNull().default("staff"),
     employeeNumber: text("employee_number").notNull(),
     name: text("name").notNull(),
-    email: text("email").notNull(),
+    /** Null for a person without a work e-mail address: they are known by their employee number (decision 0025). */
+    email: text("email"),
     passwordHash: text("password_hash"),
     /** A person without a password here signs with this passphrase where their provider cannot prove a fresh sign-in (decision 0022). */
     signingPassphraseHash: text("signing_passphrase_hash"),
@@ -168,8 +169,49 @@ export const sessions = pgTable(
     method: text("method").notNull().default("password"),
     /** When the council's provider last proved a fresh authentication of this session's person (auth_time checked). */
     providerReauthAt: timestamp("provider_reauth_at", { withTimezone: true }),
+    /**
+     * An assisted session (decision 0025): user_id is the person signing on a shared device, this is the champion
+     * or HR officer witnessing, and assisted_code_id the one-time code that opened it. Null for any other session.
+     */
+    witnessUserId: uuid("witness_user_id").references(() => users.id),
+    assistedCodeId: uuid("assisted_code_id").references(() => assistedCodes.id),
+    /** The record the assisted session signed: from then on it reaches only that record, until Finish. */
+    assistedReference: text("assisted_reference"),
   },
-  (t) => [index("sessions_user_idx").on(t.userId)],
+  (t) => [
+    index("sessions_user_idx").on(t.userId),
+    check("sessions_assisted_check", sql`(${t.witnessUserId} is null) = (${t.assistedCodeId} is null)`),
+  ],
+);
+
+/**
+ * One-time codes for assisted signing (decision 0025): issued to a person by an HR officer or admin, printed or read
+ * out, and typed by the person on a shared device to open an assisted session that someone else witnesses. Stored
+ * hashed; single use; issuing a new code supersedes the person's earlier unused ones.
+ */
+export const assistedCodes = pgTable(
+  "assisted_codes",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    organisationId: uuid("organisation_id")
+      .notNull()
+      .references(() => organisations.id),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id),
+    issuedBy: uuid("issued_by")
+      .notNull()
+      .references(() => users.id),
+    codeHash: text("code_hash").notNull().unique(),
+    issuedAt: timestamp("issued_at", { withTimezone: true }).notNull(),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    /** When it opened an assisted session; a used code never opens another. */
+    usedAt: timestamp("used_at", { withTimezone: true }),
+    usedBySession: text("used_by_session"),
+    /** When a newer code for the same person replaced it unused. */
+    supersededAt: timestamp("superseded_at", { withTimezone: true }),
+  },
+  (t) => [index("assisted_codes_user_idx").on(t.userId, t.issuedAt)],
 );
 
 export const providerKindEnum = pgEnum("provider_kind", ["entra", "google", "oidc"]);
@@ -302,7 +344,8 @@ export const emailChanges = pgTable(
     userId: uuid("user_id")
       .notNull()
       .references(() => users.id),
-    fromEmail: text("from_email").notNull(),
+    /** Null when the person had no address: adding one hands over the account just as changing one does. */
+    fromEmail: text("from_email"),
     toEmail: text("to_email").notNull(),
     requestedBy: uuid("requested_by")
       .notNull()

@@ -126,7 +126,7 @@ export async function seedDemoHistory(
       );
       let index = 0;
       for (const person of members) {
-        if (options.demoEmails.has(person.email)) continue;
+        if (person.email === null || options.demoEmails.has(person.email)) continue;
         const plan = planFor(index++);
         const spread = (index * 37) % 200;
         if (plan === "due-soon" || plan === "in-progress") {

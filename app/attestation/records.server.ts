@@ -1,4 +1,5 @@
 import { and, asc, desc, eq, inArray } from "drizzle-orm";
+import { assistanceWording } from "~/reporting/evidence-labels";
 import PDFDocument from "pdfkit";
 import QRCode from "qrcode";
 import type { CurrentUser } from "~/auth/session.server";
@@ -103,7 +104,20 @@ export async function recordForViewer(db: Db, viewer: CurrentUser, reference: st
     withdrawal: withdrawal ?? null,
     intact: rowIsIntact(row.record),
     receiptReady: checkpoint !== null && checkpoint.treeSize >= row.record.seq,
+    assistance: await assistanceOf(db, row.record),
   };
+}
+
+/** Who witnessed a signing in an assisted session and who issued its one-time code, by name; null for any other. */
+export async function assistanceOf(
+  db: Db,
+  record: Pick<AttestationRow, "witnessUserId" | "codeIssuerUserId">,
+): Promise<{ witnessName: string; codeIssuerName: string | null } | null> {
+  if (!record.witnessUserId) return null;
+  const ids = [record.witnessUserId, ...(record.codeIssuerUserId ? [record.codeIssuerUserId] : [])];
+  const people = await db.select({ id: users.id, name: users.name }).from(users).where(inArray(users.id, ids));
+  const nameOf = (id: string | null) => people.find((p) => p.id === id)?.name ?? null;
+  return { witnessName: nameOf(record.witnessUserId) ?? "a witness", codeIssuerName: nameOf(record.codeIssuerUserId) };
 }
 
 export type CertificateDetails = {
@@ -112,6 +126,8 @@ export type CertificateDetails = {
   policySha256: string;
   /** The service's address: the certificate links (and its QR code leads) to its verification page there. */
   serviceUrl: string;
+  /** Signed in an assisted session: who witnessed and who issued the code (decision 0025). */
+  assistance?: { witnessName: string; codeIssuerName: string | null } | null;
 };
 
 /** The verification page, filled in with a record's reference and hash: what a certificate's link and QR code open. */
@@ -173,6 +189,7 @@ async function renderCertificate(record: AttestationRow, details: CertificateDet
       para(`Name on their account when they signed: ${record.signerName}`);
       if (record.signerEmployeeNumber) para(`Employee number when they signed: ${record.signerEmployeeNumber}`);
     }
+    if (details.assistance) para(assistanceWording(details.assistance), 12, "Helvetica-Bold");
     para("They declared:");
     for (const line of record.declarationText.split("\n")) para(`• ${line}`);
     body.add(

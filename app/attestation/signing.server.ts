@@ -10,7 +10,15 @@ import { pipelined, preparedSql } from "~/lib/prepared.server";
 import { moduleStandingsQuery, requiredModulesFor, standingsFrom } from "~/training/attempts.server";
 import type { Db } from "~db/client.server";
 import { DEFAULT_RENEWAL_MONTHS } from "~/tracking/requirements.server";
-import { attestations, identityProviders, policyVersions, requirements, users } from "~db/schema";
+import {
+  assistedCodes,
+  attestations,
+  identityProviders,
+  policyVersions,
+  requirements,
+  sessions,
+  users,
+} from "~db/schema";
 import { DECLARATION_TEXT, type SignInput, type withdrawSchema } from "./forms";
 import { appendRecord, type AttestationRow } from "./ledger.server";
 import { currentPolicyVersion } from "./policies.server";
@@ -216,8 +224,93 @@ export function qualificationOf(modules: { passedAttemptId: string | null; earli
   };
 }
 
+/**
+ * How the witness of an assisted signing re-authenticates (decision 0025): their password here, or else their
+ * signing passphrase. Their provider cannot be asked, since the device is in the person's session, not theirs.
+ */
+export function witnessReauthMethodFor(account: { hasPassword: boolean }): "password" | "passphrase" {
+  return account.hasPassword ? "password" : "passphrase";
+}
+
+/** What the sign page of an assisted session shows for the witness's re-authentication. */
+export async function witnessReauth(db: Db, witnessUserId: string) {
+  const [witness] = await db
+    .select({
+      name: users.name,
+      hasPassword: sql<boolean>`${users.passwordHash} is not null`,
+      passphraseSet: sql<boolean>`${users.signingPassphraseHash} is not null`,
+    })
+    .from(users)
+    .where(eq(users.id, witnessUserId));
+  return {
+    name: witness?.name ?? "",
+    method: witnessReauthMethodFor({ hasPassword: witness?.hasPassword ?? false }),
+    passphraseSet: witness?.passphraseSet ?? false,
+  };
+}
+
+/** The assisted session a signing happens in (decision 0025): the record names the witness and the code's issuer. */
+export type AssistedSigning = { sessionId: string; witnessUserId: string; codeId: string };
+
+type AssistedCheck =
+  | { ok: true; witnessReauthMethod: "password" | "passphrase"; codeIssuerUserId: string }
+  | { ok: false; errors: FieldErrors; status: number };
+
+/** The witness re-authenticates and the session's code is still unused: what an assisted signing needs besides the person's own checks. */
+async function checkAssisted(
+  db: Db,
+  assisted: AssistedSigning,
+  input: SignInput,
+  request: RequestInfo & { now: Date },
+  checkPassword: (password: string, hash: string | null | undefined) => Promise<boolean>,
+): Promise<AssistedCheck> {
+  const [code] = await db
+    .select({
+      issuedBy: assistedCodes.issuedBy,
+      usedAt: assistedCodes.usedAt,
+      usedBySession: assistedCodes.usedBySession,
+    })
+    .from(assistedCodes)
+    .where(eq(assistedCodes.id, assisted.codeId));
+  if (!code || code.usedAt !== null || code.usedBySession !== assisted.sessionId)
+    return { ok: false, status: 409, errors: { form: "This assisted session's code has already been used to sign" } };
+  const [witness] = await db
+    .select({
+      email: users.email,
+      passwordHash: users.passwordHash,
+      passphraseHash: users.signingPassphraseHash,
+      active: users.active,
+    })
+    .from(users)
+    .where(eq(users.id, assisted.witnessUserId));
+  if (!witness?.active) return { ok: false, status: 409, errors: { form: "The witness can no longer witness" } };
+  const method = witnessReauthMethodFor({ hasPassword: witness.passwordHash !== null });
+  const secret = method === "password" ? "password" : "signing passphrase";
+  if (method === "passphrase" && witness.passphraseHash === null)
+    return {
+      ok: false,
+      status: 409,
+      errors: { form: "The witness has neither a password nor a signing passphrase here: they set a passphrase first" },
+    };
+  if (input.password === "") return { ok: false, status: 400, errors: { password: `Witness: enter your ${secret}` } };
+  const key = normaliseEmail(witness.email ?? `user:${assisted.witnessUserId}`);
+  const [counts] = await pipelined(db, [throttleQuery("sign-in", key, request.ip, request.now)]);
+  if (throttledBy("sign-in", counts))
+    return {
+      ok: false,
+      status: 429,
+      errors: { password: "There have been too many wrong attempts. Wait 15 minutes and try again." },
+    };
+  const hash = method === "password" ? witness.passwordHash : witness.passphraseHash;
+  if (!(await checkPassword(input.password, hash))) {
+    await recordAttempt(db, "sign-in", key, request.ip, false, request.now);
+    return { ok: false, status: 400, errors: { password: `Witness: your ${secret} is not correct` } };
+  }
+  return { ok: true, witnessReauthMethod: method, codeIssuerUserId: code.issuedBy };
+}
+
 export type SignResult =
-  | { ok: true; record: AttestationRow; created: boolean; reauthMethod: ReauthMethod }
+  | { ok: true; record: AttestationRow; created: boolean; reauthMethod: ReauthMethod | "one-time-code" }
   | { ok: false; errors: FieldErrors; status: number };
 
 /**
@@ -230,11 +323,12 @@ export async function signCodeOfConduct(
   user: CurrentUser,
   input: SignInput,
   // providerReauthAt: when the council's provider last re-authenticated this session's person (sessions.provider_reauth_at).
-  request: RequestInfo & { now: Date; providerReauthAt?: Date | null },
+  request: RequestInfo & { now: Date; providerReauthAt?: Date | null; assisted?: AssistedSigning | null },
   // Benchmarks measure everything but the password hash, whose cost is deliberate.
   options: { checkPassword?: (password: string, hash: string | null | undefined) => Promise<boolean> } = {},
 ): Promise<SignResult> {
-  const email = normaliseEmail(user.email);
+  // Wrong passwords are counted per account; someone without an address is counted by their id.
+  const email = normaliseEmail(user.email ?? `user:${user.id}`);
   // Everything the checks need, sent down one connection at once; none of it waits on the ledger's lock.
   const [versions, standings, throttleCounts, [account]] = await pipelined(db, [
     versionFacts.bind({ organisationId: user.organisationId }),
@@ -267,11 +361,18 @@ export async function signCodeOfConduct(
   if (!namesMatch(input.typedName, user.name)) {
     return { ok: false, status: 400, errors: { typedName: "Enter your full name as it appears on your account" } };
   }
+  const assisted = request.assisted ?? null;
+  let witnessed: Extract<AssistedCheck, { ok: true }> | null = null;
   const method = reauthMethodFor({
     hasPassword: account?.password_hash != null,
     providerProvesFreshAuth: account?.proves_fresh_auth ?? null,
   });
-  if (method === "provider") {
+  if (assisted) {
+    // The person proved who they are with the one-time code; the witness proves who they are now.
+    const check = await checkAssisted(db, assisted, input, request, options.checkPassword ?? verifyPassword);
+    if (!check.ok) return check;
+    witnessed = check;
+  } else if (method === "provider") {
     if (!isFreshProviderReauth(request.providerReauthAt, request.now)) {
       return {
         ok: false,
@@ -301,7 +402,7 @@ export async function signCodeOfConduct(
     }
   }
   // The signed record's reauthMethod (decision 0015, format 2): how the signer proved who they are just now.
-  const reauthMethod: ReauthMethod = method;
+  const reauthMethod = witnessed ? ("one-time-code" as const) : method;
   const qualifying = qualificationOf(modules);
   const rules = rulesFor(versions, { id: version.id, policyId: version.policy_id }, request.now);
   const result = await appendRecord(
@@ -325,20 +426,33 @@ export async function signCodeOfConduct(
       signerName: account?.name ?? user.name,
       signerEmployeeNumber: account?.employee_number ?? null,
       reauthMethod,
+      witnessUserId: assisted && witnessed ? assisted.witnessUserId : null,
+      witnessReauthMethod: witnessed?.witnessReauthMethod ?? null,
+      codeIssuerUserId: witnessed?.codeIssuerUserId ?? null,
     },
     acceptedSignatureQuery(user.id, rules),
-    ({ reference, created }) =>
-      auditStatement(
+    ({ reference, created }) => {
+      const audit = auditStatement(
         {
           action: "attestation.signed",
           organisationId: user.organisationId,
           actorUserId: user.id,
           subjectType: "attestation",
           subjectId: reference,
+          details: assisted ? { assisted: true, witnessUserId: assisted.witnessUserId } : undefined,
         },
         request,
         created,
-      ),
+      );
+      if (!assisted) return audit;
+      // In the same transaction as the record: the code is used, and the session now reaches only this record.
+      return sql`with audit as (${audit}),
+        code as (update ${assistedCodes} set used_at = ${request.now.toISOString()}::timestamptz
+                 where id = ${assisted.codeId}::uuid and used_at is null and ${created}),
+        session as (update ${sessions} set assisted_reference = ${reference}
+                    where id = ${assisted.sessionId} and ${created})
+        select 1`;
+    },
   );
   return { ok: true, record: result.record, created: result.created, reauthMethod };
 }

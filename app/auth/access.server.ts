@@ -3,6 +3,7 @@ import type { AppLoadContext } from "@remix-run/node";
 import { and, eq } from "drizzle-orm";
 import type { Db } from "~db/client.server";
 import { teams, type Role } from "~db/schema";
+import { assistedMayReach } from "./assisted.server";
 import { cookiesFor } from "./cookies.server";
 import { findActiveSession, type ActiveSession, type CurrentUser } from "./session.server";
 
@@ -13,7 +14,11 @@ export function notFound(): Response {
   return new Response("Not Found", { status: 404, statusText: "Not Found" });
 }
 
-export async function getSession(request: Request, context: AppLoadContext): Promise<ActiveSession | null> {
+/**
+ * The session behind the request's cookie, wherever it may go: for the layout alone (root.tsx), which shows who is
+ * signed in on every page, a 404 included. Every loader and action uses getSession or the helpers built on it.
+ */
+export async function getLayoutSession(request: Request, context: AppLoadContext): Promise<ActiveSession | null> {
   const token = await cookiesFor(context.config).session.parse(request.headers.get("Cookie"));
   if (typeof token !== "string" || token.length === 0) return null;
   const session = await findActiveSession(
@@ -23,6 +28,14 @@ export async function getSession(request: Request, context: AppLoadContext): Pro
     context.now(),
   );
   if (session) context.log.userId = session.user.id;
+  return session;
+}
+
+export async function getSession(request: Request, context: AppLoadContext): Promise<ActiveSession | null> {
+  const session = await getLayoutSession(request, context);
+  // An assisted session reaches only the person's training and signing (decision 0025): here, so that every
+  // loader and action of every other page answers 404 without a check of its own.
+  if (session?.assisted && !assistedMayReach(session.assisted, new URL(request.url).pathname)) throw notFound();
   return session;
 }
 

@@ -30,3 +30,8 @@ export const setPasswordSchema = z
     confirmPassword: z.string().min(1, "Enter your new password again"),
   })
   .refine((v) => v.password === v.confirmPassword, { path: ["confirmPassword"], message: "Passwords do not match" });
+
+/** The one-time code a person types to open an assisted session (decision 0025); the server checks the rest. */
+export const assistedCodeSchema = z.object({
+  code: z.string().trim().min(1, "Enter the one-time code").max(40, "Enter the one-time code as it was given to you"),
+});

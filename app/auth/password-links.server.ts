@@ -54,7 +54,7 @@ export async function requestPasswordReset(
     .select({ id: users.id, name: users.name, email: users.email, organisationId: users.organisationId })
     .from(users)
     .where(and(eq(sql`lower(${users.email})`, email), eq(users.active, true)));
-  if (!user || !mailer) return;
+  if (!user?.email || !mailer) return;
   const token = await createPasswordLink(db, user.id, "reset", request.now);
   await writeAudit(
     db,
@@ -133,7 +133,14 @@ export async function setPasswordWithLink(
     if (!user) return { ok: false as const };
     const txDb = tx as unknown as Db;
     await revokeAllSessions(txDb, user.id, request.now);
-    await recordAttempt(txDb, "sign-in", normaliseEmail(user.email), request.ip, true, request.now);
+    await recordAttempt(
+      txDb,
+      "sign-in",
+      normaliseEmail(user.email ?? `user:${user.id}`),
+      request.ip,
+      true,
+      request.now,
+    );
     await writeAudit(
       txDb,
       {

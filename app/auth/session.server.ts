@@ -1,4 +1,5 @@
 import { and, eq, isNull, sql } from "drizzle-orm";
+import { writeAudit } from "~/audit/audit.server";
 import type { Db } from "~db/client.server";
 import { organisations, sessions, teamChampions, users, type Role } from "~db/schema";
 import { preparedPerDatabase } from "~/lib/prepared.server";
@@ -7,7 +8,8 @@ import { randomToken, sha256Hex } from "./tokens.server";
 export type CurrentUser = {
   id: string;
   name: string;
-  email: string;
+  /** Null for a person without a work e-mail address (decision 0025). */
+  email: string | null;
   role: Role;
   organisationId: string;
   organisationName: string;
@@ -17,6 +19,9 @@ export type CurrentUser = {
 };
 
 export type SessionPolicy = { idleMs: number; maxMs: number };
+
+/** An assisted session (decision 0025) ends after this long without a request, whatever the council's usual idle time. */
+export const ASSISTED_IDLE_MS = 15 * 60_000;
 
 // last_seen_at is written at most this often, so a page view is not always a write.
 const TOUCH_INTERVAL_MS = 60_000;
@@ -50,6 +55,11 @@ export type ActiveSession = {
   method: string;
   createdAt: Date;
   providerReauthAt: Date | null;
+  /**
+   * An assisted session (decision 0025): `user` is the person signing, witnessed by `witnessUserId`, opened with
+   * the one-time code `codeId`; `reference` is the record it signed, once it has. Null for every other session.
+   */
+  assisted: { witnessUserId: string; codeId: string; reference: string | null } | null;
 };
 
 const sessionById = preparedPerDatabase((db) =>
@@ -87,8 +97,20 @@ export async function findActiveSession(
   const id = sha256Hex(token);
   const [row] = await sessionById(db).execute({ id });
   if (!row) return null;
-  const idleExpiresAt = new Date(row.session.lastSeenAt.getTime() + policy.idleMs);
-  if (!row.user.active || idleExpiresAt <= now || row.session.expiresAt <= now) return null;
+  const assisted =
+    row.session.witnessUserId && row.session.assistedCodeId
+      ? {
+          witnessUserId: row.session.witnessUserId,
+          codeId: row.session.assistedCodeId,
+          reference: row.session.assistedReference,
+        }
+      : null;
+  const idleMs = assisted ? Math.min(policy.idleMs, ASSISTED_IDLE_MS) : policy.idleMs;
+  const idleExpiresAt = new Date(row.session.lastSeenAt.getTime() + idleMs);
+  if (!row.user.active || idleExpiresAt <= now || row.session.expiresAt <= now) {
+    if (assisted) await endTimedOutAssistedSession(db, id, row.user, assisted, now);
+    return null;
+  }
   let lastSeen = row.session.lastSeenAt;
   if (now.getTime() - lastSeen.getTime() >= TOUCH_INTERVAL_MS) {
     await db.update(sessions).set({ lastSeenAt: now }).where(eq(sessions.id, id));
@@ -103,12 +125,41 @@ export async function findActiveSession(
       organisationSlug: row.organisation.slug,
       championTeamIds: row.championTeamIds ?? [],
     },
-    idleExpiresAt: new Date(Math.min(lastSeen.getTime() + policy.idleMs, row.session.expiresAt.getTime())),
+    idleExpiresAt: new Date(Math.min(lastSeen.getTime() + idleMs, row.session.expiresAt.getTime())),
     expiresAt: row.session.expiresAt,
     method: row.session.method,
     createdAt: row.session.createdAt,
     providerReauthAt: row.session.providerReauthAt,
+    assisted,
   };
+}
+
+/** The first request after an assisted session timed out ends it for good, and says so in the audit log. */
+async function endTimedOutAssistedSession(
+  db: Db,
+  sessionId: string,
+  person: { id: string; organisationId: string },
+  assisted: { witnessUserId: string; reference: string | null },
+  now: Date,
+) {
+  const [ended] = await db
+    .update(sessions)
+    .set({ revokedAt: now })
+    .where(and(eq(sessions.id, sessionId), isNull(sessions.revokedAt)))
+    .returning({ id: sessions.id });
+  if (!ended) return;
+  await writeAudit(
+    db,
+    {
+      action: "assisted.session-ended",
+      organisationId: person.organisationId,
+      actorUserId: assisted.witnessUserId,
+      subjectType: "user",
+      subjectId: person.id,
+      details: { how: "timed-out", record: assisted.reference },
+    },
+    { ip: null, requestId: null },
+  );
 }
 
 /** Keeps an idle session alive (the timeout warning's "stay signed in"). */

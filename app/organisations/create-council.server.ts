@@ -103,7 +103,11 @@ async function existingCouncil(db: Db, input: CreateCouncilInput): Promise<Creat
     throw new CouncilRefused(
       `The slug "${input.slug}" is already taken with other details (${differences.join("; ")}): nothing was changed.`,
     );
-  return { outcome: "unchanged", organisation, admin: { id: admin!.id, name: admin!.name, email: admin!.email } };
+  return {
+    outcome: "unchanged",
+    organisation,
+    admin: { id: admin!.id, name: admin!.name, email: admin!.email ?? input.adminEmail },
+  };
 }
 
 /**
@@ -135,7 +139,7 @@ export async function createCouncil(
         .insert(organisations)
         .values({ slug: input.slug, name: input.name.trim() })
         .returning({ id: organisations.id, slug: organisations.slug, name: organisations.name });
-      const [admin] = await tx
+      const [inserted] = await tx
         .insert(users)
         .values({
           organisationId: organisation.id,
@@ -145,7 +149,8 @@ export async function createCouncil(
           email: input.adminEmail,
           startDate: londonDate(now),
         })
-        .returning({ id: users.id, name: users.name, email: users.email });
+        .returning({ id: users.id, name: users.name });
+      const admin = { ...inserted, email: input.adminEmail };
       await writeAudit(
         txDb,
         {

@@ -6,7 +6,7 @@ import { applyRoster } from "~/people/roster-links.server";
 import { uploadRoster } from "~/people/roster-plan.server";
 import { auditLog, mailJobs, users } from "~db/schema";
 import { freshDatabase } from "../../test/support/database";
-import { aCouncil, aPerson, asCurrentUser } from "../../test/support/factories";
+import { aCouncil, aPerson, aPersonWithoutEmail, asCurrentUser } from "../../test/support/factories";
 import { decideEmailChange, pendingEmailChanges } from "./email-changes.server";
 
 const database = await freshDatabase();
@@ -112,5 +112,34 @@ describe("a change of address asked for by a roster import", () => {
       holder: holder.employeeNumber,
     });
     expect(await emailOf(person.id)).toBe(person.email);
+  });
+});
+
+describe("an address for someone who had none", () => {
+  it("is confirmed like any change, with no old inbox to tell", async () => {
+    const council = await aCouncil(db);
+    const person = await aPersonWithoutEmail(db, { organisationId: council.organisation.id, teamId: council.teamA.id });
+    const to = `first-${Date.now().toString(36)}@example.test`;
+    const hr = asCurrentUser(council.hr, council.organisation);
+    const csv = `Employee number,Name,Email,Team,Start date\r\n${person.employeeNumber},${person.name},${to},Team A,${person.startDate}\r\n`;
+    const uploaded = await uploadRoster(db, hr, { name: "staff.csv", bytes: new TextEncoder().encode(csv) }, request());
+    if (!uploaded.ok) throw new Error(uploaded.error);
+    await applyRoster(
+      db,
+      null,
+      hr,
+      uploaded.uploadId,
+      { planDigest: uploaded.summary.planDigest },
+      "https://x",
+      request(),
+    );
+    const admin = asCurrentUser(council.admin, council.organisation);
+    const [change] = (await pendingEmailChanges(db, admin)).filter((c) => c.toEmail === to);
+    expect(change).toMatchObject({ fromEmail: null });
+    const jobsBefore = (await db.select().from(mailJobs)).length;
+    const result = await decideEmailChange(db, admin, { changeId: change.id, decision: "confirm" }, request(LATER));
+    expect(result).toMatchObject({ outcome: "confirmed" });
+    expect(await emailOf(person.id)).toBe(to);
+    expect((await db.select().from(mailJobs)).length).toBe(jobsBefore);
   });
 });

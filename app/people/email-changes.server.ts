@@ -115,7 +115,7 @@ export async function decideEmailChange(
       await writeAudit(tx, { ...audit, action: "person.email-change-rejected" }, request);
       return { outcome: "rejected" as const, personName: change.personName };
     }
-    if (!change.active || change.currentEmail.toLowerCase() !== change.fromEmail.toLowerCase())
+    if (!change.active || (change.currentEmail ?? "").toLowerCase() !== (change.fromEmail ?? "").toLowerCase())
       return { outcome: "stale" as const, personName: change.personName };
     const [holder] = await tx
       .select({ employeeNumber: users.employeeNumber })
@@ -130,20 +130,22 @@ export async function decideEmailChange(
       .update(passwordTokens)
       .set({ usedAt: request.now })
       .where(and(eq(passwordTokens.userId, change.userId), isNull(passwordTokens.usedAt)));
-    await enqueueMail(
-      tx,
-      {
-        kind: "mail",
-        payload: oldAddressNotice(
-          { name: change.personName },
-          change.currentEmail,
-          change.toEmail,
-          admin.organisationName,
-          request.now,
-        ),
-      },
-      request.now,
-    );
+    // Someone who had no address has no old inbox to tell.
+    if (change.currentEmail !== null)
+      await enqueueMail(
+        tx,
+        {
+          kind: "mail",
+          payload: oldAddressNotice(
+            { name: change.personName },
+            change.currentEmail,
+            change.toEmail,
+            admin.organisationName,
+            request.now,
+          ),
+        },
+        request.now,
+      );
     await decide("confirmed");
     await writeAudit(tx, { ...audit, action: "person.email-changed" }, request);
     return { outcome: "confirmed" as const, personName: change.personName, hasPassword: change.hasPassword };

@@ -38,6 +38,16 @@ export const ROLE_CHOICES = [
 
 export const roleSchema = z.object({ role: z.enum(["staff", "hr", "admin"], "Choose a role") });
 
+/** An admin sets a person's e-mail address, or empties the field to remove it (decision 0025). */
+export const emailSchema = z.object({
+  email: z
+    .string()
+    .trim()
+    .max(254, "The email address must be 254 characters or fewer")
+    .transform((v) => (v === "" ? null : v))
+    .pipe(z.email("Enter an email address in the correct format, like name@example.gov.uk").nullable()),
+});
+
 export const SEARCH_MAX = 200;
 
 /** A person search: whatever the admin typed, bounded. */

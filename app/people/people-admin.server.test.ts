@@ -3,9 +3,23 @@ import { describe, expect, it } from "vitest";
 import { auditLog, sessions, teamChampions, teamMemberships, users } from "~db/schema";
 import { createSession } from "~/auth/session.server";
 import { freshDatabase } from "../../test/support/database";
-import { aCouncilWithAdmin, aPerson, aTeam, asCurrentUser, auditOf } from "../../test/support/factories";
+import {
+  aCouncilWithAdmin,
+  aPerson,
+  aPersonWithoutEmail,
+  aTeam,
+  asCurrentUser,
+  auditOf,
+} from "../../test/support/factories";
 import { searchPeople } from "./people-search.server";
-import { changeRole, deactivatePerson, movePerson, personForAdmin, reactivatePerson } from "./people.server";
+import {
+  changeRole,
+  deactivatePerson,
+  movePerson,
+  personForAdmin,
+  reactivatePerson,
+  setPersonEmail,
+} from "./people.server";
 import { closeTeam } from "./teams.server";
 
 const database = await freshDatabase();
@@ -254,5 +268,42 @@ describe("deactivating and reactivating", () => {
     await closeTeam(db, me, team.id, {}, request());
     await reactivatePerson(db, me, person.id, request(LATER));
     expect((await db.select({ teamId: users.teamId }).from(users).where(eq(users.id, person.id)))[0].teamId).toBeNull();
+  });
+});
+
+describe("a person's e-mail address", () => {
+  it("is given, changed or removed by an admin, ending their sessions; an HR officer's or admin's is never removed", async () => {
+    const council = await councilWithAdmin();
+    const admin = asCurrentUser(council.admin, council.organisation);
+    const person = await aPersonWithoutEmail(db, { organisationId: council.organisation.id, teamId: council.teamA.id });
+    const found = await searchPeople(db, council.organisation.id, person.employeeNumber, 1);
+    expect(found.people).toEqual([expect.objectContaining({ id: person.id, email: null })]);
+
+    const address = `given-${Date.now().toString(36)}@council.example`;
+    expect(await setPersonEmail(db, admin, person.id, { email: address }, request())).toMatchObject({ ok: true });
+    await createSession(db, person.id, { idleMs: 60_000, maxMs: 3_600_000 }, { ip: null, userAgent: null, now: NOW });
+    expect(await setPersonEmail(db, admin, person.id, { email: null }, request())).toMatchObject({ ok: true });
+    expect((await db.select().from(users).where(eq(users.id, person.id)))[0].email).toBeNull();
+    const [row] = await db
+      .select()
+      .from(sessions)
+      .where(and(eq(sessions.userId, person.id)));
+    expect(row.revokedAt).not.toBeNull();
+    const audited = (await auditEntries("people.email-set", person.id)).map((a) => a.details);
+    expect(audited).toHaveLength(2);
+    expect(audited).toEqual(
+      expect.arrayContaining([
+        { from: null, to: address },
+        { from: address, to: null },
+      ]),
+    );
+
+    const hr = await aPerson(db, { organisationId: council.organisation.id, role: "hr" });
+    const before = await countRows();
+    expect(await setPersonEmail(db, admin, hr.id, { email: null }, request())).toMatchObject({
+      ok: false,
+      errors: { email: expect.stringContaining("keep it") },
+    });
+    expect(await countRows()).toEqual(before);
   });
 });

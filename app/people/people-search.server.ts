@@ -7,7 +7,7 @@ export const SEARCH_PAGE_SIZE = 25;
 export type FoundPerson = {
   id: string;
   name: string;
-  email: string;
+  email: string | null;
   employeeNumber: string;
   role: Role;
   active: boolean;
@@ -37,7 +37,7 @@ export async function searchPeople(
   const rows = await queryRows<{
     id: string;
     name: string;
-    email: string;
+    email: string | null;
     employee_number: string;
     role: Role;
     active: boolean;

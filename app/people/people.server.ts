@@ -6,7 +6,7 @@ import { londonDate } from "~/lib/dates";
 import type { Db } from "~db/client.server";
 import type { FieldErrors } from "~/components/form-errors";
 import { endMembership, setTeam } from "./memberships.server";
-import { teamChampions, teamMemberships, teams, users, type Role } from "~db/schema";
+import { emailChanges, passwordTokens, teamChampions, teamMemberships, teams, users, type Role } from "~db/schema";
 
 export const PAGE_SIZE = 50;
 
@@ -103,6 +103,59 @@ export async function issuePasswordLink(
 
 type Request = RequestInfo & { now: Date };
 type PersonOutcome = { ok: true; person: { id: string; name: string } } | { ok: false; errors: FieldErrors };
+
+/**
+ * An admin gives a person an e-mail address, changes it or removes it (decision 0025). A new address hands the
+ * account to whoever reads it, so their sessions and unused password links end, as when an admin confirms a change
+ * a roster asked for (which this replaces). HR officers and admins sign in with theirs: it cannot be removed.
+ */
+export async function setPersonEmail(
+  db: Db,
+  admin: CurrentUser,
+  personId: string,
+  input: { email: string | null },
+  request: Request,
+): Promise<PersonOutcome | null> {
+  return db.transaction(async (tx) => {
+    const person = await lockedPerson(tx, admin, personId);
+    if (!person) return null;
+    const [current] = await tx.select({ email: users.email }).from(users).where(eq(users.id, person.id));
+    if ((current?.email ?? null) === input.email) return { ok: true as const, person };
+    if (!person.active) return leftError(person.name, "email");
+    if (input.email === null && person.role !== "staff")
+      return {
+        ok: false as const,
+        errors: {
+          email: `${person.name} signs in with their email address as an HR officer or administrator: keep it`,
+        },
+      };
+    if (input.email !== null) {
+      const [holder] = await tx
+        .select({ id: users.id })
+        .from(users)
+        .where(and(eq(sql`lower(${users.email})`, input.email.toLowerCase()), sql`${users.id} <> ${person.id}`));
+      if (holder)
+        return { ok: false as const, errors: { email: "This email address is already used by another account" } };
+    }
+    await tx.update(users).set({ email: input.email, updatedAt: request.now }).where(eq(users.id, person.id));
+    if ((current?.email ?? "").toLowerCase() !== (input.email ?? "").toLowerCase()) {
+      await revokeAllSessions(tx, person.id, request.now);
+      await tx
+        .update(passwordTokens)
+        .set({ usedAt: request.now })
+        .where(and(eq(passwordTokens.userId, person.id), isNull(passwordTokens.usedAt)));
+      await tx
+        .update(emailChanges)
+        .set({ decision: "replaced", decidedBy: admin.id, decidedAt: request.now })
+        .where(and(eq(emailChanges.userId, person.id), isNull(emailChanges.decidedAt)));
+    }
+    await auditPersonChange(tx, admin, person.id, "people.email-set", request, {
+      from: current?.email ?? null,
+      to: input.email,
+    });
+    return { ok: true as const, person };
+  });
+}
 
 /** A person of the admin's council as their page shows them, or null (not theirs, or nobody). */
 export async function personForAdmin(db: Db, admin: CurrentUser, personId: string) {

@@ -63,7 +63,7 @@ async function writePlan(
       leaving_date: row.leavingDate,
     }));
     // A new person's first membership starts on their start date.
-    const inserted = await queryRows<{ id: string; employee_number: string; name: string; email: string }>(
+    const inserted = await queryRows<{ id: string; employee_number: string; name: string; email: string | null }>(
       tx,
       sql`with added as (
             insert into users (organisation_id, team_id, employee_number, name, email, start_date, leaving_date, created_at, updated_at)
@@ -76,13 +76,20 @@ async function writePlan(
           )
           select id, employee_number, name, email from added`,
     );
-    newPeople = inserted.map((p) => ({
-      id: p.id,
-      employeeNumber: p.employee_number,
-      name: p.name,
-      email: p.email,
-      token: null,
-    }));
+    // Someone without an e-mail address gets no link: they sign only in an assisted session (decision 0025).
+    newPeople = inserted.flatMap((p) =>
+      p.email === null
+        ? []
+        : [
+            {
+              id: p.id,
+              employeeNumber: p.employee_number,
+              name: p.name,
+              email: p.email,
+              token: null,
+            },
+          ],
+    );
   }
 
   if (plan.updates.length > 0) {

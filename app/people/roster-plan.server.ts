@@ -86,7 +86,7 @@ type Person = {
   id: string;
   employeeNumber: string;
   name: string;
-  email: string;
+  email: string | null;
   teamId: string | null;
   startDate: string;
   leavingDate: string | null;
@@ -114,7 +114,7 @@ export type Plan = {
   notAdded: RosterRow[];
   alreadyLeft: RosterRow[];
   updates: Update[];
-  emailChanges: { person: Person; row: RosterRow }[];
+  emailChanges: { person: Person; row: RosterRow & { email: string } }[];
   unchanged: number;
 };
 
@@ -179,7 +179,7 @@ export async function planRoster(db: Db, hr: CurrentUser, records: RosterRecord[
   }>(
     db,
     sql`select u.id, u.organisation_id, u.employee_number, u.active, lower(u.email) as key from users u
-        where lower(u.email) in (select jsonb_array_elements_text(${json(rows.map((r) => emailKey(r.email)))}))`,
+        where lower(u.email) in (select jsonb_array_elements_text(${json(rows.flatMap((r) => (r.email ? [emailKey(r.email)] : [])))}))`,
   );
   const ownerOf = new Map(owners.map((o) => [o.key, o]));
 
@@ -204,9 +204,8 @@ export async function planRoster(db: Db, hr: CurrentUser, records: RosterRecord[
   };
 
   for (const row of rows) {
-    const email = emailKey(row.email);
     const person = byEmployee.get(row.employeeNumber);
-    const owner = ownerOf.get(email);
+    const owner = row.email ? ownerOf.get(emailKey(row.email)) : undefined;
     // An address held by someone else stays theirs until an administrator confirms a change of theirs, so it
     // cannot be given to anyone in the same file.
     if (owner && owner.id !== person?.id) {
@@ -239,9 +238,11 @@ export async function planRoster(db: Db, hr: CurrentUser, records: RosterRecord[
       if (from !== to) changes.push({ field, from, to });
     };
     compare("Name", person.name, row.name);
-    const readdressed = emailKey(person.email) !== emailKey(row.email);
+    // An empty cell keeps the address a person has (an admin removes one); an address for someone without one is
+    // a change of address like any other, confirmed by an admin.
+    const readdressed = row.email !== null && emailKey(person.email ?? "") !== emailKey(row.email);
     // Only the spelling of the same address (its case) changes with the import; a new address waits for an admin.
-    if (!readdressed) compare("Email", person.email, row.email);
+    if (!readdressed && row.email !== null) compare("Email", person.email, row.email);
     const key = teamKey(row.team);
     const move = !leaves && (person.teamId === null || teamIds.get(key) !== person.teamId);
     if (move)
@@ -252,7 +253,7 @@ export async function planRoster(db: Db, hr: CurrentUser, records: RosterRecord[
       problems.push({
         line: row.line,
         column: COLUMN_LABELS.email,
-        message: `Employee number ${row.employeeNumber} is an HR officer or administrator, so an import cannot change their email address: keep it as ${person.email}`,
+        message: `Employee number ${row.employeeNumber} is an HR officer or administrator, so an import cannot change their email address: keep it as ${person.email ?? "no email address"}`,
       });
     }
     if (leaves && person.id === hr.id) {
@@ -262,7 +263,8 @@ export async function planRoster(db: Db, hr: CurrentUser, records: RosterRecord[
         message: "This is you: an import cannot mark the person importing it as a leaver",
       });
     }
-    if (readdressed && person.role === "staff") plan.emailChanges.push({ person, row });
+    if (readdressed && person.role === "staff" && row.email !== null)
+      plan.emailChanges.push({ person, row: { ...row, email: row.email } });
     if (changes.length === 0) {
       if (!readdressed) plan.unchanged++;
       continue;
@@ -322,7 +324,7 @@ export function planDigest(plan: Plan): string {
 
 /** The address an update writes: the file's spelling of the same address; a new address is only ever asked for. */
 export const keptEmail = (u: Update) =>
-  emailKey(u.person.email) === emailKey(u.row.email) ? u.row.email : u.person.email;
+  u.row.email !== null && emailKey(u.person.email ?? "") === emailKey(u.row.email) ? u.row.email : u.person.email;
 
 export function summarise(plan: Plan): RosterSummary {
   const problemsByColumn: Record<string, number> = {};

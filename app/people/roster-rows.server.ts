@@ -8,7 +8,8 @@ export type RosterRow = {
   line: number;
   employeeNumber: string;
   name: string;
-  email: string;
+  /** Null when the cell is empty: a person without a work e-mail address, known by their employee number. */
+  email: string | null;
   team: string;
   startDate: string;
   leavingDate: string | null;
@@ -58,9 +59,13 @@ export const rosterRowSchema = z.object({
     "The employee number can only have letters, numbers, spaces, hyphens, full stops, slashes and underscores",
   ),
   name: required("name", 200),
-  email: required("email address", 254).pipe(
-    z.email("Enter an email address in the correct format, like name@example.gov.uk"),
-  ),
+  // Empty for a person without a work e-mail address (decision 0025): the employee number identifies them.
+  email: z
+    .string()
+    .trim()
+    .max(254, "The email address must be 254 characters or fewer")
+    .transform((v) => (v === "" ? null : v))
+    .pipe(z.email("Enter an email address in the correct format, like name@example.gov.uk").nullable()),
   team: required("team", 100).transform((t) => t.replace(/\s+/g, " ")),
   startDate: z.string().trim().min(1, "Enter the start date").pipe(dateCell),
   leavingDate: z

@@ -642,6 +642,66 @@ describe("a new e-mail address for someone already here", () => {
   });
 });
 
+describe("people without an e-mail address", () => {
+  it("are added from a row with an empty e-mail cell, known by their employee number, and get no password link", async () => {
+    const council = await aCouncil(db);
+    const t = tag();
+    const bytes = csvBytes([
+      [`NE1-${t}`, "No Email", "", "Team A", "2026-01-05", null],
+      ["", "Nobody Known", "", "Team A", "2026-01-05", null],
+    ]);
+    const refused = await upload(council, bytes);
+    expect(refused.summary.problems).toEqual([
+      { line: 3, column: "Employee number", message: "Enter the employee number" },
+    ]);
+
+    const uploaded = await upload(council, csvBytes([[`NE1-${t}`, "No Email", "", "Team A", "2026-01-05", null]]));
+    expect(uploaded.summary.problems).toEqual([]);
+    const applied = await applyRosterUpload(
+      db,
+      hrOf(council),
+      uploaded.uploadId,
+      { planDigest: uploaded.summary.planDigest },
+      { withLinks: true },
+      request(),
+    );
+    expect(applied).toMatchObject({ outcome: "applied", linkRecipients: [] });
+    const person = await personBy(council.organisation.id, `NE1-${t}`);
+    expect(person).toMatchObject({ name: "No Email", email: null, active: true });
+    expect(await db.select().from(passwordTokens).where(eq(passwordTokens.userId, person.id))).toEqual([]);
+  });
+
+  it("keeps the address of someone who has one when their cell is empty, and asks an administrator to confirm an address for someone without", async () => {
+    const council = await aCouncil(db);
+    const t = tag();
+    await importFile(council, csvBytes([[`NE2-${t}`, "Gets One", "", "Team A", "2026-01-05", null]]));
+    const without = await personBy(council.organisation.id, `NE2-${t}`);
+    const staff = council.staff;
+    const uploaded = await upload(
+      council,
+      csvBytes([
+        [staff.employeeNumber, staff.name, "", "Team A", staff.startDate, null],
+        [`NE2-${t}`, "Gets One", `gets-one-${t}@example.test`, "Team A", "2026-01-05", null],
+      ]),
+    );
+    expect(uploaded.summary.counts).toMatchObject({ changed: 0, unchanged: 1, emailChanges: 1 });
+    await applyRoster(
+      db,
+      null,
+      hrOf(council),
+      uploaded.uploadId,
+      { planDigest: uploaded.summary.planDigest },
+      BASE_URL,
+      request(),
+    );
+    expect((await personBy(council.organisation.id, staff.employeeNumber)).email).toBe(staff.email);
+    expect((await personBy(council.organisation.id, `NE2-${t}`)).email).toBeNull();
+    expect(await db.select().from(emailChanges).where(eq(emailChanges.userId, without.id))).toMatchObject([
+      { fromEmail: null, toEmail: `gets-one-${t}@example.test`, decidedAt: null },
+    ]);
+  });
+});
+
 describe("roles and other councils", () => {
   it("never grants, removes or changes a role, nor an HR officer's or admin's e-mail address", async () => {
     const council = await aCouncil(db);

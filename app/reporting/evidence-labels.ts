@@ -46,6 +46,11 @@ export const REAUTH_METHOD_LABELS: Record<string, string> = {
   "one-time-code": "A one-time code, with a witness",
 };
 
+/** The words a record page and certificate use for a signing in an assisted session (decision 0025). */
+export function assistanceWording(assistance: { witnessName: string; codeIssuerName: string | null }): string {
+  return `Signed with assistance: witnessed by ${assistance.witnessName}; one-time code issued by ${assistance.codeIssuerName ?? "nobody recorded"}.`;
+}
+
 /** Why no requirement is listed: a leaver is no longer required to do anything, and their evidence is still kept. */
 export function nothingRequired(leavingDate: string | null): string {
   return leavingDate

@@ -7,7 +7,7 @@ import { eq, inArray, sql, type SQL } from "drizzle-orm";
 import yazl from "yazl";
 import { ledgerCheckpointForHr } from "~/attestation/checkpoints.server";
 import { chainHead } from "~/attestation/ledger.server";
-import { certificateFor } from "~/attestation/records.server";
+import { assistanceOf, certificateFor } from "~/attestation/records.server";
 import { withdrawalNoticePdf } from "~/attestation/withdrawal-notice.server";
 import { queryRows, type Db } from "~db/client.server";
 import { attestations, evidenceFiles, organisations, policyVersions, teams } from "~db/schema";
@@ -349,6 +349,7 @@ async function* packChunks(
             versionLabel,
             policySha256: record.policySha256,
             serviceUrl: job.serviceUrl,
+            assistance: await assistanceOf(db, record),
           });
           const withdrawal = withdrawalOf.get(record.id);
           const noticePath = `certificates/${record.reference}-withdrawal-notice.pdf`;

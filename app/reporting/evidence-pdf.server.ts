@@ -64,7 +64,7 @@ export function renderEvidencePdf(evidence: PersonEvidence): Promise<Buffer> {
       [
         [th("Name", "Row"), person.name],
         [th("Employee number", "Row"), person.employeeNumber],
-        [th("Email", "Row"), person.email],
+        [th("Email", "Row"), person.email ?? "No email address"],
         [th("Role", "Row"), ROLE_LABELS[person.role]],
         [th("Team now", "Row"), person.team ?? "No team"],
         [th("Start date", "Row"), formatDate(person.startDate)],

@@ -117,7 +117,7 @@ export type PersonEvidence = {
   person: {
     id: string;
     name: string;
-    email: string;
+    email: string | null;
     employeeNumber: string;
     role: "staff" | "hr" | "admin";
     team: string | null;

@@ -424,7 +424,7 @@ describe("XLSX export", () => {
       .from(users)
       .where(eq(users.organisationId, org.id));
     const longestName = Math.max(...people.map((p) => p.name.length));
-    const longestEmail = Math.max(...people.map((p) => p.email.length));
+    const longestEmail = Math.max(...people.map((p) => (p.email ?? "").length));
     expect(sheet.getColumn(2).width).toBeGreaterThanOrEqual(longestName);
     expect(sheet.getColumn(3).width).toBeGreaterThanOrEqual(longestEmail);
     expect(sheet.pageSetup).toMatchObject({ fitToPage: true, fitToWidth: 1, fitToHeight: 0, orientation: "landscape" });

@@ -1,6 +1,6 @@
-import { json, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { json, redirect, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
-import { requireUser } from "~/auth/access.server";
+import { requireSession } from "~/auth/access.server";
 import { SummaryList } from "~/components/summary-list";
 import { Table } from "~/components/table";
 import { TeamCompletionTable } from "~/components/team-completion-table";
@@ -12,7 +12,10 @@ import { staffTasks } from "~/tracking/tasks.server";
 export const meta: MetaFunction = () => [{ title: "Home – Social media code of conduct" }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
-  const user = await requireUser(request, context);
+  const session = await requireSession(request, context);
+  // An assisted session's home is its own page, which shows only what the person is there to do.
+  if (session.assisted) throw redirect("/assisted");
+  const user = session.user;
   const [summary, tasks, completion] = await Promise.all([
     homeSummary(context.db, user),
     staffTasks(context.db, user, context.now()),

@@ -95,7 +95,9 @@ export default function EmailChanges() {
             },
             {
               header: "Change",
-              cell: (c) => <span className="app-break-word">{`${c.fromEmail} to ${c.toEmail}`}</span>,
+              cell: (c) => (
+                <span className="app-break-word">{`${c.fromEmail ?? "No email address"} to ${c.toEmail}`}</span>
+              ),
             },
             { header: "Asked for", cell: (c) => `By ${c.requestedBy}, ${formatDateTime(c.requestedAt)}` },
             {

@@ -13,11 +13,19 @@ import { Radios } from "~/components/radios";
 import { Select } from "~/components/select";
 import { SummaryList } from "~/components/summary-list";
 import { Table } from "~/components/table";
+import { TextInput } from "~/components/text-input";
 import { TwoThirds } from "~/components/two-thirds";
 import { serviceUrlOf } from "~/http/request.server";
 import { formatDate } from "~/lib/dates";
-import { championSchema, moveSchema, ROLE_CHOICES, roleSchema } from "~/people/forms";
-import { changeRole, issuePasswordLink, movePerson, personForAdmin, reactivatePerson } from "~/people/people.server";
+import { championSchema, emailSchema, moveSchema, ROLE_CHOICES, roleSchema } from "~/people/forms";
+import {
+  changeRole,
+  issuePasswordLink,
+  movePerson,
+  personForAdmin,
+  reactivatePerson,
+  setPersonEmail,
+} from "~/people/people.server";
 import { nameChampion, openTeams, removeChampion } from "~/people/teams.server";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
@@ -34,7 +42,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
 }
 
 const intentSchema = z.object({
-  intent: z.enum(["move", "role", "name-champion", "remove-champion", "password-link", "reactivate"]),
+  intent: z.enum(["move", "role", "email", "name-champion", "remove-champion", "password-link", "reactivate"]),
 });
 
 type ActionData = { target: string; errors: FieldErrors; link: { name: string; url: string } | null };
@@ -65,6 +73,13 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
       const changed = await changeRole(db, admin, personId, parsed.data, info);
       if (!changed) throw notFound();
       return changed.ok ? done("role") : refused("role", changed.errors);
+    }
+    case "email": {
+      const parsed = emailSchema.safeParse(form);
+      if (!parsed.success) return refused("email", fieldErrors(parsed.error));
+      const set = await setPersonEmail(db, admin, personId, parsed.data, info);
+      if (!set) throw notFound();
+      return set.ok ? done("email") : refused("email", set.errors);
     }
     case "name-champion": {
       const parsed = championSchema.safeParse(form);
@@ -97,6 +112,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
 const DONE: Record<string, string> = {
   moved: "They have been moved. Their time in their earlier team stays in its history.",
   role: "Their role has been changed.",
+  email: "Their email address has been saved.",
   "champion-named": "They have been named a champion.",
   "champion-removed": "They are no longer a champion of that team.",
   deactivated: "They have been deactivated and can no longer sign in. Their records are kept.",
@@ -114,7 +130,10 @@ export default function AdminPerson() {
   const notChampioned = teams.filter((t) => !person.championOf.some((c) => c.id === t.id));
   return (
     <>
-      <ErrorSummary errors={errors} fieldIds={{ teamId: "teamId", role: "role", championTeamId: "championTeamId" }} />
+      <ErrorSummary
+        errors={errors}
+        fieldIds={{ teamId: "teamId", role: "role", email: "email", championTeamId: "championTeamId" }}
+      />
       {done && !actionData ? <NotificationBanner id="done" success heading={done} /> : null}
       {actionData?.link ? (
         <Panel title={`Password link for ${actionData.link.name}`} headingLevel={2} role="status" compact>
@@ -127,7 +146,10 @@ export default function AdminPerson() {
         <h1 className="govuk-heading-l">{person.name}</h1>
         <SummaryList
           rows={[
-            { key: "E-mail address", value: <span className="app-break-word">{person.email}</span> },
+            {
+              key: "E-mail address",
+              value: <span className="app-break-word">{person.email ?? "No e-mail address"}</span>,
+            },
             { key: "Employee number", value: person.employeeNumber },
             { key: "Team", value: person.teamName ?? "No team" },
             { key: "Role", value: ROLE_LABELS[person.role] },
@@ -181,6 +203,26 @@ export default function AdminPerson() {
               />
               <Button secondary once>
                 Save role
+              </Button>
+            </IntentForm>
+
+            <IntentForm intent="email">
+              <TextInput
+                name="email"
+                label="E-mail address"
+                hint={
+                  person.email
+                    ? "A new address ends their sessions and unused password links. Leave it empty to remove it: they then sign only in an assisted session."
+                    : "They have no e-mail address: they sign in an assisted session, with a one-time code from HR. Give them one here."
+                }
+                type="email"
+                autoComplete="off"
+                spellCheck={false}
+                defaultValue={person.email ?? ""}
+                error={errors.email}
+              />
+              <Button secondary once>
+                Save e-mail address
               </Button>
             </IntentForm>
 
@@ -240,6 +282,13 @@ export default function AdminPerson() {
             <IntentForm intent="password-link">
               <Button secondary>Create a one-time password link</Button>
             </IntentForm>
+            <p className="govuk-body">
+              Someone without an e-mail address signs on a shared device with a one-time code, witnessed by a champion
+              of their team or an HR officer.{" "}
+              <Link className="govuk-link" to={`/hr/people/${person.id}/one-time-code`}>
+                Issue a one-time code<span className="govuk-visually-hidden"> for {person.name}</span>
+              </Link>
+            </p>
 
             {isSelf ? null : (
               <>

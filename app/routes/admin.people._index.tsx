@@ -25,7 +25,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 type Person = {
   id: string;
   name: string;
-  email: string;
+  email: string | null;
   employeeNumber: string;
   teamName: string | null;
   role: string;
@@ -76,7 +76,7 @@ export default function People() {
                 </Link>
                 <br />
                 <span className="govuk-hint govuk-!-font-size-16 app-break-word">
-                  {p.email}, {p.employeeNumber}
+                  {p.email ?? "No email address"}, {p.employeeNumber}
                 </span>
               </>
             ),

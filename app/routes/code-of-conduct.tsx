@@ -10,7 +10,7 @@ import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { policyDiff } from "~/attestation/policy-diff.server";
 import { policyBlocks } from "~/attestation/policy-text";
 import { DECLARATIONS, signSchema } from "~/attestation/forms";
-import { signCodeOfConduct, signingReauth, signingStatus } from "~/attestation/signing.server";
+import { signCodeOfConduct, signingReauth, signingStatus, witnessReauth } from "~/attestation/signing.server";
 import { requestInfo, requireSession } from "~/auth/access.server";
 import { Button } from "~/components/button";
 import { Checkboxes } from "~/components/checkboxes";
@@ -30,13 +30,17 @@ export const meta: MetaFunction = () => [{ title: "Sign the code of conduct – 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const session = await requireSession(request, context);
   const user = session.user;
+  // An assisted session that has signed shows its record's confirmation, however the browser came back here.
+  if (session.assisted?.reference) throw redirect("/assisted");
   const status = await signingStatus(context.db, user, context.now());
   if (!status) return json({ published: false as const, organisationName: user.organisationName });
   const { version, remaining, signature, previous } = status;
   const reauth = await signingReauth(context.db, user.id, session, context.now());
+  const witness = session.assisted ? await witnessReauth(context.db, session.assisted.witnessUserId) : null;
   return json({
     published: true as const,
     reauth,
+    witness,
     organisationName: user.organisationName,
     version: {
       id: version.id,
@@ -55,15 +59,21 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 export async function action({ request, context }: ActionFunctionArgs) {
   const session = await requireSession(request, context);
   const user = session.user;
+  if (session.assisted?.reference) throw redirect("/assisted");
   const form = await request.formData();
   const parsed = signSchema.safeParse(Object.fromEntries(form));
   if (!parsed.success) {
     const errors: FieldErrors = fieldErrors(parsed.error);
     // Every problem at once: the password or passphrase, which the schema leaves to signCodeOfConduct, too.
     if (!form.get("password")) {
-      const { method } = await signingReauth(context.db, user.id, session, context.now());
-      if (method !== "provider")
-        errors.password = method === "password" ? "Enter your password" : "Enter your signing passphrase";
+      if (session.assisted) {
+        const { method } = await witnessReauth(context.db, session.assisted.witnessUserId);
+        errors.password = `Witness: enter your ${method === "password" ? "password" : "signing passphrase"}`;
+      } else {
+        const { method } = await signingReauth(context.db, user.id, session, context.now());
+        if (method !== "provider")
+          errors.password = method === "password" ? "Enter your password" : "Enter your signing passphrase";
+      }
     }
     return json({ errors }, { status: 400 });
   }
@@ -71,9 +81,13 @@ export async function action({ request, context }: ActionFunctionArgs) {
     ...requestInfo(context),
     now: context.now(),
     providerReauthAt: session.providerReauthAt,
+    assisted: session.assisted
+      ? { sessionId: session.id, witnessUserId: session.assisted.witnessUserId, codeId: session.assisted.codeId }
+      : null,
   });
   if (!result.ok) return json({ errors: result.errors as FieldErrors }, { status: result.status });
   context.scheduleCheckpoint();
+  if (session.assisted) return redirect("/assisted");
   return redirect(`/records/${result.record.reference}?signed=1`);
 }
 
@@ -95,9 +109,10 @@ export default function CodeOfConductPage() {
 function CodeOfConduct({ data }: { data: Extract<SerializeFrom<typeof loader>, { published: true }> }) {
   const actionData = useActionData<typeof action>();
   const { register, onSubmit, errors } = useValidatedForm(signSchema, actionData?.errors);
-  const ready =
-    data.reauth.method === "password" ||
-    (data.reauth.method === "provider" ? data.reauth.fresh : data.reauth.passphraseSet);
+  const ready = data.witness
+    ? data.witness.method === "password" || data.witness.passphraseSet
+    : data.reauth.method === "password" ||
+      (data.reauth.method === "provider" ? data.reauth.fresh : data.reauth.passphraseSet);
   return (
     <TwoThirds>
       <ErrorSummary errors={errors} />
@@ -142,7 +157,13 @@ function CodeOfConduct({ data }: { data: Extract<SerializeFrom<typeof loader>, {
       <p className="govuk-body-s">
         Text fingerprint (SHA-256): <code>{data.version.sha256}</code>
       </p>
-      {!data.signature && data.remaining.length === 0 && !ready ? (
+      {!data.signature && data.remaining.length === 0 && !ready && data.witness ? (
+        <WarningText>
+          {data.witness.name} cannot witness this signing yet: they have no password here. They set a signing passphrase
+          in their own session first.
+        </WarningText>
+      ) : null}
+      {!data.signature && data.remaining.length === 0 && !ready && !data.witness ? (
         <>
           <h2 className="govuk-heading-m">Confirm who you are</h2>
           {data.reauth.method === "provider" ? (
@@ -196,7 +217,16 @@ function CodeOfConduct({ data }: { data: Extract<SerializeFrom<typeof loader>, {
             error={errors.typedName}
             {...register("typedName")}
           />
-          {data.reauth.method === "password" ? (
+          {data.witness ? (
+            <TextInput
+              label={`Witness: ${data.witness.name}, your ${data.witness.method === "password" ? "password" : "signing passphrase"}`}
+              hint="The witness types this, to confirm they saw this person make the declarations and type their name."
+              type="password"
+              autoComplete="off"
+              error={errors.password}
+              {...register("password")}
+            />
+          ) : data.reauth.method === "password" ? (
             <TextInput
               label="Your password"
               hint="We ask again so that only you can sign as you."

@@ -267,7 +267,7 @@ export default function PersonEvidencePage() {
       <SummaryList
         rows={[
           { key: "Employee number", value: person.employeeNumber },
-          { key: "Email", value: person.email },
+          { key: "Email", value: person.email ?? "No email address" },
           { key: "Role", value: ROLE_LABELS[person.role] },
           { key: "Team now", value: person.team ?? "No team" },
           { key: "Start date", value: formatDate(person.startDate) },
@@ -313,6 +313,32 @@ export default function PersonEvidencePage() {
       )}
 
       <ExemptionsAndEarlierTraining personId={person.id} />
+
+      {person.active ? (
+        <>
+          <h2 className="govuk-heading-m" id="assisted-signing">
+            Assisted signing
+          </h2>
+          <p className="govuk-body">
+            {person.email
+              ? "Someone who cannot sign in on their own can sign on a shared device, witnessed, with a one-time code."
+              : "They have no e-mail address, so they sign on a shared device, witnessed, with a one-time code."}{" "}
+            The code&rsquo;s issuer cannot also be the witness.
+          </p>
+          <ul className="govuk-list">
+            <li>
+              <Link className="govuk-link" to={`/hr/people/${person.id}/one-time-code`}>
+                Issue a one-time code<span className="govuk-visually-hidden"> for {person.name}</span>
+              </Link>
+            </li>
+            <li>
+              <Link className="govuk-link" to={`/assisted/start/${person.id}`}>
+                Witness an assisted signing<span className="govuk-visually-hidden"> for {person.name}</span>
+              </Link>
+            </li>
+          </ul>
+        </>
+      ) : null}
 
       <h2 className="govuk-heading-m">Training attempts ({evidence.attempts.length})</h2>
       {evidence.attempts.length === 0 ? <p className="govuk-body">No training attempts are recorded.</p> : null}

@@ -6,7 +6,7 @@ import { Panel } from "~/components/panel";
 import { SummaryList } from "~/components/summary-list";
 import { WarningText } from "~/components/warning-text";
 import { formatDateTime } from "~/lib/dates";
-import { REAUTH_METHOD_LABELS } from "~/reporting/evidence-labels";
+import { assistanceWording, REAUTH_METHOD_LABELS } from "~/reporting/evidence-labels";
 import { TwoThirds } from "~/components/two-thirds";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
@@ -17,7 +17,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const user = await requireUser(request, context);
   const found = await recordForViewer(context.db, user, params.reference ?? "");
   if (!found) throw notFound();
-  const { record, version, organisationName, withdrawal, intact, receiptReady } = found;
+  const { record, version, organisationName, withdrawal, intact, receiptReady, assistance } = found;
   return json({
     justSigned: new URL(request.url).searchParams.get("signed") === "1" && record.userId === user.id,
     reference: record.reference,
@@ -27,6 +27,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
     signerName: record.formatVersion >= 2 ? record.signerName : null,
     signerEmployeeNumber: record.formatVersion >= 2 ? record.signerEmployeeNumber : null,
     reauthMethod: record.reauthMethod,
+    assistance: assistance ? assistanceWording(assistance) : null,
     keyId: record.keyId,
     recordedAt: record.recordedAt.toISOString(),
     declarations: record.declarationText.split("\n"),
@@ -57,6 +58,11 @@ export default function Record() {
           <h1 className="govuk-heading-l">Record {r.reference}</h1>
         </>
       )}
+      {r.assistance ? (
+        <div className="govuk-inset-text" id="assistance">
+          {r.assistance}
+        </div>
+      ) : null}
       {r.withdrawal ? (
         <WarningText>
           This record was withdrawn on {formatDateTime(r.withdrawal.at)}: {r.withdrawal.reason}

@@ -12,6 +12,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
     versionLabel: found.version.versionLabel,
     policySha256: found.record.policySha256,
     serviceUrl: serviceUrlOf(context.config, request),
+    assistance: found.assistance,
   });
   return new Response(pdf, {
     headers: {

@@ -53,6 +53,7 @@ const EMAIL_STATUS: Record<string, string> = {
   sent: "Sent",
   failed: "Failed",
   skipped: "Not sent (no e-mail set up)",
+  "no-address": "Not sent (no e-mail address)",
   delivered: "Not sent",
   none: "Not sent",
 };
@@ -257,15 +258,23 @@ export default function Team() {
             {
               header: <span className="govuk-visually-hidden">Action</span>,
               cell: (p) =>
-                p.status === "complete" || p.status === "exempt" ? null : p.nudgedToday ? (
-                  "Nudged today"
-                ) : (
-                  <Link
-                    className="govuk-link app-table-actions"
-                    to={`/teams/${team.id}/nudge?target=person&personId=${p.userId}`}
-                  >
-                    Nudge<span className="govuk-visually-hidden"> {p.name}</span>
-                  </Link>
+                p.status === "complete" || p.status === "exempt" ? null : (
+                  <>
+                    {p.nudgedToday ? (
+                      "Nudged today"
+                    ) : (
+                      <Link
+                        className="govuk-link app-table-actions"
+                        to={`/teams/${team.id}/nudge?target=person&personId=${p.userId}`}
+                      >
+                        Nudge<span className="govuk-visually-hidden"> {p.name}</span>
+                      </Link>
+                    )}
+                    <br />
+                    <Link className="govuk-link app-table-actions" to={`/assisted/start/${p.userId}`}>
+                      Assisted signing<span className="govuk-visually-hidden"> for {p.name}</span>
+                    </Link>
+                  </>
                 ),
             },
           ]}

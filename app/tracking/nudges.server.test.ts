@@ -5,6 +5,7 @@ import { freshDatabase } from "../../test/support/database";
 import {
   aChampion,
   aPerson,
+  aPersonWithoutEmail,
   aRequiredModule,
   aTeam,
   anAttempt,
@@ -12,7 +13,7 @@ import {
   asCurrentUser,
 } from "../../test/support/factories";
 import { startSmtpServer } from "../../test/support/smtp";
-import { activeNotice, dismissNotices, nudgeTeam, teamNudgeLog } from "./nudges.server";
+import { activeNotice, dismissNotices, NO_EMAIL_ADDRESS, nudgeTeam, teamNudgeLog } from "./nudges.server";
 
 const database = await freshDatabase();
 const db = database.db;
@@ -177,6 +178,35 @@ describe("nudging", () => {
       status: 409,
     });
     expect((await db.select().from(nudges)).length).toBe(before);
+  });
+});
+
+describe("someone without an e-mail address", () => {
+  it("is nudged in the app only, and the champion's log says the e-mail was not sent for want of an address", async () => {
+    const person = await aPersonWithoutEmail(db, {
+      organisationId: org.id,
+      teamId: team.id,
+      name: "Ellis Noaddress",
+      startDate: "2026-01-05",
+    });
+    const before = smtp.received.length;
+    const result = await nudgeTeam(
+      db,
+      smtp.mailer,
+      champion,
+      team,
+      { target: "person", personId: person.id, message: "" },
+      request(),
+    );
+    expect(result).toMatchObject({ ok: true, nudged: ["Ellis Noaddress"], email: { sent: 0, failed: 0, skipped: 1 } });
+    expect(smtp.received.length).toBe(before);
+    const [nudge] = await db.select().from(nudges).where(eq(nudges.recipientUserId, person.id));
+    const deliveries = await db.select().from(nudgeDeliveries).where(eq(nudgeDeliveries.nudgeId, nudge.id));
+    expect(deliveries.map((d) => [d.channel, d.status, d.error])).toEqual(
+      expect.arrayContaining([["email", "skipped", NO_EMAIL_ADDRESS]]),
+    );
+    const log = await teamNudgeLog(db, team.id);
+    expect(log.find((n) => n.recipientUserId === person.id)?.email).toBe("no-address");
   });
 });
 

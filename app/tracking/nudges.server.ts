@@ -12,7 +12,7 @@ export type NudgeInput = { target: "person" | "everyone"; personId?: string; mes
 type Outstanding = {
   userId: string;
   name: string;
-  email: string;
+  email: string | null;
   items: { title: string; status: Status; dueOn: string }[];
 };
 
@@ -24,7 +24,12 @@ async function outstandingInTeam(
   now: Date,
   userIds?: string[],
 ): Promise<Outstanding[]> {
-  const rows = await queryRows<{ user_id: string; name: string; email: string; items: Outstanding["items"] | string }>(
+  const rows = await queryRows<{
+    user_id: string;
+    name: string;
+    email: string | null;
+    items: Outstanding["items"] | string;
+  }>(
     db,
     sql`
       select s.user_id, s.name, u.email,
@@ -70,7 +75,15 @@ function nudgeMail(
   };
 }
 
-type MailJob = { nudgeId: string; mail: Mail };
+/** A null mail: the person has no e-mail address (decision 0025); the try is recorded as skipped, with this reason. */
+type MailJob = { nudgeId: string; mail: Mail | null };
+
+export const NO_EMAIL_ADDRESS = "The person has no email address";
+
+/** The mail `build` makes for `to`, or null when there is no address to send it to. */
+export function mailTo(to: string | null, build: (to: string) => Mail): Mail | null {
+  return to === null ? null : build(to);
+}
 
 /** Sends each mail and records every try; one failure never stops the others. */
 export async function deliverMails(
@@ -79,6 +92,32 @@ export async function deliverMails(
   jobs: MailJob[],
   now: () => Date,
   concurrency = MAIL_CONNECTIONS,
+) {
+  const unaddressed = jobs.filter((j) => j.mail === null);
+  if (unaddressed.length > 0)
+    await db.insert(nudgeDeliveries).values(
+      unaddressed.map((j) => ({
+        nudgeId: j.nudgeId,
+        channel: "email" as const,
+        status: "skipped" as const,
+        error: NO_EMAIL_ADDRESS,
+        at: now(),
+      })),
+    );
+  const addressed = jobs.flatMap((j) => (j.mail === null ? [] : [{ nudgeId: j.nudgeId, mail: j.mail }]));
+  return addUnaddressed(await deliverAddressed(db, mailer, addressed, now, concurrency), unaddressed.length);
+}
+
+function addUnaddressed(result: { sent: number; failed: number; skipped: number }, unaddressed: number) {
+  return { ...result, skipped: result.skipped + unaddressed };
+}
+
+async function deliverAddressed(
+  db: Db,
+  mailer: Mailer | null,
+  jobs: { nudgeId: string; mail: Mail }[],
+  now: () => Date,
+  concurrency: number,
 ) {
   let sent = 0;
   let failed = 0;
@@ -201,7 +240,9 @@ export async function nudgeTeam(
       const p = byId.get(r.recipientUserId)!;
       return {
         nudgeId: r.id,
-        mail: nudgeMail(p.email, sender.name, team.name, p.items, input.message, request.serviceUrl),
+        mail: mailTo(p.email, (to) =>
+          nudgeMail(to, sender.name, team.name, p.items, input.message, request.serviceUrl),
+        ),
       };
     }),
     () => new Date(),
@@ -318,6 +359,7 @@ export async function teamNudgeLog(db: Db, teamId: string, limit = 20) {
       nudgeId: nudgeDeliveries.nudgeId,
       channel: nudgeDeliveries.channel,
       status: nudgeDeliveries.status,
+      error: nudgeDeliveries.error,
       at: nudgeDeliveries.at,
     })
     .from(nudgeDeliveries)
@@ -337,7 +379,7 @@ export async function teamNudgeLog(db: Db, teamId: string, limit = 20) {
       sender: senders.find((s) => s.id === r.senderUserId)?.name ?? "Automatic",
       createdAt: r.createdAt.toISOString(),
       message: r.message,
-      email: email?.status ?? null,
+      email: email?.error === NO_EMAIL_ADDRESS ? ("no-address" as const) : (email?.status ?? null),
     };
   });
 }

@@ -3,7 +3,7 @@ import { formatDate, londonDate } from "~/lib/dates";
 import type { Mail, Mailer } from "~/mail/mailer.server";
 import { jsonValue, queryRows, type Db } from "~db/client.server";
 import { organisations } from "~db/schema";
-import { deliverMails, itemLines } from "./nudges.server";
+import { deliverMails, itemLines, mailTo } from "./nudges.server";
 import { keepMissedDaySnapshots, MAX_SNAPSHOT_DAYS_PER_RUN, refreshStandings } from "./standings.server";
 import { keptStatusQuery, STATUS_LABELS, type Status } from "./status.server";
 
@@ -121,7 +121,7 @@ export async function runReminders(
   const retries = await queryRows<{
     nudge_id: string;
     kind: string;
-    email: string;
+    email: string | null;
     name: string;
     details:
       { items?: Item[]; people?: { name: string; team: string; items: Item[] }[]; overdueDays?: number } | string;
@@ -140,15 +140,16 @@ export async function runReminders(
   if (mailer && retries.length > 0) {
     const jobs = retries.map((r) => {
       const details = jsonValue(r.details);
-      const mail =
+      const mail = mailTo(r.email, (to) =>
         r.kind === "escalation"
-          ? escalationMail(r.email, r.name, details.overdueDays ?? 14, details.people ?? [], options.serviceUrl)
+          ? escalationMail(to, r.name, details.overdueDays ?? 14, details.people ?? [], options.serviceUrl)
           : r.kind === "reminder"
-            ? reminderMail(r.email, r.name, details.items ?? [], options.serviceUrl)
+            ? reminderMail(to, r.name, details.items ?? [], options.serviceUrl)
             : {
-                ...reminderMail(r.email, r.name, details.items ?? [], options.serviceUrl),
+                ...reminderMail(to, r.name, details.items ?? [], options.serviceUrl),
                 subject: "Please complete your social media code of conduct training",
-              };
+              },
+      );
       return { nudgeId: r.nudge_id, mail };
     });
     const result = await deliverMails(db, mailer, jobs, () => new Date());
@@ -174,7 +175,12 @@ export async function runReminders(
       );
     await refreshStandings(db, org.id, clock);
     const status = keptStatusQuery({ organisationId: org.id }, clock);
-    const created = await queryRows<{ id: string; email: string; name: string; details: { items: Item[] } | string }>(
+    const created = await queryRows<{
+      id: string;
+      email: string | null;
+      name: string;
+      details: { items: Item[] } | string;
+    }>(
       db,
       sql`
         with due as (
@@ -201,7 +207,7 @@ export async function runReminders(
         mailer,
         created.map((r) => ({
           nudgeId: r.id,
-          mail: reminderMail(r.email, r.name, jsonValue(r.details).items, options.serviceUrl),
+          mail: mailTo(r.email, (to) => reminderMail(to, r.name, jsonValue(r.details).items, options.serviceUrl)),
         })),
         () => new Date(),
       ),
@@ -209,7 +215,7 @@ export async function runReminders(
 
     const escalations = await queryRows<{
       id: string;
-      email: string;
+      email: string | null;
       name: string;
       details: { people: { name: string; team: string; items: Item[] }[] } | string;
     }>(
@@ -252,7 +258,9 @@ export async function runReminders(
           const details = jsonValue(r.details);
           return {
             nudgeId: r.id,
-            mail: escalationMail(r.email, r.name, org.escalationOverdueDays, details.people, options.serviceUrl),
+            mail: mailTo(r.email, (to) =>
+              escalationMail(to, r.name, org.escalationOverdueDays, details.people, options.serviceUrl),
+            ),
           };
         }),
         () => new Date(),

@@ -126,7 +126,7 @@ async function httpSignings(signers: number, concurrency: number) {
     const clients = await Promise.all(
       people.map(async (p) => {
         const client = new HttpClient(`http://127.0.0.1:${address.port}`);
-        await client.signIn(p.email, TEST_PASSWORD);
+        await client.signIn(p.email ?? "", TEST_PASSWORD);
         return client;
       }),
     );

@@ -235,6 +235,29 @@ const CASES: Case[] = [
       },
     ];
   }),
+  // Assisted signing (decision 0025): a champion of the person's team or HR witnesses; HR or an admin issues the code.
+  {
+    route: "routes/assisted.start.$userId",
+    path: () => `/assisted/start/${one.staff.id}`,
+    expect: { anonymous: "sign-in", staff: 404, champion: 200, hr: 200, admin: 404, otherAdmin: 404 },
+  },
+  {
+    route: "routes/assisted.start.$userId",
+    path: () => `/assisted/start/${two.staff.id}`,
+    expect: { ...everyone(404), anonymous: "sign-in" } as Record<Visitor, Outcome>,
+  },
+  {
+    route: "routes/hr.people.$userId_.one-time-code",
+    path: () => `/hr/people/${one.staff.id}/one-time-code`,
+    expect: { anonymous: "sign-in", staff: 404, champion: 404, hr: 200, admin: 200, otherAdmin: 404 },
+  },
+  {
+    route: "routes/hr.people.$userId_.one-time-code",
+    path: () => `/hr/people/not-a-uuid/one-time-code`,
+    expect: { ...everyone(404), anonymous: "sign-in" } as Record<Visitor, Outcome>,
+  },
+  // Outside an assisted session, it says what one is.
+  { route: "routes/assisted._index", path: () => "/assisted", expect: everyone(200, "sign-in") },
   // An exemption, an evidence file or a requirement that does not exist: 404 to everyone signed in.
   {
     route: "routes/hr.people.$userId_.exemptions.$exemptionId",

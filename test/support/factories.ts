@@ -78,7 +78,14 @@ export async function aPerson(db: Db, options: PersonOptions) {
     await db
       .insert(teamMemberships)
       .values({ userId: person.id, teamId: person.teamId, startedOn: person.startDate, endedOn: person.leavingDate });
-  return person;
+  return { ...person, email: person.email ?? "" };
+}
+
+/** A person with no work e-mail address and no password, known by their employee number (decision 0025). */
+export async function aPersonWithoutEmail(db: Db, options: Omit<PersonOptions, "email" | "password">) {
+  const person = await aPerson(db, { ...options, password: null });
+  const [row] = await db.update(users).set({ email: null }).where(eq(users.id, person.id)).returning();
+  return row;
 }
 
 export async function aChampion(db: Db, userId: string, teamId: string) {
@@ -149,7 +156,7 @@ export function aModuleContent(organisation: string, overrides: Record<string, u
 
 /** What a signed-in person looks like to domain functions, built from a factory row. */
 export function asCurrentUser(
-  person: typeof users.$inferSelect,
+  person: Omit<typeof users.$inferSelect, "email"> & { email: string | null },
   organisation: { name: string; slug: string },
   championTeamIds: string[] = [],
 ): CurrentUser {
