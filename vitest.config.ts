@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import { defineConfig } from "vitest/config";
+import { CrawlFirstSequencer } from "./test/support/crawl-first-sequencer";
 
 export default defineConfig({
   resolve: {
@@ -23,6 +24,7 @@ export default defineConfig({
     isolate: false,
     // Each file starts its own PGlite (~350 MB) or PostgreSQL database; two at a time suits a 2-core machine.
     maxWorkers: 2,
+    sequence: { sequencer: CrawlFirstSequencer },
     minWorkers: 1,
     testTimeout: 30_000,
     hookTimeout: 120_000,
