@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import { and, asc, desc, eq, getTableColumns, sql, type SQL, type SQLWrapper } from "drizzle-orm";
+import { and, asc, desc, eq, getTableColumns, lte, sql, type SQL, type SQLWrapper } from "drizzle-orm";
 import { boundSql, pipelined } from "~/lib/prepared.server";
 import { canonicalJson } from "~/lib/canonical-json";
 import { londonDate } from "~/lib/dates";
@@ -717,23 +717,37 @@ export async function verifyReference(db: Db, reference: string, hash: string): 
   if (!row || !rowIsIntact(row)) return { found: false };
   if (row.kind === "withdrawn")
     return { found: true, kind: "withdrawn", withdraws: row.subjectReference, on: londonDate(row.recordedAt) };
-  const [withdrawal] = await db
-    .select()
-    .from(attestations)
-    .where(
-      and(
-        eq(attestations.organisationId, row.organisationId),
-        eq(attestations.subjectReference, row.reference),
-        eq(attestations.kind, "withdrawn"),
-      ),
-    )
-    .orderBy(asc(attestations.seq))
-    .limit(1);
+  const withdrawal = await withdrawalOf(db, row);
   return {
     found: true,
     kind: "signed",
     withdrawal: withdrawal ? { on: londonDate(withdrawal.recordedAt), intact: rowIsIntact(withdrawal) } : null,
   };
+}
+
+/**
+ * The first withdrawal of a signed record, or null; with `upToSeq`, only one within the chain's first records (those a
+ * checkpoint covers).
+ */
+export async function withdrawalOf(
+  db: Db,
+  record: Pick<AttestationRow, "organisationId" | "reference">,
+  options: { upToSeq?: number } = {},
+): Promise<AttestationRow | null> {
+  const [withdrawal] = await db
+    .select()
+    .from(attestations)
+    .where(
+      and(
+        eq(attestations.organisationId, record.organisationId),
+        eq(attestations.subjectReference, record.reference),
+        eq(attestations.kind, "withdrawn"),
+        options.upToSeq === undefined ? undefined : lte(attestations.seq, options.upToSeq),
+      ),
+    )
+    .orderBy(asc(attestations.seq))
+    .limit(1);
+  return withdrawal ?? null;
 }
 
 /** The newest record of one organisation's chain (one index read): what an evidence pack names as its head. */

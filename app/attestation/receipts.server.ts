@@ -1,4 +1,4 @@
-import { and, asc, eq, lte } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import type { CurrentUser } from "~/auth/session.server";
 import { inclusionProof } from "~/ledger-proof/merkle";
 import { formatReceipt } from "~/ledger-proof/receipt";
@@ -6,7 +6,7 @@ import type { Db } from "~db/client.server";
 import { attestations } from "~db/schema";
 import { latestCheckpoint } from "./checkpoints.server";
 import { withStoredTree } from "./ledger-tree.server";
-import { canonicalRecord, type AttestationRow } from "./ledger.server";
+import { canonicalRecord, withdrawalOf, type AttestationRow } from "./ledger.server";
 
 /**
  * A record's receipt (docs/ledger-proofs.md section 5): its canonical JSON, and a C2SP tlog-proof of its leaf in the
@@ -16,22 +16,7 @@ import { canonicalRecord, type AttestationRow } from "./ledger.server";
 export async function receiptOf(db: Db, record: AttestationRow): Promise<string | null> {
   const checkpoint = await latestCheckpoint(db, record.organisationId);
   if (!checkpoint || checkpoint.treeSize < record.seq) return null;
-  const [withdrawal] =
-    record.kind === "signed"
-      ? await db
-          .select()
-          .from(attestations)
-          .where(
-            and(
-              eq(attestations.organisationId, record.organisationId),
-              eq(attestations.subjectReference, record.reference),
-              eq(attestations.kind, "withdrawn"),
-              lte(attestations.seq, checkpoint.treeSize),
-            ),
-          )
-          .orderBy(asc(attestations.seq))
-          .limit(1)
-      : [];
+  const withdrawal = record.kind === "signed" ? await withdrawalOf(db, record, { upToSeq: checkpoint.treeSize }) : null;
   const size = checkpoint.treeSize;
   const [proof, withdrawalProof] = await withStoredTree(db, record.organisationId, (hashOf) =>
     Promise.all([

@@ -17,7 +17,7 @@ import {
   users,
 } from "~db/schema";
 import { latestCheckpoint } from "./checkpoints.server";
-import { rowIsIntact, type AttestationRow } from "./ledger.server";
+import { rowIsIntact, withdrawalOf, type AttestationRow } from "./ledger.server";
 import { sha256OfBytes } from "./policies.server";
 
 /** A person's own ledger records, newest first, each with its withdrawal if there is one. */
@@ -85,18 +85,7 @@ export async function recordForViewer(db: Db, viewer: CurrentUser, reference: st
   if (!row) return null;
   const mayView = row.record.userId === viewer.id || viewer.role === "hr" || viewer.role === "admin";
   if (!mayView) return null;
-  const [withdrawal] = await db
-    .select()
-    .from(attestations)
-    .where(
-      and(
-        eq(attestations.organisationId, row.record.organisationId),
-        eq(attestations.subjectReference, row.record.reference),
-        eq(attestations.kind, "withdrawn"),
-      ),
-    )
-    .orderBy(asc(attestations.seq))
-    .limit(1);
+  const withdrawal = await withdrawalOf(db, row.record);
   // Its receipt is ready once a checkpoint covers it (app/attestation/receipts.server.ts).
   const checkpoint = await latestCheckpoint(db, row.record.organisationId);
   return {
