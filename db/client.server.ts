@@ -175,6 +175,19 @@ export async function queryRows<T>(db: Db, query: SQL): Promise<T[]> {
   return (result as { rows: T[] }).rows;
 }
 
+/**
+ * Rows of a query that scans a whole ledger, with PostgreSQL's JIT off (in a transaction of its own): compiling a
+ * record's canonical JSON costs about a second for each query and worker, more than it saves on such a scan
+ * (docs/benchmarks.md, "Ledger proofs at a million records").
+ */
+export async function queryRowsWithoutJit<T>(db: Db, query: SQL): Promise<T[]> {
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`set local jit = off`);
+    await tx.execute(sql`set local max_parallel_workers_per_gather = 0`);
+    return queryRows<T>(tx, query);
+  });
+}
+
 export { sql };
 
 /** A json column of a raw query: postgres.js and PGlite differ in whether it arrives parsed. */

@@ -253,6 +253,14 @@ describe("verification with the tree (ledger:verify)", () => {
     expect((await verify(tampered.organisationId)).problem?.reason).toMatch(
       /^its stored Merkle tree does not hold together at level 1, node 1: it was altered/,
     );
+    const lacking = await checkpointed(4);
+    await withLedgerTriggersOff(
+      db,
+      sql`delete from ledger_tree_nodes where organisation_id = ${lacking.organisationId} and level = 2 and index = 0`,
+    );
+    expect((await verify(lacking.organisationId)).problem?.reason).toBe(
+      "its stored Merkle tree is incomplete (0 of the 1 nodes of level 2): it was altered",
+    );
 
     const unsigned = await checkpointed(2);
     await unsigned.sign(1);

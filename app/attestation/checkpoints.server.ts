@@ -118,6 +118,8 @@ export async function checkpointLedger(
       sql`select pg_try_advisory_xact_lock(${CHECKPOINT_LOCK}, hashtext(${organisationId})) as locked`,
     );
     if (!locked) return { status: "busy" } as const;
+    // A batch's canonical JSON is too large an expression for PostgreSQL's JIT to pay back (queryRowsWithoutJit).
+    await tx.execute(sql`set local jit = off`);
     const [organisation] = await tx
       .select({ slug: organisations.slug })
       .from(organisations)

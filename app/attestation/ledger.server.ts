@@ -3,10 +3,16 @@ import { and, asc, desc, eq, getTableColumns, lte, sql, type SQL, type SQLWrappe
 import { boundSql, pipelined } from "~/lib/prepared.server";
 import { canonicalJson } from "~/lib/canonical-json";
 import { londonDate } from "~/lib/dates";
-import { queryRows, type Db } from "~db/client.server";
+import { queryRowsWithoutJit, type Db } from "~db/client.server";
 import { attestations, organisations } from "~db/schema";
 import { readSignedCheckpoint } from "~/ledger-proof/checkpoint";
-import { checkTree, heldCheckpointProblem, type TreeCheck } from "./ledger-tree.server";
+import {
+  checkTreeOf,
+  heldCheckpointProblem,
+  openLatestCheckpoint,
+  storedLeavesOf,
+  type TreeCheck,
+} from "./ledger-tree.server";
 import {
   checkBodySignature,
   noteVerifierOf,
@@ -403,7 +409,7 @@ const FORMAT_2_SQL: Record<string, string> = {
 
 /** `'{"k1":' || e1 || ',"k2":' || e2 … || '}'` over the keys in order (the constant text merged between values). */
 function canonicalSqlOf(fields: Record<string, string>, order: readonly string[]): string {
-  return `${order.map((key, i) => `'${i === 0 ? "{" : ","}"${key}":' || ${fields[key]}`).join("\n  || ")}\n  || '}'`;
+  return `concat(${order.map((key, i) => `'${i === 0 ? "{" : ","}"${key}":', ${fields[key]}`).join(",\n  ")},\n  '}')`;
 }
 
 /**
@@ -428,9 +434,45 @@ type FirstBreak = {
 };
 
 /**
+ * Each record in positions [from − 1, to] with its leaf hash and, from position `hashFrom`, its hash, both from its
+ * canonical bytes written once.
+ */
+const checkedRows = (organisationId: string, from: number, to: number, hashFrom: number) => sql`(
+  select b.seq, b.reference, b.previous_hash, b.hash, b.format_version,
+         case when b.seq >= ${hashFrom} then encode(sha256(b.bytes), 'hex') end as record_hash,
+         sha256('\\x00'::bytea || b.bytes) as leaf
+  from (
+    select a.seq, a.reference, a.previous_hash, a.hash, a.format_version,
+           convert_to(${CANONICAL_SQL}, 'UTF8') as bytes
+    from attestations a
+    where a.organisation_id = ${organisationId} and a.seq >= ${from - 1} and a.seq <= ${to}
+    order by a.seq
+    -- Keeps the planner from writing the bytes again for each hash, which doubled the cost.
+    offset 0
+  ) b
+  order by b.seq
+  offset 0
+)`;
+
+const breakKind = sql`case when step > 1 then 'gap' when step < 1 then 'order' when bad_link then 'link'
+                           when downgrade then 'downgrade' when altered then 'altered' else 'leaf' end`;
+
+/** The window over checked rows that judges each record's position, link and format against the one before it. */
+const chainChecks = (from: number, hashFrom: number) => sql`
+  h.seq, h.reference, h.leaf,
+  coalesce(lag(h.seq) over w, 0) as prior_seq,
+  h.seq - coalesce(lag(h.seq) over w, 0) as step,
+  h.previous_hash <> coalesce(lag(h.hash) over w, ${GENESIS_HASH}) as bad_link,
+  h.format_version < coalesce(lag(h.format_version) over w, 1) as downgrade,
+  h.seq >= ${Math.max(from, hashFrom)} and h.record_hash <> h.hash as altered`;
+
+/**
  * The first record in positions [from, to] whose position, link or contents is wrong (the record before `from` is
  * read for the link only), or, up to `treeSize` (the latest checkpoint's), whose leaf in the stored tree is not its
- * leaf hash.
+ * leaf hash. One ordered pass compares the leaves as a whole (a digest of the computed leaves in order against one of
+ * the stored leaves); only when they differ is each leaf looked up, to name the first that differs. While the leaves
+ * agree, a record the checkpoint covers needs no hash of its own: the next record's previous hash, part of that
+ * record's leaf, is checked against its hash column; the checkpoint's last record and those after it are hashed.
  */
 async function firstBreakIn(
   db: Db,
@@ -438,27 +480,36 @@ async function firstBreakIn(
   from: number,
   to: number,
   treeSize: number,
+  storedLeaves: Promise<Buffer>,
 ): Promise<FirstBreak | null> {
-  const [row] = await queryRows<FirstBreak>(
+  const leavesTo = Math.min(to, treeSize);
+  const [pass] = await queryRowsWithoutJit<{ first_break: string | null; leaf_digest: string | null }>(
     db,
-    sql`select seq, reference, prior_seq,
-               case when step > 1 then 'gap' when step < 1 then 'order' when bad_link then 'link'
-                    when downgrade then 'downgrade' when altered then 'altered' else 'leaf' end as kind
+    sql`select (array_agg(json_build_object('seq', seq, 'reference', reference, 'prior_seq', prior_seq,
+                                            'kind', ${breakKind})::text order by seq)
+                  filter (where step <> 1 or bad_link or downgrade or altered))[1] as first_break,
+               -- In the window's order, by seq: were it ever another, the digests would differ and the leaves be looked up.
+               encode(sha256(string_agg(leaf, ''::bytea) filter (where seq <= ${leavesTo})), 'hex') as leaf_digest
         from (
-          select a.seq, a.reference,
-                 coalesce(lag(a.seq) over w, 0) as prior_seq,
-                 a.seq - coalesce(lag(a.seq) over w, 0) as step,
-                 a.previous_hash <> coalesce(lag(a.hash) over w, ${GENESIS_HASH}) as bad_link,
-                 a.format_version < coalesce(lag(a.format_version) over w, 1) as downgrade,
-                 a.seq >= ${from} and encode(sha256(c.bytes), 'hex') <> a.hash as altered,
-                 a.seq >= ${from} and a.seq <= ${treeSize}
-                   and n.hash is distinct from sha256('\\x00'::bytea || c.bytes) as bad_leaf
-          from attestations a
-          cross join lateral (select convert_to(${CANONICAL_SQL}, 'UTF8') as bytes) c
+          select ${chainChecks(from, treeSize)}
+          from ${checkedRows(organisationId, from, to, treeSize)} h
+          window w as (order by h.seq)
+        ) checked
+        where seq >= ${from}`,
+  );
+  const stored = (await storedLeaves).subarray((from - 1) * 32, leavesTo * 32);
+  const leavesAgree = leavesTo < from || pass.leaf_digest === createHash("sha256").update(stored).digest("hex");
+  if (leavesAgree) return pass.first_break ? (JSON.parse(pass.first_break) as FirstBreak) : null;
+  const [row] = await queryRowsWithoutJit<FirstBreak>(
+    db,
+    sql`select seq, reference, prior_seq, ${breakKind} as kind
+        from (
+          select ${chainChecks(from, from)},
+                 h.seq >= ${from} and h.seq <= ${treeSize} and n.hash is distinct from h.leaf as bad_leaf
+          from ${checkedRows(organisationId, from, to, from)} h
           left join ledger_tree_nodes n
-            on n.organisation_id = a.organisation_id and n.level = 0 and n.index = a.seq - 1 and a.seq <= ${treeSize}
-          where a.organisation_id = ${organisationId} and a.seq >= ${from - 1} and a.seq <= ${to}
-          window w as (order by a.seq)
+            on n.organisation_id = ${organisationId} and n.level = 0 and n.index = h.seq - 1 and h.seq <= ${treeSize}
+          window w as (order by h.seq)
         ) checked
         where seq >= ${from} and (step <> 1 or bad_link or downgrade or altered or bad_leaf)
         order by seq
@@ -471,21 +522,18 @@ async function firstBreakIn(
 async function firstBreak(
   db: Db,
   organisationId: string,
-  records: number,
+  last: number,
   treeSize: number,
+  storedLeaves: Promise<Buffer>,
 ): Promise<FirstBreak | null> {
-  if (records === 0) return null;
-  const [{ last }] = await db
-    .select({ last: sql<number>`max(${attestations.seq})::int` })
-    .from(attestations)
-    .where(eq(attestations.organisationId, organisationId));
+  if (last === 0) return null;
   const middle = Math.floor(last / 2);
   const parts =
     last < 20_000
-      ? [firstBreakIn(db, organisationId, 1, last, treeSize)]
+      ? [firstBreakIn(db, organisationId, 1, last, treeSize, storedLeaves)]
       : [
-          firstBreakIn(db, organisationId, 1, middle, treeSize),
-          firstBreakIn(db, organisationId, middle + 1, last, treeSize),
+          firstBreakIn(db, organisationId, 1, middle, treeSize, storedLeaves),
+          firstBreakIn(db, organisationId, middle + 1, last, treeSize, storedLeaves),
         ];
   const found = (await Promise.all(parts)).filter((b): b is FirstBreak => b !== null);
   // A chain whose first record is missing starts above 1: the first range starts at 1, so it reports the gap.
@@ -517,7 +565,7 @@ async function firstBadSignature(
     body: string;
   };
   const batchAfter = (after: number) =>
-    queryRows<Row>(
+    queryRowsWithoutJit<Row>(
       db,
       sql`select a.seq, a.reference, a.key_id, a.body_signature, a.recorded_at::text as recorded_at, ${BODY_SQL} as body
           from attestations a
@@ -611,26 +659,34 @@ export async function verifyLedger(
   let total = 0;
   let problem: LedgerProblem | null = null;
   for (const org of orgs) {
-    const [[{ records }], [head]] = await Promise.all([
-      db
-        .select({ records: sql<number>`count(*)::int` })
-        .from(attestations)
-        .where(eq(attestations.organisationId, org.id)),
-      db
-        .select({ seq: attestations.seq, reference: attestations.reference, hash: attestations.hash })
-        .from(attestations)
-        .where(eq(attestations.organisationId, org.id))
-        .orderBy(desc(attestations.seq))
-        .limit(1),
-    ]);
+    const [head] = await db
+      .select({ seq: attestations.seq, reference: attestations.reference, hash: attestations.hash })
+      .from(attestations)
+      .where(eq(attestations.organisationId, org.id))
+      .orderBy(desc(attestations.seq))
+      .limit(1);
+    const opened = await openLatestCheckpoint(db, org, head?.seq ?? 0, noteVerifiers);
     // Records up to the latest signed checkpoint are proven by it (their leaves, checked in firstBreak, give its
-    // root): only the body signatures of the records after it need checking (docs/decisions/0024).
-    const tree = await checkTree(db, org, head?.seq ?? 0, noteVerifiers);
-    // The hashes in PostgreSQL and the body signatures in Node, at once: both cores work.
-    const [broken, unsigned] = await Promise.all([
-      firstBreak(db, org.id, records, tree.checkpointSize),
-      records === 0 ? null : firstBadSignature(db, org.id, keys, tree.checkpointSize),
+    // root): only the body signatures of the records after it need checking (docs/decisions/0024). The tree and the
+    // records' hashes in PostgreSQL and the body signatures in Node, at once: both cores work.
+    const { checkpoint } = opened;
+    // The stored leaves are read once: the records' leaves are compared with them, and the tree is hashed up from them.
+    const storedLeaves = checkpoint ? storedLeavesOf(db, org.id, checkpoint.size) : Promise.resolve(Buffer.alloc(0));
+    const [treeProblem, broken, unsigned] = await Promise.all([
+      opened.problem ?? (checkpoint ? checkTreeOf(db, org.id, checkpoint, storedLeaves) : null),
+      firstBreak(db, org.id, head?.seq ?? 0, opened.checkpointSize, storedLeaves),
+      head ? firstBadSignature(db, org.id, keys, opened.checkpointSize) : null,
     ]);
+    const tree: TreeCheck = { checkpointSize: opened.checkpointSize, origin: opened.origin, problem: treeProblem };
+    // An unbroken chain holds exactly the positions 1 to its head's.
+    const records = !broken
+      ? (head?.seq ?? 0)
+      : (
+          await db
+            .select({ records: sql<number>`count(*)::int` })
+            .from(attestations)
+            .where(eq(attestations.organisationId, org.id))
+        )[0].records;
     total += records;
     chains.push({
       organisationId: org.id,
