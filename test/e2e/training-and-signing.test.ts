@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TrainingModule } from "~/training/content-schema";
 import { syncTrainingModules } from "~/training/content-sync.server";
 import {
+  answerTestModuleRight,
   expectAccessible,
   runsJourneys,
   pastDoubleClickGuard,
@@ -21,23 +22,18 @@ async function takeModuleToPass(page: Page, url: string, checkAccessibility: boo
   await page.goto(`${url}/training`);
   await page.getByRole("link", { name: "Test module" }).click();
   await page.getByRole("button", { name: "Start the module" }).click();
-  for (let index = 0; index < 3; index++) {
-    // Which variant each question is depends on the attempt's draw; its number does not.
-    await expect
-      .poll(() => page.getByRole("heading", { level: 1 }).textContent())
-      .toMatch(new RegExp(`^What do you do in ${index + 1}\\.[12]\\?$`));
-    expect(await page.locator(".govuk-caption-l").first().textContent()).toContain(`Question ${index + 1} of 3`);
-    if (checkAccessibility && index === 0) await expectAccessible(page, "question page");
-    await page.getByLabel("Answer a").check();
-    await page.getByRole("button", { name: "Submit answer" }).click();
-    await expect.poll(() => page.getByRole("heading", { level: 1 }).textContent()).toBe("That’s right");
-    await expect
-      .poll(() => page.locator("main").textContent())
-      .toContain("Source: Test council social media policy, section 1.1");
-    if (checkAccessibility && index === 0) await expectAccessible(page, "feedback page");
-    await page.getByRole("link", { name: index === 2 ? "See your result" : "Continue" }).click();
-  }
-  await expect.poll(() => page.locator(".govuk-panel__title").textContent()).toBe("You passed");
+  await answerTestModuleRight(page, {
+    onQuestion: async (index) => {
+      expect(await page.locator(".govuk-caption-l").first().textContent()).toContain(`Question ${index + 1} of 3`);
+      if (checkAccessibility && index === 0) await expectAccessible(page, "question page");
+    },
+    onFeedback: async (index) => {
+      await expect
+        .poll(() => page.locator("main").textContent())
+        .toContain("Source: Test council social media policy, section 1.1");
+      if (checkAccessibility && index === 0) await expectAccessible(page, "feedback page");
+    },
+  });
   expect(await page.locator("main").textContent()).toContain("Your score: 100%");
   expect(await page.getByRole("link", { name: "Sign the code of conduct" }).count()).toBe(1);
   if (checkAccessibility) await expectAccessible(page, "result page");
@@ -112,18 +108,8 @@ describe.skipIf(!runsJourneys())("training and signing in a real browser", () =>
     await page.getByRole("button", { name: "Submit answer" }).click();
     expect(await page.locator(".govuk-error-summary").textContent()).toContain("Select an answer");
     await expectAccessible(page, "question page with error (no JavaScript)");
-    await takeModuleToPassFromCurrentQuestion(page);
+    await answerTestModuleRight(page);
     browser.expectNoProblems(page, [BAD_REQUEST]);
     await context.close();
   });
 });
-
-async function takeModuleToPassFromCurrentQuestion(page: Page) {
-  for (let i = 0; i < 3; i++) {
-    await page.getByLabel("Answer a").check();
-    await page.getByRole("button", { name: "Submit answer" }).click();
-    expect(await page.getByRole("heading", { level: 1 }).textContent()).toBe("That’s right");
-    await page.getByRole("link", { name: i === 2 ? "See your result" : "Continue" }).click();
-  }
-  expect(await page.locator(".govuk-panel__title").textContent()).toBe("You passed");
-}

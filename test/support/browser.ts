@@ -291,3 +291,25 @@ export async function signInThroughPage(page: Page, baseUrl: string, email: stri
 export async function pastDoubleClickGuard(page: Page) {
   await page.waitForTimeout(1_050);
 }
+
+/**
+ * Answers the test module's three questions right (factories' aModuleContent: "Answer a" is right), from its first
+ * question on screen to its "You passed" result. The hooks run on each question and on each answer's feedback.
+ */
+export async function answerTestModuleRight(
+  page: Page,
+  hooks: { onQuestion?: (index: number) => Promise<void>; onFeedback?: (index: number) => Promise<void> } = {},
+) {
+  const heading = () => page.getByRole("heading", { level: 1 }).first().textContent();
+  for (let index = 0; index < 3; index++) {
+    // Which variant each question is depends on the attempt's draw; its number does not.
+    await expect.poll(heading).toMatch(new RegExp(`^What do you do in ${index + 1}\\.[12]\\?$`));
+    await hooks.onQuestion?.(index);
+    await page.getByLabel("Answer a").check();
+    await page.getByRole("button", { name: "Submit answer" }).click();
+    await expect.poll(heading).toBe("That’s right");
+    await hooks.onFeedback?.(index);
+    await page.getByRole("link", { name: index === 2 ? "See your result" : "Continue" }).click();
+  }
+  await expect.poll(() => page.locator(".govuk-panel__title").textContent()).toBe("You passed");
+}
