@@ -30,7 +30,8 @@ const BAD_REQUEST: ExpectedProblem = {
   text: /Failed to load resource: the server responded with a status of 400/,
 };
 
-const browserAvailable = runsJourneys();
+// Walked in CI's PGlite pass (runsJourneys).
+const browserAvailable = runsJourneys({ pgliteShare: true });
 const database = browserAvailable ? await freshDatabase() : null;
 
 async function countOf(table: typeof attempts | typeof attemptEvents | typeof moduleUploads | typeof policyVersions) {

@@ -20,7 +20,8 @@ const BAD_REQUEST: ExpectedProblem = {
 };
 const HEADER = "Employee number,Name,Email,Team,Start date,Leaving date";
 
-const browserAvailable = runsJourneys();
+// Walked in CI's PGlite pass (runsJourneys).
+const browserAvailable = runsJourneys({ pgliteShare: true });
 const database = browserAvailable ? await freshDatabase() : null;
 
 describe.skipIf(!browserAvailable)("importing the staff roster in a real browser", () => {

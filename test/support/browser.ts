@@ -34,12 +34,19 @@ export const AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
  * (each test file runs in its own worker, so the first worker to claim a marker file says it).
  */
 /**
- * Whether this run walks the browser journeys (every test/e2e file but the crawl of every page): wherever Chromium is,
- * unless BROWSER_JOURNEYS=off. CI turns them off in its PGlite pass: they test pages, which do not depend on the
- * database, and the crawl still opens every page on both databases (docs/decisions/0023).
+ * Whether this run walks a browser journey (every test/e2e file but the crawl of every page): wherever Chromium is,
+ * unless BROWSER_JOURNEYS says otherwise. CI walks each journey once, on one of its two databases: the pages do not
+ * depend on the database, and the crawl still opens every page on both (docs/decisions/0023). Its PGlite pass sets
+ * BROWSER_JOURNEYS=pglite-share and walks the journeys marked `pgliteShare`, its PostgreSQL pass sets
+ * BROWSER_JOURNEYS=postgres-share and walks the others, so that the two passes take about as long.
+ * BROWSER_JOURNEYS=off walks none.
  */
-export function runsJourneys(): boolean {
-  return process.env.BROWSER_JOURNEYS !== "off" && hasChromium();
+export function runsJourneys(journey: { pgliteShare?: boolean } = {}): boolean {
+  const share = process.env.BROWSER_JOURNEYS;
+  if (share === "off") return false;
+  if (share === "pglite-share" && !journey.pgliteShare) return false;
+  if (share === "postgres-share" && journey.pgliteShare) return false;
+  return hasChromium();
 }
 
 export function hasChromium(): boolean {
