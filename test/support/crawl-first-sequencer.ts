@@ -2,13 +2,16 @@ import { BaseSequencer, type TestSpecification } from "vitest/node";
 
 /**
  * Vitest runs the files it has no timings for largest first; the crawl's files are four lines long but run for many
- * minutes, so on a fresh machine (CI) they came last and one worker ran them alone at the end. They start first.
+ * minutes, so on a fresh machine (CI) they came last and one worker ran them alone at the end. They start first, then
+ * the other browser files (each of them a minute or more), then the rest, short files that fill in to the end.
  */
 const CRAWL = /[\\/]test[\\/]e2e[\\/]every-page[^\\/]*\.test\.ts$/;
+const BROWSER = /[\\/]test[\\/]e2e[\\/][^\\/]*\.test\.ts$/;
 
 export class CrawlFirstSequencer extends BaseSequencer {
   async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
     const sorted = await super.sort(files);
-    return [...sorted.filter((f) => CRAWL.test(f.moduleId)), ...sorted.filter((f) => !CRAWL.test(f.moduleId))];
+    const rank = (f: TestSpecification) => (CRAWL.test(f.moduleId) ? 0 : BROWSER.test(f.moduleId) ? 1 : 2);
+    return [0, 1, 2].flatMap((r) => sorted.filter((f) => rank(f) === r));
   }
 }
