@@ -176,14 +176,19 @@ export async function queryRows<T>(db: Db, query: SQL): Promise<T[]> {
 }
 
 /**
- * Rows of a query that scans a whole ledger, with PostgreSQL's JIT off (in a transaction of its own): compiling a
- * record's canonical JSON costs about a second for each query and worker, more than it saves on such a scan
- * (docs/benchmarks.md, "Ledger proofs at a million records").
+ * Plans the rest of this transaction for scans of a whole ledger: with PostgreSQL's JIT off, since compiling a record's
+ * canonical JSON costs about a second for each query and worker, more than it saves on such a scan (docs/benchmarks.md,
+ * "Ledger proofs at a million records"), and without parallel workers, since verification runs its own parts at once.
  */
-export async function queryRowsWithoutJit<T>(db: Db, query: SQL): Promise<T[]> {
+export async function planForScans(tx: Db) {
+  await tx.execute(sql`set local jit = off`);
+  await tx.execute(sql`set local max_parallel_workers_per_gather = 0`);
+}
+
+/** Rows of one query that scans a whole ledger, in a transaction of its own planned for it (planForScans). */
+export async function queryRowsForScan<T>(db: Db, query: SQL): Promise<T[]> {
   return db.transaction(async (tx) => {
-    await tx.execute(sql`set local jit = off`);
-    await tx.execute(sql`set local max_parallel_workers_per_gather = 0`);
+    await planForScans(tx);
     return queryRows<T>(tx, query);
   });
 }

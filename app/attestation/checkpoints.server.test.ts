@@ -244,6 +244,20 @@ describe("verification with the tree (ledger:verify)", () => {
     });
   });
 
+  it("names a checkpointed record whose hash column alone was changed, within the checkpoint and at its end", async () => {
+    for (const seq of [2, 4]) {
+      const { organisationId } = await checkpointed(4);
+      await withLedgerTriggersOff(
+        db,
+        sql`update attestations set hash = repeat('ab', 32) where organisation_id = ${organisationId} and seq = ${seq}`,
+      );
+      expect((await verify(organisationId)).problem).toMatchObject({
+        seq,
+        reason: "its contents do not match its hash: the record was altered",
+      });
+    }
+  });
+
   it("catches a stored node changed, a checkpoint not signed by the service, and records cut from the end", async () => {
     const tampered = await checkpointed(4);
     await withLedgerTriggersOff(

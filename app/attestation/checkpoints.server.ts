@@ -3,7 +3,7 @@ import { and, eq, sql } from "drizzle-orm";
 import { formatCheckpoint, signCheckpoint } from "~/ledger-proof/checkpoint";
 import { toBase64 } from "~/ledger-proof/bytes";
 import { consistencyProof, rootHash } from "~/ledger-proof/merkle";
-import { queryRows, type Db } from "~db/client.server";
+import { planForScans, queryRows, type Db } from "~db/client.server";
 import { attestations, ledgerCheckpoints, organisations } from "~db/schema";
 import { edgeOf, latestCheckpoint, leafHashOf, readNodes, TreeAppender, withStoredTree } from "./ledger-tree.server";
 
@@ -118,8 +118,7 @@ export async function checkpointLedger(
       sql`select pg_try_advisory_xact_lock(${CHECKPOINT_LOCK}, hashtext(${organisationId})) as locked`,
     );
     if (!locked) return { status: "busy" } as const;
-    // A batch's canonical JSON is too large an expression for PostgreSQL's JIT to pay back (queryRowsWithoutJit).
-    await tx.execute(sql`set local jit = off`);
+    await planForScans(tx);
     const [organisation] = await tx
       .select({ slug: organisations.slug })
       .from(organisations)

@@ -6,7 +6,7 @@ import { checkHeldCheckpoint } from "~/ledger-proof/held-checkpoint";
 import { consistencyProof, rootHash, type NodeHash } from "~/ledger-proof/merkle";
 import type { TrustedKey } from "~/ledger-proof/receipt";
 import type { NoteVerifier } from "~/ledger-proof/note";
-import { queryRows, queryRowsWithoutJit, type Db } from "~db/client.server";
+import { queryRows, queryRowsForScan, type Db } from "~db/client.server";
 import { ledgerCheckpoints } from "~db/schema";
 
 /**
@@ -168,7 +168,7 @@ export async function firstBadNode(
   size: number,
 ): Promise<{ level: number; index: number } | null> {
   // Both children in one index range read (they are neighbours in the key) rather than a join for each.
-  const [row] = await queryRowsWithoutJit<{ level: number; index: string | number }>(
+  const [row] = await queryRowsForScan<{ level: number; index: string | number }>(
     db,
     sql`select p.level, p.index
         from ledger_tree_nodes p
@@ -232,7 +232,7 @@ export async function openLatestCheckpoint(
 
 /** The stored leaves of the first `size` records, in order, 32 bytes each (fewer when some are missing). */
 export async function storedLeavesOf(db: Db, organisationId: string, size: number): Promise<Buffer> {
-  const [{ leaves }] = await queryRowsWithoutJit<{ leaves: string | null }>(
+  const [{ leaves }] = await queryRowsForScan<{ leaves: string | null }>(
     db,
     sql`select encode(string_agg(hash, ''::bytea order by index), 'hex') as leaves
         from ledger_tree_nodes
@@ -256,7 +256,7 @@ export async function checkTreeOf(
   const { size } = checkpoint;
   // Asked at once with the leaves, so PostgreSQL reads the levels while node:crypto hashes (verifyLedger runs in the
   // command line only: the hashing holds the event loop).
-  const levelDigests = queryRowsWithoutJit<{ level: number; nodes: string | number; digest: string }>(
+  const levelDigests = queryRowsForScan<{ level: number; nodes: string | number; digest: string }>(
     db,
     sql`select level, count(*) as nodes, encode(sha256(string_agg(hash, ''::bytea order by index)), 'hex') as digest
         from ledger_tree_nodes

@@ -3,7 +3,7 @@ import { and, asc, desc, eq, getTableColumns, lte, sql, type SQL, type SQLWrappe
 import { boundSql, pipelined } from "~/lib/prepared.server";
 import { canonicalJson } from "~/lib/canonical-json";
 import { londonDate } from "~/lib/dates";
-import { queryRowsWithoutJit, type Db } from "~db/client.server";
+import { queryRowsForScan, type Db } from "~db/client.server";
 import { attestations, organisations } from "~db/schema";
 import { readSignedCheckpoint } from "~/ledger-proof/checkpoint";
 import {
@@ -454,9 +454,6 @@ const checkedRows = (organisationId: string, from: number, to: number, hashFrom:
   offset 0
 )`;
 
-const breakKind = sql`case when step > 1 then 'gap' when step < 1 then 'order' when bad_link then 'link'
-                           when downgrade then 'downgrade' when altered then 'altered' else 'leaf' end`;
-
 /** The window over checked rows that judges each record's position, link and format against the one before it. */
 const chainChecks = (from: number, hashFrom: number) => sql`
   h.seq, h.reference, h.leaf,
@@ -469,10 +466,10 @@ const chainChecks = (from: number, hashFrom: number) => sql`
 /**
  * The first record in positions [from, to] whose position, link or contents is wrong (the record before `from` is
  * read for the link only), or, up to `treeSize` (the latest checkpoint's), whose leaf in the stored tree is not its
- * leaf hash. One ordered pass compares the leaves as a whole (a digest of the computed leaves in order against one of
- * the stored leaves); only when they differ is each leaf looked up, to name the first that differs. While the leaves
- * agree, a record the checkpoint covers needs no hash of its own: the next record's previous hash, part of that
- * record's leaf, is checked against its hash column; the checkpoint's last record and those after it are hashed.
+ * leaf hash. A first ordered pass only says whether anything is wrong: it compares the leaves as a whole (a digest of
+ * the computed leaves in order against one of the stored leaves), and hashes only the checkpoint's last record and
+ * those after it, since a covered record's hash column is checked by the next record's previous hash, part of that
+ * record's leaf. Only when it finds something does a second pass hash every record and look up each leaf.
  */
 async function firstBreakIn(
   db: Db,
@@ -483,11 +480,9 @@ async function firstBreakIn(
   storedLeaves: Promise<Buffer>,
 ): Promise<FirstBreak | null> {
   const leavesTo = Math.min(to, treeSize);
-  const [pass] = await queryRowsWithoutJit<{ first_break: string | null; leaf_digest: string | null }>(
+  const [pass] = await queryRowsForScan<{ broken: boolean | null; leaf_digest: string | null }>(
     db,
-    sql`select (array_agg(json_build_object('seq', seq, 'reference', reference, 'prior_seq', prior_seq,
-                                            'kind', ${breakKind})::text order by seq)
-                  filter (where step <> 1 or bad_link or downgrade or altered))[1] as first_break,
+    sql`select bool_or(step <> 1 or bad_link or downgrade or altered) as broken,
                -- In the window's order, by seq: were it ever another, the digests would differ and the leaves be looked up.
                encode(sha256(string_agg(leaf, ''::bytea) filter (where seq <= ${leavesTo})), 'hex') as leaf_digest
         from (
@@ -499,10 +494,13 @@ async function firstBreakIn(
   );
   const stored = (await storedLeaves).subarray((from - 1) * 32, leavesTo * 32);
   const leavesAgree = leavesTo < from || pass.leaf_digest === createHash("sha256").update(stored).digest("hex");
-  if (leavesAgree) return pass.first_break ? (JSON.parse(pass.first_break) as FirstBreak) : null;
-  const [row] = await queryRowsWithoutJit<FirstBreak>(
+  if (leavesAgree && !pass.broken) return null;
+  // Something is wrong: every record is hashed and each leaf looked up, to name the first break as it is.
+  const [row] = await queryRowsForScan<FirstBreak>(
     db,
-    sql`select seq, reference, prior_seq, ${breakKind} as kind
+    sql`select seq, reference, prior_seq,
+               case when step > 1 then 'gap' when step < 1 then 'order' when bad_link then 'link'
+                    when downgrade then 'downgrade' when altered then 'altered' else 'leaf' end as kind
         from (
           select ${chainChecks(from, from)},
                  h.seq >= ${from} and h.seq <= ${treeSize} and n.hash is distinct from h.leaf as bad_leaf
@@ -565,7 +563,7 @@ async function firstBadSignature(
     body: string;
   };
   const batchAfter = (after: number) =>
-    queryRowsWithoutJit<Row>(
+    queryRowsForScan<Row>(
       db,
       sql`select a.seq, a.reference, a.key_id, a.body_signature, a.recorded_at::text as recorded_at, ${BODY_SQL} as body
           from attestations a
