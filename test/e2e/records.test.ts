@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  arriveAt,
   expectAccessible,
   runsJourneys,
   pastDoubleClickGuard,
@@ -82,8 +83,7 @@ describe.skipIf(!browserAvailable)("HR records exemptions and training completed
           await page.getByLabel("Approved by").fill("Jo Manager, Head of Service");
           await pastDoubleClickGuard(page);
           await page.getByRole("button", { name: "Record the exemption" }).click();
-          await page.waitForURL(new RegExp(`/hr/people/${person.id}\\?saved=exemption`));
-          await settle(page);
+          await arriveAt(page, new RegExp(`/hr/people/${person.id}\\?saved=exemption`), page.locator("#saved"));
           expect(await page.getByText("Jo Manager, Head of Service").count()).toBe(1);
           expect(await page.getByText("Exempt (parental leave)").count()).toBeGreaterThan(0);
 
@@ -120,8 +120,7 @@ describe.skipIf(!browserAvailable)("HR records exemptions and training completed
           await last.getByLabel("Month").fill("6");
           await pastDoubleClickGuard(page);
           await page.getByRole("button", { name: "End the exemption" }).click();
-          await page.waitForURL(new RegExp(`/hr/people/${person.id}\\?saved=exemption`));
-          await settle(page);
+          await arriveAt(page, new RegExp(`/hr/people/${person.id}\\?saved=exemption`), page.locator("#saved"));
           expect(await page.getByText("1 February 2026 to 30 June 2026").count()).toBe(1);
           expect(await page.getByText("(replaced)").count()).toBe(1);
 
@@ -155,8 +154,7 @@ describe.skipIf(!browserAvailable)("HR records exemptions and training completed
           }
           await pastDoubleClickGuard(page);
           await page.getByRole("button", { name: "Record the training" }).click();
-          await page.waitForURL(new RegExp(`/hr/people/${person.id}\\?saved=earlier-training`));
-          await settle(page);
+          await arriveAt(page, new RegExp(`/hr/people/${person.id}\\?saved=earlier-training`), page.locator("#saved"));
           expect(await page.getByRole("link", { name: "certificate.pdf" }).count()).toBe(1);
           expect(await page.getByText("Classroom session at Barnet Council").count()).toBe(1);
           await expectAccessible(page, `the person's evidence with exemptions and training elsewhere (${mode})`);

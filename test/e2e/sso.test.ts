@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startOrResumeAttempt } from "~/training/attempts.server";
 import type { TrainingModule } from "~/training/content-schema";
 import { syncTrainingModules } from "~/training/content-sync.server";
-import { expectAccessible, runsJourneys, settle, TestBrowser } from "../support/browser";
+import { arriveAt, expectAccessible, runsJourneys, settle, TestBrowser } from "../support/browser";
 import { freshDatabase } from "../support/database";
 import {
   aCouncil,
@@ -91,8 +91,11 @@ describe.skipIf(!browserAvailable)("single sign-on in a real browser", () => {
         for (const box of await page.getByRole("checkbox").all()) await box.check();
         await page.getByLabel("Your full name").fill(person.name);
         await page.getByRole("button", { name: "Sign the code of conduct" }).click();
-        await page.waitForURL(/\/records\/[A-Z0-9-]+\?signed=1$/);
-        await settle(page);
+        await arriveAt(
+          page,
+          /\/records\/[A-Z0-9-]+\?signed=1$/,
+          page.getByRole("heading", { name: "You have signed the code of conduct" }),
+        );
         const width = await page.evaluate(() => document.documentElement.scrollWidth);
         expect(width).toBeLessThanOrEqual(375);
         browser.expectNoProblems(page);

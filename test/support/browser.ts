@@ -7,6 +7,7 @@ import {
   type Browser,
   type BrowserContext,
   type BrowserContextOptions,
+  type Locator,
   type Page,
   type Request,
 } from "playwright-core";
@@ -277,6 +278,16 @@ export async function settle(page: Page) {
   if (!withoutJavaScript.has(page.context())) await waitForHydration(page);
 }
 
+/**
+ * Waits for a navigation to reach `url` and for `drawn` (something only the new page shows) to be on screen. With
+ * JavaScript on, the address changes before React has drawn the new page, so the address alone proves nothing.
+ */
+export async function arriveAt(page: Page, url: string | RegExp, drawn: Locator) {
+  await page.waitForURL(url);
+  await drawn.waitFor();
+  await settle(page);
+}
+
 /** Signs in through the sign-in form, as a person would, and waits for their home page. */
 export async function signInThroughPage(page: Page, baseUrl: string, email: string, password = TEST_PASSWORD) {
   await page.goto(`${baseUrl}/sign-in`);
@@ -284,10 +295,7 @@ export async function signInThroughPage(page: Page, baseUrl: string, email: stri
   await page.getByLabel("Email address").fill(email);
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL(`${baseUrl}/`);
-  // With JavaScript on, the address changes before React has drawn the signed-in page.
-  await page.locator(".app-account-bar").waitFor();
-  await settle(page);
+  await arriveAt(page, `${baseUrl}/`, page.locator(".app-account-bar"));
 }
 
 /**
