@@ -83,7 +83,11 @@ describe.skipIf(!browserAvailable)("HR records exemptions and training completed
           await page.getByLabel("Approved by").fill("Jo Manager, Head of Service");
           await pastDoubleClickGuard(page);
           await page.getByRole("button", { name: "Record the exemption" }).click();
-          await arriveAt(page, new RegExp(`/hr/people/${person.id}\\?saved=exemption`), page.locator("#saved"));
+          await arriveAt(
+            page,
+            new RegExp(`/hr/people/${person.id}\\?saved=exemption`),
+            page.getByText("The exemption record has been saved."),
+          );
           expect(await page.getByText("Jo Manager, Head of Service").count()).toBe(1);
           expect(await page.getByText("Exempt (parental leave)").count()).toBeGreaterThan(0);
 
@@ -120,7 +124,11 @@ describe.skipIf(!browserAvailable)("HR records exemptions and training completed
           await last.getByLabel("Month").fill("6");
           await pastDoubleClickGuard(page);
           await page.getByRole("button", { name: "End the exemption" }).click();
-          await arriveAt(page, new RegExp(`/hr/people/${person.id}\\?saved=exemption`), page.locator("#saved"));
+          await arriveAt(
+            page,
+            new RegExp(`/hr/people/${person.id}\\?saved=exemption`),
+            page.getByText("The exemption record has been saved."),
+          );
           expect(await page.getByText("1 February 2026 to 30 June 2026").count()).toBe(1);
           expect(await page.getByText("(replaced)").count()).toBe(1);
 
@@ -154,7 +162,11 @@ describe.skipIf(!browserAvailable)("HR records exemptions and training completed
           }
           await pastDoubleClickGuard(page);
           await page.getByRole("button", { name: "Record the training" }).click();
-          await arriveAt(page, new RegExp(`/hr/people/${person.id}\\?saved=earlier-training`), page.locator("#saved"));
+          await arriveAt(
+            page,
+            new RegExp(`/hr/people/${person.id}\\?saved=earlier-training`),
+            page.getByText("The training has been recorded."),
+          );
           expect(await page.getByRole("link", { name: "certificate.pdf" }).count()).toBe(1);
           expect(await page.getByText("Classroom session at Barnet Council").count()).toBe(1);
           await expectAccessible(page, `the person's evidence with exemptions and training elsewhere (${mode})`);
