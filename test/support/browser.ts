@@ -162,26 +162,17 @@ export async function expectAccessible(page: Page, label = page.url(), knownIssu
     return;
   }
   const html = await page.content();
-  const url = page.url();
   const browser = context.browser();
   if (!browser) throw new Error("expectAccessible: the page's context has no browser");
-  const copyContext = await browser.newContext({ javaScriptEnabled: true });
-  try {
-    await copyContext.addCookies(await context.cookies());
-    const copy = await copyContext.newPage();
-    await copy.route("**/*", (route) => {
-      const request = route.request();
-      // A request never carries the address's #fragment, which the page's own address may have.
-      if (request.isNavigationRequest() && request.url() === url.split("#")[0]) {
-        return route.fulfill({
-          status: 200,
-          contentType: "text/html; charset=utf-8",
-          headers: { "content-security-policy": "script-src 'none'" },
-          body: html,
-        });
-      }
-      return route.continue();
-    });
+  // A request never carries the address's #fragment, which the page's own address may have; going to the address
+  // without it also loads the copy afresh when the copy page already stands at that address.
+  const url = page.url().split("#")[0];
+  const copier = await copierFor(browser);
+  const check = copier.turn.then(async () => {
+    const copy = copier.page;
+    await copy.context().clearCookies();
+    await copy.context().addCookies(await context.cookies());
+    copier.serving = { url, html };
     await copy.goto(url);
     const scriptsRan = await copy.evaluate(
       () => "__remixContext" in window || document.body.classList.contains("js-enabled"),
@@ -191,9 +182,40 @@ export async function expectAccessible(page: Page, label = page.url(), knownIssu
       await page.locator("body").innerText(),
     );
     expectNoViolations(await axeViolationsOf(copy), `${label} (a copy with its scripts blocked)`, knownIssues);
-  } finally {
-    await copyContext.close();
+  });
+  copier.turn = check.catch(() => {});
+  await check;
+}
+
+/**
+ * The page in which a browser's checks of pages without JavaScript are made, one check at a time: one page, reused,
+ * since opening a page costs Chromium a new renderer process. It serves the HTML it is given at its address.
+ */
+type Copier = { page: Page; serving: { url: string; html: string } | null; turn: Promise<void> };
+const copiers = new WeakMap<Browser, Promise<Copier>>();
+function copierFor(browser: Browser): Promise<Copier> {
+  let copier = copiers.get(browser);
+  if (!copier) {
+    copier = (async () => {
+      const context = await browser.newContext({ javaScriptEnabled: true });
+      const copy: Copier = { page: await context.newPage(), serving: null, turn: Promise.resolve() };
+      await copy.page.route("**/*", (route) => {
+        const request = route.request();
+        if (copy.serving && request.isNavigationRequest() && request.url() === copy.serving.url) {
+          return route.fulfill({
+            status: 200,
+            contentType: "text/html; charset=utf-8",
+            headers: { "content-security-policy": "script-src 'none'" },
+            body: copy.serving.html,
+          });
+        }
+        return route.continue();
+      });
+      return copy;
+    })();
+    copiers.set(browser, copier);
   }
+  return copier;
 }
 
 /**
