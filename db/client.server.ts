@@ -181,8 +181,9 @@ export async function queryRows<T>(db: Db, query: SQL): Promise<T[]> {
  * "Ledger proofs at a million records"), and without parallel workers, since verification runs its own parts at once.
  */
 export async function planForScans(tx: Db) {
-  await tx.execute(sql`set local jit = off`);
-  await tx.execute(sql`set local max_parallel_workers_per_gather = 0`);
+  await tx.execute(
+    sql`select set_config('jit', 'off', true), set_config('max_parallel_workers_per_gather', '0', true)`,
+  );
 }
 
 /** Rows of one query that scans a whole ledger, in a transaction of its own planned for it (planForScans). */

@@ -15,6 +15,9 @@ class BytesBlob extends Blob {
   constructor(private readonly content: Uint8Array) {
     super([]);
   }
+  override get size(): number {
+    return this.content.byteLength;
+  }
   override async arrayBuffer(): Promise<ArrayBuffer> {
     return this.content.buffer.slice(
       this.content.byteOffset,
