@@ -31,10 +31,6 @@ const LAUNCH_ARGS = [
 export const AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"];
 
 /**
- * Whether the browser tests can run. When Chromium is missing, say how to install it, once per test run
- * (each test file runs in its own worker, so the first worker to claim a marker file says it).
- */
-/**
  * Whether this run walks a browser journey (every test/e2e file but the crawl of every page): wherever Chromium is,
  * unless BROWSER_JOURNEYS says otherwise. CI walks each journey once, on one of its two databases: the pages do not
  * depend on the database, and the crawl still opens every page on both (docs/decisions/0023). Its PGlite pass sets
@@ -44,12 +40,18 @@ export const AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
  */
 export function runsJourneys(journey: { pgliteShare?: boolean } = {}): boolean {
   const share = process.env.BROWSER_JOURNEYS;
+  if (share !== undefined && !["on", "off", "pglite-share", "postgres-share"].includes(share))
+    throw new Error(`BROWSER_JOURNEYS=${share}: use on, off, pglite-share or postgres-share`);
   if (share === "off") return false;
   if (share === "pglite-share" && !journey.pgliteShare) return false;
   if (share === "postgres-share" && journey.pgliteShare) return false;
   return hasChromium();
 }
 
+/**
+ * Whether the browser tests can run. When Chromium is missing, say how to install it, once per test run
+ * (each test file runs in its own worker, so the first worker to claim a marker file says it).
+ */
 export function hasChromium(): boolean {
   if (existsSync(CHROMIUM_PATH)) return true;
   try {

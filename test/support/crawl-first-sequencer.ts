@@ -8,10 +8,14 @@ import { BaseSequencer, type TestSpecification } from "vitest/node";
 const CRAWL = /[\\/]test[\\/]e2e[\\/]every-page[^\\/]*\.test\.ts$/;
 const BROWSER = /[\\/]test[\\/]e2e[\\/][^\\/]*\.test\.ts$/;
 
+/** The files in the crawl's, the other browser files' and then the rest's turn, each kept in the order given. */
+export function crawlFirst<T extends { moduleId: string }>(files: T[]): T[] {
+  const rank = (f: T) => (CRAWL.test(f.moduleId) ? 0 : BROWSER.test(f.moduleId) ? 1 : 2);
+  return [0, 1, 2].flatMap((r) => files.filter((f) => rank(f) === r));
+}
+
 export class CrawlFirstSequencer extends BaseSequencer {
   async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
-    const sorted = await super.sort(files);
-    const rank = (f: TestSpecification) => (CRAWL.test(f.moduleId) ? 0 : BROWSER.test(f.moduleId) ? 1 : 2);
-    return [0, 1, 2].flatMap((r) => sorted.filter((f) => rank(f) === r));
+    return crawlFirst(await super.sort(files));
   }
 }

@@ -407,19 +407,22 @@ export async function describeEveryPage(crawled: "first council" | "second counc
         await server?.close();
       });
 
-      it.runIf(first)("has a value for every parameter of every route, and an expectation for every download", () => {
-        const ids = visitors[0].ids;
-        const unfillable = ROUTES.flatMap((route) =>
-          addressesOf(route, ids).missing.map((p) => `${route.id}: no id for :${p} (make one in aCouncilWithHistory)`),
-        );
-        const unexpected = DOWNLOADS.filter(
-          (route) => !(route.id in RESOURCES) && !TYPE_BY_EXTENSION[route.path.split(".").pop() ?? ""],
-        ).map((route) => `${route.id}: no content type to expect (add it to RESOURCES)`);
-        const stale = [...Object.keys(RESOURCES), ...Object.keys(MORE_OF), ...Object.keys(KNOWN_TOO_WIDE)]
-          .filter((id) => !ROUTES.some((r) => r.id === id))
-          .map((id) => `${id}: no longer a route`);
-        expect([...unfillable, ...unexpected, ...stale]).toEqual([]);
-      });
+      if (first)
+        it("has a value for every parameter of every route, and an expectation for every download", () => {
+          const ids = visitors[0].ids;
+          const unfillable = ROUTES.flatMap((route) =>
+            addressesOf(route, ids).missing.map(
+              (p) => `${route.id}: no id for :${p} (make one in aCouncilWithHistory)`,
+            ),
+          );
+          const unexpected = DOWNLOADS.filter(
+            (route) => !(route.id in RESOURCES) && !TYPE_BY_EXTENSION[route.path.split(".").pop() ?? ""],
+          ).map((route) => `${route.id}: no content type to expect (add it to RESOURCES)`);
+          const stale = [...Object.keys(RESOURCES), ...Object.keys(MORE_OF), ...Object.keys(KNOWN_TOO_WIDE)]
+            .filter((id) => !ROUTES.some((r) => r.id === id))
+            .map((id) => `${id}: no longer a route`);
+          expect([...unfillable, ...unexpected, ...stale]).toEqual([]);
+        });
 
       /** Each visitor's browser profile, signed in once and reused by every page of theirs. */
       async function contextsFor(options: { javaScript: boolean; width?: number; thoroughOnly?: boolean }) {
@@ -639,42 +642,46 @@ export async function describeEveryPage(crawled: "first council" | "second counc
         }
       });
 
-      describe.skipIf(!onPGlite || !first)("with JavaScript off, 375 px wide", () => {
-        let contexts: Map<Visitor, BrowserContext>;
-        beforeAll(async () => {
-          contexts = await contextsFor({ javaScript: false, width: 375, thoroughOnly: true });
-        });
-
-        for (const route of PAGES) {
-          it(`${route.id} (${route.path})`, { timeout: 120_000 }, async () => {
-            const { failures, reachedBy } = await crawl(route, contexts, async (page) => {
-              const { scrollWidth, clientWidth, overflowing } = await page.evaluate(() => {
-                const width = document.documentElement.clientWidth;
-                // The outermost elements reaching past the right edge, to say where to look.
-                const wide = [...document.body.querySelectorAll("*")].filter(
-                  (el) => el.getBoundingClientRect().right > width + 0.5,
-                );
-                const outermost = wide.filter((el) => !wide.some((other) => other !== el && other.contains(el)));
-                return {
-                  scrollWidth: document.documentElement.scrollWidth,
-                  clientWidth: width,
-                  overflowing: outermost
-                    .slice(0, 3)
-                    .map((el) => `<${el.tagName.toLowerCase()} class="${el.className}">`),
-                };
-              });
-              return scrollWidth > clientWidth
-                ? [`scrolls sideways: ${scrollWidth} px wide in ${clientWidth} px (${overflowing.join(", ")})`]
-                : [];
-            });
-            expect(reachedBy, `nobody reached ${route.path}`).not.toEqual([]);
-            if (route.id in KNOWN_TOO_WIDE) {
-              expect(failures.filter((f) => !f.includes("scrolls sideways"))).toEqual([]);
-              expect(failures, `${route.id} no longer scrolls sideways: remove it from KNOWN_TOO_WIDE`).not.toEqual([]);
-            } else expect(failures).toEqual([]);
+      // Not described at all for the second council, so that CI's summary can say no test is skipped in both passes.
+      if (first)
+        describe.skipIf(!onPGlite)("with JavaScript off, 375 px wide", () => {
+          let contexts: Map<Visitor, BrowserContext>;
+          beforeAll(async () => {
+            contexts = await contextsFor({ javaScript: false, width: 375, thoroughOnly: true });
           });
-        }
-      });
+
+          for (const route of PAGES) {
+            it(`${route.id} (${route.path})`, { timeout: 120_000 }, async () => {
+              const { failures, reachedBy } = await crawl(route, contexts, async (page) => {
+                const { scrollWidth, clientWidth, overflowing } = await page.evaluate(() => {
+                  const width = document.documentElement.clientWidth;
+                  // The outermost elements reaching past the right edge, to say where to look.
+                  const wide = [...document.body.querySelectorAll("*")].filter(
+                    (el) => el.getBoundingClientRect().right > width + 0.5,
+                  );
+                  const outermost = wide.filter((el) => !wide.some((other) => other !== el && other.contains(el)));
+                  return {
+                    scrollWidth: document.documentElement.scrollWidth,
+                    clientWidth: width,
+                    overflowing: outermost
+                      .slice(0, 3)
+                      .map((el) => `<${el.tagName.toLowerCase()} class="${el.className}">`),
+                  };
+                });
+                return scrollWidth > clientWidth
+                  ? [`scrolls sideways: ${scrollWidth} px wide in ${clientWidth} px (${overflowing.join(", ")})`]
+                  : [];
+              });
+              expect(reachedBy, `nobody reached ${route.path}`).not.toEqual([]);
+              if (route.id in KNOWN_TOO_WIDE) {
+                expect(failures.filter((f) => !f.includes("scrolls sideways"))).toEqual([]);
+                expect(failures, `${route.id} no longer scrolls sideways: remove it from KNOWN_TOO_WIDE`).not.toEqual(
+                  [],
+                );
+              } else expect(failures).toEqual([]);
+            });
+          }
+        });
     },
   );
 }
