@@ -258,7 +258,7 @@ describe("verification with the tree (ledger:verify)", () => {
     }
   });
 
-  it("catches a stored node changed, a checkpoint not signed by the service, and records cut from the end", async () => {
+  it("catches a stored node changed or missing, a checkpoint not signed by the service, and records cut from the end", async () => {
     const tampered = await checkpointed(4);
     await withLedgerTriggersOff(
       db,
@@ -275,6 +275,15 @@ describe("verification with the tree (ledger:verify)", () => {
     expect((await verify(lacking.organisationId)).problem?.reason).toBe(
       "its stored Merkle tree is incomplete (0 of the 1 nodes of level 2): it was altered",
     );
+    const leafless = await checkpointed(4);
+    await withLedgerTriggersOff(
+      db,
+      sql`delete from ledger_tree_nodes where organisation_id = ${leafless.organisationId} and level = 0 and index = 3`,
+    );
+    expect((await verify(leafless.organisationId)).problem).toMatchObject({
+      seq: 4,
+      reason: "its leaf in the Merkle tree the latest signed checkpoint covers is missing: the stored tree was altered",
+    });
 
     const unsigned = await checkpointed(2);
     await unsigned.sign(1);

@@ -267,7 +267,7 @@ export async function checkTreeOf(
   const incomplete = (what: string) => `its stored Merkle tree is incomplete (${what}): it was altered`;
   if (leaves.length !== size * 32) {
     await levelDigests;
-    return incomplete(`${leaves.length / 32} of its ${size} leaves`);
+    return incomplete(`${leaves.length / 32} of the ${size} leaves`);
   }
   const levels = [leaves];
   for (let level = 1; size >> level > 0; level++) {

@@ -430,7 +430,7 @@ type FirstBreak = {
   seq: number;
   reference: string;
   prior_seq: number;
-  kind: "gap" | "order" | "link" | "altered" | "downgrade" | "leaf";
+  kind: "gap" | "order" | "link" | "altered" | "downgrade" | "leaf-missing" | "leaf";
 };
 
 /**
@@ -500,10 +500,12 @@ async function firstBreakIn(
     db,
     sql`select seq, reference, prior_seq,
                case when step > 1 then 'gap' when step < 1 then 'order' when bad_link then 'link'
-                    when downgrade then 'downgrade' when altered then 'altered' else 'leaf' end as kind
+                    when downgrade then 'downgrade' when altered then 'altered'
+                    when leaf_missing then 'leaf-missing' else 'leaf' end as kind
         from (
           select ${chainChecks(from, from)},
-                 h.seq >= ${from} and h.seq <= ${treeSize} and n.hash is distinct from h.leaf as bad_leaf
+                 h.seq >= ${from} and h.seq <= ${treeSize} and n.hash is distinct from h.leaf as bad_leaf,
+                 h.seq <= ${treeSize} and n.hash is null as leaf_missing
           from ${checkedRows(organisationId, from, to, from)} h
           left join ledger_tree_nodes n
             on n.organisation_id = ${organisationId} and n.level = 0 and n.index = h.seq - 1 and h.seq <= ${treeSize}
@@ -703,6 +705,8 @@ export async function verifyLedger(
         downgrade:
           "it is of format version 1 after a record of version 2: the service writes only version 2 now, so it was written without the service",
         altered: "its contents do not match its hash: the record was altered",
+        "leaf-missing":
+          "its leaf in the Merkle tree the latest signed checkpoint covers is missing: the stored tree was altered",
         leaf: "it is not the record the latest signed checkpoint covers at its place (its leaf in the Merkle tree differs): the history was rewritten",
       };
       problem = { organisation: org.name, reference: broken.reference, seq: broken.seq, reason: reasons[broken.kind] };
