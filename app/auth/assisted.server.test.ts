@@ -65,6 +65,16 @@ async function aPersonToAssist() {
 const witnessSession = async (witness: CurrentUser) =>
   sha256Hex(await createSession(db, witness.id, policy, { ip: null, userAgent: null, now }));
 
+/** Someone to assist, in an assisted session the champion started with a code HR issued. */
+async function anAssistedSession() {
+  const person = await aPersonToAssist();
+  const code = await issueAssistedCode(db, hr, person.id, request);
+  const witnessSessionId = await witnessSession(champion);
+  const started = await startAssistedSession(db, champion, witnessSessionId, person.id, code!.code, request);
+  if (!started?.ok) throw new Error("the session did not start");
+  return { person, code: code!.code, witnessSessionId, token: started.token };
+}
+
 const refusals = async (personId: string) =>
   (
     await db
@@ -168,19 +178,15 @@ describe("starting an assisted session", () => {
   });
 
   it("replaces the witness's session with the person's, reaching only their training and signing; a used code opens nothing else", async () => {
-    const person = await aPersonToAssist();
-    const code = await issueAssistedCode(db, hr, person.id, request);
-    const witnessSessionId = await witnessSession(champion);
-    const started = await startAssistedSession(db, champion, witnessSessionId, person.id, code!.code, request);
-    if (!started?.ok) throw new Error("the session did not start");
-    const session = await findActiveSession(db, started.token, policy, now);
+    const { person, code, witnessSessionId, token } = await anAssistedSession();
+    const session = await findActiveSession(db, token, policy, now);
     expect(session?.user.id).toBe(person.id);
     expect(session?.assisted).toMatchObject({ witnessUserId: champion.id, reference: null });
     expect(session?.idleExpiresAt).toEqual(new Date(now.getTime() + ASSISTED_IDLE_MS));
     const [witnessRow] = await db.select().from(sessions).where(eq(sessions.id, witnessSessionId));
     expect(witnessRow.revokedAt).toEqual(now);
 
-    const again = await startAssistedSession(db, hr, await witnessSession(hr), person.id, code!.code, request);
+    const again = await startAssistedSession(db, hr, await witnessSession(hr), person.id, code, request);
     expect(again).toMatchObject({ ok: false, errors: { code: expect.stringContaining("already been used") } });
 
     for (const path of ["/assisted", "/training", "/training/test-module", "/code-of-conduct", "/sign-out"])
@@ -193,22 +199,12 @@ describe("starting an assisted session", () => {
   });
 
   it("ends after 15 minutes idle, once, and says so in the audit log", async () => {
-    const person = await aPersonToAssist();
-    const code = await issueAssistedCode(db, hr, person.id, request);
-    const started = await startAssistedSession(
-      db,
-      champion,
-      await witnessSession(champion),
-      person.id,
-      code!.code,
-      request,
-    );
-    if (!started?.ok) throw new Error("the session did not start");
+    const { person, token } = await anAssistedSession();
     const justBefore = new Date(now.getTime() + ASSISTED_IDLE_MS - 1000);
-    expect(await findActiveSession(db, started.token, policy, justBefore)).not.toBeNull();
+    expect(await findActiveSession(db, token, policy, justBefore)).not.toBeNull();
     const after = new Date(justBefore.getTime() + ASSISTED_IDLE_MS + 1000);
-    expect(await findActiveSession(db, started.token, policy, after)).toBeNull();
-    expect(await findActiveSession(db, started.token, policy, justBefore)).toBeNull();
+    expect(await findActiveSession(db, token, policy, after)).toBeNull();
+    expect(await findActiveSession(db, token, policy, justBefore)).toBeNull();
     const ended = await db
       .select({ details: auditLog.details })
       .from(auditLog)
@@ -219,18 +215,8 @@ describe("starting an assisted session", () => {
 
 describe("signing in an assisted session", () => {
   it("needs the witness's password, then writes the four fields and uses the code once, however often it is submitted", async () => {
-    const person = await aPersonToAssist();
-    const code = await issueAssistedCode(db, hr, person.id, request);
-    const started = await startAssistedSession(
-      db,
-      champion,
-      await witnessSession(champion),
-      person.id,
-      code!.code,
-      request,
-    );
-    if (!started?.ok) throw new Error("the session did not start");
-    const session = (await findActiveSession(db, started.token, policy, now))!;
+    const { person, token } = await anAssistedSession();
+    const session = (await findActiveSession(db, token, policy, now))!;
     const assisted = { sessionId: session.id, witnessUserId: champion.id, codeId: session.assisted!.codeId };
 
     const wrong = await signCodeOfConduct(db, person, signInput(person, "not the witness's password"), {
@@ -255,7 +241,7 @@ describe("signing in an assisted session", () => {
     });
     const [used] = await db.select().from(assistedCodes).where(eq(assistedCodes.id, assisted.codeId));
     expect(used.usedAt).toEqual(now);
-    const after = await findActiveSession(db, started.token, policy, now);
+    const after = await findActiveSession(db, token, policy, now);
     expect(after?.assisted?.reference).toBe(records[0].reference);
 
     const later = await signCodeOfConduct(db, person, signInput(person, TEST_PASSWORD), { ...request, assisted });
