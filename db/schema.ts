@@ -27,7 +27,15 @@ export type Role = (typeof roleEnum.enumValues)[number];
 /** What a person search reads of a user, in the form the search index (users_search_idx) was built on. */
 export const PERSON_SEARCH_TEXT = sql.raw("(name || ' ' || coalesce(email, '') || ' ' || employee_number)");
 
-const createdAt = () => timestamp("created_at", { withTimezone: true }).notNull().defaultNow();
+/** A point in time: timestamptz, read as a Date. */
+const instant = (name: string) => timestamp(name, { withTimezone: true });
+const createdAt = () => instant("created_at").notNull().defaultNow();
+const id = () => uuid("id").primaryKey().defaultRandom();
+/** The council a row belongs to. */
+const organisationId = () =>
+  uuid("organisation_id")
+    .notNull()
+    .references(() => organisations.id);
 const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => "bytea" });
 
 /** How often someone overdue gets the automatic reminder: every day, or once a week (due soon is always daily). */
@@ -35,7 +43,7 @@ export const reminderRhythmEnum = pgEnum("reminder_rhythm", ["daily", "weekly"])
 export type ReminderRhythm = (typeof reminderRhythmEnum.enumValues)[number];
 
 export const organisations = pgTable("organisations", {
-  id: uuid("id").primaryKey().defaultRandom(),
+  id: id(),
   slug: text("slug").notNull().unique(),
   name: text("name").notNull(),
   /** A requirement counts as due soon this many days before its due date. */
@@ -62,10 +70,8 @@ export const organisations = pgTable("organisations", {
 export const teams = pgTable(
   "teams",
   {
-    id: uuid("id").primaryKey().defaultRandom(),
-    organisationId: uuid("organisation_id")
-      .notNull()
-      .references(() => organisations.id),
+    id: id(),
+    organisationId: organisationId(),
     name: text("name").notNull(),
     createdAt: createdAt(),
     /**
@@ -80,10 +86,8 @@ export const teams = pgTable(
 export const users = pgTable(
   "users",
   {
-    id: uuid("id").primaryKey().defaultRandom(),
-    organisationId: uuid("organisation_id")
-      .notNull()
-      .references(() => organisations.id),
+    id: id(),
+    organisationId: organisationId(),
     teamId: uuid("team_id").references(() => teams.id),
     role: roleEnum("role").notNull().default("staff"),
     employeeNumber: text("employee_number").notNull(),
@@ -97,7 +101,7 @@ export const users = pgTable(
     leavingDate: date("leaving_date", { mode: "string" }),
     active: boolean("active").notNull().default(true),
     createdAt: createdAt(),
-    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: instant("updated_at").notNull().defaultNow(),
   },
   (t) => [
     uniqueIndex("users_email_key").on(sql`lower(${t.email})`),
@@ -130,7 +134,7 @@ export const teamChampions = pgTable(
 export const teamMemberships = pgTable(
   "team_memberships",
   {
-    id: uuid("id").primaryKey().defaultRandom(),
+    id: id(),
     userId: uuid("user_id")
       .notNull()
       .references(() => users.id),
@@ -160,15 +164,15 @@ export const sessions = pgTable(
       .notNull()
       .references(() => users.id),
     createdAt: createdAt(),
-    lastSeenAt: timestamp("last_seen_at", { withTimezone: true }).notNull().defaultNow(),
-    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
-    revokedAt: timestamp("revoked_at", { withTimezone: true }),
+    lastSeenAt: instant("last_seen_at").notNull().defaultNow(),
+    expiresAt: instant("expires_at").notNull(),
+    revokedAt: instant("revoked_at"),
     ip: inet("ip"),
     userAgent: text("user_agent"),
     /** How the session began: "password" or "provider" (the council's OpenID provider). */
     method: text("method").notNull().default("password"),
     /** When the council's provider last proved a fresh authentication of this session's person (auth_time checked). */
-    providerReauthAt: timestamp("provider_reauth_at", { withTimezone: true }),
+    providerReauthAt: instant("provider_reauth_at"),
     /**
      * An assisted session (decision 0025): user_id is the person signing on a shared device, this is the champion
      * or HR officer witnessing, and assisted_code_id the one-time code that opened it. Null for any other session.
@@ -192,10 +196,8 @@ export const sessions = pgTable(
 export const assistedCodes = pgTable(
   "assisted_codes",
   {
-    id: uuid("id").primaryKey().defaultRandom(),
-    organisationId: uuid("organisation_id")
-      .notNull()
-      .references(() => organisations.id),
+    id: id(),
+    organisationId: organisationId(),
     userId: uuid("user_id")
       .notNull()
       .references(() => users.id),
@@ -203,13 +205,13 @@ export const assistedCodes = pgTable(
       .notNull()
       .references(() => users.id),
     codeHash: text("code_hash").notNull().unique(),
-    issuedAt: timestamp("issued_at", { withTimezone: true }).notNull(),
-    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    issuedAt: instant("issued_at").notNull(),
+    expiresAt: instant("expires_at").notNull(),
     /** When it opened an assisted session; a used code never opens another. */
-    usedAt: timestamp("used_at", { withTimezone: true }),
+    usedAt: instant("used_at"),
     usedBySession: text("used_by_session"),
     /** When a newer code for the same person replaced it unused. */
-    supersededAt: timestamp("superseded_at", { withTimezone: true }),
+    supersededAt: instant("superseded_at"),
   },
   (t) => [index("assisted_codes_user_idx").on(t.userId, t.issuedAt)],
 );
@@ -241,7 +243,7 @@ export const identityProviders = pgTable(
     /** Whether the provider sends auth_time (Entra: the optional claim turned on), so signing can ask it to re-authenticate. */
     provesFreshAuth: boolean("proves_fresh_auth").notNull().default(false),
     createdAt: createdAt(),
-    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: instant("updated_at").notNull().defaultNow(),
   },
   (t) => [
     check(
@@ -257,13 +259,11 @@ export const identityProviders = pgTable(
 export const userIdentities = pgTable(
   "user_identities",
   {
-    id: uuid("id").primaryKey().defaultRandom(),
+    id: id(),
     userId: uuid("user_id")
       .notNull()
       .references(() => users.id),
-    organisationId: uuid("organisation_id")
-      .notNull()
-      .references(() => organisations.id),
+    organisationId: organisationId(),
     issuer: text("issuer").notNull(),
     subject: text("subject").notNull(),
     linkedAt: createdAt(),
@@ -285,7 +285,7 @@ export const authAttempts = pgTable(
     succeeded: boolean("succeeded").notNull(),
     /** The known device (docs/decisions/0013) the attempt came from, or null for any other browser. */
     device: text("device"),
-    at: timestamp("at", { withTimezone: true }).notNull().defaultNow(),
+    at: instant("at").notNull().defaultNow(),
   },
   (t) => [
     index("auth_attempts_email_idx").on(t.kind, t.email, t.at),
@@ -297,15 +297,15 @@ export const authAttempts = pgTable(
 export const passwordTokens = pgTable(
   "password_tokens",
   {
-    id: uuid("id").primaryKey().defaultRandom(),
+    id: id(),
     userId: uuid("user_id")
       .notNull()
       .references(() => users.id),
     tokenHash: text("token_hash").notNull().unique(),
     purpose: text("purpose", { enum: ["set", "reset"] }).notNull(),
     createdAt: createdAt(),
-    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
-    usedAt: timestamp("used_at", { withTimezone: true }),
+    expiresAt: instant("expires_at").notNull(),
+    usedAt: instant("used_at"),
   },
   (t) => [index("password_tokens_user_idx").on(t.userId)],
 );
@@ -322,7 +322,7 @@ export const mailJobs = pgTable(
     kind: text("kind", { enum: ["password-reset", "mail"] }).notNull(),
     payload: jsonb("payload").$type<Record<string, unknown>>().notNull(),
     createdAt: createdAt(),
-    runAfter: timestamp("run_after", { withTimezone: true }).notNull().defaultNow(),
+    runAfter: instant("run_after").notNull().defaultNow(),
     tries: integer("tries").notNull().default(0),
     lastError: text("last_error"),
   },
@@ -337,10 +337,8 @@ export const mailJobs = pgTable(
 export const emailChanges = pgTable(
   "email_changes",
   {
-    id: uuid("id").primaryKey().defaultRandom(),
-    organisationId: uuid("organisation_id")
-      .notNull()
-      .references(() => organisations.id),
+    id: id(),
+    organisationId: organisationId(),
     userId: uuid("user_id")
       .notNull()
       .references(() => users.id),
@@ -351,10 +349,10 @@ export const emailChanges = pgTable(
       .notNull()
       .references(() => users.id),
     rosterUploadId: uuid("roster_upload_id").references(() => rosterUploads.id),
-    requestedAt: timestamp("requested_at", { withTimezone: true }).notNull(),
+    requestedAt: instant("requested_at").notNull(),
     decision: text("decision", { enum: ["confirmed", "rejected", "replaced"] }),
     decidedBy: uuid("decided_by").references(() => users.id),
-    decidedAt: timestamp("decided_at", { withTimezone: true }),
+    decidedAt: instant("decided_at"),
   },
   (t) => [
     uniqueIndex("email_changes_one_pending_key")
@@ -377,7 +375,7 @@ export const auditLog = pgTable(
     details: jsonb("details").$type<Record<string, unknown>>().notNull().default({}),
     ip: inet("ip"),
     requestId: text("request_id"),
-    at: timestamp("at", { withTimezone: true }).notNull().defaultNow(),
+    at: instant("at").notNull().defaultNow(),
   },
   (t) => [
     index("audit_log_organisation_at_idx").on(t.organisationId, t.at),
@@ -394,10 +392,8 @@ export const moduleSourceEnum = pgEnum("module_source", ["content", "admin"]);
 export const trainingModules = pgTable(
   "training_modules",
   {
-    id: uuid("id").primaryKey().defaultRandom(),
-    organisationId: uuid("organisation_id")
-      .notNull()
-      .references(() => organisations.id),
+    id: id(),
+    organisationId: organisationId(),
     slug: text("slug").notNull(),
     title: text("title").notNull(),
     /** First published from content/ (required at once) or from the admin pages (required when an admin says so). */
@@ -411,7 +407,7 @@ export const trainingModules = pgTable(
 export const moduleVersions = pgTable(
   "module_versions",
   {
-    id: uuid("id").primaryKey().defaultRandom(),
+    id: id(),
     moduleId: uuid("module_id")
       .notNull()
       .references(() => trainingModules.id),
@@ -434,10 +430,8 @@ export const moduleVersions = pgTable(
 export const moduleUploads = pgTable(
   "module_uploads",
   {
-    id: uuid("id").primaryKey().defaultRandom(),
-    organisationId: uuid("organisation_id")
-      .notNull()
-      .references(() => organisations.id),
+    id: id(),
+    organisationId: organisationId(),
     uploadedBy: uuid("uploaded_by")
       .notNull()
       .references(() => users.id),
@@ -457,7 +451,7 @@ export const attemptStatusEnum = pgEnum("attempt_status", ["in_progress", "passe
 export const attempts = pgTable(
   "attempts",
   {
-    id: uuid("id").primaryKey().defaultRandom(),
+    id: id(),
     userId: uuid("user_id")
       .notNull()
       .references(() => users.id),
@@ -477,9 +471,9 @@ export const attempts = pgTable(
     step: integer("step").notNull().default(0),
     score: integer("score").notNull().default(0),
     answered: integer("answered").notNull().default(0),
-    startedAt: timestamp("started_at", { withTimezone: true }).notNull().defaultNow(),
-    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
-    completedAt: timestamp("completed_at", { withTimezone: true }),
+    startedAt: instant("started_at").notNull().defaultNow(),
+    updatedAt: instant("updated_at").notNull().defaultNow(),
+    completedAt: instant("completed_at"),
   },
   (t) => [
     index("attempts_user_module_idx").on(t.userId, t.moduleId),
@@ -503,7 +497,7 @@ export const attemptEvents = pgTable(
     scenarioId: text("scenario_id").notNull(),
     choiceId: text("choice_id").notNull(),
     correct: boolean("correct").notNull(),
-    at: timestamp("at", { withTimezone: true }).notNull().defaultNow(),
+    at: instant("at").notNull().defaultNow(),
   },
   (t) => [uniqueIndex("attempt_events_attempt_step_key").on(t.attemptId, t.step)],
 );
@@ -512,10 +506,8 @@ export const attemptEvents = pgTable(
 export const policies = pgTable(
   "policies",
   {
-    id: uuid("id").primaryKey().defaultRandom(),
-    organisationId: uuid("organisation_id")
-      .notNull()
-      .references(() => organisations.id),
+    id: id(),
+    organisationId: organisationId(),
     slug: text("slug").notNull(),
     title: text("title").notNull(),
     createdAt: createdAt(),
@@ -527,19 +519,17 @@ export const policies = pgTable(
 export const policyVersions = pgTable(
   "policy_versions",
   {
-    id: uuid("id").primaryKey().defaultRandom(),
+    id: id(),
     policyId: uuid("policy_id")
       .notNull()
       .references(() => policies.id),
-    organisationId: uuid("organisation_id")
-      .notNull()
-      .references(() => organisations.id),
+    organisationId: organisationId(),
     versionLabel: text("version_label").notNull(),
     body: text("body").notNull(),
     sha256: text("sha256").notNull(),
     effectiveDate: date("effective_date", { mode: "string" }).notNull(),
     requiresReattestation: boolean("requires_reattestation").notNull().default(true),
-    publishedAt: timestamp("published_at", { withTimezone: true }).notNull().defaultNow(),
+    publishedAt: instant("published_at").notNull().defaultNow(),
     publishedBy: uuid("published_by").references(() => users.id),
   },
   (t) => [
@@ -558,9 +548,7 @@ export const attestations = pgTable(
   "attestations",
   {
     id: bigserial("id", { mode: "number" }).primaryKey(),
-    organisationId: uuid("organisation_id")
-      .notNull()
-      .references(() => organisations.id),
+    organisationId: organisationId(),
     seq: integer("seq").notNull(),
     reference: text("reference").notNull().unique(),
     kind: attestationKindEnum("kind").notNull(),
@@ -622,9 +610,7 @@ export const attestations = pgTable(
 export const ledgerTreeNodes = pgTable(
   "ledger_tree_nodes",
   {
-    organisationId: uuid("organisation_id")
-      .notNull()
-      .references(() => organisations.id),
+    organisationId: organisationId(),
     level: smallint("level").notNull(),
     index: bigint("index", { mode: "number" }).notNull(),
     hash: bytea("hash").notNull(),
@@ -643,9 +629,7 @@ export const ledgerCheckpoints = pgTable(
   "ledger_checkpoints",
   {
     id: bigserial("id", { mode: "number" }).primaryKey(),
-    organisationId: uuid("organisation_id")
-      .notNull()
-      .references(() => organisations.id),
+    organisationId: organisationId(),
     origin: text("origin").notNull(),
     treeSize: bigint("tree_size", { mode: "number" }).notNull(),
     rootHash: bytea("root_hash").notNull(),
@@ -663,9 +647,7 @@ export const ledgerCheckpoints = pgTable(
 export const ledgerWitnessMails = pgTable(
   "ledger_witness_mails",
   {
-    organisationId: uuid("organisation_id")
-      .notNull()
-      .references(() => organisations.id),
+    organisationId: organisationId(),
     day: date("day").notNull(),
     treeSize: bigint("tree_size", { mode: "number" }).notNull(),
     email: text("email").notNull(),
@@ -682,7 +664,7 @@ export const certificates = pgTable("certificates", {
     .references(() => attestations.id),
   pdf: text("pdf_base64").notNull(),
   sha256: text("sha256").notNull(),
-  issuedAt: timestamp("issued_at", { withTimezone: true }).notNull().defaultNow(),
+  issuedAt: instant("issued_at").notNull().defaultNow(),
 });
 
 export const requirementKindEnum = pgEnum("requirement_kind", ["module", "policy"]);
@@ -695,10 +677,8 @@ export const requirementKindEnum = pgEnum("requirement_kind", ["module", "policy
 export const requirements = pgTable(
   "requirements",
   {
-    id: uuid("id").primaryKey().defaultRandom(),
-    organisationId: uuid("organisation_id")
-      .notNull()
-      .references(() => organisations.id),
+    id: id(),
+    organisationId: organisationId(),
     kind: requirementKindEnum("kind").notNull(),
     moduleId: uuid("module_id").references(() => trainingModules.id),
     policyId: uuid("policy_id").references(() => policies.id),
@@ -728,10 +708,8 @@ export const nudgeKindEnum = pgEnum("nudge_kind", ["nudge", "reminder", "escalat
 export const nudges = pgTable(
   "nudges",
   {
-    id: uuid("id").primaryKey().defaultRandom(),
-    organisationId: uuid("organisation_id")
-      .notNull()
-      .references(() => organisations.id),
+    id: id(),
+    organisationId: organisationId(),
     kind: nudgeKindEnum("kind").notNull(),
     recipientUserId: uuid("recipient_user_id")
       .notNull()
@@ -741,9 +719,9 @@ export const nudges = pgTable(
     day: date("day", { mode: "string" }).notNull(),
     message: text("message"),
     details: jsonb("details").$type<Record<string, unknown>>().notNull().default({}),
-    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    createdAt: instant("created_at").notNull().defaultNow(),
     /** When the person dismissed the notice; it also stops showing once they act (train or sign) after it. */
-    dismissedAt: timestamp("dismissed_at", { withTimezone: true }),
+    dismissedAt: instant("dismissed_at"),
   },
   (t) => [
     uniqueIndex("nudges_recipient_kind_day_key").on(t.recipientUserId, t.kind, t.day),
@@ -764,7 +742,7 @@ export const nudgeDeliveries = pgTable(
     channel: text("channel", { enum: ["in-app", "email"] }).notNull(),
     status: deliveryStatusEnum("status").notNull(),
     error: text("error"),
-    at: timestamp("at", { withTimezone: true }).notNull().defaultNow(),
+    at: instant("at").notNull().defaultNow(),
   },
   (t) => [index("nudge_deliveries_nudge_idx").on(t.nudgeId, t.at)],
 );
@@ -777,10 +755,8 @@ export const nudgeDeliveries = pgTable(
 export const rosterUploads = pgTable(
   "roster_uploads",
   {
-    id: uuid("id").primaryKey().defaultRandom(),
-    organisationId: uuid("organisation_id")
-      .notNull()
-      .references(() => organisations.id),
+    id: id(),
+    organisationId: organisationId(),
     uploadedBy: uuid("uploaded_by")
       .notNull()
       .references(() => users.id),
@@ -791,8 +767,8 @@ export const rosterUploads = pgTable(
     content: bytea("content"),
     summary: jsonb("summary").$type<Record<string, unknown>>().notNull().default({}),
     createdAt: createdAt(),
-    appliedAt: timestamp("applied_at", { withTimezone: true }),
-    deletedAt: timestamp("deleted_at", { withTimezone: true }),
+    appliedAt: instant("applied_at"),
+    deletedAt: instant("deleted_at"),
   },
   (t) => [index("roster_uploads_organisation_idx").on(t.organisationId, t.createdAt)],
 );
@@ -810,8 +786,8 @@ const standingColumns = () => ({
   title: text("title").notNull(),
   moduleSlug: text("module_slug"),
   started: boolean("started").notNull(),
-  completedAt: timestamp("completed_at", { withTimezone: true }),
-  expiresAt: timestamp("expires_at", { withTimezone: true }),
+  completedAt: instant("completed_at"),
+  expiresAt: instant("expires_at"),
   expiresOn: date("expires_on"),
   anchor: date("anchor").notNull(),
   dueOn: date("due_on").notNull(),
@@ -888,7 +864,7 @@ export const standingRefreshes = pgTable("standing_refreshes", {
     .primaryKey()
     .references(() => organisations.id),
   computedFor: date("computed_for"),
-  computedAt: timestamp("computed_at", { withTimezone: true }),
+  computedAt: instant("computed_at"),
 });
 
 /**
@@ -918,11 +894,9 @@ export const standingSnapshotSummaries = pgTable(
 export const standingSnapshotDays = pgTable(
   "standing_snapshot_days",
   {
-    organisationId: uuid("organisation_id")
-      .notNull()
-      .references(() => organisations.id),
+    organisationId: organisationId(),
     day: date("day", { mode: "string" }).notNull(),
-    takenAt: timestamp("taken_at", { withTimezone: true }).notNull().defaultNow(),
+    takenAt: instant("taken_at").notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.organisationId, t.day] })],
 );
@@ -947,7 +921,7 @@ export const standingChanges = pgTable(
 export const requirementSettings = pgTable(
   "requirement_settings",
   {
-    id: uuid("id").primaryKey().defaultRandom(),
+    id: id(),
     requirementId: uuid("requirement_id")
       .notNull()
       .references(() => requirements.id),
@@ -956,7 +930,7 @@ export const requirementSettings = pgTable(
     teamIds: uuid("team_ids").array(),
     /** The London day the row took effect: the day it was recorded. */
     effectiveOn: date("effective_on", { mode: "string" }).notNull(),
-    recordedAt: timestamp("recorded_at", { withTimezone: true }).notNull().defaultNow(),
+    recordedAt: instant("recorded_at").notNull().defaultNow(),
     recordedBy: uuid("recorded_by").references(() => users.id),
   },
   (t) => [
@@ -983,10 +957,8 @@ export const exemptionKindEnum = pgEnum("exemption_kind", ["granted", "ended", "
 export const exemptions = pgTable(
   "exemptions",
   {
-    id: uuid("id").primaryKey().defaultRandom(),
-    organisationId: uuid("organisation_id")
-      .notNull()
-      .references(() => organisations.id),
+    id: id(),
+    organisationId: organisationId(),
     userId: uuid("user_id")
       .notNull()
       .references(() => users.id),
@@ -1001,7 +973,7 @@ export const exemptions = pgTable(
     recordedBy: uuid("recorded_by")
       .notNull()
       .references(() => users.id),
-    recordedAt: timestamp("recorded_at", { withTimezone: true }).notNull().defaultNow(),
+    recordedAt: instant("recorded_at").notNull().defaultNow(),
   },
   (t) => [
     index("exemptions_user_idx").on(t.userId, t.recordedAt),
@@ -1019,10 +991,8 @@ export const exemptions = pgTable(
 export const evidenceFiles = pgTable(
   "evidence_files",
   {
-    id: uuid("id").primaryKey().defaultRandom(),
-    organisationId: uuid("organisation_id")
-      .notNull()
-      .references(() => organisations.id),
+    id: id(),
+    organisationId: organisationId(),
     userId: uuid("user_id")
       .notNull()
       .references(() => users.id),
@@ -1035,7 +1005,7 @@ export const evidenceFiles = pgTable(
       .notNull()
       .references(() => users.id),
     createdAt: createdAt(),
-    deletedAt: timestamp("deleted_at", { withTimezone: true }),
+    deletedAt: instant("deleted_at"),
   },
   (t) => [index("evidence_files_user_idx").on(t.userId)],
 );
@@ -1048,10 +1018,8 @@ export const evidenceFiles = pgTable(
 export const earlierTraining = pgTable(
   "earlier_training",
   {
-    id: uuid("id").primaryKey().defaultRandom(),
-    organisationId: uuid("organisation_id")
-      .notNull()
-      .references(() => organisations.id),
+    id: id(),
+    organisationId: organisationId(),
     userId: uuid("user_id")
       .notNull()
       .references(() => users.id),
@@ -1066,7 +1034,7 @@ export const earlierTraining = pgTable(
     recordedBy: uuid("recorded_by")
       .notNull()
       .references(() => users.id),
-    recordedAt: timestamp("recorded_at", { withTimezone: true }).notNull().defaultNow(),
+    recordedAt: instant("recorded_at").notNull().defaultNow(),
   },
   (t) => [index("earlier_training_user_idx").on(t.userId, t.requirementId)],
 );
