@@ -3,6 +3,8 @@ import { assistanceWording } from "~/reporting/evidence-labels";
 import PDFDocument from "pdfkit";
 import QRCode from "qrcode";
 import type { CurrentUser } from "~/auth/session.server";
+import { writeAudit, type RequestInfo } from "~/audit/audit.server";
+import { csvDocument } from "~/lib/csv";
 import { formatDateTime } from "~/lib/dates";
 import type { Db } from "~db/client.server";
 import {
@@ -228,7 +230,7 @@ export async function certificateFor(db: Db, record: AttestationRow, details: Ce
 }
 
 /** Everything held about a person, for a subject access request: profile, attempts with each answer, and ledger records. */
-export async function personalData(db: Db, userId: string) {
+async function personalData(db: Db, userId: string) {
   const [profile] = await db
     .select({
       name: users.name,
@@ -285,4 +287,52 @@ export async function personalData(db: Db, userId: string) {
       previousHash: r.previousHash,
     })),
   };
+}
+
+/** The columns of a person's own records as a spreadsheet: one row per attempt, answer given and ledger record. */
+const PERSONAL_DATA_COLUMNS = ["type", "what", "status", "at", "completed", "score", "detail", "detail 2", "hash"];
+
+function personalDataRows(data: Awaited<ReturnType<typeof personalData>>): unknown[][] {
+  const rows: unknown[][] = [];
+  for (const a of data.attempts) {
+    rows.push(["attempt", a.title, a.status, a.startedAt, a.completedAt, `${a.score}/${a.answered}`, "", "", ""]);
+    for (const answer of a.answers)
+      rows.push([
+        "answer",
+        a.title,
+        answer.correct ? "right" : "not the best answer",
+        answer.at,
+        "",
+        "",
+        answer.scenarioId,
+        answer.choiceId,
+        "",
+      ]);
+  }
+  for (const r of data.attestations)
+    rows.push(["attestation", r.reference, r.kind, r.recordedAt, "", "", r.typedName ?? "", r.reason ?? "", r.hash]);
+  return rows;
+}
+
+/** A person's own records as they download them (subject access), as CSV or JSON, with the download audited. */
+export async function exportPersonalData(
+  db: Db,
+  user: Pick<CurrentUser, "id" | "organisationId">,
+  format: "csv" | "json",
+  request: RequestInfo,
+): Promise<string> {
+  const data = await personalData(db, user.id);
+  await writeAudit(
+    db,
+    {
+      action: "records.exported",
+      organisationId: user.organisationId,
+      actorUserId: user.id,
+      subjectType: "user",
+      subjectId: user.id,
+      details: { format },
+    },
+    request,
+  );
+  return format === "csv" ? csvDocument(PERSONAL_DATA_COLUMNS, personalDataRows(data)) : JSON.stringify(data, null, 2);
 }

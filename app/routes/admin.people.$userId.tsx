@@ -12,6 +12,7 @@ import { Panel } from "~/components/panel";
 import { Radios } from "~/components/radios";
 import { Select } from "~/components/select";
 import { SummaryList } from "~/components/summary-list";
+import { adminTeamColumn } from "~/components/admin-team-column";
 import { Table } from "~/components/table";
 import { TextInput } from "~/components/text-input";
 import { TwoThirds } from "~/components/two-thirds";
@@ -234,15 +235,7 @@ export default function AdminPerson() {
                 rows={person.championOf}
                 rowKey={(t) => t.id}
                 columns={[
-                  {
-                    header: "Team",
-                    rowHeader: true,
-                    cell: (t) => (
-                      <Link className="govuk-link" to={`/admin/teams/${t.id}`}>
-                        {t.name}
-                      </Link>
-                    ),
-                  },
+                  adminTeamColumn,
                   {
                     header: <span className="govuk-visually-hidden">Action</span>,
                     cell: (t) => (

@@ -2,7 +2,8 @@ import { json, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/nod
 import { Link, useLoaderData, useLocation } from "@remix-run/react";
 import { requireRole } from "~/auth/access.server";
 import { NotificationBanner } from "~/components/notification-banner";
-import { Table, type Column } from "~/components/table";
+import { adminTeamColumn } from "~/components/admin-team-column";
+import { Table } from "~/components/table";
 import { formatDate } from "~/lib/dates";
 import { teamsForAdmin } from "~/people/teams.server";
 
@@ -12,18 +13,6 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const admin = await requireRole(request, context, ["admin"]);
   return json({ teams: await teamsForAdmin(context.db, admin.organisationId) });
 }
-
-type TeamRow = { id: string; name: string };
-
-const teamColumn: Column<TeamRow> = {
-  header: "Team",
-  rowHeader: true,
-  cell: (t) => (
-    <Link className="govuk-link" to={`/admin/teams/${t.id}`}>
-      {t.name}
-    </Link>
-  ),
-};
 
 export default function ManageTeams() {
   const { teams } = useLoaderData<typeof loader>();
@@ -52,7 +41,7 @@ export default function ManageTeams() {
         rows={open}
         rowKey={(t) => t.id}
         columns={[
-          teamColumn,
+          adminTeamColumn,
           { header: "People", numeric: true, cell: (t) => t.members },
           { header: "Champions", cell: (t) => (t.champions.length > 0 ? t.champions.join(", ") : "None") },
         ]}
@@ -62,7 +51,7 @@ export default function ManageTeams() {
           caption={`${shut.length} closed ${shut.length === 1 ? "team" : "teams"}`}
           rows={shut}
           rowKey={(t) => t.id}
-          columns={[teamColumn, { header: "Closed on", cell: (t) => formatDate(t.closedOn!) }]}
+          columns={[adminTeamColumn, { header: "Closed on", cell: (t) => formatDate(t.closedOn!) }]}
         />
       ) : null}
     </>

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { count, eq } from "drizzle-orm";
+import { asc, count, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startOrResumeAttempt } from "~/training/attempts.server";
 import type { TrainingModule } from "~/training/content-schema";
@@ -174,8 +174,18 @@ describe("signing over HTTP", () => {
     expect(json.attestations.length).toBe(2);
     const csv = Buffer.from(await (await client.get("/records/export.csv")).arrayBuffer()).toString("utf8");
     expect(csv.charCodeAt(0)).toBe(0xfeff);
-    expect(csv).toContain("attestation,");
-    const audits = await db.select().from(auditLog).where(eq(auditLog.action, "records.exported"));
-    expect(audits.filter((a) => a.actorUserId === council.staff.id)).toHaveLength(2);
+    const lines = csv.slice(1).trimEnd().split("\r\n");
+    expect(lines[0]).toBe("type,what,status,at,completed,score,detail,detail 2,hash");
+    expect(lines.filter((l) => l.startsWith("attestation,"))).toHaveLength(2);
+    expect(lines.filter((l) => l.startsWith("attempt,"))).toHaveLength(json.attempts.length);
+    const audits = await db
+      .select()
+      .from(auditLog)
+      .where(eq(auditLog.action, "records.exported"))
+      .orderBy(asc(auditLog.id));
+    expect(audits.filter((a) => a.actorUserId === council.staff.id).map((a) => a.details)).toEqual([
+      { format: "json" },
+      { format: "csv" },
+    ]);
   });
 });
