@@ -4,7 +4,13 @@ import type { Mail, Mailer } from "~/mail/mailer.server";
 import { jsonValue, queryRows, type Db } from "~db/client.server";
 import { organisations } from "~db/schema";
 import { deliverMails, itemLines, mailTo } from "./nudges.server";
-import { keepMissedDaySnapshots, MAX_SNAPSHOT_DAYS_PER_RUN, refreshStandings } from "./standings.server";
+import {
+  DAILY_SNAPSHOT_DAYS,
+  dropAgedDaySnapshots,
+  keepMissedDaySnapshots,
+  MAX_SNAPSHOT_DAYS_PER_RUN,
+  refreshStandings,
+} from "./standings.server";
 import { keptStatusQuery, STATUS_LABELS, type Status } from "./status.server";
 
 /** A failed e-mail is tried again on later runs, this many times in all, for a week at most. */
@@ -166,12 +172,18 @@ export async function runReminders(
     })
     .from(organisations)) {
     // The daily run also keeps the past days' standings not yet kept (HR's report as at a day reads them,
-    // docs/decisions/0026) and brings the day's up to date, so HR's first report of the day need not wait for them.
+    // docs/decisions/0026), drops those aged out, and brings the day's up to date, so HR's first report of the day
+    // need not wait for them.
     const snapshots = await keepMissedDaySnapshots(db, org.id, clock);
     for (const day of snapshots.kept) options.log?.(`${org.slug}: standings kept as at ${day}`);
     if (snapshots.left > 0)
       options.log?.(
         `${org.slug}: ${snapshots.left} more past day(s) to keep on later runs (at most ${MAX_SNAPSHOT_DAYS_PER_RUN} a run)`,
+      );
+    const dropped = await dropAgedDaySnapshots(db, org.id, clock);
+    if (dropped.length > 0)
+      options.log?.(
+        `${org.slug}: standings of ${dropped.length} past day(s) from ${dropped[0]} to ${dropped.at(-1)} dropped (only a month's last day is kept after ${DAILY_SNAPSHOT_DAYS} days)`,
       );
     await refreshStandings(db, org.id, clock);
     const status = keptStatusQuery({ organisationId: org.id }, clock);

@@ -25,7 +25,14 @@ import {
 import { parseReportFilters, reportPage, reportRowsQuery, type ReportRow } from "~/reporting/report.server";
 import { endOfLondonDay } from "~/lib/dates";
 import { runReminders } from "./reminders.server";
-import { hasDaySnapshot, keepDaySnapshot, keptTotals, refreshStandings } from "./standings.server";
+import {
+  DAILY_SNAPSHOT_DAYS,
+  dropAgedDaySnapshots,
+  hasDaySnapshot,
+  keepDaySnapshot,
+  keptTotals,
+  refreshStandings,
+} from "./standings.server";
 import { STATUSES, type Status } from "./statuses";
 
 // The kept standings must give exactly the statuses worked out from the records, after every kind of change.
@@ -490,6 +497,48 @@ describe("the snapshots of past days (docs/decisions/0026)", () => {
         ),
       ).toBe(recorded);
     }
+  });
+
+  it(`are dropped by the daily run after ${DAILY_SNAPSHOT_DAYS} days but for each month's last day, and the report then reads the records`, async () => {
+    const keptDays = async () =>
+      (
+        await queryRows<{ day: string }>(
+          db,
+          sql`select day::text as day from standing_snapshot_days where organisation_id = ${org.id}::uuid order by day`,
+        )
+      ).map((r) => r.day);
+    const daysWithRows = async (table: "standing_snapshots" | "standing_snapshot_summaries") =>
+      (
+        await queryRows<{ day: string }>(
+          db,
+          sql`select distinct day::text as day from ${sql.raw(table)} where organisation_id = ${org.id}::uuid order by day`,
+        )
+      ).map((r) => r.day);
+    expect(await keptDays()).toContain("2026-05-09");
+    const lines: string[] = [];
+    // 10 September: 92 days back is 10 June. The run keeps 31 more days (20 June to 20 July), then drops the aged ones.
+    await runReminders(
+      db,
+      null,
+      { now: at("2026-09-10T06:00:00Z") },
+      { serviceUrl: "http://localhost", log: (l) => lines.push(l) },
+    );
+    const kept = await keptDays();
+    expect(kept.filter((d) => d < "2026-06-10")).toEqual(["2026-05-31"]);
+    expect(kept.filter((d) => d >= "2026-06-10")).toHaveLength(10 + 31);
+    expect(await daysWithRows("standing_snapshots")).toEqual(kept);
+    expect(await daysWithRows("standing_snapshot_summaries")).toEqual(kept);
+    expect(lines).toContain(
+      `${org.slug}: standings of 31 past day(s) from 2026-05-09 to 2026-06-09 dropped (only a month's last day is kept after ${DAILY_SNAPSHOT_DAYS} days)`,
+    );
+    expect(await dropAgedDaySnapshots(db, org.id, { now: at("2026-09-10T07:00:00Z") })).toEqual([]);
+
+    // A dropped day is worked out from the records, as it was before any day was kept.
+    expect(await hasDaySnapshot(db, org.id, day)).toBe(false);
+    const { page, fromRecords } = await reportAsAt("", at("2026-09-10T10:00:00Z"));
+    expect(fromRecords.length).toBeGreaterThan(5);
+    expect(page.rows).toEqual(fromRecords.slice(0, 50));
+    expect(page.totals.rows).toBe(fromRecords.length);
   });
 });
 

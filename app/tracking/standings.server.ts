@@ -248,3 +248,33 @@ export async function keepMissedDaySnapshots(
   }
   return { kept, left: Math.max(0, missed.length - maxDays) };
 }
+
+/**
+ * How many past days back every day's standings are kept (a quarter and a little more); before that only each month's
+ * last day is (docs/decisions/0026). A report as at a dropped day is worked out from the records, as before any was kept.
+ */
+export const DAILY_SNAPSHOT_DAYS = 92;
+
+/**
+ * Drops the organisation's kept days older than DAILY_SNAPSHOT_DAYS before today (London) that are not a month's last
+ * day, with their standings and totals, in one statement. Returns the days dropped, oldest first.
+ */
+export async function dropAgedDaySnapshots(db: Db, organisationId: string, clock: Clock): Promise<string[]> {
+  const org = sql`${organisationId}::uuid`;
+  const rows = await queryRows<{ day: string }>(
+    db,
+    sql`with aged as (
+          delete from standing_snapshot_days
+          where organisation_id = ${org}
+            and day < ${londonDate(clock.now)}::date - ${DAILY_SNAPSHOT_DAYS}::int
+            and extract(day from day + 1) <> 1
+          returning day
+        ), standings as (
+          delete from standing_snapshots where organisation_id = ${org} and day in (select day from aged)
+        ), totals as (
+          delete from standing_snapshot_summaries where organisation_id = ${org} and day in (select day from aged)
+        )
+        select day::text as day from aged order by day`,
+  );
+  return rows.map((r) => r.day);
+}
