@@ -14,7 +14,7 @@ import { attestations, evidenceFiles, organisations, policyVersions, teams } fro
 import { exemptionReasonWords, type ExportCounter } from "./export-csv.server";
 import { streamRows } from "./export-rows.server";
 import { audited, chosenFilters, filtersBelongTo, formatChunks, type ExportJob } from "./export.server";
-import { reportClock, reportRowsQuery, type ReportRow } from "./report.server";
+import { exportRowsQuery, reportClock, type ReportRow } from "./report.server";
 import { XAPI_RULE } from "./xapi.server";
 
 /**
@@ -108,13 +108,12 @@ const EVIDENCE_EXTENSIONS: Record<string, string> = {
 
 /** The report rows of the pack that are exempt or completed by training elsewhere, with that training's evidence file. */
 function exemptOrEarlierQuery(job: ExportJob): SQL {
-  const clock = reportClock(job.filters, job.now);
   return sql`
     select r.user_id::text, r.employee_number, r.name, r.team_id::text, r.team, r.requirement_id::text, r.requirement, r.status,
       r.exemption_id::text, r.exemption_reason, r.exemption_reason_text, r.exempt_from, r.exempt_until,
       r.earlier_training_id::text, r.earlier_training, r.earlier_training_completed_on, r.earlier_training_recorded_by,
       f.id::text as file_id, f.media_type, f.byte_size, f.sha256, (f.content is null) as deleted
-    from (${reportRowsQuery(job.organisationId, job.filters, clock)}) r
+    from (${exportRowsQuery(job.organisationId, job.filters, job.now)}) r
     left join earlier_training et on et.id = r.earlier_training_id
     left join evidence_files f on f.id = et.evidence_file_id
     where r.status = 'exempt' or r.earlier_training_id is not null
@@ -142,7 +141,7 @@ function certificateRecordsQuery(job: ExportJob, headSeq: number) {
   return sql`
     with sel as (
       select distinct on (r.user_id) r.user_id, r.employee_number, r.name, r.team_id, r.team
-      from (${reportRowsQuery(job.organisationId, job.filters, clock)}) r where r.kind = 'policy'
+      from (${exportRowsQuery(job.organisationId, job.filters, job.now)}) r where r.kind = 'policy'
       order by r.user_id, r.team
     )
     select t.id::text as id, sel.user_id::text, sel.employee_number, sel.name, sel.team_id::text, sel.team, (
@@ -170,10 +169,9 @@ type CertificateRow = {
 
 /** Every team the pack's report rows name (the chosen one, if a team was chosen), by name. */
 async function teamsOf(db: Db, job: ExportJob): Promise<Team[]> {
-  const clock = reportClock(job.filters, job.now);
   const rows = await queryRows<Team>(
     db,
-    sql`select distinct r.team_id::text as id, r.team as name from (${reportRowsQuery(job.organisationId, job.filters, clock)}) r
+    sql`select distinct r.team_id::text as id, r.team as name from (${exportRowsQuery(job.organisationId, job.filters, job.now)}) r
       where r.team_id is not null order by name, id`,
   );
   if (job.filters.team && !rows.some((t) => t.id === job.filters.team)) {

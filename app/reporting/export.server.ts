@@ -8,7 +8,7 @@ import { organisations, policies, policyVersions, teams } from "~db/schema";
 import { EXPORT_FORMATS, type ExportFormat } from "./export-formats";
 import { csvChunks, type CsvPath, type ExportCounter } from "./export-csv.server";
 import { streamRows } from "./export-rows.server";
-import { parseReportFilters, reportClock, reportRowsQuery, type ReportFilters, type ReportRow } from "./report.server";
+import { exportRowsQuery, parseReportFilters, reportClock, type ReportFilters, type ReportRow } from "./report.server";
 import { XAPI_RULE, xapiChunks } from "./xapi.server";
 
 /**
@@ -94,7 +94,7 @@ export async function countReportRows(
 ): Promise<number> {
   const [{ rows }] = await queryRows<{ rows: number }>(
     db,
-    sql`select count(*)::int as rows from (${reportRowsQuery(organisationId, filters, reportClock(filters, now))}) r`,
+    sql`select count(*)::int as rows from (${exportRowsQuery(organisationId, filters, now)}) r`,
   );
   return Number(rows);
 }
@@ -182,7 +182,7 @@ export function reportRowBatches(
   filters: ExportFilters,
   now: Date,
 ): AsyncGenerator<ReportRow[]> {
-  return streamRows<ReportRow>(db, reportRowsQuery(organisationId, filters, reportClock(filters, now)), 2000);
+  return streamRows<ReportRow>(db, exportRowsQuery(organisationId, filters, now), 2000);
 }
 
 /** The unaudited chunks of one format (the evidence pack puts them into its ZIP). */
@@ -194,7 +194,7 @@ export function formatChunks(
   options: { csvPath?: CsvPath } = {},
 ): AsyncGenerator<Buffer> {
   const clock = reportClock(job.filters, job.now);
-  const rowsQuery = reportRowsQuery(job.organisationId, job.filters, clock);
+  const rowsQuery = exportRowsQuery(job.organisationId, job.filters, job.now);
   if (format === "csv") return csvChunks(db, rowsQuery, counter, options.csvPath);
   if (format === "xapi")
     return xapiChunks(db, job.organisationId, rowsQuery, job.filters, clock.now, job.serviceUrl, counter);

@@ -5,6 +5,7 @@ import { endOfLondonDay, londonDate } from "~/lib/dates";
 import type { ExemptionReason } from "~/tracking/statuses";
 import {
   keptStatusQuery,
+  pastDayStatusQuery,
   requirementStatusQuery,
   snapshotStatusQuery,
   STATUSES,
@@ -25,9 +26,9 @@ import { jsonValue, queryRows, type Db } from "~db/client.server";
 
 /**
  * HR's report: every person and requirement of one organisation with their status, as now or as at the
- * end of a past day. Pages, exports and evidence packs all read these rows through reportRowsQuery: the page
- * as it stands now from the kept standings, as at a past day from that day's snapshot when it was kept
- * (docs/decisions/0026), everything else from the records themselves.
+ * end of a past day. Pages, exports and evidence packs all read these rows through reportRowsQuery: as at a past day
+ * from that day's snapshot when it was kept (docs/decisions/0026), else from the records; as it stands now, the page
+ * from the kept standings and exports from the records, which the kept standings equal.
  */
 export const REPORT_PAGE_SIZE = 50;
 
@@ -98,16 +99,27 @@ export function reportClock(filters: Pick<ReportFilters, "asAt">, now: Date): Cl
 }
 
 /**
- * Where the statuses come from: the records themselves (any moment), the kept standings (now, just refreshed), or
- * the snapshot of the clock's London day (the end of a past day that has one).
+ * Where the statuses come from: the records themselves (any moment), the kept standings (now, just refreshed),
+ * the snapshot of the clock's London day (the end of a past day that has one), or, for the end of a past day, that
+ * day's snapshot if it was kept and the records if not ("past day", decided in the query).
  */
-export type ReportSource = "records" | "kept" | "snapshot";
+export type ReportSource = "records" | "kept" | "snapshot" | "past day";
 
 const statusQueries: Record<ReportSource, (scope: StatusScope, clock: Clock) => SQL> = {
   records: requirementStatusQuery,
   kept: keptStatusQuery,
   snapshot: (scope, clock) => snapshotStatusQuery(scope, londonDate(clock.now)),
+  "past day": (scope, clock) => pastDayStatusQuery(scope, londonDate(clock.now)),
 };
+
+/**
+ * The rows an export or evidence pack reads, in one query: as at a past day the same as the report page shows (the
+ * day's snapshot when it was kept), else the records as they stand now, which the page's kept standings equal.
+ */
+export function exportRowsQuery(organisationId: string, filters: Omit<ReportFilters, "page">, now: Date): SQL {
+  const clock = reportClock(filters, now);
+  return reportRowsQuery(organisationId, filters, clock, pastDay(filters, now) ? "past day" : "records");
+}
 
 /** The status rows the filters select (the status query's columns), before they are joined for display. */
 function selectedStatuses(

@@ -22,7 +22,14 @@ import {
   anOrganisation,
   asCurrentUser,
 } from "../../test/support/factories";
-import { parseReportFilters, reportPage, reportRowsQuery, type ReportRow } from "~/reporting/report.server";
+import { startExport } from "~/reporting/export.server";
+import {
+  exportRowsQuery,
+  parseReportFilters,
+  reportPage,
+  reportRowsQuery,
+  type ReportRow,
+} from "~/reporting/report.server";
 import { endOfLondonDay } from "~/lib/dates";
 import { runReminders } from "./reminders.server";
 import {
@@ -405,6 +412,40 @@ describe("the snapshots of past days (docs/decisions/0026)", () => {
     const { page, fromRecords } = await reportAsAt(`team=${red.id}`, at("2026-05-11T11:00:00Z"));
     expect(page.rows.filter((r) => r.user_id === cat.id).map((r) => r.name)).toEqual(["Cat", "Cat"]);
     expect(fromRecords.filter((r) => r.user_id === cat.id).map((r) => r.name)).toEqual(["Cat Brown", "Cat Brown"]);
+
+    // An export as at the day gives the rows the page gives, and one as at a day not kept gives the records'.
+    const now = at("2026-05-11T11:00:00Z");
+    const exportFilters = (asAt: string) => {
+      const parsed = parseReportFilters(new URLSearchParams(`asAt=${asAt}&team=${red.id}`), now);
+      if (!parsed.success) throw parsed.error;
+      return parsed.data;
+    };
+    const asAtDay = await queryRows<ReportRow>(db, exportRowsQuery(org.id, exportFilters(day), now));
+    expect(asAtDay.length).toBeLessThan(50);
+    expect(asAtDay).toEqual(page.rows);
+    expect(asAtDay.filter((r) => r.user_id === cat.id).map((r) => r.name)).toEqual(["Cat", "Cat"]);
+    const started = await startExport(db, "csv", {
+      organisationId: org.id,
+      filters: exportFilters(day),
+      now,
+      serviceUrl: "http://localhost",
+      actor: { userId: hr.id, via: "web" },
+      request: { ip: null, requestId: null },
+    });
+    if (!started.ok) throw new Error(started.reason);
+    const chunks: Buffer[] = [];
+    for await (const chunk of started.chunks) chunks.push(chunk);
+    const csv = Buffer.concat(chunks).toString("utf8");
+    expect(csv).toContain(',"Cat",');
+    expect(csv).not.toContain("Cat Brown");
+    const dayBefore = "2026-05-08";
+    expect(await hasDaySnapshot(db, org.id, dayBefore)).toBe(false);
+    expect(await queryRows<ReportRow>(db, exportRowsQuery(org.id, exportFilters(dayBefore), now))).toEqual(
+      await queryRows<ReportRow>(
+        db,
+        reportRowsQuery(org.id, exportFilters(dayBefore), { now: endOfLondonDay(dayBefore) }, "records"),
+      ),
+    );
     await db.update(users).set({ name: "Cat" }).where(eq(users.id, cat.id));
   });
 

@@ -337,6 +337,25 @@ export function snapshotStatusQuery(scope: StatusScope, day: string): SQL {
   return statusOf(kept, scope.organisationId, { now: endOfLondonDay(day) });
 }
 
+/**
+ * The statuses as at the end of a past London day as HR's report shows them: from the day's snapshot when it was kept,
+ * else worked out from the records (as snapshotStatusQuery and requirementStatusQuery). One query, so that an export
+ * reads the same rows as the page; which branch runs is decided once, by PostgreSQL, from standing_snapshot_days.
+ */
+export function pastDayStatusQuery(scope: StatusScope, day: string): SQL {
+  const clock = { now: endOfLondonDay(day) };
+  const kept = sql`exists (select 1 from standing_snapshot_days d
+    where d.organisation_id = ${scope.organisationId}::uuid and d.day = ${day}::date)`;
+  const facts = sql`(
+    select ${STANDING_COLUMNS} from standing_snapshots k
+    where ${kept} and k.organisation_id = ${scope.organisationId}::uuid and k.day = ${day}::date
+      ${scopeFilters(scope, "k.user_id", "k.team_id")}
+    union all
+    select ${STANDING_COLUMNS} from (${standingFactsQuery(scope, clock)}) r where not ${kept}
+  )`;
+  return statusOf(facts, scope.organisationId, clock);
+}
+
 type RawRow = {
   user_id: string;
   name: string;

@@ -203,7 +203,7 @@ export async function benchReport() {
     ),
   ].join("\n");
   const asAtTable = [
-    "| database | from the records (the old way): whole council, p50 / p95 | from the records: one team, p50 / p95 | keeping the day's snapshot (once, by `npm run reminders`) | snapshot size (rows, with indexes) | from the snapshot: whole council, p50 / p95 | from the snapshot: overdue or expired only, p50 / p95 | from the snapshot: one team, p50 / p95 | dropping the day once aged (by \`npm run reminders\`) |",
+    "| database | from the records (the old way): whole council, p50 / p95 | from the records: one team, p50 / p95 | keeping the day's snapshot (once, by `npm run reminders`) | snapshot size (rows, with indexes) | from the snapshot: whole council, p50 / p95 | from the snapshot: overdue or expired only, p50 / p95 | from the snapshot: one team, p50 / p95 | dropping the day once aged (by `npm run reminders`) |",
     "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ...results.map(
       (r) =>
