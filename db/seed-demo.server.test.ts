@@ -1,10 +1,10 @@
-import { eq } from "drizzle-orm";
+import { and, eq, isNull } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { verifyLedger } from "~/attestation/ledger.server";
 import { completionFigures } from "~/tracking/status.server";
 import { freshDatabase } from "../test/support/database";
 import { attempts, organisations, teamChampions, teams, users } from "./schema";
-import { seedDemo } from "./seed-demo.server";
+import { PEOPLE_WITHOUT_EMAIL, seedDemo } from "./seed-demo.server";
 
 const database = await freshDatabase();
 const db = database.db;
@@ -39,6 +39,28 @@ describe("the demo data", () => {
       );
       for (const status of ["complete", "in_progress", "due_soon", "overdue", "expired"] as const) {
         expect(figures.peopleByStatus[status], status).toBeGreaterThan(0);
+      }
+    }
+  });
+
+  it("has people without a work e-mail address in each demo champion's first team, to sign with assistance", async () => {
+    for (const domain of ["hertfordshire.example", "wirral.example"]) {
+      const [champion] = await db
+        .select()
+        .from(users)
+        .where(eq(users.email, `champion@${domain}`));
+      const without = await db
+        .select({ teamId: users.teamId, passwordHash: users.passwordHash, passphrase: users.signingPassphraseHash })
+        .from(users)
+        .where(and(eq(users.organisationId, champion.organisationId), isNull(users.email)));
+      expect(without).toHaveLength(PEOPLE_WITHOUT_EMAIL);
+      const championed = await db
+        .select({ teamId: teamChampions.teamId })
+        .from(teamChampions)
+        .where(eq(teamChampions.userId, champion.id));
+      for (const person of without) {
+        expect(championed.map((c) => c.teamId)).toContain(person.teamId);
+        expect(person).toMatchObject({ passwordHash: null, passphrase: null });
       }
     }
   });

@@ -37,6 +37,8 @@ function readJson(file: string): unknown {
   }
 }
 export const STAFF_PER_TEAM = 30;
+/** People of the demo champion's first team in each council who have no work e-mail address (docs/decisions/0025). */
+export const PEOPLE_WITHOUT_EMAIL = 2;
 
 const FIRST_NAMES = [
   "Aisha",
@@ -215,16 +217,18 @@ export async function seedDemo(
             local = `${first}.${last}${++n}`.toLowerCase().replace(/[^a-z0-9.]/g, "");
           const email = `${local}@${file.demoEmailDomain}`;
           usedEmails.add(email);
+          // The last few of the demo champion's first team have no work e-mail address: they sign with assistance.
+          const withoutEmail = teamIndex === 0 && i >= STAFF_PER_TEAM - PEOPLE_WITHOUT_EMAIL;
           rows.push({
             organisationId: org.id,
             teamId: team.id,
             role: "staff",
             employeeNumber: `${prefix}${++employee}`,
             name: `${first} ${last}`,
-            email,
+            email: withoutEmail ? null : email,
             passwordHash: null,
             // No password here, so they re-authenticate to sign with a signing passphrase: the demo password.
-            signingPassphraseHash: demoHash,
+            signingPassphraseHash: withoutEmail ? null : demoHash,
             startDate: daysAgo(Math.floor(random() * 2000) + 7 + teamIndex),
           });
         }
