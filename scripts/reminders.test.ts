@@ -86,6 +86,7 @@ describe("npm run reminders", () => {
     expect(first.code, first.stderr).toBe(0);
     expect(first.stdout).toContain("1 reminder(s) and 0 champion summary(ies) recorded; e-mails: 1 sent, 0 failed");
     expect(first.stdout).toContain("Queued e-mail: 1 sent, 0 failed");
+    expect(first.stdout).toContain("Assisted sessions that timed out, ended and audited: 0.");
     expect(smtp.received.map((m) => m.to).sort()).toEqual([["olu@example.test"], ["queued@example.test"]]);
     expect(smtp.received.find((m) => m.to[0] === "olu@example.test")!.text).toContain(
       "Personal use of social media: overdue",

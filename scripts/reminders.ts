@@ -5,6 +5,7 @@ import { checkpointAll } from "~/attestation/checkpoints.server";
 import { mailCheckpointsToWitnesses } from "~/attestation/witness.server";
 import { drainMailJobs } from "~/mail/mail-queue.server";
 import { createMailer } from "~/mail/mailer.server";
+import { endLapsedAssistedSessions } from "~/auth/session.server";
 import { applyRetention } from "~/organisations/retention.server";
 import { runReminders } from "~/tracking/reminders.server";
 import { openConfiguredDatabase, runCli } from "./lib/runtime";
@@ -36,6 +37,9 @@ await runCli(async (config) => {
         console.error(`${slug}: ledger checkpoint REFUSED at record ${outcome.problem.seq}: ${outcome.problem.reason}`);
     const witnessed = await mailCheckpointsToWitnesses(database.db, mailer, { now: new Date() });
     console.log(`Ledger checkpoints e-mailed to witnesses: ${witnessed.sent} sent, ${witnessed.failed} failed.`);
+    // Assisted sessions left to time out on a shared device, ended and audited now if no request has done so.
+    const lapsed = await endLapsedAssistedSessions(database.db, { idleMs: config.sessionIdleMs }, new Date());
+    console.log(`Assisted sessions that timed out, ended and audited: ${lapsed}.`);
     // The councils' retention rule for evidence files and roster uploads of people who left (docs/decisions/0021).
     const deleted = await applyRetention(database.db, new Date());
     console.log(

@@ -25,7 +25,7 @@ import {
   normaliseCode,
   startAssistedSession,
 } from "./assisted.server";
-import { createSession, findActiveSession, type CurrentUser } from "./session.server";
+import { createSession, endLapsedAssistedSessions, findActiveSession, type CurrentUser } from "./session.server";
 import { sha256Hex } from "./tokens.server";
 
 const database = await freshDatabase();
@@ -210,6 +210,29 @@ describe("starting an assisted session", () => {
       .from(auditLog)
       .where(and(eq(auditLog.action, "assisted.session-ended"), eq(auditLog.subjectId, person.id)));
     expect(ended).toEqual([{ details: { how: "timed-out", record: null } }]);
+  });
+
+  it("is ended and audited by the daily run when no request comes back to it, and only once", async () => {
+    const { person, token } = await anAssistedSession();
+    const plainSessionId = await witnessSession(hr);
+    expect(await endLapsedAssistedSessions(db, policy, new Date(now.getTime() + ASSISTED_IDLE_MS - 1000))).toBe(0);
+    // Past every idle limit: the assisted sessions end, a plain session is left to its own rules.
+    const later = new Date(now.getTime() + policy.idleMs + 60_000);
+    expect(await endLapsedAssistedSessions(db, policy, later)).toBeGreaterThanOrEqual(1);
+    const [own] = await db
+      .select()
+      .from(sessions)
+      .where(eq(sessions.id, sha256Hex(token)));
+    expect(own.revokedAt).toEqual(later);
+    const [plain] = await db.select().from(sessions).where(eq(sessions.id, plainSessionId));
+    expect(plain.revokedAt).toBeNull();
+    expect(await endLapsedAssistedSessions(db, policy, later)).toBe(0);
+    expect(await findActiveSession(db, token, policy, later)).toBeNull();
+    const ended = await db
+      .select({ details: auditLog.details, actor: auditLog.actorUserId })
+      .from(auditLog)
+      .where(and(eq(auditLog.action, "assisted.session-ended"), eq(auditLog.subjectId, person.id)));
+    expect(ended).toEqual([{ details: { how: "timed-out", record: null }, actor: champion.id }]);
   });
 });
 

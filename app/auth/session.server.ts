@@ -1,6 +1,6 @@
 import { and, eq, isNull, sql } from "drizzle-orm";
 import { writeAudit } from "~/audit/audit.server";
-import type { Db } from "~db/client.server";
+import { queryRows, type Db } from "~db/client.server";
 import { organisations, sessions, teamChampions, users, type Role } from "~db/schema";
 import { preparedPerDatabase } from "~/lib/prepared.server";
 import { randomToken, sha256Hex } from "./tokens.server";
@@ -147,19 +147,63 @@ async function endTimedOutAssistedSession(
     .set({ revokedAt: now })
     .where(and(eq(sessions.id, sessionId), isNull(sessions.revokedAt)))
     .returning({ id: sessions.id });
-  if (!ended) return;
+  if (ended) await auditAssistedTimeout(db, { userId: person.id, organisationId: person.organisationId, ...assisted });
+}
+
+/** The audit entry of an assisted session that timed out (or whose person was deactivated), written once by what ended it. */
+async function auditAssistedTimeout(
+  db: Db,
+  ended: { userId: string; organisationId: string; witnessUserId: string; reference: string | null },
+) {
   await writeAudit(
     db,
     {
       action: "assisted.session-ended",
-      organisationId: person.organisationId,
-      actorUserId: assisted.witnessUserId,
+      organisationId: ended.organisationId,
+      actorUserId: ended.witnessUserId,
       subjectType: "user",
-      subjectId: person.id,
-      details: { how: "timed-out", record: assisted.reference },
+      subjectId: ended.userId,
+      details: { how: "timed-out", record: ended.reference },
     },
     { ip: null, requestId: null },
   );
+}
+
+/**
+ * Ends every assisted session that has timed out with no request since (a shared device left or switched off), as
+ * the first request after it would: revoked and audited, once. `npm run reminders` runs it, so that the audit log
+ * does not wait for a cookie that may never come back. Returns how many it ended.
+ */
+export async function endLapsedAssistedSessions(
+  db: Db,
+  policy: Pick<SessionPolicy, "idleMs">,
+  now: Date,
+): Promise<number> {
+  const idleSince = new Date(now.getTime() - Math.min(policy.idleMs, ASSISTED_IDLE_MS));
+  return db.transaction(async (tx) => {
+    const ended = await queryRows<{
+      user_id: string;
+      organisation_id: string;
+      witness_user_id: string;
+      assisted_reference: string | null;
+    }>(
+      tx,
+      sql`update sessions s set revoked_at = ${now.toISOString()}::timestamptz
+          from users u
+          where u.id = s.user_id and s.witness_user_id is not null and s.revoked_at is null
+            and (s.last_seen_at <= ${idleSince.toISOString()}::timestamptz
+                 or s.expires_at <= ${now.toISOString()}::timestamptz or not u.active)
+          returning s.user_id, u.organisation_id, s.witness_user_id, s.assisted_reference`,
+    );
+    for (const row of ended)
+      await auditAssistedTimeout(tx, {
+        userId: row.user_id,
+        organisationId: row.organisation_id,
+        witnessUserId: row.witness_user_id,
+        reference: row.assisted_reference,
+      });
+    return ended.length;
+  });
 }
 
 /** Keeps an idle session alive (the timeout warning's "stay signed in"). */
