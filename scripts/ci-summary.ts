@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { pathToFileURL } from "node:url";
+import { isBrowserFile, isCrawlFile } from "../test/support/test-files";
 
 // `.ci/run`'s last step: reads the two passes' Vitest JSON reports and prints one line, "N passed, N failed" (and how
 // many were skipped), then what went wrong with how the passes shared the tests (docs/decisions/0023). Exits 1 on any
@@ -20,9 +21,6 @@ export type VitestReport = {
 };
 
 export type Pass = { name: string; report: VitestReport };
-
-const CRAWL = /^test\/e2e\/every-page[^/]*\.test\.ts$/;
-const JOURNEY = /^test\/e2e\/[^/]*\.test\.ts$/;
 
 /**
  * The counts of every pass together, and every way the passes failed to share the tests as decided:
@@ -56,10 +54,10 @@ export function summarise(passes: Pass[], root: string) {
   if (passes.length < 2) problems.push(`expected two passes, found ${passes.length}`);
   for (const [key, { file, title, passedIn }] of outcomes) {
     if (passedIn.length === 0) problems.push(`${key}: passed in no pass`);
-    else if (CRAWL.test(file)) {
+    else if (isCrawlFile(file)) {
       if (/with JavaScript on/.test(title) && passedIn.length < passes.length)
         problems.push(`${key}: the crawl with JavaScript on passed only in the ${passedIn.join(" and ")} pass`);
-    } else if (JOURNEY.test(file) && passedIn.length > 1)
+    } else if (isBrowserFile(file) && passedIn.length > 1)
       problems.push(`${key}: a browser journey ran in ${passedIn.length} passes, not one`);
   }
   // Each problem counts as a failure, so the line alone says whether CI passed.

@@ -5,7 +5,7 @@ import type { SignInput } from "~/attestation/forms";
 import { startOrResumeAttempt } from "~/training/attempts.server";
 import type { TrainingModule } from "~/training/content-schema";
 import { syncTrainingModules } from "~/training/content-sync.server";
-import { assistedCodes, attestations, auditLog, sessions } from "~db/schema";
+import { assistedCodes, attestations, auditLog, sessions, users } from "~db/schema";
 import { freshDatabase } from "../../test/support/database";
 import {
   aChampion,
@@ -216,6 +216,15 @@ describe("starting an assisted session", () => {
     const { person, token } = await anAssistedSession();
     const plainSessionId = await witnessSession(hr);
     expect(await endLapsedAssistedSessions(db, policy, new Date(now.getTime() + ASSISTED_IDLE_MS - 1000))).toBe(0);
+    // A person deactivated meanwhile: their session ends at once, idle or not, as a request would end it.
+    const deactivated = await anAssistedSession();
+    await db.update(users).set({ active: false }).where(eq(users.id, deactivated.person.id));
+    expect(await endLapsedAssistedSessions(db, policy, now)).toBe(1);
+    const [gone] = await db
+      .select()
+      .from(sessions)
+      .where(eq(sessions.id, sha256Hex(deactivated.token)));
+    expect(gone.revokedAt).toEqual(now);
     // Past every idle limit: the assisted sessions end, a plain session is left to its own rules.
     const later = new Date(now.getTime() + policy.idleMs + 60_000);
     expect(await endLapsedAssistedSessions(db, policy, later)).toBeGreaterThanOrEqual(1);

@@ -105,7 +105,7 @@ export async function findActiveSession(
           reference: row.session.assistedReference,
         }
       : null;
-  const idleMs = assisted ? Math.min(policy.idleMs, ASSISTED_IDLE_MS) : policy.idleMs;
+  const idleMs = assisted ? assistedIdleMs(policy) : policy.idleMs;
   const idleExpiresAt = new Date(row.session.lastSeenAt.getTime() + idleMs);
   if (!row.user.active || idleExpiresAt <= now || row.session.expiresAt <= now) {
     if (assisted) await endTimedOutAssistedSession(db, id, row.user, assisted, now);
@@ -133,6 +133,9 @@ export async function findActiveSession(
     assisted,
   };
 }
+
+/** How long an assisted session may sit idle: its own limit, or the service's when that is shorter. */
+const assistedIdleMs = (policy: Pick<SessionPolicy, "idleMs">) => Math.min(policy.idleMs, ASSISTED_IDLE_MS);
 
 /** The first request after an assisted session timed out ends it for good, and says so in the audit log. */
 async function endTimedOutAssistedSession(
@@ -179,7 +182,7 @@ export async function endLapsedAssistedSessions(
   policy: Pick<SessionPolicy, "idleMs">,
   now: Date,
 ): Promise<number> {
-  const idleSince = new Date(now.getTime() - Math.min(policy.idleMs, ASSISTED_IDLE_MS));
+  const idleSince = new Date(now.getTime() - assistedIdleMs(policy));
   return db.transaction(async (tx) => {
     const ended = await queryRows<{
       user_id: string;

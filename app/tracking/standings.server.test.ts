@@ -311,6 +311,15 @@ describe("the snapshots of past days (docs/decisions/0026)", () => {
     };
   };
 
+  /** The days kept for the organisation, oldest first. */
+  const keptDays = async () =>
+    (
+      await queryRows<{ day: string }>(
+        db,
+        sql`select day::text as day from standing_snapshot_days where organisation_id = ${org.id}::uuid order by day`,
+      )
+    ).map((r) => r.day);
+
   /** The day's snapshot gives exactly the records' statuses at the day's last instant, and the same totals. */
   async function snapshotAgrees() {
     const fromRecords = await statuses(requirementStatusQuery, endOfDay);
@@ -459,13 +468,6 @@ describe("the snapshots of past days (docs/decisions/0026)", () => {
   });
 
   it("are caught up by the daily run for the days it missed, oldest first, as recorded by each day's end", async () => {
-    const keptDays = async () =>
-      (
-        await queryRows<{ day: string }>(
-          db,
-          sql`select day::text as day from standing_snapshot_days where organisation_id = ${org.id}::uuid order by day`,
-        )
-      ).map((r) => r.day);
     const daysFrom = (first: string, count: number) =>
       Array.from({ length: count }, (_, i) => {
         const d = new Date(`${first}T12:00:00Z`);
@@ -541,13 +543,6 @@ describe("the snapshots of past days (docs/decisions/0026)", () => {
   });
 
   it(`are dropped by the daily run after ${DAILY_SNAPSHOT_DAYS} days but for each month's last day, and the report then reads the records`, async () => {
-    const keptDays = async () =>
-      (
-        await queryRows<{ day: string }>(
-          db,
-          sql`select day::text as day from standing_snapshot_days where organisation_id = ${org.id}::uuid order by day`,
-        )
-      ).map((r) => r.day);
     const daysWithRows = async (table: "standing_snapshots" | "standing_snapshot_summaries") =>
       (
         await queryRows<{ day: string }>(

@@ -4,7 +4,12 @@ import { join } from "node:path";
 import { sql } from "drizzle-orm";
 import { londonDate } from "~/lib/dates";
 import { parseReportFilters, reportPage } from "~/reporting/report.server";
-import { dropAgedDaySnapshots, keepDaySnapshot, refreshStandings } from "~/tracking/standings.server";
+import {
+  DAILY_SNAPSHOT_DAYS,
+  dropAgedDaySnapshots,
+  keepDaySnapshot,
+  refreshStandings,
+} from "~/tracking/standings.server";
 import { openDatabase, queryRows, type Database, type Db } from "~db/client.server";
 import { benchDatabase, machineLine, ms, percentileOf, writeSection } from "./lib";
 import { seed } from "./tracking";
@@ -233,7 +238,7 @@ ${table}
 **As at 90 days ago** (the end of that London day). The old way works every status out from the records on each view; it is measured
 first, in the same run, 5 views each (so its p95 is the slowest of five). Then the day's snapshot is kept as \`npm run reminders\` keeps
 yesterday's (docs/decisions/0026), and the report reads it: the first five pages were checked equal to the records' before timing went on.
-Last, ten days later by the clock, the day is past the 92 days kept and not a month's last day, and the daily run drops it.
+Last, ten days later by the clock, the day is past the ${DAILY_SNAPSHOT_DAYS} days kept and not a month's last day, and the daily run drops it.
 
 ${asAtTable}`,
   );
