@@ -9,17 +9,13 @@ const decisionsFolder = join(root, "docs/decisions");
 const decisions = readdirSync(decisionsFolder).filter((f) => /^\d{4}-.*\.md$/.test(f));
 const decisionNumbers = new Set(decisions.map((f) => f.slice(0, 4)));
 
-/** The text files git tracks (or would: new ones not ignored), but the lockfile and generated JSON. */
-function trackedTextFiles(): string[] {
-  const listed = execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard"], {
-    cwd: root,
-    encoding: "utf8",
-  });
-  return listed
-    .split("\n")
-    .filter((f) => /\.(ts|tsx|mjs|js|md|sql)$|^\.ci\/run$/.test(f) && existsSync(join(root, f)))
-    .filter((f) => !f.startsWith("db/migrations/meta/"));
-}
+/** The source and docs files git tracks (or would: new ones it does not ignore), and .ci/run. */
+const textFiles = execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard"], {
+  cwd: root,
+  encoding: "utf8",
+})
+  .split("\n")
+  .filter((f) => /\.(ts|tsx|mjs|js|md|sql)$|^\.ci\/run$/.test(f) && existsSync(join(root, f)));
 
 describe("the docs", () => {
   it("give every decision one shape: its number and title, a Status line, then Context, Decision and Consequences", () => {
@@ -42,7 +38,7 @@ describe("the docs", () => {
   });
 
   it("cite only decisions that exist, wherever they are cited", () => {
-    const cited = trackedTextFiles().flatMap((file) => {
+    const cited = textFiles.flatMap((file) => {
       const text = readFileSync(join(root, file), "utf8");
       return [...text.matchAll(/\b(?:[Dd]ecisions?|docs\/decisions\/)[ /]?(\d{4})\b/g)].map((m) => ({
         file,
@@ -56,7 +52,7 @@ describe("the docs", () => {
   });
 
   it("link only to files the repository holds", () => {
-    const markdown = trackedTextFiles().filter((f) => f.endsWith(".md"));
+    const markdown = textFiles.filter((f) => f.endsWith(".md"));
     const broken = markdown.flatMap((file) => {
       const text = readFileSync(join(root, file), "utf8");
       return [...text.matchAll(/\]\(([^)\s#]+)(?:#[^)]*)?\)/g)]
@@ -71,7 +67,7 @@ describe("the docs", () => {
   it("name only files of the repository where they give a path in it", () => {
     const paths =
       /\b((?:app|db|scripts|test|content|docs|public|\.ci)\/[\w.\-/$[\]]+\.(?:ts|tsx|mjs|md|json|sql|css|html))\b/g;
-    const missing = trackedTextFiles()
+    const missing = textFiles
       .filter((f) => f.endsWith(".md") || f.startsWith(".ci/"))
       .flatMap((file) =>
         [...readFileSync(join(root, file), "utf8").matchAll(paths)]
