@@ -52,6 +52,24 @@ export function postgresCode(error: unknown): string | undefined {
   return failed?.cause === undefined ? undefined : postgresCode(failed.cause);
 }
 
+/** Whether an error is PostgreSQL refusing a row that a unique index already holds. */
+export function isUniqueViolation(error: unknown): boolean {
+  return postgresCode(error) === "23505";
+}
+
+/**
+ * Runs a transaction that checks a unique value is free and then writes it, and runs it once more when a concurrent
+ * one took the value between the check and the write: the second run's check sees it taken and answers so.
+ */
+export async function againIfRaced<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (!isUniqueViolation(error)) throw error;
+    return run();
+  }
+}
+
 /** Whether an error is PostgreSQL cancelling a statement that ran past its statement_timeout. */
 export function isStatementTimeout(error: unknown): boolean {
   return postgresCode(error) === "57014";

@@ -7,7 +7,7 @@ import { writeAudit, type RequestInfo } from "~/audit/audit.server";
 import { ensurePolicyRequirement } from "~/tracking/requirements.server";
 import { policyDiff } from "./policy-diff.server";
 import { policyBlocks } from "./policy-text";
-import type { Db } from "~db/client.server";
+import { isUniqueViolation, type Db } from "~db/client.server";
 import { organisations, policies, policyVersions, users } from "~db/schema";
 
 export const POLICY_SLUG = "social-media-code-of-conduct";
@@ -245,11 +245,6 @@ export async function policyVersionDraft(db: Db, organisationId: string, input: 
         }
       : null,
   };
-}
-
-function isUniqueViolation(error: unknown) {
-  const e = error as { code?: string; cause?: { code?: string } };
-  return e?.code === "23505" || e?.cause?.code === "23505";
 }
 
 /**

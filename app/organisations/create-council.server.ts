@@ -9,7 +9,7 @@ import type { Mail } from "~/mail/mailer.server";
 import { organisationSlugSchema, type TrainingModule } from "~/training/content-schema";
 import { ContentError, syncTrainingModules } from "~/training/content-sync.server";
 import { loadModules } from "~/training/load-content";
-import { postgresCode, type Db } from "~db/client.server";
+import { isUniqueViolation, type Db } from "~db/client.server";
 import { organisations, users } from "~db/schema";
 
 /** What `npm run council:create` takes. */
@@ -134,7 +134,12 @@ export async function createCouncil(
         .select({ id: users.id })
         .from(users)
         .where(eq(sql`lower(${users.email})`, input.adminEmail.toLowerCase()));
-      if (taken) throw emailTaken(input.adminEmail);
+      if (taken) {
+        // The address may be this council's admin, committed by another run between the two look-ups.
+        const justCommitted = await existingCouncil(txDb, input);
+        if (justCommitted) return justCommitted;
+        throw emailTaken(input.adminEmail);
+      }
       const [organisation] = await tx
         .insert(organisations)
         .values({ slug: input.slug, name: input.name.trim() })
@@ -200,7 +205,7 @@ export async function createCouncil(
     });
   } catch (error) {
     // Another run created the same slug or address at the same moment: answer as if this run came second.
-    if (postgresCode(error) !== "23505") throw error;
+    if (!isUniqueViolation(error)) throw error;
     const winner = await existingCouncil(db, input);
     if (winner) return winner;
     throw emailTaken(input.adminEmail);

@@ -1,10 +1,10 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { createPasswordLink, setPasswordWithLink } from "~/auth/password-links.server";
 import { createSession, findActiveSession } from "~/auth/session.server";
 import { applyRoster } from "~/people/roster-links.server";
 import { uploadRoster } from "~/people/roster-plan.server";
-import { auditLog, mailJobs, users } from "~db/schema";
+import { auditLog, emailChanges, mailJobs, users } from "~db/schema";
 import { freshDatabase } from "../../test/support/database";
 import { aCouncil, aPerson, aPersonWithoutEmail, asCurrentUser } from "../../test/support/factories";
 import { decideEmailChange, pendingEmailChanges } from "./email-changes.server";
@@ -112,6 +112,45 @@ describe("a change of address asked for by a roster import", () => {
       holder: holder.employeeNumber,
     });
     expect(await emailOf(person.id)).toBe(person.email);
+  });
+
+  it("goes to one person when changes of several to one address are confirmed at once; the others are refused", async () => {
+    const council = await aCouncil(db);
+    const admin = asCurrentUser(council.admin, council.organisation);
+    // On PostgreSQL the confirmations look the address up before any of them writes it, in some of these rounds.
+    for (let round = 0; round < 30; round++) {
+      const to = `wanted-${round}-${Date.now().toString(36)}@example.test`;
+      const people = await Promise.all(
+        Array.from({ length: 4 }, () => aPerson(db, { organisationId: council.organisation.id })),
+      );
+      const changes = await db
+        .insert(emailChanges)
+        .values(
+          people.map((person) => ({
+            organisationId: council.organisation.id,
+            userId: person.id,
+            fromEmail: person.email,
+            toEmail: to,
+            requestedBy: council.hr.id,
+            requestedAt: NOW,
+          })),
+        )
+        .returning({ id: emailChanges.id });
+      const outcomes = await Promise.all(
+        changes.map((change) => decideEmailChange(db, admin, { changeId: change.id, decision: "confirm" }, request())),
+      );
+      const confirmed = outcomes.filter((o) => o.outcome === "confirmed");
+      expect(confirmed).toHaveLength(1);
+      const [holder] = await db.select().from(users).where(eq(users.email, to));
+      expect(outcomes.filter((o) => o.outcome === "taken")).toEqual(
+        Array(3).fill(expect.objectContaining({ holder: holder.employeeNumber })),
+      );
+      const audited = await db
+        .select()
+        .from(auditLog)
+        .where(and(eq(auditLog.action, "person.email-changed"), sql`${auditLog.details}->>'to' = ${to}`));
+      expect(audited).toHaveLength(1);
+    }
   });
 });
 

@@ -306,4 +306,26 @@ describe("a person's e-mail address", () => {
     });
     expect(await countRows()).toEqual(before);
   });
+
+  it("goes to one of several people given the same address at once; the others are told it is taken", async () => {
+    const council = await councilWithAdmin();
+    const admin = asCurrentUser(council.admin, council.organisation);
+    // On PostgreSQL the four look the address up before any of them writes it, in some of these rounds.
+    for (let round = 0; round < 30; round++) {
+      const people = await Promise.all(
+        Array.from({ length: 4 }, () => aPersonWithoutEmail(db, { organisationId: council.organisation.id })),
+      );
+      const address = `shared-${round}-${Date.now().toString(36)}@council.example`;
+      const outcomes = await Promise.all(
+        people.map((person) => setPersonEmail(db, admin, person.id, { email: address }, request())),
+      );
+      expect(outcomes.filter((o) => o?.ok)).toHaveLength(1);
+      expect(outcomes.filter((o) => !o?.ok)).toEqual(
+        Array(3).fill({ ok: false, errors: { email: "This email address is already used by another account" } }),
+      );
+      const holders = await db.select({ id: users.id }).from(users).where(eq(users.email, address));
+      expect(holders).toHaveLength(1);
+      expect(await auditOf(db, "people.email-set", holders[0].id)).toHaveLength(1);
+    }
+  });
 });

@@ -3,7 +3,7 @@ import { writeAudit, type RequestInfo } from "~/audit/audit.server";
 import { createPasswordLink } from "~/auth/password-links.server";
 import { revokeAllSessions, type CurrentUser } from "~/auth/session.server";
 import { londonDate } from "~/lib/dates";
-import type { Db } from "~db/client.server";
+import { againIfRaced, type Db } from "~db/client.server";
 import type { FieldErrors } from "~/components/form-errors";
 import { endMembership, setTeam } from "./memberships.server";
 import { emailChanges, passwordTokens, teamChampions, teamMemberships, teams, users, type Role } from "~db/schema";
@@ -116,45 +116,47 @@ export async function setPersonEmail(
   input: { email: string | null },
   request: Request,
 ): Promise<PersonOutcome | null> {
-  return db.transaction(async (tx) => {
-    const person = await lockedPerson(tx, admin, personId);
-    if (!person) return null;
-    const [current] = await tx.select({ email: users.email }).from(users).where(eq(users.id, person.id));
-    if ((current?.email ?? null) === input.email) return { ok: true as const, person };
-    if (!person.active) return leftError(person.name, "email");
-    if (input.email === null && person.role !== "staff")
-      return {
-        ok: false as const,
-        errors: {
-          email: `${person.name} signs in with their email address as an HR officer or administrator: keep it`,
-        },
-      };
-    if (input.email !== null) {
-      const [holder] = await tx
-        .select({ id: users.id })
-        .from(users)
-        .where(and(eq(sql`lower(${users.email})`, input.email.toLowerCase()), sql`${users.id} <> ${person.id}`));
-      if (holder)
-        return { ok: false as const, errors: { email: "This email address is already used by another account" } };
-    }
-    await tx.update(users).set({ email: input.email, updatedAt: request.now }).where(eq(users.id, person.id));
-    if ((current?.email ?? "").toLowerCase() !== (input.email ?? "").toLowerCase()) {
-      await revokeAllSessions(tx, person.id, request.now);
-      await tx
-        .update(passwordTokens)
-        .set({ usedAt: request.now })
-        .where(and(eq(passwordTokens.userId, person.id), isNull(passwordTokens.usedAt)));
-      await tx
-        .update(emailChanges)
-        .set({ decision: "replaced", decidedBy: admin.id, decidedAt: request.now })
-        .where(and(eq(emailChanges.userId, person.id), isNull(emailChanges.decidedAt)));
-    }
-    await auditPersonChange(tx, admin, person.id, "people.email-set", request, {
-      from: current?.email ?? null,
-      to: input.email,
-    });
-    return { ok: true as const, person };
-  });
+  return againIfRaced(() =>
+    db.transaction(async (tx) => {
+      const person = await lockedPerson(tx, admin, personId);
+      if (!person) return null;
+      const [current] = await tx.select({ email: users.email }).from(users).where(eq(users.id, person.id));
+      if ((current?.email ?? null) === input.email) return { ok: true as const, person };
+      if (!person.active) return leftError(person.name, "email");
+      if (input.email === null && person.role !== "staff")
+        return {
+          ok: false as const,
+          errors: {
+            email: `${person.name} signs in with their email address as an HR officer or administrator: keep it`,
+          },
+        };
+      if (input.email !== null) {
+        const [holder] = await tx
+          .select({ id: users.id })
+          .from(users)
+          .where(and(eq(sql`lower(${users.email})`, input.email.toLowerCase()), sql`${users.id} <> ${person.id}`));
+        if (holder)
+          return { ok: false as const, errors: { email: "This email address is already used by another account" } };
+      }
+      await tx.update(users).set({ email: input.email, updatedAt: request.now }).where(eq(users.id, person.id));
+      if ((current?.email ?? "").toLowerCase() !== (input.email ?? "").toLowerCase()) {
+        await revokeAllSessions(tx, person.id, request.now);
+        await tx
+          .update(passwordTokens)
+          .set({ usedAt: request.now })
+          .where(and(eq(passwordTokens.userId, person.id), isNull(passwordTokens.usedAt)));
+        await tx
+          .update(emailChanges)
+          .set({ decision: "replaced", decidedBy: admin.id, decidedAt: request.now })
+          .where(and(eq(emailChanges.userId, person.id), isNull(emailChanges.decidedAt)));
+      }
+      await auditPersonChange(tx, admin, person.id, "people.email-set", request, {
+        from: current?.email ?? null,
+        to: input.email,
+      });
+      return { ok: true as const, person };
+    }),
+  );
 }
 
 /** A person of the admin's council as their page shows them, or null (not theirs, or nobody). */

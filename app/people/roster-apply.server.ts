@@ -3,12 +3,13 @@ import { writeAudit, type RequestInfo } from "~/audit/audit.server";
 import { LINK_LIFETIME_MS } from "~/auth/password-links.server";
 import type { CurrentUser } from "~/auth/session.server";
 import { randomToken, sha256Hex } from "~/auth/tokens.server";
-import { queryRows, type Db } from "~db/client.server";
+import { againIfRaced, queryRows, type Db } from "~db/client.server";
 import { rosterUploads } from "~db/schema";
 import { readRosterFile } from "./roster-file.server";
 import {
   json,
   keptEmail,
+  ownUpload,
   planRoster,
   summarise,
   teamKey,
@@ -190,75 +191,72 @@ export async function applyRosterUpload(
   request: RequestInfo & { now: Date },
 ): Promise<ApplyOutcome> {
   if (!UUID.test(uploadId)) return { outcome: "not-found" };
-  return db.transaction(async (transaction) => {
-    const tx = transaction as unknown as Db;
-    await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`roster-import:${hr.organisationId}`}))`);
-    const [upload] = await tx
-      .select({
-        id: rosterUploads.id,
-        appliedAt: rosterUploads.appliedAt,
-        content: rosterUploads.content,
-        fileName: rosterUploads.fileName,
-        sha256: rosterUploads.sha256,
-        summary: rosterUploads.summary,
-      })
-      .from(rosterUploads)
-      .where(
-        and(
-          eq(rosterUploads.id, uploadId),
-          eq(rosterUploads.organisationId, hr.organisationId),
-          eq(rosterUploads.uploadedBy, hr.id),
-        ),
-      )
-      .for("update");
-    if (!upload) return { outcome: "not-found" as const };
-    if (upload.appliedAt) return { outcome: "already-applied" as const };
-    if (!upload.content) return { outcome: "deleted" as const };
-    const read = readRosterFile(new Uint8Array(upload.content));
-    if (!read.ok) return { outcome: "invalid" as const };
-    const plan = await planRoster(tx, hr, read.records, request.now);
-    const summary = summarise(plan);
-    const audit = {
-      organisationId: hr.organisationId,
-      actorUserId: hr.id,
-      subjectType: "roster-upload",
-      subjectId: upload.id,
-    };
-    const details = { fileName: upload.fileName, sha256: upload.sha256, counts: summary.counts };
-    if (summary.status === "invalid" || summary.planDigest !== input.planDigest) {
-      // Someone changed the organisation's people since the preview (or the day turned): show the new preview, write nothing else.
-      await tx
+  // The lock is this council's: another council's import or an admin may take a new address meanwhile.
+  return againIfRaced(() =>
+    db.transaction(async (transaction) => {
+      const tx = transaction as unknown as Db;
+      await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`roster-import:${hr.organisationId}`}))`);
+      const [upload] = await tx
+        .select({
+          id: rosterUploads.id,
+          appliedAt: rosterUploads.appliedAt,
+          content: rosterUploads.content,
+          fileName: rosterUploads.fileName,
+          sha256: rosterUploads.sha256,
+          summary: rosterUploads.summary,
+        })
+        .from(rosterUploads)
+        .where(ownUpload(hr, uploadId))
+        .for("update");
+      if (!upload) return { outcome: "not-found" as const };
+      if (upload.appliedAt) return { outcome: "already-applied" as const };
+      if (!upload.content) return { outcome: "deleted" as const };
+      const read = readRosterFile(new Uint8Array(upload.content));
+      if (!read.ok) return { outcome: "invalid" as const };
+      const plan = await planRoster(tx, hr, read.records, request.now);
+      const summary = summarise(plan);
+      const audit = {
+        organisationId: hr.organisationId,
+        actorUserId: hr.id,
+        subjectType: "roster-upload",
+        subjectId: upload.id,
+      };
+      const details = { fileName: upload.fileName, sha256: upload.sha256, counts: summary.counts };
+      if (summary.status === "invalid" || summary.planDigest !== input.planDigest) {
+        // Someone changed the organisation's people since the preview (or the day turned): show the new preview, write nothing else.
+        await tx
+          .update(rosterUploads)
+          .set({ summary: { ...summary, rechecked: true } })
+          .where(eq(rosterUploads.id, upload.id));
+        await writeAudit(
+          tx,
+          {
+            ...audit,
+            action: "roster.rechecked",
+            details: { ...details, status: summary.status, problems: summary.problemCount },
+          },
+          request,
+        );
+        return { outcome: summary.status === "invalid" ? ("invalid" as const) : ("rechecked" as const) };
+      }
+      const linkRecipients = await writePlan(tx, hr, plan, {
+        withLinks: options.withLinks,
+        now: request.now,
+        uploadId: upload.id,
+      });
+      const applied: RosterSummary = {
+        ...summary,
+        status: "applied",
+        applied: { at: request.now.toISOString(), counts: summary.counts },
+      };
+      const claimed = await tx
         .update(rosterUploads)
-        .set({ summary: { ...summary, rechecked: true } })
-        .where(eq(rosterUploads.id, upload.id));
-      await writeAudit(
-        tx,
-        {
-          ...audit,
-          action: "roster.rechecked",
-          details: { ...details, status: summary.status, problems: summary.problemCount },
-        },
-        request,
-      );
-      return { outcome: summary.status === "invalid" ? ("invalid" as const) : ("rechecked" as const) };
-    }
-    const linkRecipients = await writePlan(tx, hr, plan, {
-      withLinks: options.withLinks,
-      now: request.now,
-      uploadId: upload.id,
-    });
-    const applied: RosterSummary = {
-      ...summary,
-      status: "applied",
-      applied: { at: request.now.toISOString(), counts: summary.counts },
-    };
-    const claimed = await tx
-      .update(rosterUploads)
-      .set({ appliedAt: request.now, summary: applied })
-      .where(and(eq(rosterUploads.id, upload.id), sql`${rosterUploads.appliedAt} is null`))
-      .returning({ id: rosterUploads.id });
-    if (claimed.length !== 1) throw new Error("The roster upload was applied by another request");
-    await writeAudit(tx, { ...audit, action: "roster.applied", details }, request);
-    return { outcome: "applied" as const, counts: summary.counts, linkRecipients };
-  });
+        .set({ appliedAt: request.now, summary: applied })
+        .where(and(eq(rosterUploads.id, upload.id), sql`${rosterUploads.appliedAt} is null`))
+        .returning({ id: rosterUploads.id });
+      if (claimed.length !== 1) throw new Error("The roster upload was applied by another request");
+      await writeAudit(tx, { ...audit, action: "roster.applied", details }, request);
+      return { outcome: "applied" as const, counts: summary.counts, linkRecipients };
+    }),
+  );
 }

@@ -436,6 +436,13 @@ export async function uploadRoster(
 
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** The HR officer's own uploads: an upload is seen and applied only by whoever uploaded it. */
+const ownUploads = (hr: CurrentUser) =>
+  and(eq(rosterUploads.organisationId, hr.organisationId), eq(rosterUploads.uploadedBy, hr.id));
+
+/** One of the HR officer's own uploads. */
+export const ownUpload = (hr: CurrentUser, uploadId: string) => and(eq(rosterUploads.id, uploadId), ownUploads(hr));
+
 /** An upload for its page: only the HR officer who uploaded it, in their own organisation, may see it; anyone else gets null (404). */
 export async function findRosterUpload(db: Db, hr: CurrentUser, uploadId: string | undefined) {
   if (!uploadId || !UUID.test(uploadId)) return null;
@@ -451,13 +458,7 @@ export async function findRosterUpload(db: Db, hr: CurrentUser, uploadId: string
       summary: rosterUploads.summary,
     })
     .from(rosterUploads)
-    .where(
-      and(
-        eq(rosterUploads.id, uploadId),
-        eq(rosterUploads.organisationId, hr.organisationId),
-        eq(rosterUploads.uploadedBy, hr.id),
-      ),
-    );
+    .where(ownUpload(hr, uploadId));
   return upload ? { ...upload, summary: upload.summary as RosterSummary } : null;
 }
 
@@ -472,7 +473,7 @@ export async function recentRosterUploads(db: Db, hr: CurrentUser, limit = 10) {
       status: sql<string>`${rosterUploads.summary}->>'status'`,
     })
     .from(rosterUploads)
-    .where(and(eq(rosterUploads.organisationId, hr.organisationId), eq(rosterUploads.uploadedBy, hr.id)))
+    .where(ownUploads(hr))
     .orderBy(desc(rosterUploads.createdAt))
     .limit(limit);
   return rows;

@@ -295,6 +295,40 @@ describe("a correct file", () => {
     expect(await auditOf("roster.applied", council.organisation.id)).toHaveLength(1);
   });
 
+  it("gives an address to one council when two import it for a new person at once; the other is shown it taken", async () => {
+    const [first, second] = [await aCouncil(db), await aCouncil(db)];
+    // Each council applies under its own lock, so on PostgreSQL both check the address before either writes it, in
+    // some of these rounds.
+    for (let round = 0; round < 20; round++) {
+      const t = tag();
+      const address = `both-${t}@example.test`;
+      const uploads = await Promise.all(
+        [first, second].map((council, i) =>
+          upload(council, csvBytes([[`W${i}-${t}`, "Wyn", address, "Team A", "2026-01-05", null]])),
+        ),
+      );
+      const outcomes = await Promise.all(
+        [first, second].map((council, i) =>
+          applyRosterUpload(
+            db,
+            hrOf(council),
+            uploads[i].uploadId,
+            { planDigest: uploads[i].summary.planDigest },
+            { withLinks: false },
+            request(),
+          ),
+        ),
+      );
+      expect(outcomes.map((o) => o.outcome).sort()).toEqual(["applied", "invalid"]);
+      const refused = outcomes.findIndex((o) => o.outcome === "invalid");
+      const stored = await findRosterUpload(db, hrOf([first, second][refused]), uploads[refused].uploadId);
+      expect(stored?.summary.problems).toEqual([
+        expect.objectContaining({ message: "This email address is already used by another account on this service" }),
+      ]);
+      expect(await db.select({ id: users.id }).from(users).where(eq(users.email, address))).toHaveLength(1);
+    }
+  });
+
   it("matches teams whatever their case and spacing", async () => {
     const council = await aCouncil(db);
     const t = tag();

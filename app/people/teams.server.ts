@@ -3,7 +3,7 @@ import { writeAudit, type RequestInfo } from "~/audit/audit.server";
 import type { CurrentUser } from "~/auth/session.server";
 import type { FieldErrors } from "~/components/form-errors";
 import { londonDate } from "~/lib/dates";
-import { postgresCode, queryRows, type Db } from "~db/client.server";
+import { isUniqueViolation, queryRows, type Db } from "~db/client.server";
 import { teamChampions, teams, users } from "~db/schema";
 import { setTeam } from "./memberships.server";
 
@@ -97,7 +97,7 @@ export async function createTeam(
       return { ok: true as const, team };
     });
   } catch (error) {
-    if (postgresCode(error) === "23505") return nameTaken(input.name);
+    if (isUniqueViolation(error)) return nameTaken(input.name);
     throw error;
   }
 }
@@ -136,7 +136,7 @@ export async function renameTeam(
       return { ok: true as const };
     });
   } catch (error) {
-    if (postgresCode(error) === "23505") return nameTaken(input.name);
+    if (isUniqueViolation(error)) return nameTaken(input.name);
     throw error;
   }
 }

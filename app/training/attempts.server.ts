@@ -3,7 +3,7 @@ import { londonDate } from "~/lib/dates";
 import type { CurrentUser } from "~/auth/session.server";
 import { preparedPerDatabase, preparedSql } from "~/lib/prepared.server";
 import { countingPass, exemptionsInForce, expiryOf, settingsInForce } from "~/tracking/status.server";
-import type { Db } from "~db/client.server";
+import { isUniqueViolation, type Db } from "~db/client.server";
 import { attemptEvents, attempts, moduleVersions, requirements, trainingModules } from "~db/schema";
 import { questionsOf, type Question, type TrainingModule } from "./content-schema";
 import { newAttemptInput, type Pick } from "./draw";
@@ -211,11 +211,6 @@ export async function moduleOverview(db: Db, user: CurrentUser, slug: string) {
     },
     attempts: history,
   };
-}
-
-function isUniqueViolation(error: unknown) {
-  const e = error as { code?: string; cause?: { code?: string } };
-  return e?.code === "23505" || e?.cause?.code === "23505";
 }
 
 /** Resumes the person's attempt in progress, or starts one on the module's current version. Idempotent: two tabs get one attempt. */
