@@ -5,6 +5,7 @@ import { requestInfo, requireRole } from "~/auth/access.server";
 import { csvLine } from "~/lib/csv";
 import { londonDate } from "~/lib/dates";
 import { toWebStream } from "~/reporting/export.server";
+import { download } from "~/http/download.server";
 
 /** The audit log entries the page's filter picks, all of them, as CSV (the formula guard on every cell). */
 export async function loader({ request, context }: LoaderFunctionArgs) {
@@ -35,11 +36,8 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     for await (const batch of auditLogEntries(context.db, admin.organisationId, filter))
       yield encoder.encode(batch.map((entry) => csvLine(auditCsvRow(entry))).join(""));
   }
-  return new Response(toWebStream(chunks()), {
-    headers: {
-      "Content-Type": "text/csv; charset=utf-8",
-      "Content-Disposition": `attachment; filename="audit-log-${londonDate(context.now())}.csv"`,
-      "Cache-Control": "private, no-store",
-    },
+  return download(toWebStream(chunks()), {
+    name: `audit-log-${londonDate(context.now())}.csv`,
+    type: "text/csv; charset=utf-8",
   });
 }

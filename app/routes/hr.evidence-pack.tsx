@@ -5,6 +5,7 @@ import { startEvidencePack } from "~/reporting/evidence-pack.server";
 import { serviceUrlOf } from "~/http/request.server";
 import { backToExportsPage, toWebStream } from "~/reporting/export.server";
 import { parseReportFilters } from "~/reporting/report.server";
+import { download } from "~/http/download.server";
 
 /** Streams the evidence pack (ZIP) for the report's filters: `/hr/evidence-pack?<the report's filters>`. */
 export async function loader({ request, context }: LoaderFunctionArgs) {
@@ -21,11 +22,5 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     request: requestInfo(context),
   });
   if (!started.ok) throw notFound();
-  return new Response(toWebStream(started.chunks), {
-    headers: {
-      "Content-Type": started.contentType,
-      "Content-Disposition": `attachment; filename="${started.filename}"`,
-      "Cache-Control": "private, no-store",
-    },
-  });
+  return download(toWebStream(started.chunks), { name: started.filename, type: started.contentType });
 }

@@ -10,6 +10,7 @@ import {
   type ExportFormat,
 } from "~/reporting/export.server";
 import { parseReportFilters } from "~/reporting/report.server";
+import { download } from "~/http/download.server";
 
 /** Streams the report as CSV, XLSX or xAPI statements: `/hr/export?format=csv&<the report's filters>`. */
 export async function loader({ request, context }: LoaderFunctionArgs) {
@@ -29,12 +30,5 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   });
   if (!started.ok && started.reason === "not-found") throw notFound();
   if (!started.ok) throw redirect(backToExportsPage(params, "xlsx-too-large"));
-  return new Response(toWebStream(started.chunks), {
-    headers: {
-      "Content-Type": started.contentType,
-      "Content-Disposition": `attachment; filename="${started.filename}"`,
-      "Cache-Control": "private, no-store",
-      "X-Content-Type-Options": "nosniff",
-    },
-  });
+  return download(toWebStream(started.chunks), { name: started.filename, type: started.contentType });
 }

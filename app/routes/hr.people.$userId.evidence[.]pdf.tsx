@@ -2,6 +2,7 @@ import type { LoaderFunctionArgs } from "@remix-run/node";
 import { notFound, requestInfo, requireRole } from "~/auth/access.server";
 import { renderEvidencePdf } from "~/reporting/evidence-pdf.server";
 import { openEvidence } from "~/reporting/evidence.server";
+import { download } from "~/http/download.server";
 
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const hr = await requireRole(request, context, ["hr"]);
@@ -16,11 +17,8 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   if (!evidence) throw notFound();
   const pdf = await renderEvidencePdf(evidence);
   const day = evidence.producedAt.slice(0, 10);
-  return new Response(new Uint8Array(pdf), {
-    headers: {
-      "Content-Type": "application/pdf",
-      "Content-Disposition": `attachment; filename="evidence-${evidence.person.employeeNumber.replace(/[^A-Za-z0-9_-]/g, "_")}-${day}.pdf"`,
-      "Cache-Control": "private, no-store",
-    },
+  return download(new Uint8Array(pdf), {
+    name: `evidence-${evidence.person.employeeNumber}-${day}.pdf`,
+    type: "application/pdf",
   });
 }

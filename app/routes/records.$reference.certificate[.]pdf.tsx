@@ -2,6 +2,7 @@ import type { LoaderFunctionArgs } from "@remix-run/node";
 import { certificateFor, recordForViewer } from "~/attestation/records.server";
 import { notFound, requireUser } from "~/auth/access.server";
 import { serviceUrlOf } from "~/http/request.server";
+import { download } from "~/http/download.server";
 
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const user = await requireUser(request, context);
@@ -14,12 +15,9 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
     serviceUrl: serviceUrlOf(context.config, request),
     assistance: found.assistance,
   });
-  return new Response(pdf, {
-    headers: {
-      "Content-Type": "application/pdf",
-      "Content-Disposition": `attachment; filename="certificate-${found.record.reference}.pdf"`,
-      "X-Content-SHA256": sha256,
-      "Cache-Control": "private, no-store",
-    },
+  return download(pdf, {
+    name: `certificate-${found.record.reference}.pdf`,
+    type: "application/pdf",
+    headers: { "X-Content-SHA256": sha256 },
   });
 }

@@ -29,11 +29,14 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
+/** As a council's own scanner or a person's phone names a file. */
+const UPLOADED_NAME = "Certificat d’été (2025).pdf";
+
 async function postFile(client: HttpClient, path: string, fields: Record<string, string>, file: Uint8Array) {
   const form = new FormData();
   form.set("csrf", await client.csrfToken());
   for (const [name, value] of Object.entries(fields)) form.set(name, value);
-  form.set("file", new Blob([new Uint8Array(file)], { type: "application/pdf" }), "certificate.pdf");
+  form.set("file", new Blob([new Uint8Array(file)], { type: "application/pdf" }), UPLOADED_NAME);
   return fetch(server.url + path, {
     method: "POST",
     redirect: "manual",
@@ -92,6 +95,9 @@ describe("HR's records of exemptions and training elsewhere", () => {
       expect(file.byteSize).toBe(big.length);
       const download = await hr.get(`/hr/people/${one.champion.id}/evidence-files/${file.id}`);
       expect(download.headers.get("content-type")).toBe("application/pdf");
+      const disposition = download.headers.get("content-disposition")!;
+      expect(disposition).toContain('filename="Certificat d_ete _2025_.pdf"');
+      expect(decodeURIComponent(disposition.split("filename*=UTF-8''")[1])).toBe(UPLOADED_NAME);
       expect((await download.arrayBuffer()).byteLength).toBe(big.length);
       // Another council's HR cannot see it.
       const theirs = new HttpClient(server.url);

@@ -10,6 +10,7 @@ import {
   aCouncil,
   aModuleContent,
   aPolicyVersion,
+  aSignature,
   asCurrentUser,
   TEST_PASSWORD,
   answerEveryQuestion,
@@ -187,5 +188,23 @@ describe("signing over HTTP", () => {
       { format: "json" },
       { format: "csv" },
     ]);
+  });
+});
+
+describe("a version whose label is more than plain letters and digits", () => {
+  it("downloads its text, saved under the label as written", async () => {
+    const other = await aCouncil(db);
+    const label = "2026–27 “draft” (2)";
+    const labelled = await aPolicyVersion(db, other.organisation.id, { label });
+    const record = await aSignature(db, other.staff, labelled, new Date("2026-02-01T10:00:00Z"));
+    const client = new HttpClient(server.url);
+    await client.signIn(other.staff.email, TEST_PASSWORD);
+    const response = await client.get(`/records/${record.reference}/text`);
+    expect(response.status).toBe(200);
+    const disposition = response.headers.get("content-disposition")!;
+    expect(disposition).toContain('filename="code-of-conduct-version-2026_27 _draft_ _2_.txt"');
+    expect(decodeURIComponent(disposition.split("filename*=UTF-8''")[1])).toBe(`code-of-conduct-version-${label}.txt`);
+    const text = Buffer.from(await response.arrayBuffer());
+    expect(createHash("sha256").update(text).digest("hex")).toBe(record.policySha256);
   });
 });
