@@ -14,7 +14,13 @@ import {
   trainingModules,
 } from "~db/schema";
 import { freshDatabase } from "../../test/support/database";
-import { aCouncil, aCouncilReadyForModules, aModuleContent, asCurrentUser } from "../../test/support/factories";
+import {
+  aCouncil,
+  aCouncilReadyForModules,
+  aModuleContent,
+  aPerson,
+  asCurrentUser,
+} from "../../test/support/factories";
 import { startOrResumeAttempt } from "./attempts.server";
 import type { TrainingModule } from "./content-schema";
 import { syncTrainingModules } from "./content-sync.server";
@@ -337,6 +343,36 @@ describe("publishing a module", () => {
       source: "admin",
       approvedBy: ready.admin.name,
     });
+  });
+  it("publishes one module when two admins publish the same new module at once; the other is told it is published", async () => {
+    const second = asCurrentUser(
+      await aPerson(db, { organisationId: ready.organisation.id, role: "admin" }),
+      ready.organisation,
+    );
+    // On PostgreSQL both look the module up before either adds it, in some of these rounds.
+    for (let round = 0; round < 10; round++) {
+      const slug = `both-admins-${round}`;
+      const name = `${slug}.json`;
+      const content = bytes(ready.moduleFile((m) => ({ ...m, id: slug, title: `Both admins ${round}` })));
+      const uploads = await Promise.all(
+        [admin, second].map((who) => uploadModuleFile(db, who, { name, bytes: content }, at("2026-03-05T09:00:00Z"))),
+      );
+      const outcomes = await Promise.all(
+        uploads.map((upload, i) =>
+          publishModuleUpload(
+            db,
+            [admin, second][i],
+            upload.ok ? upload.uploadId : "",
+            { requiresRetake: false, required: true },
+            at("2026-03-05T09:01:00Z"),
+          ),
+        ),
+      );
+      expect(outcomes.map((o) => o.outcome).sort()).toEqual(["already-published", "published"]);
+      const [module] = await db.select().from(trainingModules).where(eq(trainingModules.slug, slug));
+      expect(await db.select().from(moduleVersions).where(eq(moduleVersions.moduleId, module.id))).toHaveLength(1);
+      expect(await db.select().from(requirements).where(eq(requirements.moduleId, module.id))).toHaveLength(1);
+    }
   });
 });
 

@@ -3,7 +3,7 @@ import { currentPolicyVersion } from "~/attestation/policies.server";
 import { writeAudit, type RequestInfo } from "~/audit/audit.server";
 import type { CurrentUser } from "~/auth/session.server";
 import { londonDate } from "~/lib/dates";
-import type { Db } from "~db/client.server";
+import { againIfRaced, type Db } from "~db/client.server";
 import {
   moduleUploads,
   moduleVersions,
@@ -232,80 +232,82 @@ export async function publishModuleUpload(
   choice: PublishChoice,
   request: RequestInfo & { now: Date },
 ): Promise<PublishOutcome> {
-  return db.transaction(async (tx) => {
-    const [upload] = await tx
-      .select()
-      .from(moduleUploads)
-      .where(and(eq(moduleUploads.id, uploadId), eq(moduleUploads.organisationId, admin.organisationId)))
-      .for("update");
-    if (!upload) return { outcome: "not-found" as const };
-    const uploaded = upload.content as TrainingModule;
-    if (upload.moduleVersionId) return { outcome: "already-published" as const, slug: uploaded.id };
-    let [module] = await tx
-      .select()
-      .from(trainingModules)
-      .where(and(eq(trainingModules.organisationId, admin.organisationId), eq(trainingModules.slug, uploaded.id)));
-    const content = withRetakeAnswer(uploaded, module ? choice.requiresRetake : false);
-    const contentHash = moduleContentHash(content);
-    if (!module) {
-      [module] = await tx
-        .insert(trainingModules)
+  return againIfRaced(() =>
+    db.transaction(async (tx) => {
+      const [upload] = await tx
+        .select()
+        .from(moduleUploads)
+        .where(and(eq(moduleUploads.id, uploadId), eq(moduleUploads.organisationId, admin.organisationId)))
+        .for("update");
+      if (!upload) return { outcome: "not-found" as const };
+      const uploaded = upload.content as TrainingModule;
+      if (upload.moduleVersionId) return { outcome: "already-published" as const, slug: uploaded.id };
+      let [module] = await tx
+        .select()
+        .from(trainingModules)
+        .where(and(eq(trainingModules.organisationId, admin.organisationId), eq(trainingModules.slug, uploaded.id)));
+      const content = withRetakeAnswer(uploaded, module ? choice.requiresRetake : false);
+      const contentHash = moduleContentHash(content);
+      if (!module) {
+        [module] = await tx
+          .insert(trainingModules)
+          .values({
+            organisationId: admin.organisationId,
+            slug: content.id,
+            title: content.title,
+            source: "admin",
+            createdAt: request.now,
+          })
+          .returning();
+      }
+      const [existing] = await tx
+        .select({ id: moduleVersions.id })
+        .from(moduleVersions)
+        .where(and(eq(moduleVersions.moduleId, module.id), eq(moduleVersions.contentHash, contentHash)));
+      if (existing) {
+        await tx.update(moduleUploads).set({ moduleVersionId: existing.id }).where(eq(moduleUploads.id, upload.id));
+        return { outcome: "already-published" as const, slug: content.id };
+      }
+      const [version] = await tx
+        .insert(moduleVersions)
         .values({
-          organisationId: admin.organisationId,
-          slug: content.id,
+          moduleId: module.id,
+          contentHash,
+          content,
           title: content.title,
+          passMark: Math.round(content.passMark * 100),
+          requiresRetake: content.requiresRetake ?? false,
           source: "admin",
+          approvedBy: admin.id,
           createdAt: request.now,
         })
-        .returning();
-    }
-    const [existing] = await tx
-      .select({ id: moduleVersions.id })
-      .from(moduleVersions)
-      .where(and(eq(moduleVersions.moduleId, module.id), eq(moduleVersions.contentHash, contentHash)));
-    if (existing) {
-      await tx.update(moduleUploads).set({ moduleVersionId: existing.id }).where(eq(moduleUploads.id, upload.id));
-      return { outcome: "already-published" as const, slug: content.id };
-    }
-    const [version] = await tx
-      .insert(moduleVersions)
-      .values({
-        moduleId: module.id,
-        contentHash,
-        content,
-        title: content.title,
-        passMark: Math.round(content.passMark * 100),
-        requiresRetake: content.requiresRetake ?? false,
-        source: "admin",
-        approvedBy: admin.id,
-        createdAt: request.now,
-      })
-      .returning({ id: moduleVersions.id });
-    await tx.update(trainingModules).set({ title: content.title }).where(eq(trainingModules.id, module.id));
-    await tx.update(moduleUploads).set({ moduleVersionId: version.id }).where(eq(moduleUploads.id, upload.id));
-    await writeAudit(
-      tx,
-      {
-        action: "module.published",
-        organisationId: admin.organisationId,
-        actorUserId: admin.id,
-        subjectType: "module_version",
-        subjectId: version.id,
-        details: {
-          slug: content.id,
-          title: content.title,
-          contentHash,
-          requiresRetake: content.requiresRetake ?? false,
-          uploadId: upload.id,
-          fileName: upload.fileName,
+        .returning({ id: moduleVersions.id });
+      await tx.update(trainingModules).set({ title: content.title }).where(eq(trainingModules.id, module.id));
+      await tx.update(moduleUploads).set({ moduleVersionId: version.id }).where(eq(moduleUploads.id, upload.id));
+      await writeAudit(
+        tx,
+        {
+          action: "module.published",
+          organisationId: admin.organisationId,
+          actorUserId: admin.id,
+          subjectType: "module_version",
+          subjectId: version.id,
+          details: {
+            slug: content.id,
+            title: content.title,
+            contentHash,
+            requiresRetake: content.requiresRetake ?? false,
+            uploadId: upload.id,
+            fileName: upload.fileName,
+          },
         },
-      },
-      request,
-    );
-    if (module.source === "admin" && choice.required !== null)
-      await setRequired(tx, admin, module.id, choice.required, request);
-    return { outcome: "published" as const, slug: content.id, contentHash };
-  });
+        request,
+      );
+      if (module.source === "admin" && choice.required !== null)
+        await setRequired(tx, admin, module.id, choice.required, request);
+      return { outcome: "published" as const, slug: content.id, contentHash };
+    }),
+  );
 }
 
 /** Makes a module required of everyone from today, or no longer required; audited when it changes anything. */
