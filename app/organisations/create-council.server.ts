@@ -9,7 +9,7 @@ import type { Mail } from "~/mail/mailer.server";
 import { organisationSlugSchema, type TrainingModule } from "~/training/content-schema";
 import { ContentError, syncTrainingModules } from "~/training/content-sync.server";
 import { loadModules } from "~/training/load-content";
-import { isUniqueViolation, type Db } from "~db/client.server";
+import { againIfRaced, type Db } from "~db/client.server";
 import { organisations, users } from "~db/schema";
 
 /** What `npm run council:create` takes. */
@@ -124,8 +124,9 @@ export async function createCouncil(
   if (existing) return existing;
   const content = await councilContent(options.contentDir, input.slug);
   const { now, request } = options;
-  try {
-    return await db.transaction(async (tx) => {
+  // Another run creating the same slug or address at the same moment makes this one run again, and come second.
+  return againIfRaced(() =>
+    db.transaction(async (tx) => {
       const txDb = tx as unknown as Db;
       // Another run may have committed since the first look.
       const committed = await existingCouncil(txDb, input);
@@ -202,14 +203,8 @@ export async function createCouncil(
         content: { policyVersion: version?.versionLabel ?? null, modules: content.modules.length },
       };
       return created;
-    });
-  } catch (error) {
-    // Another run created the same slug or address at the same moment: answer as if this run came second.
-    if (!isUniqueViolation(error)) throw error;
-    const winner = await existingCouncil(db, input);
-    if (winner) return winner;
-    throw emailTaken(input.adminEmail);
-  }
+    }),
+  );
 }
 
 function emailTaken(email: string) {
