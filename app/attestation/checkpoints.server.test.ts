@@ -61,6 +61,7 @@ describe("the checkpointer", () => {
       [1, 5000],
       [5, 2],
       [9, 4],
+      [6, 3],
       [14, 5000],
     ]) {
       await sign(add);
@@ -85,7 +86,7 @@ describe("the checkpointer", () => {
           expected.push({ level, index, hash: Buffer.from(await tree(level, index)).toString("hex") });
       expect((await storedNodes(organisationId)).map((n) => ({ ...n, index: Number(n.index) }))).toEqual(expected);
     }
-    expect(await checkpointLedger(db, organisationId)).toEqual({ status: "up-to-date", size: 32 });
+    expect(await checkpointLedger(db, organisationId)).toEqual({ status: "up-to-date", size: 38 });
   });
 
   it("refuses to checkpoint a forged append whose hash is right, checkpointing the records before it; verification reports it too", async () => {
@@ -94,9 +95,10 @@ describe("the checkpointer", () => {
     expect(await checkpointLedger(db, organisationId)).toMatchObject({ status: "checkpointed", size: 3 });
     await sign(2);
     const forged = await forgedAppend(db, organisationId);
-    await sign(1); // appended after the forgery, linking to it
+    await sign(3); // appended after the forgery, linking to it
 
-    const outcome = await checkpointLedger(db, organisationId);
+    // In batches of two, the forgery is found while the batch after it is being read.
+    const outcome = await checkpointLedger(db, organisationId, serviceKeys(), { batch: 2 });
     expect(outcome).toEqual({
       status: "refused",
       size: 5,
