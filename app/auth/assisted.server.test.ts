@@ -216,15 +216,23 @@ describe("starting an assisted session", () => {
     const { person, token } = await anAssistedSession();
     const plainSessionId = await witnessSession(hr);
     expect(await endLapsedAssistedSessions(db, policy, new Date(now.getTime() + ASSISTED_IDLE_MS - 1000))).toBe(0);
-    // A person deactivated meanwhile: their session ends at once, idle or not, as a request would end it.
+    // A person deactivated meanwhile, and a session past its greatest age though not idle: each ends at once, as a
+    // request would end it.
     const deactivated = await anAssistedSession();
     await db.update(users).set({ active: false }).where(eq(users.id, deactivated.person.id));
-    expect(await endLapsedAssistedSessions(db, policy, now)).toBe(1);
-    const [gone] = await db
-      .select()
-      .from(sessions)
-      .where(eq(sessions.id, sha256Hex(deactivated.token)));
-    expect(gone.revokedAt).toEqual(now);
+    const aged = await anAssistedSession();
+    await db
+      .update(sessions)
+      .set({ expiresAt: now })
+      .where(eq(sessions.id, sha256Hex(aged.token)));
+    expect(await endLapsedAssistedSessions(db, policy, now)).toBe(2);
+    for (const { token: ended } of [deactivated, aged]) {
+      const [gone] = await db
+        .select()
+        .from(sessions)
+        .where(eq(sessions.id, sha256Hex(ended)));
+      expect(gone.revokedAt).toEqual(now);
+    }
     // Past every idle limit: the assisted sessions end, a plain session is left to its own rules.
     const later = new Date(now.getTime() + policy.idleMs + 60_000);
     expect(await endLapsedAssistedSessions(db, policy, later)).toBeGreaterThanOrEqual(1);

@@ -1,12 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { savedAs } from "../../test/support/http";
 import { attachment, download } from "./download.server";
-
-/** The name a browser saves under: RFC 6266 prefers filename* to filename. */
-function savedAs(header: string): string {
-  const utf8 = /filename\*=UTF-8''([^;]+)/.exec(header);
-  if (utf8) return decodeURIComponent(utf8[1]);
-  return /filename="([^"]*)"/.exec(header)![1];
-}
 
 describe("a download's file name", () => {
   it("is given as it is when it is plain letters, digits, dots, hyphens and underscores", () => {

@@ -128,19 +128,15 @@ export async function createCouncil(
   return againIfRaced(() =>
     db.transaction(async (tx) => {
       const txDb = tx as unknown as Db;
-      // Another run may have committed since the first look.
-      const committed = await existingCouncil(txDb, input);
-      if (committed) return committed;
+      // Another run may have committed since the first look. The address is looked up first: a council committed
+      // after that look-up is still found by the next, and its admin's address is then not taken by someone else.
       const [taken] = await tx
         .select({ id: users.id })
         .from(users)
         .where(eq(sql`lower(${users.email})`, input.adminEmail.toLowerCase()));
-      if (taken) {
-        // The address may be this council's admin, committed by another run between the two look-ups.
-        const justCommitted = await existingCouncil(txDb, input);
-        if (justCommitted) return justCommitted;
-        throw emailTaken(input.adminEmail);
-      }
+      const committed = await existingCouncil(txDb, input);
+      if (committed) return committed;
+      if (taken) throw emailTaken(input.adminEmail);
       const [organisation] = await tx
         .insert(organisations)
         .values({ slug: input.slug, name: input.name.trim() })

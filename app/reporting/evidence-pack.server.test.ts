@@ -2,7 +2,6 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { eq, sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
-import yauzl from "yauzl";
 import { checkpointLedger, latestCheckpoint } from "~/attestation/checkpoints.server";
 import { verifyLedger } from "~/attestation/ledger.server";
 import { serviceKeys } from "~/attestation/service-key.server";
@@ -17,6 +16,8 @@ import { exemptionSchema } from "~/tracking/forms";
 import { attestations, auditLog, earlierTraining, evidenceFiles, users } from "~db/schema";
 import { freshDatabase } from "../../test/support/database";
 import { pdfText } from "../../test/support/pdf";
+import { collect } from "../../test/support/streams";
+import { unzip } from "../../test/support/zip";
 import {
   aPerson,
   aPolicyVersion,
@@ -56,36 +57,6 @@ const job = (query = ""): ExportJob => {
     request: { ip: null, requestId: null },
   };
 };
-
-async function collect(chunks: AsyncIterable<Buffer>) {
-  const parts: Buffer[] = [];
-  for await (const chunk of chunks) parts.push(chunk);
-  return Buffer.concat(parts);
-}
-
-/** Every file of a ZIP, read back with yauzl (which checks each entry's CRC-32). */
-function unzip(zip: Buffer): Promise<Map<string, Buffer>> {
-  return new Promise((resolve, reject) => {
-    yauzl.fromBuffer(zip, { lazyEntries: true }, (error, file) => {
-      if (error || !file) return reject(error);
-      const files = new Map<string, Buffer>();
-      file.on("entry", (entry: yauzl.Entry) => {
-        file.openReadStream(entry, (e, stream) => {
-          if (e || !stream) return reject(e);
-          const parts: Buffer[] = [];
-          stream.on("data", (c: Buffer) => parts.push(c));
-          stream.on("end", () => {
-            files.set(entry.fileName, Buffer.concat(parts));
-            file.readEntry();
-          });
-        });
-      });
-      file.on("end", () => resolve(files));
-      file.on("error", reject);
-      file.readEntry();
-    });
-  });
-}
 
 async function pack(query = "") {
   const started = await startEvidencePack(db, job(query));

@@ -7,6 +7,7 @@ import { auditLog, users } from "~db/schema";
 import { parseCsv } from "../../test/support/csv";
 import { freshDatabase } from "../../test/support/database";
 import { unzip } from "../../test/support/zip";
+import { collect } from "../../test/support/streams";
 import {
   aPerson,
   aPolicyVersion,
@@ -99,12 +100,6 @@ const job = (query = "", organisationId = org.id): ExportJob => ({
   actor: { userId: hr.id, via: "web" },
   request: { ip: "192.0.2.7", requestId: "test-request" },
 });
-
-async function collect(chunks: AsyncIterable<Buffer>): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const chunk of chunks) parts.push(chunk);
-  return Buffer.concat(parts);
-}
 
 async function exported(format: ExportFormat, query = "", options: { csvPath?: "copy" | "cursor" } = {}) {
   const started = await startExport(db, format, job(query), options);

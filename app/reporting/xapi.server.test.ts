@@ -11,6 +11,7 @@ import { recordExemption } from "~/tracking/exemptions.server";
 import { ALL_REQUIREMENTS, exemptionSchema } from "~/tracking/forms";
 import { attempts, auditLog, earlierTraining, organisations } from "~db/schema";
 import { freshDatabase } from "../../test/support/database";
+import { collect } from "../../test/support/streams";
 import {
   aPerson,
   aPolicyVersion,
@@ -57,9 +58,7 @@ async function statements(
 ): Promise<{ text: string; lines: Record<string, unknown>[] }> {
   const started = await startExport(db, "xapi", job(query, serviceUrl));
   if (!started.ok) throw new Error(started.reason);
-  const parts: Buffer[] = [];
-  for await (const chunk of started.chunks) parts.push(chunk);
-  const text = Buffer.concat(parts).toString("utf8");
+  const text = (await collect(started.chunks)).toString("utf8");
   return {
     text,
     lines: text
@@ -513,9 +512,7 @@ describe("xAPI statements of exemptions and training completed elsewhere", () =>
         request: { ip: null, requestId: null },
       });
       if (!started.ok) throw new Error(started.reason);
-      const parts: Buffer[] = [];
-      for await (const chunk of started.chunks) parts.push(chunk);
-      const text = Buffer.concat(parts).toString("utf8");
+      const text = (await collect(started.chunks)).toString("utf8");
       return {
         text,
         lines: text

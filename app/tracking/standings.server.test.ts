@@ -12,6 +12,7 @@ import { queryRows } from "~db/client.server";
 import { attempts, users } from "~db/schema";
 import { eq } from "drizzle-orm";
 import { freshDatabase } from "../../test/support/database";
+import { collect } from "../../test/support/streams";
 import {
   aPerson,
   aPolicyVersion,
@@ -442,9 +443,7 @@ describe("the snapshots of past days (docs/decisions/0026)", () => {
       request: { ip: null, requestId: null },
     });
     if (!started.ok) throw new Error(started.reason);
-    const chunks: Buffer[] = [];
-    for await (const chunk of started.chunks) chunks.push(chunk);
-    const csv = Buffer.concat(chunks).toString("utf8");
+    const csv = (await collect(started.chunks)).toString("utf8");
     expect(csv).toContain(',"Cat",');
     expect(csv).not.toContain("Cat Brown");
     const dayBefore = "2026-05-08";

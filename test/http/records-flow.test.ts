@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { earlierTraining, evidenceFiles, exemptions, requirementSettings } from "~db/schema";
 import { freshDatabase } from "../support/database";
 import { aCouncil, aRequiredModule, TEST_PASSWORD } from "../support/factories";
-import { HttpClient, pageText } from "../support/http";
+import { HttpClient, pageText, savedAs } from "../support/http";
 import { startTestServer, type TestServer } from "../support/server";
 
 /** Exemptions, training completed elsewhere and aimed requirements over HTTP, as a browser without JavaScript. */
@@ -97,7 +97,7 @@ describe("HR's records of exemptions and training elsewhere", () => {
       expect(download.headers.get("content-type")).toBe("application/pdf");
       const disposition = download.headers.get("content-disposition")!;
       expect(disposition).toContain('filename="Certificat d_ete _2025_.pdf"');
-      expect(decodeURIComponent(disposition.split("filename*=UTF-8''")[1])).toBe(UPLOADED_NAME);
+      expect(savedAs(disposition)).toBe(UPLOADED_NAME);
       expect((await download.arrayBuffer()).byteLength).toBe(big.length);
       // Another council's HR cannot see it.
       const theirs = new HttpClient(server.url);

@@ -15,7 +15,7 @@ import {
   TEST_PASSWORD,
   answerEveryQuestion,
 } from "../support/factories";
-import { HttpClient, pageText } from "../support/http";
+import { HttpClient, pageText, savedAs } from "../support/http";
 import { startTestServer, type TestServer } from "../support/server";
 
 const database = await freshDatabase();
@@ -203,7 +203,7 @@ describe("a version whose label is more than plain letters and digits", () => {
     expect(response.status).toBe(200);
     const disposition = response.headers.get("content-disposition")!;
     expect(disposition).toContain('filename="code-of-conduct-version-2026_27 _draft_ _2_.txt"');
-    expect(decodeURIComponent(disposition.split("filename*=UTF-8''")[1])).toBe(`code-of-conduct-version-${label}.txt`);
+    expect(savedAs(disposition)).toBe(`code-of-conduct-version-${label}.txt`);
     const text = Buffer.from(await response.arrayBuffer());
     expect(createHash("sha256").update(text).digest("hex")).toBe(record.policySha256);
   });

@@ -59,6 +59,15 @@ export class HttpClient {
   }
 }
 
+/** The name a browser saves a download under, from its Content-Disposition: RFC 6266 prefers filename* to filename. */
+export function savedAs(contentDisposition: string): string {
+  const utf8 = /filename\*=UTF-8''([^;]+)/.exec(contentDisposition);
+  if (utf8) return decodeURIComponent(utf8[1]);
+  const plain = /filename="([^"]*)"/.exec(contentDisposition);
+  if (!plain) throw new Error(`No file name in "${contentDisposition}"`);
+  return plain[1];
+}
+
 /** A page's visible text, as a person reads it: tags and React's comment markers gone, entities decoded, spaces folded. */
 export function pageText(html: string): string {
   return html
